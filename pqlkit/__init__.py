@@ -1,0 +1,64 @@
+"""pqlkit: Product Qualified Lead metrics from raw product events.
+
+>>> import pqlkit as pk
+>>> entities, dataset = pk.entity_table("data/sample", "data/activation.yaml")   # doctest: +SKIP
+>>> pk.pql_rate(entities, by="channel")                                          # doctest: +SKIP
+"""
+
+from .errors import DataError, DataQualityError, PqlkitError, PqlkitWarning, SpecError
+from .loading import FORMATS, REASONS, TABLES, Dataset, ledger_to_dict, load, parse_as_of
+from .metrics import (
+    activation_distribution,
+    activation_funnel,
+    current_pqls,
+    paid_lag,
+    pql_rate,
+    pql_to_paid,
+    pqls,
+    pqls_over_time,
+    share_pql_by_day,
+    stalled_trials,
+    summary,
+    time_to_pql_curve,
+    time_to_pql_km_median,
+    time_to_pql_percentiles,
+    wilson_interval,
+)
+from .reduction import entity_table, reduce
+from .spec import ActivationSpec, Step
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ActivationSpec",
+    "DataError",
+    "DataQualityError",
+    "Dataset",
+    "FORMATS",
+    "PqlkitError",
+    "PqlkitWarning",
+    "REASONS",
+    "SpecError",
+    "Step",
+    "TABLES",
+    "activation_distribution",
+    "activation_funnel",
+    "current_pqls",
+    "entity_table",
+    "ledger_to_dict",
+    "load",
+    "paid_lag",
+    "parse_as_of",
+    "pql_rate",
+    "pql_to_paid",
+    "pqls",
+    "pqls_over_time",
+    "reduce",
+    "share_pql_by_day",
+    "stalled_trials",
+    "summary",
+    "time_to_pql_curve",
+    "time_to_pql_km_median",
+    "time_to_pql_percentiles",
+    "wilson_interval",
+]

@@ -1,0 +1,159 @@
+"""The ``pqlkit`` command line: ``metrics``, ``validate`` and ``sample``.
+
+Problems with the input (a missing file or column, a bad spec, strict-mode drops) print one line on
+stderr starting with ``pqlkit: error:`` and exit with status 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from collections.abc import Sequence
+
+from .errors import PqlkitError, PqlkitWarning
+
+__all__ = ["main", "build_parser"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, with one sub-command per task."""
+    parser = argparse.ArgumentParser(prog="pqlkit", description="Product Qualified Lead metrics from product events.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    metrics = commands.add_parser("metrics", help="compute every PQL metric for a dataset")
+    metrics.add_argument("dataset", help="folder with users, events and (optionally) conversions")
+    metrics.add_argument("--spec", required=True, help="activation spec (YAML)")
+    _add_analysis_options(metrics)
+    metrics.add_argument("--format", choices=("json", "table"), default="table", help="output format (default: table)")
+
+    validate = commands.add_parser("validate", help="check a dataset (and a spec): the data-quality ledger")
+    validate.add_argument("dataset")
+    validate.add_argument("--spec", help="activation spec (YAML) to check against the data")
+    _add_analysis_options(validate)
+    validate.add_argument("--format", choices=("json", "table"), default="table")
+
+    sample = commands.add_parser("sample", help="write a synthetic B2B SaaS dataset")
+    sample.add_argument("out_dir", help="folder to write users, events and conversions to")
+    sample.add_argument("--users", type=int, default=3000, help="number of users (default: 3000)")
+    sample.add_argument("--seed", type=int, default=7, help="random seed (default: 7)")
+    sample.add_argument("--format", choices=("parquet", "csv", "csv.gz"), default="parquet")
+    return parser
+
+
+def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--as-of", dest="as_of", help="analysis instant; a bare date means the end of that day (UTC)")
+    parser.add_argument("--level", choices=("user", "account"), help="overrides the spec's level")
+    parser.add_argument("--strict", action="store_true", help="fail instead of dropping any row")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PqlkitWarning)
+        try:
+            status = _COMMANDS[args.command](args)
+        except PqlkitError as error:
+            print(f"pqlkit: error: {error}", file=sys.stderr)
+            status = 2
+        for warning in caught:
+            if issubclass(warning.category, PqlkitWarning):
+                print(f"pqlkit: warning: {warning.message}", file=sys.stderr)
+    return status
+
+
+def _metrics(args: argparse.Namespace) -> int:
+    from .metrics import summary
+    from .reduction import entity_table
+
+    entities, dataset = entity_table(args.dataset, args.spec, as_of=args.as_of, level=args.level, strict=args.strict)
+    result = summary(entities, ledger=dataset.ledger)
+    if args.format == "json":
+        print(json.dumps(result, indent=2, allow_nan=False))
+    else:
+        print(format_summary(result))
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from .loading import load
+    from .spec import ActivationSpec
+
+    spec = ActivationSpec.from_yaml(args.spec) if args.spec else None
+    level = args.level or (spec.level if spec else "user")
+    dataset = load(args.dataset, level=level, as_of=args.as_of, strict=args.strict)
+    problems = spec.with_level(level).check_events(dataset.event_names()) if spec else []
+    quality = dataset.data_quality()
+    if args.format == "json":
+        print(json.dumps({"as_of": dataset.as_of.isoformat(timespec="microseconds"), "level": level,
+                          "data_quality": quality, "spec_warnings": problems}, indent=2))
+    else:
+        print(f"as of {dataset.as_of.isoformat(timespec='seconds')}, level {level}")
+        print(format_ledger(quality))
+    return 0
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from .synthetic import write_sample
+
+    if args.users < 1:
+        raise PqlkitError(f"--users must be at least 1, but {args.users} was passed")
+    paths = write_sample(args.out_dir, n_users=args.users, seed=args.seed, fmt=args.format)
+    for table, path in paths.items():
+        print(f"{table}: {path}")
+    return 0
+
+
+_COMMANDS = {"metrics": _metrics, "validate": _validate, "sample": _sample}
+
+
+def format_ledger(quality: dict) -> str:
+    """The data-quality ledger as a small text table."""
+    lines = [f"{'table':<12}{'read':>10}{'used':>10}  dropped"]
+    for table, counts in quality.items():
+        dropped = ", ".join(f"{reason} {n}" for reason, n in counts["dropped"].items() if n) or "none"
+        lines.append(f"{table:<12}{counts['read']:>10}{counts['used']:>10}  {dropped}")
+    return "\n".join(lines)
+
+
+def format_summary(result: dict) -> str:
+    """The JSON summary as a page a person can read."""
+
+    def share(value):
+        return "n/a" if value is None else f"{value:.1%}"
+
+    def days(value):
+        return "n/a" if value is None else f"{value:.1f} days"
+
+    weeks = result["pqls_over_time"][-8:]
+    lines = [
+        f"PQL metrics as of {result['as_of']} ({result['level']} level, {result['entities']} entities)",
+        "",
+        "1. How many reach activation",
+        f"   raw PQLs            {result['raw_pqls']}",
+        f"   current PQLs        {result['current_pqls']}",
+        f"   new PQLs, last {len(weeks)} weeks: " + ", ".join(f"{w['week']}: {w['new_pqls']}" for w in weeks),
+        "2. PQL rate",
+        f"   PQL rate            {share(result['pql_rate'])}",
+        f"   mean activation     {share(result['activation_rate_mean'])}",
+        "   steps completed     " + ", ".join(f"{k} {v}" for k, v in result["step_completion"].items()),
+        "3. Time to PQL",
+        f"   median (PQLs)       {days(result['time_to_pql_median_days'])}",
+        f"   median (K-M)        {days(result['time_to_pql_km_median_days'])}",
+        f"   stalled in trial    {result['stalled_in_trial']}",
+        "4. PQL to paid",
+        f"   PQL-to-paid rate    {share(result['pql_to_paid_rate'])}",
+        f"   paid PQLs           {result['paid_pqls']}",
+        f"   paid before PQL     {result['paid_before_pql']}",
+        f"   paid without PQL    {result['paid_without_pql']}",
+        "",
+        "Data quality",
+        format_ledger(result["data_quality"]),
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,498 @@
+"""The four PQL metric families (SPEC §3), each computed from the per-entity table.
+
+Every function takes the per-entity table from :func:`pqlkit.reduce` first, everything else
+keyword-only, and returns a new tidy frame (or a number); the input is never modified. Defaults for
+``as_of`` and the spec's day settings come from the table's ``attrs``.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .loading import ledger_to_dict
+
+__all__ = [
+    "wilson_interval",
+    "activation_funnel",
+    "activation_distribution",
+    "pqls",
+    "current_pqls",
+    "pqls_over_time",
+    "pql_rate",
+    "time_to_pql_percentiles",
+    "time_to_pql_curve",
+    "time_to_pql_km_median",
+    "share_pql_by_day",
+    "stalled_trials",
+    "pql_to_paid",
+    "paid_lag",
+    "summary",
+]
+
+_FREQS = ("W", "M")
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def wilson_interval(successes, trials, *, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for a proportion (no continuity correction).
+
+    Parameters
+    ----------
+    successes, trials : array-like of int
+        Counts; where ``trials`` is 0 both bounds are NaN.
+    confidence : float
+        Two-sided confidence level.
+
+    Returns
+    -------
+    (low, high) : tuple of numpy arrays
+
+    Examples
+    --------
+    >>> low, high = wilson_interval(81, 263)
+    >>> round(float(low), 4), round(float(high), 4)
+    (0.2553, 0.3662)
+    """
+    from statistics import NormalDist
+
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    k = np.asarray(successes, dtype=float)
+    n = np.asarray(trials, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / n
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+        low = np.where(n > 0, np.clip(centre - half, 0, 1), np.nan)
+        high = np.where(n > 0, np.clip(centre + half, 0, 1), np.nan)
+    return low, high
+
+
+def _rate_table(groups: pd.DataFrame, *, hits: str, total: str, rate: str) -> pd.DataFrame:
+    table = groups.copy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        table[rate] = np.where(table[total] > 0, table[hits] / table[total].where(table[total] > 0), np.nan)
+    table["ci_low"], table["ci_high"] = wilson_interval(table[hits], table[total])
+    return table
+
+
+def _as_of(entities: pd.DataFrame, as_of) -> pd.Timestamp:
+    from .loading import parse_as_of
+
+    value = as_of if as_of is not None else entities.attrs.get("as_of")
+    if value is None:
+        raise ValueError("`as_of` is not set: pass as_of=..., or use the table returned by pqlkit.reduce")
+    return parse_as_of(value)
+
+
+def _setting(entities: pd.DataFrame, name: str, value):
+    if value is not None:
+        return value
+    spec = entities.attrs.get("spec")
+    if spec is None:
+        raise ValueError(f"`{name}` is not set: pass {name}=..., or use the table returned by pqlkit.reduce")
+    return getattr(spec, name)
+
+
+def _steps(entities: pd.DataFrame) -> list[str]:
+    steps = entities.attrs.get("steps")
+    if steps is None:
+        steps = [c[:-3] for c in entities.columns if c.endswith("_at") and c not in
+                 ("signup_at", "pql_at", "paid_at", "last_seen_at")]
+    return list(steps)
+
+
+def _period_start(stamps: pd.Series, freq: str) -> pd.Series:
+    if freq not in _FREQS:
+        raise ValueError(f"The value for `freq` must be one of {list(_FREQS)}, but {freq!r} was passed.")
+    naive = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+    if freq == "W":
+        start = naive.dt.normalize() - pd.to_timedelta(naive.dt.weekday, unit="D")
+    else:
+        start = naive.dt.to_period("M").dt.start_time
+    return start.dt.tz_localize("UTC").astype("datetime64[us, UTC]")
+
+
+# --- 0. activation -----------------------------------------------------------------------------
+
+
+def activation_funnel(entities: pd.DataFrame) -> pd.DataFrame:
+    """Per-step completion: how many entities completed each step.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per step in spec order: ``step``, ``entities`` (in scope), ``completed``,
+        ``share`` (completed / entities), ``ci_low``, ``ci_high`` (Wilson 95 %).
+    """
+    steps = _steps(entities)
+    counts = pd.DataFrame({
+        "step": steps,
+        "entities": len(entities),
+        "completed": [int(entities[f"{s}_at"].notna().sum()) for s in steps],
+    })
+    return _rate_table(counts, hits="completed", total="entities", rate="share")
+
+
+def activation_distribution(entities: pd.DataFrame) -> pd.DataFrame:
+    """How many entities have done 0, 1, ... n of the n steps.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per possible count, zeros included: ``steps_done``, ``activation_rate``,
+        ``entities``, ``share``.
+    """
+    n_steps = len(_steps(entities))
+    counts = entities["steps_done"].value_counts().reindex(range(n_steps + 1), fill_value=0)
+    table = pd.DataFrame({"steps_done": counts.index.astype("int64"), "entities": counts.to_numpy(dtype="int64")})
+    table.insert(1, "activation_rate", table["steps_done"] / n_steps)
+    table["share"] = table["entities"] / len(entities) if len(entities) else np.nan
+    return table
+
+
+# --- 1. how many reach activation ------------------------------------------------------------------
+
+
+def pqls(entities: pd.DataFrame) -> pd.DataFrame:
+    """The raw PQLs: every entity in scope that reached the threshold, earliest PQL first."""
+    return entities[entities["is_pql"]].sort_values(["pql_at", "entity_id"]).reset_index(drop=True)
+
+
+def current_pqls(entities: pd.DataFrame, *, as_of=None, active_days: float | None = None) -> pd.DataFrame:
+    """PQLs in play now: not paying at ``as_of`` and seen within ``active_days`` before it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The PQL rows, with ``days_since_seen`` and ``days_since_pql`` added, sorted by
+        ``activation_rate`` (high first), then most recently seen.
+    """
+    as_of = _as_of(entities, as_of)
+    active_days = _setting(entities, "active_days", active_days)
+    since = as_of - pd.Timedelta(days=active_days)
+    mask = entities["is_pql"] & entities["paid_at"].isna() & (entities["last_seen_at"] >= since)
+    table = entities[mask].copy()
+    table["days_since_seen"] = (as_of - table["last_seen_at"]).dt.total_seconds() / 86400
+    table["days_since_pql"] = (as_of - table["pql_at"]).dt.total_seconds() / 86400
+    return table.sort_values(["activation_rate", "last_seen_at", "entity_id"], ascending=[False, False, True]).reset_index(drop=True)
+
+
+def pqls_over_time(entities: pd.DataFrame, *, freq: str = "W", as_of=None) -> pd.DataFrame:
+    """New PQLs per week (Monday 00:00 UTC) or per month, every period listed, zeros included.
+
+    Periods run from the one holding the earliest ``signup_at`` to the one holding ``as_of``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period_start`` (datetime, UTC), ``new_pqls``, ``cumulative_pqls``.
+    """
+    as_of = _as_of(entities, as_of)
+    if entities.empty:
+        return pd.DataFrame({"period_start": pd.Series([], dtype="datetime64[us, UTC]"),
+                             "new_pqls": pd.Series([], dtype="int64"), "cumulative_pqls": pd.Series([], dtype="int64")})
+    last = _period_start(pd.Series([as_of]), freq).iloc[0]
+    first = _period_start(pd.Series([entities["signup_at"].min()]), freq).iloc[0]
+    step = pd.DateOffset(weeks=1) if freq == "W" else pd.DateOffset(months=1)
+    periods = pd.date_range(first, last, freq=step).astype("datetime64[us, UTC]")
+    counts = _period_start(entities.loc[entities["is_pql"], "pql_at"], freq).value_counts()
+    table = pd.DataFrame({"period_start": periods})
+    table["new_pqls"] = table["period_start"].map(counts).fillna(0).astype("int64")
+    table["cumulative_pqls"] = table["new_pqls"].cumsum()
+    return table
+
+
+# --- 2. PQL rate -------------------------------------------------------------------------------
+
+
+def pql_rate(entities: pd.DataFrame, *, by: str | Sequence[str] | None = None, cohort: str | None = None) -> pd.DataFrame:
+    """PQL rate (PQLs / entities in scope), overall, by segment and/or by signup cohort.
+
+    Parameters
+    ----------
+    by : str or list of str, optional
+        Segment column(s) to group by (``"channel"``); missing values form their own group.
+    cohort : {"W", "M"}, optional
+        Also group by signup week (Monday) or month, as ``signup_cohort``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The group columns, ``entities``, ``pqls``, ``pql_rate``, ``ci_low``, ``ci_high`` (Wilson 95 %).
+
+    Examples
+    --------
+    >>> pk.pql_rate(entities, by="channel")       # doctest: +SKIP
+    """
+    keys = [by] if isinstance(by, str) else list(by or [])
+    missing = [k for k in keys if k not in entities.columns]
+    if missing:
+        raise ValueError(
+            f"`by` names columns that are not in the table: {missing}; segment columns are "
+            f"{entities.attrs.get('segments', [])}"
+        )
+    frame = entities[keys + ["is_pql"]].copy()
+    if cohort is not None:
+        frame["signup_cohort"] = _period_start(entities["signup_at"], cohort)
+        keys = keys + ["signup_cohort"]
+    if keys:
+        grouped = frame.groupby(keys, dropna=False, sort=True)["is_pql"]
+        counts = grouped.agg(entities="size", pqls="sum").reset_index()
+    else:
+        counts = pd.DataFrame({"entities": [len(frame)], "pqls": [int(frame["is_pql"].sum())]})
+    counts["pqls"] = counts["pqls"].astype("int64")
+    counts["entities"] = counts["entities"].astype("int64")
+    return _rate_table(counts, hits="pqls", total="entities", rate="pql_rate")
+
+
+# --- 3. time to PQL ----------------------------------------------------------------------------
+
+
+def time_to_pql_percentiles(entities: pd.DataFrame, *, percentiles: Sequence[float] = (0.25, 0.5, 0.75, 0.9)) -> pd.DataFrame:
+    """Percentiles of time to PQL (days) among PQLs, linear interpolation (pandas' default).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``percentile`` (0-1), ``time_to_pql_days`` (NaN when there are no PQLs), ``pqls``.
+    """
+    values = entities.loc[entities["is_pql"], "time_to_pql_days"]
+    return pd.DataFrame({
+        "percentile": list(percentiles),
+        "time_to_pql_days": [float(values.quantile(p)) if len(values) else np.nan for p in percentiles],
+        "pqls": len(values),
+    })
+
+
+def _durations(entities: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Time to PQL for PQLs, time observed (age) for the others, who are censored."""
+    durations = entities["time_to_pql_days"].where(entities["is_pql"], entities["age_days"])
+    return durations.astype(float), entities["is_pql"].astype(bool)
+
+
+def _fit_km(entities: pd.DataFrame):
+    from lifelines import KaplanMeierFitter
+
+    durations, observed = _durations(entities)
+    fitter = KaplanMeierFitter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitter.fit(durations, event_observed=observed)
+    return fitter
+
+
+def time_to_pql_curve(entities: pd.DataFrame) -> pd.DataFrame:
+    """Kaplan–Meier estimate of the share that has reached PQL by each day since signup.
+
+    Entities that are not PQLs are censored at their age (``as_of - signup_at``), so trials still
+    running count for as long as they have been observed. Fitted with lifelines.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``days``, ``share_pql`` (1 - survival), ``ci_low``, ``ci_high`` (lifelines' exponential
+        Greenwood 95 % interval), ``at_risk``, ``new_pqls``, ``censored``. Empty when there are
+        no entities.
+    """
+    columns = ["days", "share_pql", "ci_low", "ci_high", "at_risk", "new_pqls", "censored"]
+    if entities.empty:
+        return pd.DataFrame({c: pd.Series([], dtype=float) for c in columns})
+    fitter = _fit_km(entities)
+    survival = fitter.survival_function_.iloc[:, 0]
+    bounds = fitter.confidence_interval_survival_function_
+    events = fitter.event_table
+    table = pd.DataFrame({
+        "days": survival.index.to_numpy(dtype=float),
+        "share_pql": 1 - survival.to_numpy(),
+        "ci_low": 1 - bounds.iloc[:, 1].to_numpy(),
+        "ci_high": 1 - bounds.iloc[:, 0].to_numpy(),
+    })
+    table["at_risk"] = events["at_risk"].reindex(survival.index).fillna(0).to_numpy(dtype="int64")
+    table["new_pqls"] = events["observed"].reindex(survival.index).fillna(0).to_numpy(dtype="int64")
+    table["censored"] = events["censored"].reindex(survival.index).fillna(0).to_numpy(dtype="int64")
+    return table[columns]
+
+
+def time_to_pql_km_median(entities: pd.DataFrame) -> float | None:
+    """Kaplan–Meier median time to PQL in days (SPEC §3), or None where the curve never gets there.
+
+    The smallest event time at which the survival estimate is <= 0.5, with a tolerance of 1e-9.
+    """
+    if not entities["is_pql"].any():
+        return None
+    fitter = _fit_km(entities)
+    survival = fitter.survival_function_.iloc[:, 0]
+    # The estimate only steps down at event times, so the first time it is <= 0.5 is one.
+    reached = survival.index[survival.to_numpy() <= 0.5 + 1e-9]
+    return float(reached[0]) if len(reached) else None
+
+
+def share_pql_by_day(entities: pd.DataFrame, *, days: Sequence[float] = (1, 3, 7, 14, 30)) -> pd.DataFrame:
+    """Share of entities that reached PQL within N days of signup.
+
+    Two readings side by side: the Kaplan–Meier estimate (uses every entity, censoring the young
+    ones) and the plain share among entities at least N days old (``mature``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``day``, ``km_share``, ``mature`` (entities with age >= day), ``pql_by_day`` (of those,
+        PQL within ``day`` days), ``share``, ``ci_low``, ``ci_high`` (Wilson, of ``share``).
+    """
+    curve = time_to_pql_curve(entities)
+    rows = []
+    for day in days:
+        km = curve.loc[curve["days"] <= day, "share_pql"]
+        mature = entities["age_days"] >= day
+        reached = mature & entities["is_pql"] & (entities["time_to_pql_days"] <= day)
+        rows.append({
+            "day": day,
+            "km_share": float(km.iloc[-1]) if len(km) else (0.0 if len(entities) else np.nan),
+            "mature": int(mature.sum()),
+            "pql_by_day": int(reached.sum()),
+        })
+    return _rate_table(pd.DataFrame(rows), hits="pql_by_day", total="mature", rate="share")
+
+
+def stalled_trials(
+    entities: pd.DataFrame, *, as_of=None, trial_days: float | None = None, stall_day: float | None = None
+) -> pd.DataFrame:
+    """Trials stuck near their end: not PQL, not paying, ``stall_day <= age < trial_days``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The entity rows with ``trial_days_left`` and ``missing_steps`` (the step names not done,
+        comma-separated), oldest trial first.
+    """
+    as_of = _as_of(entities, as_of)
+    trial_days = _setting(entities, "trial_days", trial_days)
+    stall_day = _setting(entities, "stall_day", stall_day)
+    age = (as_of - entities["signup_at"]).dt.total_seconds() / 86400
+    mask = ~entities["is_pql"] & entities["paid_at"].isna() & (age >= stall_day) & (age < trial_days)
+    table = entities[mask].copy()
+    table["trial_days_left"] = trial_days - age[mask]
+    steps = _steps(entities)
+    table["missing_steps"] = [
+        ", ".join(s for s in steps if pd.isna(row[f"{s}_at"])) for _, row in table.iterrows()
+    ] if len(table) else pd.Series([], dtype="str")
+    return table.sort_values(["trial_days_left", "entity_id"]).reset_index(drop=True)
+
+
+# --- 4. PQL to paid ----------------------------------------------------------------------------
+
+
+def pql_to_paid(
+    entities: pd.DataFrame, *, within_days: float | None = None, by: str | Sequence[str] | None = None
+) -> pd.DataFrame:
+    """PQL-to-paid conversion: of PQLs who were not customers before, how many paid after.
+
+    Parameters
+    ----------
+    within_days : float, optional
+        Count only payments within this many days after ``pql_at``.
+    by : str or list of str, optional
+        Segment column(s) to group by.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The group columns, ``pqls``, ``paid_before_pql``, ``eligible`` (pqls - paid_before_pql),
+        ``paid_pqls``, ``pql_to_paid_rate`` (NaN when nothing is eligible), ``ci_low``, ``ci_high``,
+        and ``paid_without_pql`` (paying entities that are not PQLs).
+    """
+    keys = [by] if isinstance(by, str) else list(by or [])
+    frame = entities[keys].copy() if keys else pd.DataFrame(index=entities.index)
+    is_pql = entities["is_pql"]
+    paid = entities["paid_at"].notna()
+    frame["pqls"] = is_pql
+    frame["paid_before_pql"] = is_pql & paid & (entities["paid_at"] < entities["pql_at"])
+    converted = is_pql & paid & (entities["pql_at"] <= entities["paid_at"])
+    if within_days is not None:
+        converted &= (entities["paid_at"] - entities["pql_at"]) <= pd.Timedelta(days=within_days)
+    frame["paid_pqls"] = converted
+    frame["paid_without_pql"] = ~is_pql & paid
+    sums = ["pqls", "paid_before_pql", "paid_pqls", "paid_without_pql"]
+    if keys:
+        counts = frame.groupby(keys, dropna=False, sort=True)[sums].sum().reset_index()
+    else:
+        counts = frame[sums].sum().to_frame().T
+    counts[sums] = counts[sums].astype("int64")
+    counts.insert(len(keys) + 2, "eligible", counts["pqls"] - counts["paid_before_pql"])
+    table = _rate_table(counts, hits="paid_pqls", total="eligible", rate="pql_to_paid_rate")
+    return table[[*keys, "pqls", "paid_before_pql", "eligible", "paid_pqls", "pql_to_paid_rate",
+                  "ci_low", "ci_high", "paid_without_pql"]]
+
+
+def paid_lag(entities: pd.DataFrame) -> pd.DataFrame:
+    """Days from PQL to first payment, for the PQLs that paid at or after becoming PQLs.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``entity_id``, ``pql_at``, ``paid_at``, ``lag_days``, sorted by ``lag_days``.
+    """
+    mask = entities["is_pql"] & entities["paid_at"].notna() & (entities["pql_at"] <= entities["paid_at"])
+    table = entities.loc[mask, ["entity_id", "pql_at", "paid_at"]].copy()
+    table["lag_days"] = (table["paid_at"] - table["pql_at"]).dt.total_seconds() / 86400
+    return table.sort_values(["lag_days", "entity_id"]).reset_index(drop=True)
+
+
+# --- the JSON summary --------------------------------------------------------------------------
+
+
+def _number_or_none(value) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def summary(entities: pd.DataFrame, *, ledger: pd.DataFrame | None = None, as_of=None) -> dict:
+    """Every headline number of SPEC §4 as a plain dict (JSON-ready: no NaN, None for missing).
+
+    Parameters
+    ----------
+    entities : pandas.DataFrame
+        The per-entity table from :func:`pqlkit.reduce`.
+    ledger : pandas.DataFrame, optional
+        The dataset's ledger (:attr:`Dataset.ledger`), for ``data_quality``.
+    as_of : optional
+        Defaults to the table's ``attrs["as_of"]``.
+    """
+    as_of = _as_of(entities, as_of)
+    n = len(entities)
+    raw = int(entities["is_pql"].sum())
+    conversion = pql_to_paid(entities).iloc[0]
+    median = entities.loc[entities["is_pql"], "time_to_pql_days"].median() if raw else None
+    weeks = pqls_over_time(entities, freq="W", as_of=as_of)
+    funnel = activation_funnel(entities)
+    return {
+        "as_of": as_of.isoformat(timespec="microseconds"),
+        "level": entities.attrs.get("level", "user"),
+        "entities": n,
+        "raw_pqls": raw,
+        "current_pqls": len(current_pqls(entities, as_of=as_of)),
+        "pql_rate": raw / n if n else None,
+        "activation_rate_mean": _number_or_none(entities["activation_rate"].mean()) if n else None,
+        "time_to_pql_median_days": _number_or_none(median),
+        "time_to_pql_km_median_days": time_to_pql_km_median(entities),
+        "stalled_in_trial": len(stalled_trials(entities, as_of=as_of)),
+        "paid_pqls": int(conversion["paid_pqls"]),
+        "paid_before_pql": int(conversion["paid_before_pql"]),
+        "paid_without_pql": int(conversion["paid_without_pql"]),
+        "pql_to_paid_rate": _number_or_none(conversion["pql_to_paid_rate"]),
+        "step_completion": {row.step: int(row.completed) for row in funnel.itertuples()},
+        "pqls_over_time": [
+            {"week": row.period_start.strftime("%Y-%m-%d"), "new_pqls": int(row.new_pqls)}
+            for row in weeks.itertuples()
+        ],
+        "data_quality": ledger_to_dict(ledger) if ledger is not None else {},
+    }
