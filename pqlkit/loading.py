@@ -40,6 +40,7 @@ __all__ = [
     "Dataset",
     "load",
     "parse_as_of",
+    "query_frame",
     "TABLES",
     "REASONS",
     "FORMATS",
@@ -108,17 +109,29 @@ class Dataset:
         """Whether a conversions table was read."""
         return "conversions" in self.sources
 
+    def sql(self, query: str) -> pd.DataFrame:
+        """Run a DuckDB query over the clean tables and return the result as a pandas frame."""
+        return query_frame(self.con, query)
+
     def event_names(self) -> list[str]:
         """The distinct event names among the used events, sorted."""
         return [row[0] for row in self.con.execute("SELECT DISTINCT event FROM events ORDER BY 1").fetchall()]
 
     def users(self) -> pd.DataFrame:
         """The used users rows as a pandas frame."""
-        return self.con.execute("SELECT * FROM users ORDER BY signup_at, user_id").df()
+        return self.sql("SELECT * FROM users ORDER BY signup_at, user_id")
 
     def data_quality(self) -> dict:
         """The ledger as SPEC §4's ``data_quality`` mapping: ``{table: {read, used, dropped}}``."""
         return ledger_to_dict(self.ledger)
+
+
+def query_frame(con: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:
+    """A DuckDB query's result as pandas, through Arrow (timestamps stay UTC-aware, strings ``str``).
+
+    DuckDB's own ``.df()`` triggers a pandas 3 deprecation warning on time-zone-aware columns.
+    """
+    return con.sql(query).to_arrow_table().to_pandas()
 
 
 def ledger_to_dict(ledger: pd.DataFrame) -> dict:

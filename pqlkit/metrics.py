@@ -113,7 +113,7 @@ def _period_start(stamps: pd.Series, freq: str) -> pd.Series:
         raise ValueError(f"The value for `freq` must be one of {list(_FREQS)}, but {freq!r} was passed.")
     naive = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
     if freq == "W":
-        start = naive.dt.normalize() - pd.to_timedelta(naive.dt.weekday, unit="D")
+        start = naive.dt.normalize() - pd.to_timedelta(naive.dt.day_of_week, unit="D")
     else:
         start = naive.dt.to_period("M").dt.start_time
     return start.dt.tz_localize("UTC").astype("datetime64[us, UTC]")

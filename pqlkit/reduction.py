@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import SpecError
-from .loading import Dataset, _q
+from .loading import Dataset, _q, query_frame
 from .spec import ActivationSpec, Step
 
 __all__ = ["reduce", "entity_table", "RESERVED_COLUMNS"]
@@ -166,7 +166,7 @@ def reduce(dataset: Dataset, spec: ActivationSpec) -> pd.DataFrame:
         LEFT JOIN seen USING (entity_id)
         ORDER BY e.signup_at, e.entity_id
     """
-    table = con.execute(query).df()
+    table = query_frame(con, query)
     return _finish(table, spec, dataset)
 
 

@@ -1,0 +1,35 @@
+# Two commands do all set-up: `make report` (the report on the bundled sample) and `make test`.
+# Both create the virtual environment under .venv on first use.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: report test notebooks metrics clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: $(PYTHON) not found (set PYTHON=...)"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name pqlkit --display-name "pqlkit (Python 3.11)" >/dev/null
+	touch $(STAMP)
+
+## The main job: the PQL report on the bundled sample data, written to reports/sample/.
+report: $(STAMP)
+	$(BIN)/pqlkit report data/sample --spec data/activation.yaml --out reports/sample
+
+## The metrics as JSON on the bundled sample (quick look, no notebooks).
+metrics: $(STAMP)
+	$(BIN)/pqlkit metrics data/sample --spec data/activation.yaml --format json
+
+## The whole test suite: unit, property, CLI, notebook (nbval) and papermill tests.
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## Re-execute the committed notebooks on the sample data (after a change or a version bump).
+notebooks: $(STAMP)
+	$(BIN)/python -m pqlkit.notebooks
+
+clean:
+	rm -rf $(VENV) reports .pytest_cache .hypothesis

@@ -1,0 +1,364 @@
+"""Signup cohorts and trends over time (notebooks 02 and 03).
+
+Everything here works on the per-entity table from :func:`pqlkit.reduce`, except
+:func:`current_pqls_over_time`, which needs the events and runs in DuckDB.
+
+Maturity. A cohort that signed up last week cannot have the PQL rate of one that signed up three
+months ago: its members have not had the time. So every cohort figure here is either taken at a
+fixed age (PQL within ``horizon_days`` of signup, PQL-to-paid within ``within_days`` of PQL) with a
+``mature`` flag that says whether every member of the cohort is that old yet, or left blank (NaN)
+where the cohort is too young.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .loading import Dataset
+from .metrics import _period_start, pql_to_paid, pqls_over_time, time_to_pql_km_median, wilson_interval
+
+__all__ = [
+    "cohort_matrix",
+    "cohort_rates",
+    "cohort_time_to_pql",
+    "pql_cohort_conversion",
+    "seasonality",
+    "weekly_pqls",
+    "current_pqls_over_time",
+    "WEEKDAYS",
+    "MONTHS",
+]
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_DAY_US = 86_400_000_000
+
+
+def _spec_value(entities: pd.DataFrame, name: str, value, default):
+    if value is not None:
+        return value
+    spec = entities.attrs.get("spec")
+    return getattr(spec, name) if spec is not None else default
+
+
+def _with_rate(table: pd.DataFrame, *, hits: str, total: str, rate: str) -> pd.DataFrame:
+    table = table.copy()
+    n = table[total].to_numpy(dtype=float)
+    k = table[hits].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table[rate] = np.where(n > 0, k / np.where(n > 0, n, 1), np.nan)
+    table["ci_low"], table["ci_high"] = wilson_interval(k, n)
+    return table
+
+
+def _cohort_column(entities: pd.DataFrame, freq: str) -> pd.Series:
+    if entities.empty:
+        return pd.Series([], index=entities.index, dtype="datetime64[us, UTC]")
+    return _period_start(entities["signup_at"], freq)
+
+
+# --- the cohort triangle -----------------------------------------------------------------------
+
+
+def cohort_matrix(
+    entities: pd.DataFrame,
+    *,
+    freq: str = "W",
+    days: Sequence[float] = (1, 3, 7, 14, 21, 30, 60, 90),
+) -> pd.DataFrame:
+    """Cumulative PQL rate by signup cohort and days since signup (the cohort triangle).
+
+    The cell (cohort c, day d) is the share of c's entities that became PQL within d days of their
+    signup. It is left NaN (``mature = False``) unless every entity of the cohort is at least d days
+    old, so young cohorts show as blank cells, not as drops.
+
+    Parameters
+    ----------
+    entities : pandas.DataFrame
+        The per-entity table (:func:`pqlkit.reduce`).
+    freq : {"W", "M"}
+        Weekly (Monday) or monthly signup cohorts.
+    days : sequence of float
+        Days since signup.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy, one row per (cohort, day), cohorts oldest first: ``signup_cohort``, ``entities``,
+        ``day``, ``mature``, ``pqls_by_day``, ``pql_rate``.
+
+    Examples
+    --------
+    >>> cohort_matrix(entities, days=[7, 14]).pivot(index="signup_cohort", columns="day", values="pql_rate")  # doctest: +SKIP
+    """
+    columns = ["signup_cohort", "entities", "day", "mature", "pqls_by_day", "pql_rate"]
+    if entities.empty:
+        return pd.DataFrame({c: [] for c in columns})
+    frame = pd.DataFrame({
+        "signup_cohort": _cohort_column(entities, freq),
+        "age_days": entities["age_days"].to_numpy(dtype=float),
+        "ttp": entities["time_to_pql_days"].where(entities["is_pql"]).to_numpy(dtype=float),
+    })
+    rows = []
+    for cohort, group in frame.groupby("signup_cohort", sort=True):
+        youngest = group["age_days"].min()
+        for day in days:
+            mature = bool(youngest >= day)
+            hits = int((group["ttp"] <= day).sum())
+            rows.append({"signup_cohort": cohort, "entities": len(group), "day": float(day), "mature": mature,
+                         "pqls_by_day": hits, "pql_rate": hits / len(group) if mature else np.nan})
+    table = pd.DataFrame(rows, columns=columns)
+    table["entities"] = table["entities"].astype("int64")
+    table["pqls_by_day"] = table["pqls_by_day"].astype("int64")
+    return table
+
+
+def cohort_rates(entities: pd.DataFrame, *, freq: str = "W", horizon_days: float | None = None) -> pd.DataFrame:
+    """PQL rate per signup cohort at a fixed age, with Wilson intervals and a maturity flag.
+
+    The rate is the share of the cohort that became PQL within ``horizon_days`` of signup, which
+    is comparable across cohorts once they are all that old. A cohort whose youngest member is
+    younger than ``horizon_days`` is marked ``mature = False``: its rate is still shown, as a
+    floor, and should not be read as a drop.
+
+    Parameters
+    ----------
+    entities : pandas.DataFrame
+        The per-entity table (:func:`pqlkit.reduce`).
+    freq : {"W", "M"}
+        Weekly (Monday) or monthly signup cohorts.
+    horizon_days : float, optional
+        The fixed age; default the spec's ``trial_days``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per cohort, oldest first: ``signup_cohort``, ``entities``, ``pqls_within``,
+        ``pql_rate``, ``ci_low``, ``ci_high``, ``pqls_to_date``, ``youngest_age_days``, ``mature``.
+    """
+    horizon = float(_spec_value(entities, "trial_days", horizon_days, 14))
+    columns = ["signup_cohort", "entities", "pqls_within", "pql_rate", "ci_low", "ci_high", "pqls_to_date",
+               "youngest_age_days", "mature"]
+    if entities.empty:
+        return pd.DataFrame({c: [] for c in columns})
+    frame = pd.DataFrame({
+        "signup_cohort": _cohort_column(entities, freq),
+        "within": (entities["is_pql"] & (entities["time_to_pql_days"] <= horizon)).to_numpy(),
+        "is_pql": entities["is_pql"].to_numpy(),
+        "age_days": entities["age_days"].to_numpy(dtype=float),
+    })
+    table = frame.groupby("signup_cohort", sort=True).agg(
+        entities=("within", "size"), pqls_within=("within", "sum"), pqls_to_date=("is_pql", "sum"),
+        youngest_age_days=("age_days", "min"),
+    ).reset_index()
+    for column in ("entities", "pqls_within", "pqls_to_date"):
+        table[column] = table[column].astype("int64")
+    table["mature"] = table["youngest_age_days"] >= horizon
+    table = _with_rate(table, hits="pqls_within", total="entities", rate="pql_rate")
+    table.attrs["horizon_days"] = horizon
+    return table[columns]
+
+
+def cohort_time_to_pql(entities: pd.DataFrame, *, freq: str = "W") -> pd.DataFrame:
+    """Time to PQL per signup cohort: quartiles among the cohort's PQLs and the Kaplan–Meier median.
+
+    The quartiles only see the cohort's PQLs so far (young cohorts look fast: only their quick
+    PQLs exist yet); the Kaplan–Meier median counts the others as censored at their age.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per cohort, oldest first: ``signup_cohort``, ``entities``, ``pqls``, ``p25_days``,
+        ``median_days``, ``p75_days`` (NaN without PQLs), ``km_median_days`` (NaN where the curve
+        never reaches one half).
+    """
+    columns = ["signup_cohort", "entities", "pqls", "p25_days", "median_days", "p75_days", "km_median_days"]
+    if entities.empty:
+        return pd.DataFrame({c: [] for c in columns})
+    cohort = _cohort_column(entities, freq)
+    rows = []
+    for start, group in entities.groupby(cohort.to_numpy(), sort=True):
+        times = group.loc[group["is_pql"], "time_to_pql_days"]
+        km = time_to_pql_km_median(group)
+        rows.append({
+            "signup_cohort": pd.Timestamp(start).tz_localize("UTC") if pd.Timestamp(start).tzinfo is None else pd.Timestamp(start),
+            "entities": len(group),
+            "pqls": len(times),
+            "p25_days": float(times.quantile(0.25)) if len(times) else np.nan,
+            "median_days": float(times.median()) if len(times) else np.nan,
+            "p75_days": float(times.quantile(0.75)) if len(times) else np.nan,
+            "km_median_days": np.nan if km is None else km,
+        })
+    table = pd.DataFrame(rows, columns=columns)
+    table["signup_cohort"] = table["signup_cohort"].astype("datetime64[us, UTC]")
+    return table
+
+
+def pql_cohort_conversion(entities: pd.DataFrame, *, freq: str = "M", within_days: float = 30) -> pd.DataFrame:
+    """PQL-to-paid per PQL cohort (the week or month the entities became PQLs), at a fixed lag.
+
+    A PQL counts as converted when it paid within ``within_days`` of ``pql_at`` (PQLs that paid
+    before becoming PQLs are left out of the denominator, as in SPEC §3). A cohort with a PQL less
+    than ``within_days`` old is marked ``mature = False``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per PQL cohort, oldest first: ``pql_cohort``, ``pqls``, ``paid_before_pql``,
+        ``eligible``, ``paid_pqls``, ``pql_to_paid_rate``, ``ci_low``, ``ci_high``,
+        ``youngest_days_since_pql``, ``mature``.
+    """
+    columns = ["pql_cohort", "pqls", "paid_before_pql", "eligible", "paid_pqls", "pql_to_paid_rate", "ci_low",
+               "ci_high", "youngest_days_since_pql", "mature"]
+    pqls = entities[entities["is_pql"]]
+    if pqls.empty:
+        return pd.DataFrame({c: [] for c in columns})
+    frame = pqls.copy()
+    frame["pql_cohort"] = _period_start(frame["pql_at"], freq)
+    table = pql_to_paid(frame, within_days=within_days, by="pql_cohort")
+    as_of = entities.attrs.get("as_of")
+    if as_of is None:
+        as_of = entities["last_seen_at"].max()
+    since = (as_of - frame["pql_at"]).dt.total_seconds() / 86400
+    youngest = since.groupby(frame["pql_cohort"]).min()
+    table["youngest_days_since_pql"] = table["pql_cohort"].map(youngest).astype(float)
+    table["mature"] = table["youngest_days_since_pql"] >= within_days
+    table.attrs["within_days"] = float(within_days)
+    return table[columns].reset_index(drop=True)
+
+
+def seasonality(entities: pd.DataFrame, *, by: str = "weekday", horizon_days: float | None = None) -> pd.DataFrame:
+    """PQL rate by signup weekday or calendar month, and on which weekdays/months PQLs happen.
+
+    The rate is taken at a fixed age, as in :func:`cohort_rates`: the share of entities at least
+    ``horizon_days`` old that became PQL within ``horizon_days`` of signup.
+
+    Parameters
+    ----------
+    by : {"weekday", "month"}
+        Group by the weekday (Mon..Sun, all seven listed) or the calendar month (those present).
+    horizon_days : float, optional
+        Default: the spec's ``trial_days``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per weekday/month, in calendar order: ``weekday`` or ``month``, ``signups`` (all),
+        ``mature`` (old enough to judge), ``pqls_within``, ``pql_rate``, ``ci_low``, ``ci_high``,
+        ``pqls_reached`` (PQLs whose ``pql_at`` falls on that weekday/month).
+    """
+    if by not in ("weekday", "month"):
+        raise ValueError(f"The value for `by` must be one of ['weekday', 'month'], but {by!r} was passed.")
+    horizon = float(_spec_value(entities, "trial_days", horizon_days, 14))
+    labels = WEEKDAYS if by == "weekday" else MONTHS
+
+    def key(stamps: pd.Series) -> pd.Series:
+        return stamps.dt.weekday if by == "weekday" else stamps.dt.month - 1
+
+    signup_key = key(entities["signup_at"])
+    mature = entities["age_days"] >= horizon
+    within = mature & entities["is_pql"] & (entities["time_to_pql_days"] <= horizon)
+    reached_key = key(entities.loc[entities["is_pql"], "pql_at"])
+    index = range(len(labels))
+    table = pd.DataFrame({
+        by: list(labels),
+        "signups": signup_key.value_counts().reindex(index, fill_value=0).to_numpy(),
+        "mature": signup_key[mature].value_counts().reindex(index, fill_value=0).to_numpy(),
+        "pqls_within": signup_key[within].value_counts().reindex(index, fill_value=0).to_numpy(),
+        "pqls_reached": reached_key.value_counts().reindex(index, fill_value=0).to_numpy(),
+    })
+    for column in ("signups", "mature", "pqls_within", "pqls_reached"):
+        table[column] = table[column].astype("int64")
+    if by == "month":
+        table = table[(table["signups"] > 0) | (table["pqls_reached"] > 0)].reset_index(drop=True)
+    table = _with_rate(table, hits="pqls_within", total="mature", rate="pql_rate")
+    table.attrs["horizon_days"] = horizon
+    return table[[by, "signups", "mature", "pqls_within", "pql_rate", "ci_low", "ci_high", "pqls_reached"]]
+
+
+# --- trends ------------------------------------------------------------------------------------
+
+
+def weekly_pqls(entities: pd.DataFrame, *, window: int = 4, freq: str = "W") -> pd.DataFrame:
+    """New PQLs per week (Monday 00:00 UTC) with a trailing rolling mean.
+
+    Parameters
+    ----------
+    window : int
+        Periods in the rolling mean (a partial window at the start averages what there is).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period_start``, ``new_pqls``, ``cumulative_pqls`` (as :func:`pqlkit.pqls_over_time`),
+        ``rolling_mean``, ``complete`` (False for the period holding ``as_of`` when it is not over).
+    """
+    if window < 1:
+        raise ValueError(f"The value for `window` must be a whole number >= 1, but {window!r} was passed.")
+    table = pqls_over_time(entities, freq=freq)
+    table["rolling_mean"] = table["new_pqls"].rolling(window, min_periods=1).mean()
+    as_of = entities.attrs.get("as_of")
+    step = pd.DateOffset(weeks=1) if freq == "W" else pd.DateOffset(months=1)
+    if len(table) and as_of is not None:
+        ends = table["period_start"] + step
+        table["complete"] = ends <= as_of + pd.Timedelta(microseconds=1)
+    else:
+        table["complete"] = pd.Series([], dtype=bool) if table.empty else True
+    return table
+
+
+def current_pqls_over_time(dataset: Dataset, entities: pd.DataFrame, *, active_days: float | None = None) -> pd.DataFrame:
+    """How many PQLs were *current* at the end of each past week, as SPEC §3 defines current.
+
+    At the end ``W`` of each week (Sunday 23:59:59.999999 UTC; for the last week, ``as_of``), an
+    entity counts when it was a PQL (``pql_at <= W``), not yet paying (no ``paid_at <= W``) and had
+    an event in ``[W - active_days, W]``. Step completion times are those of the per-entity table
+    (taken at ``as_of``). The event look-up runs in DuckDB. The last row equals
+    ``len(pqlkit.current_pqls(entities))``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per week: ``week_start``, ``week_end``, ``pqls_to_date``, ``current_pqls``.
+    """
+    active = float(_spec_value(entities, "active_days", active_days, 14))
+    weeks = pqls_over_time(entities, freq="W")
+    columns = ["week_start", "week_end", "pqls_to_date", "current_pqls"]
+    if weeks.empty:
+        return pd.DataFrame({c: [] for c in columns})
+    as_of = entities.attrs.get("as_of", dataset.as_of)
+    ends = weeks["period_start"] + pd.Timedelta(days=7) - pd.Timedelta(microseconds=1)
+    ends = ends.where(ends <= as_of, as_of)
+    frame = pd.DataFrame({"week_start": weeks["period_start"], "week_end": ends.astype("datetime64[us, UTC]")})
+    pqls = entities.loc[entities["is_pql"], ["entity_id", "pql_at", "paid_at"]].copy()
+    frame["pqls_to_date"] = [int((pqls["pql_at"] <= end).sum()) for end in frame["week_end"]]
+    con = dataset.con
+    con.register("_weeks", frame[["week_end"]])
+    con.register("_pqls", pqls)
+    try:
+        counts = con.execute(
+            f"""
+            WITH seen AS (
+                SELECT DISTINCT u.entity_id, ev.ts
+                FROM events AS ev JOIN users AS u USING (user_id) JOIN _pqls AS p USING (entity_id)
+            )
+            SELECT w.week_end, CAST(count(DISTINCT p.entity_id) AS BIGINT) AS current_pqls
+            FROM _weeks AS w
+            JOIN _pqls AS p ON p.pql_at <= w.week_end AND (p.paid_at IS NULL OR p.paid_at > w.week_end)
+            JOIN seen AS s ON s.entity_id = p.entity_id
+                AND s.ts <= w.week_end
+                AND s.ts >= w.week_end - to_microseconds(CAST(round({active!r} * {_DAY_US}) AS BIGINT))
+            GROUP BY w.week_end
+            """
+        ).df()
+    finally:
+        con.unregister("_weeks")
+        con.unregister("_pqls")
+    lookup = dict(zip(pd.to_datetime(counts["week_end"], utc=True), counts["current_pqls"].astype("int64")))
+    frame["current_pqls"] = [int(lookup.get(end, 0)) for end in frame["week_end"]]
+    frame["pqls_to_date"] = frame["pqls_to_date"].astype("int64")
+    frame["current_pqls"] = frame["current_pqls"].astype("int64")
+    return frame[columns]

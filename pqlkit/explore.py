@@ -1,0 +1,503 @@
+"""Exploring what activation should mean, before fixing it in a spec (notebook 01).
+
+The event-level work (the event catalogue, the ranking of candidate steps) is SQL that runs in the
+dataset's DuckDB database, so the events never come into pandas; only one row per event (or per
+entity) comes back. The rest works on the per-entity table from :func:`pqlkit.reduce`.
+
+Choices (also in the docstrings):
+
+- A candidate step is "the entity did event E at least k times within N days of signup". It is
+  judged on the entities observed for the whole window (``age_days >= N``), against whether they
+  paid at any time up to ``as_of``. Entities too young to have had the whole window are left out,
+  so a young cohort does not make every event look useless.
+- Completion curves use mature denominators: the share at day d is taken among entities at least
+  d days old, so the curve is not pulled down by people who signed up yesterday.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import PqlkitError, PqlkitWarning
+from .loading import Dataset
+from .metrics import current_pqls, pql_rate, pql_to_paid, wilson_interval
+from .spec import ActivationSpec
+
+__all__ = [
+    "resolve_path",
+    "event_catalogue",
+    "rank_candidate_steps",
+    "completion_curves",
+    "compare_thresholds",
+    "compare_levels",
+]
+
+_DAY_US = 86_400_000_000
+
+
+# --- paths -------------------------------------------------------------------------------------
+
+
+def _is_repo_root(folder: Path) -> bool:
+    marker = folder / "pyproject.toml"
+    if not marker.is_file():
+        return False
+    try:
+        text = marker.read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return 'name = "pqlkit"' in text
+
+
+def _repo_root(start: Path) -> Path | None:
+    for folder in (start, *start.parents):
+        if _is_repo_root(folder):
+            return folder
+    return None
+
+
+def resolve_path(path: str | os.PathLike, *, base: str = "notebooks") -> str:
+    """Resolve a notebook parameter path without relying on the working directory.
+
+    Absolute paths are returned unchanged. A relative path is taken relative to the ``notebooks/``
+    folder of the pqlkit repository, found by walking up from the current directory to a folder
+    whose ``pyproject.toml`` names the ``pqlkit`` project (and, failing that, from the installed
+    package's folder). Without any repository the path is resolved against the current directory.
+
+    Parameters
+    ----------
+    path : str or path-like
+        ``"../data/sample"`` (relative to notebooks/) or an absolute path.
+    base : str
+        The folder, inside the repository, that relative paths are relative to.
+
+    Returns
+    -------
+    str
+        An absolute, normalised path (it need not exist).
+
+    Examples
+    --------
+    >>> resolve_path("/tmp/data")
+    '/tmp/data'
+    """
+    given = Path(os.fspath(path)).expanduser()
+    if given.is_absolute():
+        return str(given)
+    root = _repo_root(Path.cwd().resolve()) or _repo_root(Path(__file__).resolve().parent)
+    anchor = (root / base) if root is not None else Path.cwd()
+    return os.path.normpath(str(anchor / given))
+
+
+# --- SQL helpers -------------------------------------------------------------------------------
+
+
+def _window_sql(moment: str, signup: str, days: float | None) -> str:
+    if days is None:
+        return "TRUE"
+    return f"{moment} <= {signup} + to_microseconds(CAST(round({float(days)!r} * {_DAY_US}) AS BIGINT))"
+
+
+_ENTITY_SIGNUP = "SELECT entity_id, min(signup_at) AS signup_at FROM users GROUP BY entity_id"
+
+
+# --- the event catalogue -----------------------------------------------------------------------
+
+
+def event_catalogue(dataset: Dataset) -> pd.DataFrame:
+    """Every event name: how often it happens, how many entities do it, how soon after signup.
+
+    Runs in DuckDB over the dataset's clean ``events`` table.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        A loaded dataset (:func:`pqlkit.load` or the second value of :func:`pqlkit.entity_table`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per event name, most widespread first (then by name): ``event``, ``events`` (rows),
+        ``entities`` (distinct entities doing it), ``share_of_entities`` (of the entities in
+        scope), ``events_per_entity`` (mean among the entities doing it),
+        ``median_days_to_first`` (median days from the entity's signup to its first such event).
+
+    Examples
+    --------
+    >>> event_catalogue(dataset).head(3)        # doctest: +SKIP
+    """
+    total = dataset.con.execute("SELECT count(DISTINCT entity_id) FROM users").fetchone()[0]
+    table = dataset.con.execute(
+        f"""
+        WITH ent AS ({_ENTITY_SIGNUP}),
+        per_entity AS (
+            SELECT u.entity_id, ev.event, count(*) AS n, min(ev.ts) AS first_ts
+            FROM events AS ev JOIN users AS u USING (user_id)
+            GROUP BY ALL
+        )
+        SELECT p.event,
+            CAST(sum(p.n) AS BIGINT) AS events,
+            CAST(count(*) AS BIGINT) AS entities,
+            median((epoch_us(p.first_ts) - epoch_us(e.signup_at)) / {_DAY_US}::DOUBLE) AS median_days_to_first
+        FROM per_entity AS p JOIN ent AS e USING (entity_id)
+        GROUP BY p.event
+        ORDER BY entities DESC, p.event
+        """
+    ).df()
+    table["events"] = table["events"].astype("int64")
+    table["entities"] = table["entities"].astype("int64")
+    table["share_of_entities"] = table["entities"] / total if total else np.nan
+    table["events_per_entity"] = table["events"] / table["entities"]
+    table["event"] = table["event"].astype("str")
+    return table[["event", "events", "entities", "share_of_entities", "events_per_entity",
+                  "median_days_to_first"]].reset_index(drop=True)
+
+
+# --- candidate steps ---------------------------------------------------------------------------
+
+
+def rank_candidate_steps(
+    dataset: Dataset,
+    entities: pd.DataFrame,
+    *,
+    min_counts: Sequence[int] = (1, 3),
+    within_days: float = 14,
+    min_doers: int = 10,
+    events: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Rank events as candidate activation steps by how well doing them separates payers.
+
+    For each event E and each k in ``min_counts``, an entity "does the step" when it has at least
+    k E events within ``within_days`` days of its signup. Only entities observed for the whole
+    window (``age_days >= within_days``) are judged; the outcome is having paid (``paid_at`` set).
+    The counting runs in DuckDB; only one row per (event, k) comes back.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The loaded dataset the entity table was reduced from.
+    entities : pandas.DataFrame
+        The per-entity table (:func:`pqlkit.reduce`), for ``age_days`` and ``paid_at``.
+    min_counts : sequence of int
+        The k values to try (at least k events).
+    within_days : float
+        The window after signup, in days.
+    min_doers : int
+        Rows with fewer entities doing the step than this are marked ``enough_data = False``
+        and ranked last: a lift from a handful of entities is noise.
+    events : iterable of str, optional
+        Restrict to these event names.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (event, k), best first: ``event``, ``min_count``, ``within_days``,
+        ``in_spec`` (the event is a step of the spec in ``entities.attrs``), ``entities`` (judged),
+        ``doers``, ``coverage`` (doers / entities), ``paid_doers``,
+        ``conversion_doers`` (= precision, paid_doers / doers), ``conversion_others`` (paid share of
+        the entities not doing it), ``lift`` (conversion_doers / conversion_others; inf when the
+        others never pay), ``recall`` (paid_doers / all payers judged), ``enough_data``.
+        Sorted by ``enough_data``, then ``lift`` (high first, NaN last), then ``coverage``, event
+        and k. Rates are NaN where their denominator is 0.
+
+    Examples
+    --------
+    A login that everyone does has lift 1; an invitation done mostly by future payers has lift > 1.
+
+    >>> rank_candidate_steps(dataset, entities, min_counts=(1,), within_days=7)   # doctest: +SKIP
+    """
+    ks = sorted({int(k) for k in min_counts})
+    if not ks or ks[0] < 1:
+        raise ValueError(f"The value for `min_counts` must be whole numbers >= 1, but {list(min_counts)!r} was passed.")
+    if within_days is None or within_days <= 0:
+        raise ValueError(f"The value for `within_days` must be a number > 0, but {within_days!r} was passed.")
+    judged = entities.loc[entities["age_days"] >= within_days, ["entity_id"]].copy()
+    judged["paid"] = entities.loc[judged.index, "paid_at"].notna().to_numpy()
+    n_judged = len(judged)
+    n_paid = int(judged["paid"].sum())
+    spec = entities.attrs.get("spec")
+    spec_events = {step.event for step in spec.steps if step.event} if spec is not None else set()
+    restrict = ""
+    if events is not None:
+        names = ", ".join("'" + str(name).replace("'", "''") + "'" for name in events)
+        restrict = f"AND ev.event IN ({names})" if names else "AND FALSE"
+    con = dataset.con
+    con.register("_judged", judged)
+    try:
+        counts = con.execute(
+            f"""
+            WITH ent AS ({_ENTITY_SIGNUP}),
+            counts AS (
+                SELECT u.entity_id, ev.event, count(*) AS n
+                FROM events AS ev
+                JOIN users AS u USING (user_id)
+                JOIN ent AS e USING (entity_id)
+                JOIN _judged AS j USING (entity_id)
+                WHERE {_window_sql('ev.ts', 'e.signup_at', within_days)} {restrict}
+                GROUP BY ALL
+            ),
+            ks AS (SELECT unnest({ks}) AS min_count)
+            SELECT c.event, ks.min_count,
+                CAST(count(*) FILTER (WHERE c.n >= ks.min_count) AS BIGINT) AS doers,
+                CAST(count(*) FILTER (WHERE c.n >= ks.min_count AND j.paid) AS BIGINT) AS paid_doers
+            FROM counts AS c JOIN _judged AS j USING (entity_id) CROSS JOIN ks
+            GROUP BY ALL
+            """
+        ).df()
+    finally:
+        con.unregister("_judged")
+    table = counts.copy()
+    table["event"] = table["event"].astype("str")
+    table["min_count"] = table["min_count"].astype("int64")
+    table["doers"] = table["doers"].astype("int64")
+    table["paid_doers"] = table["paid_doers"].astype("int64")
+    table["within_days"] = float(within_days)
+    table["in_spec"] = table["event"].isin(spec_events)
+    table["entities"] = n_judged
+    others = n_judged - table["doers"]
+    paid_others = n_paid - table["paid_doers"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["coverage"] = table["doers"] / n_judged if n_judged else np.nan
+        table["conversion_doers"] = np.where(table["doers"] > 0, table["paid_doers"] / table["doers"].clip(lower=1), np.nan)
+        table["conversion_others"] = np.where(others > 0, paid_others / others.clip(lower=1), np.nan)
+        lift = table["conversion_doers"] / table["conversion_others"]
+        lift = lift.where(~((table["conversion_others"] == 0) & (table["conversion_doers"] == 0)), np.nan)
+        table["lift"] = lift.where(table["conversion_others"].notna() & table["conversion_doers"].notna(), np.nan)
+        table["recall"] = table["paid_doers"] / n_paid if n_paid else np.nan
+    table["enough_data"] = (table["doers"] >= min_doers) & (others >= min_doers) & (n_paid > 0)
+    table = table.sort_values(
+        ["enough_data", "lift", "coverage", "event", "min_count"],
+        ascending=[False, False, False, True, True],
+        na_position="last",
+    )
+    columns = ["event", "min_count", "within_days", "in_spec", "entities", "doers", "coverage", "paid_doers",
+               "conversion_doers", "conversion_others", "lift", "recall", "enough_data"]
+    return table[columns].reset_index(drop=True)
+
+
+# --- completion curves -------------------------------------------------------------------------
+
+
+def completion_curves(
+    entities: pd.DataFrame,
+    *,
+    days: Sequence[float] | None = None,
+    include_pql: bool = True,
+) -> pd.DataFrame:
+    """Share of entities that completed each step within d days of signup, for each day d.
+
+    Works on the step completion times of the per-entity table (so ``min_count``, ``min_users``
+    and windows count exactly as in the spec). The share at day d is taken among the entities at
+    least d days old (``mature``), so recent signups do not pull the curve down.
+
+    Parameters
+    ----------
+    entities : pandas.DataFrame
+        The per-entity table (:func:`pqlkit.reduce`).
+    days : sequence of float, optional
+        Days since signup to evaluate; default 0, 1, ..., 2 × the spec's ``trial_days`` (30 without a
+        spec).
+    include_pql : bool
+        Add a curve named ``"PQL"`` for reaching the PQL threshold.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (step, day), steps in spec order: ``step``, ``day``, ``mature``,
+        ``completed`` (mature entities that completed it within ``day`` days), ``share``
+        (NaN when no entity is that old).
+
+    Examples
+    --------
+    >>> completion_curves(entities, days=[1, 7, 14])        # doctest: +SKIP
+    """
+    if days is None:
+        spec = entities.attrs.get("spec")
+        horizon = int(round(2 * spec.trial_days)) if spec is not None else 30
+        days = list(range(0, horizon + 1))
+    steps = list(entities.attrs.get("steps") or [c[:-3] for c in entities.columns if c.endswith("_at")
+                                                   and c not in ("signup_at", "pql_at", "paid_at", "last_seen_at")])
+    columns = {step: f"{step}_at" for step in steps}
+    if include_pql:
+        columns["PQL"] = "pql_at"
+    age = entities["age_days"].to_numpy(dtype=float)
+    rows = []
+    for step, column in columns.items():
+        elapsed = ((entities[column] - entities["signup_at"]).dt.total_seconds() / 86400).to_numpy(dtype=float)
+        for day in days:
+            mature = age >= day
+            completed = mature & (elapsed <= day)
+            n = int(mature.sum())
+            rows.append({"step": step, "day": float(day), "mature": n, "completed": int(completed.sum()),
+                         "share": completed.sum() / n if n else np.nan})
+    table = pd.DataFrame(rows, columns=["step", "day", "mature", "completed", "share"])
+    table["mature"] = table["mature"].astype("int64")
+    table["completed"] = table["completed"].astype("int64")
+    table["share"] = table["share"].astype(float)
+    return table
+
+
+def _without_paths(message: str, paths) -> str:
+    """``message`` with each of ``paths`` shortened to its last part (notebook output stays portable)."""
+    for path in paths:
+        if isinstance(path, (str, os.PathLike)) and os.fspath(path):
+            full = os.fspath(path)
+            message = message.replace(full, os.path.basename(full.rstrip("/")) or full)
+    return message
+
+
+# --- threshold and level comparisons -----------------------------------------------------------
+
+
+def _with_threshold(entities: pd.DataFrame, required: int) -> pd.DataFrame:
+    """A copy of the entity table where a PQL needs ``required`` steps."""
+    steps = list(entities.attrs.get("steps") or [])
+    table = entities.copy()
+    times = table[[f"{s}_at" for s in steps]]
+    if len(table):
+        naive = times.apply(lambda column: column.dt.tz_localize(None)).to_numpy(dtype="datetime64[us]")
+        kth = np.sort(naive, axis=1)[:, required - 1]
+        pql_at = pd.Series(kth, index=table.index, dtype="datetime64[us]").dt.tz_localize("UTC")
+    else:
+        pql_at = pd.Series([], index=table.index, dtype="datetime64[us, UTC]")
+    table["pql_at"] = pql_at.where(table["steps_done"] >= required)
+    table["is_pql"] = table["pql_at"].notna()
+    table["time_to_pql_days"] = (table["pql_at"] - table["signup_at"]).dt.total_seconds() / 86400
+    table.attrs = dict(entities.attrs)
+    return table
+
+
+def compare_thresholds(entities: pd.DataFrame, *, steps_required: Sequence[int] | None = None) -> pd.DataFrame:
+    """What the PQL threshold does to PQL volume and to PQL-to-paid conversion.
+
+    Re-derives ``pql_at`` as the k-th completed step for each k, from the step times already in
+    the per-entity table (no new pass over the events).
+
+    Parameters
+    ----------
+    entities : pandas.DataFrame
+        The per-entity table (:func:`pqlkit.reduce`).
+    steps_required : sequence of int, optional
+        The k values to compare; default every k from 1 to the number of steps.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per k, ascending: ``steps_required``, ``threshold`` (k / steps), ``chosen`` (k is
+        the spec's), ``pqls``, ``pql_rate``, ``pql_rate_ci_low``, ``pql_rate_ci_high``,
+        ``current_pqls``, ``eligible``, ``paid_pqls``, ``pql_to_paid_rate``, ``ci_low``, ``ci_high``.
+
+    Examples
+    --------
+    >>> compare_thresholds(entities)[["steps_required", "pqls", "pql_to_paid_rate"]]   # doctest: +SKIP
+    """
+    steps = list(entities.attrs.get("steps") or [])
+    if not steps:
+        raise ValueError("`entities` has no step names in attrs; use the table returned by pqlkit.reduce")
+    spec = entities.attrs.get("spec")
+    chosen = spec.steps_required if spec is not None else None
+    ks = list(range(1, len(steps) + 1)) if steps_required is None else sorted({int(k) for k in steps_required})
+    bad = [k for k in ks if not 1 <= k <= len(steps)]
+    if bad:
+        raise ValueError(f"The value for `steps_required` must be between 1 and {len(steps)}, but {bad!r} was passed.")
+    rows = []
+    for k in ks:
+        table = _with_threshold(entities, k)
+        rate = pql_rate(table).iloc[0]
+        paid = pql_to_paid(table).iloc[0]
+        rows.append({
+            "steps_required": k,
+            "threshold": k / len(steps),
+            "chosen": k == chosen,
+            "pqls": int(table["is_pql"].sum()),
+            "pql_rate": float(rate["pql_rate"]),
+            "pql_rate_ci_low": float(rate["ci_low"]),
+            "pql_rate_ci_high": float(rate["ci_high"]),
+            "current_pqls": len(current_pqls(table)) if "as_of" in table.attrs else np.nan,
+            "eligible": int(paid["eligible"]),
+            "paid_pqls": int(paid["paid_pqls"]),
+            "pql_to_paid_rate": float(paid["pql_to_paid_rate"]),
+            "ci_low": float(paid["ci_low"]),
+            "ci_high": float(paid["ci_high"]),
+        })
+    return pd.DataFrame(rows)
+
+
+def compare_levels(
+    source,
+    spec: ActivationSpec | str | os.PathLike,
+    *,
+    as_of=None,
+    levels: Sequence[str] = ("user", "account"),
+) -> pd.DataFrame:
+    """The headline metrics at user level and at account level, side by side.
+
+    Loads the dataset once per level. A level that cannot be analysed (no ``account_id`` in the
+    users table, or a spec with ``min_users`` steps at user level) gets a row with ``available =
+    False`` and the reason in ``note``, instead of an error. Spec warnings (a step's event never
+    occurs) are not repeated here.
+
+    Parameters
+    ----------
+    source : path or mapping of frames
+        The dataset (see :func:`pqlkit.load`).
+    spec : ActivationSpec or path
+        The activation spec.
+    as_of : optional
+        The analysis instant (see :func:`pqlkit.parse_as_of`).
+    levels : sequence of str
+        The levels to compare.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per level: ``level``, ``available``, ``entities``, ``raw_pqls``, ``pql_rate``,
+        ``ci_low``, ``ci_high``, ``current_pqls``, ``time_to_pql_median_days``,
+        ``pql_to_paid_rate``, ``note``.
+    """
+    from .metrics import summary
+    from .reduction import entity_table
+
+    if not isinstance(spec, ActivationSpec):
+        spec = ActivationSpec.from_yaml(spec)
+    rows = []
+    for level in levels:
+        row = {"level": level, "available": False, "entities": 0, "raw_pqls": 0, "pql_rate": np.nan,
+               "ci_low": np.nan, "ci_high": np.nan, "current_pqls": 0, "time_to_pql_median_days": np.nan,
+               "pql_to_paid_rate": np.nan, "note": ""}
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", PqlkitWarning)
+                table, dataset = entity_table(source, spec, as_of=as_of, level=level)
+        except PqlkitError as error:
+            row["note"] = _without_paths(str(error), [spec.source, source])
+            rows.append(row)
+            continue
+        if table.empty:
+            row["note"] = "no entities in scope (at account level: no user has an account_id)"
+            rows.append(row)
+            continue
+        result = summary(table, ledger=dataset.ledger)
+        low, high = wilson_interval(result["raw_pqls"], result["entities"])
+        row.update({
+            "available": True,
+            "entities": result["entities"],
+            "raw_pqls": result["raw_pqls"],
+            "pql_rate": result["pql_rate"],
+            "ci_low": float(low),
+            "ci_high": float(high),
+            "current_pqls": result["current_pqls"],
+            "time_to_pql_median_days": result["time_to_pql_median_days"] if result["time_to_pql_median_days"] is not None else np.nan,
+            "pql_to_paid_rate": result["pql_to_paid_rate"] if (result["pql_to_paid_rate"] is not None and dataset.has_conversions) else np.nan,
+        })
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    for column in ("entities", "raw_pqls", "current_pqls"):
+        table[column] = table[column].astype("int64")
+    return table

@@ -1,0 +1,877 @@
+"""Seeded synthetic product data for a B2B SaaS product with a 14-day trial.
+
+The generator draws accounts and users, a latent "activated" flag per user, the
+product events that flag implies, and the first payment per account, then (with
+``dirty=True``) injects a small, counted number of rows of every data-quality
+kind in SPEC §1. Every behavioural constant lives in :data:`TRUE_PARAMETERS`, so
+a test can check that the metrics recover what the generator put in.
+
+Everything is vectorised with numpy and seeded by a single
+``numpy.random.default_rng(seed)``: the same arguments give the same frames and
+byte-identical CSV files, on any day. One million users (about 35 million
+events) take well under two minutes and a few GB of memory.
+
+Main facts (the full list is :data:`TRUE_PARAMETERS` and ``data/README.md``):
+
+* A user is *activated* with probability ``channel_activation[channel] *
+  company_size_activation_multiplier[company_size]``. The multipliers average to
+  1 over users, so the expected activation rate of a channel's users is exactly
+  ``channel_activation[channel]``.
+* An activated user completes at least three of the four steps of
+  ``data/activation.yaml`` within 14 days of signup (``report_created`` three
+  times); a user who is not activated completes at most two steps in that window.
+  So with that spec, a user whose first 14 days are in the data is a PQL if and
+  only if the generator activated them.
+* Vanity events (``login``, ``page_viewed``, ``settings_viewed``) during the trial
+  do not depend on activation or payment; value events do.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+__all__ = ["TRUE_PARAMETERS", "expected_data_quality", "generate_sample", "write_sample"]
+
+# --------------------------------------------------------------------------- #
+# Vocabulary
+# --------------------------------------------------------------------------- #
+
+DAY = 86_400  # seconds
+
+_CHANNELS = ("organic", "paid_search", "paid_social", "referral", "partner", "outbound")
+_COMPANY_SIZES = ("1-10", "11-50", "51-200", "201-1000", "1000+")
+# No "NA" (Namibia): pandas.read_csv would read it as a missing value.
+_COUNTRIES = ("US", "GB", "DE", "FR", "CA", "IN", "BR", "AU", "NL", "ES", "JP", "SE")
+_EVENTS = (
+    "login",
+    "page_viewed",
+    "settings_viewed",
+    "integration_connected",
+    "report_created",
+    "teammate_invited",
+    "dashboard_shared",
+    "export_downloaded",
+)
+_LOGIN, _PAGE, _SETTINGS, _INTEGRATION, _REPORT, _INVITE, _DASHBOARD, _EXPORT = range(8)
+_PLATFORMS = ("web", "desktop", "mobile")
+_WEB, _DESKTOP, _MOBILE = range(3)
+_PLANS = ("starter", "team", "business")
+_UTC_OFFSETS = ("+02:00", "-05:00", "+05:30", "-08:00", "+01:00", "+09:00")
+_BAD_TIMESTAMPS = ("not-a-date", "2026-13-45T99:00:00Z", "2026-02-30T08:15:00Z", "#VALUE!")
+_FORMATS = ("parquet", "csv", "csv.gz")
+# Drop reasons of SPEC §1, in the order a loader applies them.
+_REASONS = (
+    "missing_value",
+    "bad_timestamp",
+    "duplicate",
+    "unknown_user",
+    "before_signup",
+    "after_as_of",
+    "no_account",
+)
+_USED, _MISSING, _BAD, _DUPLICATE, _UNKNOWN, _BEFORE = range(6)
+
+# --------------------------------------------------------------------------- #
+# True parameters
+# --------------------------------------------------------------------------- #
+
+_COMPANY_SIZE_MIX = {"1-10": 0.42, "11-50": 0.28, "51-200": 0.16, "201-1000": 0.09, "1000+": 0.05}
+_USERS_PER_ACCOUNT_EXPONENT = {"1-10": 2.8, "11-50": 2.3, "51-200": 2.0, "201-1000": 1.8, "1000+": 1.6}
+_USERS_PER_ACCOUNT_MAX = {"1-10": 10, "11-50": 20, "51-200": 20, "201-1000": 20, "1000+": 20}
+_RAW_SIZE_MULTIPLIER = {"1-10": 0.85, "11-50": 1.05, "51-200": 1.15, "201-1000": 1.10, "1000+": 0.95}
+
+
+def _users_per_account_pmf(size: str) -> np.ndarray:
+    """P(k users) for k = 1..max, proportional to ``k ** -exponent``."""
+    k = np.arange(1, _USERS_PER_ACCOUNT_MAX[size] + 1, dtype=float)
+    weights = k ** -_USERS_PER_ACCOUNT_EXPONENT[size]
+    return weights / weights.sum()
+
+
+def _mean_users_per_account(size: str) -> float:
+    pmf = _users_per_account_pmf(size)
+    return float((np.arange(1, len(pmf) + 1) * pmf).sum())
+
+
+def _normalised_size_multiplier() -> dict[str, float]:
+    """Scale the raw multipliers so that their mean over *users* is exactly 1.
+
+    A user's company size is distributed as ``mix[s] * E[users per account | s]``
+    (normalised), because bigger companies bring more users per account.
+    """
+    user_weight = {s: _COMPANY_SIZE_MIX[s] * _mean_users_per_account(s) for s in _COMPANY_SIZES}
+    total = sum(user_weight.values())
+    mean = sum(user_weight[s] / total * _RAW_SIZE_MULTIPLIER[s] for s in _COMPANY_SIZES)
+    return {s: round(_RAW_SIZE_MULTIPLIER[s] / mean, 6) for s in _COMPANY_SIZES}
+
+
+def _freeze(value: Any) -> Any:
+    """Read-only copy: dicts become mappingproxies, lists become tuples."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({key: _freeze(item) for key, item in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(_freeze(item) for item in value)
+    return value
+
+
+TRUE_PARAMETERS: Mapping[str, Any] = _freeze(
+    {
+        # -- the headline numbers ------------------------------------------------
+        # P(user activated | channel), averaged over company sizes. Activated means:
+        # completes >= 3 of the 4 steps of data/activation.yaml within 14 days.
+        "channel_activation": {
+            "organic": 0.30,
+            "paid_search": 0.22,
+            "paid_social": 0.10,
+            "referral": 0.55,
+            "partner": 0.45,
+            "outbound": 0.25,
+        },
+        # P(user activated) = channel_activation[channel] * this[company_size];
+        # the multipliers have mean exactly 1 over users.
+        "company_size_activation_multiplier": _normalised_size_multiplier(),
+        "trial_days": 14,
+        # -- accounts and signups ------------------------------------------------
+        "channel_mix": {
+            "organic": 0.30,
+            "paid_search": 0.22,
+            "paid_social": 0.15,
+            "referral": 0.12,
+            "partner": 0.08,
+            "outbound": 0.13,
+        },
+        "company_size_mix": _COMPANY_SIZE_MIX,
+        "country_mix": {
+            "US": 0.36, "GB": 0.10, "DE": 0.09, "FR": 0.06, "CA": 0.06, "IN": 0.08,
+            "BR": 0.05, "AU": 0.05, "NL": 0.04, "ES": 0.04, "JP": 0.04, "SE": 0.03,
+        },  # fmt: skip
+        # Channel, company size and country are account attributes, drawn
+        # independently of each other and copied to every user of the account.
+        # P(k users in an account) is proportional to k ** -exponent, 1 <= k <= max.
+        "users_per_account_exponent": _USERS_PER_ACCOUNT_EXPONENT,
+        "users_per_account_max": _USERS_PER_ACCOUNT_MAX,
+        # The k-th user (k >= 2) joins 15 min + Exponential(mean 6 days) after the
+        # account's first user, invited by that first user (a teammate_invited
+        # event 5 min to 1 day before the join). Joins after the data end are cut.
+        "teammate_join_delay": {"minimum_minutes": 15, "mean_days": 6.0},
+        "teammate_invite_lead": {"minimum_minutes": 5, "maximum_days": 1.0},
+        # Account creation: day d of the period is drawn with weight
+        # weekday_factor[weekday(d)] * growth_over_period ** (d / (days - 1)),
+        # hour of day with hour_of_day_weight (UTC), second uniform.
+        "signup_weekday_factor": {
+            "Mon": 1.0, "Tue": 1.05, "Wed": 1.05, "Thu": 1.0, "Fri": 0.9, "Sat": 0.45, "Sun": 0.4,
+        },  # fmt: skip
+        "signup_growth_over_period": 1.35,
+        "signup_hour_of_day_weight": (
+            0.5, 0.4, 0.3, 0.25, 0.25, 0.3, 0.5, 0.8, 1.1, 1.3, 1.4, 1.4,
+            1.5, 1.7, 1.8, 1.8, 1.7, 1.5, 1.3, 1.1, 0.9, 0.8, 0.7, 0.6,
+        ),  # fmt: skip
+        # -- activation steps (times are offsets from the user's own signup) -----
+        "activation_steps": (
+            "integration_connected",
+            "report_created x3",
+            "teammate_invited",
+            "dashboard_shared",
+        ),
+        # Activated users: all four steps with this probability, else three (the
+        # one left out drawn with dropped_step_weight). A first user whose invitee
+        # joins within 14 days always has the invite step.
+        "activated_all_four_steps": 0.45,
+        "activated_dropped_step_weight": {
+            "integration_connected": 0.15,
+            "report_created": 0.10,
+            "teammate_invited": 0.40,
+            "dashboard_shared": 0.35,
+        },
+        # Users not activated complete 0, 1 or 2 steps within 14 days; which ones
+        # are drawn with step_weight (a weighted draw without replacement).
+        "not_activated_steps_in_window": {0: 0.40, 1: 0.35, 2: 0.25},
+        "not_activated_step_weight": {
+            "integration_connected": 0.40,
+            "report_created": 0.25,
+            "teammate_invited": 0.15,
+            "dashboard_shared": 0.20,
+        },
+        # Of the users not activated with two steps, this share does a third step
+        # (not report_created) after day 14: 1 h + Exponential(mean 10 days) later.
+        "not_activated_late_third_step": 0.25,
+        # report_created in the first 14 days: 3 + Poisson(2) when the step is done,
+        # else 0, 1 or 2 with these probabilities.
+        "reports_when_step_done": {"minimum": 3, "extra_poisson_mean": 2.0},
+        "reports_when_step_not_done": {0: 0.55, 1: 0.30, 2: 0.15},
+        # Step times: Exponential(mean) truncated to the window [5 min, 14 d - 1 h];
+        # reports count from integration_connected (if done), dashboard_shared from
+        # the first report (if any).
+        "step_time_mean_days": {
+            "integration_connected": 1.0,
+            "report_created": 2.0,
+            "teammate_invited": 3.0,
+            "dashboard_shared": 2.5,
+        },
+        "second_integration_share": 0.30,
+        "trial_export_downloads_mean": {"activated": 1.2, "not_activated": 0.15},
+        # -- sessions (vanity events) --------------------------------------------
+        # Trial: 1 session at signup + Poisson(Gamma(shape 2, scale 2.5)) sessions at
+        # Exponential(mean 3.5 d) truncated to 14 d. After the trial, everyone:
+        # Poisson(2) sessions at 14 d + Exponential(mean 12 d). Users of paying
+        # accounts: also 2.5 sessions a week from max(day 14, payment) to the end.
+        # A session is a login, 1 + Poisson(1.3) page_viewed and settings_viewed
+        # with probability 0.15, 75 s apart on average. Independent of activation.
+        "trial_sessions_gamma": {"shape": 2.0, "scale": 2.5},
+        "trial_session_mean_days": 3.5,
+        "post_trial_sessions_mean": 2.0,
+        "post_trial_session_mean_days": 12.0,
+        "paying_sessions_per_week": 2.5,
+        "session_extra_page_views_mean": 1.3,
+        "session_settings_viewed_share": 0.15,
+        "session_event_gap_mean_seconds": 75.0,
+        # After day 14, a session of an activated user or of a paying account's user
+        # has each of these value events with this probability.
+        "post_trial_value_event_share": {
+            "report_created": 0.25,
+            "export_downloaded": 0.08,
+            "dashboard_shared": 0.03,
+        },
+        "primary_platform_mix": {"web": 0.75, "desktop": 0.25},
+        "mobile_session_share": 0.12,
+        # -- payment (account level) ---------------------------------------------
+        # An account is activated when any of its users is. It pays (first payment)
+        # with this probability; payments at or after the data end are not seen.
+        "pay_given_account_activated": 0.35,
+        "pay_given_account_not_activated": 0.03,
+        # Payer: the account's earliest-activated user with this probability (if
+        # the account is activated), else the account's first user.
+        "payer_is_activated_user": 0.85,
+        # Payment time: account start + 14 d + Normal(0, 1.5 d), at least 1 d; for
+        # an activated payer at least 30 min to 1 d after their activation, except a
+        # paid_before_pql share who pay at 15-85% of their time to activation.
+        "payment_delay_days": {"mean": 14.0, "sd": 1.5, "minimum": 1.0},
+        "paid_before_pql_share": 0.08,
+        "plan_mrr": {"starter": 49.0, "team": 199.0, "business": 799.0},
+        "plan_mix_by_company_size": {
+            "1-10": {"starter": 0.75, "team": 0.22, "business": 0.03},
+            "11-50": {"starter": 0.45, "team": 0.45, "business": 0.10},
+            "51-200": {"starter": 0.20, "team": 0.55, "business": 0.25},
+            "201-1000": {"starter": 0.10, "team": 0.45, "business": 0.45},
+            "1000+": {"starter": 0.05, "team": 0.30, "business": 0.65},
+        },
+        # -- dirty rows (dirty=True only) ----------------------------------------
+        # Counts are round(rate * base) with at least 1; base = clean events,
+        # users or first payments. Every injected row is counted in .attrs.
+        "dirty_rates": {
+            "events_missing_value": 0.003,  # user_id, event or timestamp empty
+            "events_bad_timestamp": 0.002,
+            "events_duplicate": 0.004,  # exact copy, same event_id, next row
+            "events_unknown_user": 0.0025,
+            "events_before_signup": 0.0015,  # 1 min to 3 days before signup
+            "unknown_users_per_user": 0.004,  # size of the unknown-user pool
+            "users_duplicate": 0.003,  # exact copy, appended at the end
+            "users_no_account": 0.01,  # single-user accounts with empty account_id
+            "conversions_unknown_user": 0.01,
+            "conversions_repeat_payment": 0.03,  # a later upgrade row, kept
+        },
+        "bad_timestamp_values": _BAD_TIMESTAMPS,
+        # Timestamp text (dirty=True): 95% UTC with "Z", 2.5% the same instant with
+        # one of these offsets, 2.5% naive (meaning UTC). dirty=False: all "Z".
+        "timestamp_format_mix": {"utc_z": 0.95, "offset": 0.025, "naive": 0.025},
+        "timestamp_offsets": _UTC_OFFSETS,
+    }
+)
+
+# --------------------------------------------------------------------------- #
+# Small numeric helpers
+# --------------------------------------------------------------------------- #
+
+
+def _probabilities(mapping: Mapping[Any, float], keys: tuple[Any, ...]) -> np.ndarray:
+    p = np.array([mapping[key] for key in keys], dtype=float)
+    return p / p.sum()
+
+
+def _truncated_exponential(
+    rng: np.random.Generator, mean: float, upper: np.ndarray | float, size: int
+) -> np.ndarray:
+    """Exponential(mean) conditioned on [0, upper], by the inverse CDF."""
+    u = rng.random(size)
+    return -mean * np.log1p(u * np.expm1(-np.asarray(upper, dtype=float) / mean))
+
+
+def _group_starts(counts: np.ndarray) -> np.ndarray:
+    return np.cumsum(counts) - counts
+
+
+def _dirty_count(rate: float, base: int) -> int:
+    return max(1, round(rate * base)) if base > 0 else 0
+
+
+# --------------------------------------------------------------------------- #
+# Simulation (numbers only; strings are made when a table is built)
+# --------------------------------------------------------------------------- #
+
+
+@dataclass
+class _Simulation:
+    """Arrays of one generated sample, rows in file order."""
+
+    t0: int
+    t1: int
+    dirty: bool
+    n_users: int
+    n_unknown_users: int
+    user_width: int
+    account_width: int
+    event_width: int
+    # users (index = user number - 1, signup order)
+    signup: np.ndarray
+    account_number: np.ndarray  # 1-based; its id is blank where has_account is False
+    has_account: np.ndarray
+    channel: np.ndarray
+    company_size: np.ndarray
+    country: np.ndarray
+    activated: np.ndarray
+    activated_at: np.ndarray  # seconds; -1 where not activated
+    # users table rows
+    users_row: np.ndarray
+    users_fmt: np.ndarray
+    users_reason: np.ndarray
+    # events table rows
+    ev_user: np.ndarray  # -1 = empty; >= n_users = unknown user
+    ev_code: np.ndarray  # -1 = empty
+    ev_ts: np.ndarray
+    ev_state: np.ndarray  # -1 normal, -2 empty, k >= 0 = _BAD_TIMESTAMPS[k]
+    ev_fmt: np.ndarray
+    ev_platform: np.ndarray
+    ev_number: np.ndarray
+    ev_reason: np.ndarray
+    # conversions table rows
+    cv_user: np.ndarray
+    cv_account: np.ndarray  # account number, -1 = empty
+    cv_ts: np.ndarray
+    cv_plan: np.ndarray
+    cv_fmt: np.ndarray
+    cv_reason: np.ndarray
+    cv_repeat: np.ndarray
+
+
+def _draw_users(
+    rng: np.random.Generator, n_users: int, t0: int, days: int
+) -> dict[str, np.ndarray]:
+    """Accounts and their users, users in signup order."""
+    size_mix = _probabilities(_COMPANY_SIZE_MIX, _COMPANY_SIZES)
+    channel_mix = _probabilities(TRUE_PARAMETERS["channel_mix"], _CHANNELS)
+    country_mix = _probabilities(TRUE_PARAMETERS["country_mix"], _COUNTRIES)
+    cdfs = [np.cumsum(_users_per_account_pmf(size)) for size in _COMPANY_SIZES]
+    for cdf in cdfs:
+        cdf[-1] = 1.0
+    mean_users = sum(size_mix[i] * _mean_users_per_account(s) for i, s in enumerate(_COMPANY_SIZES))
+
+    day = np.arange(days)
+    weekday = (t0 // DAY + day + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
+    weekday_factor = np.array(list(TRUE_PARAMETERS["signup_weekday_factor"].values()))
+    growth = TRUE_PARAMETERS["signup_growth_over_period"] ** (day / max(days - 1, 1))
+    day_weight = weekday_factor[weekday] * growth
+    day_weight /= day_weight.sum()
+    hour_weight = np.array(TRUE_PARAMETERS["signup_hour_of_day_weight"])
+    hour_weight /= hour_weight.sum()
+    join = TRUE_PARAMETERS["teammate_join_delay"]
+    t1 = t0 + days * DAY
+
+    parts: list[dict[str, np.ndarray]] = []
+    total = 0
+    account_offset = 0
+    while total < n_users:  # one batch almost always suffices
+        n_accounts = math.ceil((n_users - total) / mean_users * 1.1) + 16
+        size = rng.choice(len(_COMPANY_SIZES), n_accounts, p=size_mix)
+        channel = rng.choice(len(_CHANNELS), n_accounts, p=channel_mix)
+        country = rng.choice(len(_COUNTRIES), n_accounts, p=country_mix)
+        u = rng.random(n_accounts)
+        n_members = np.empty(n_accounts, dtype=np.int64)
+        for i, cdf in enumerate(cdfs):
+            in_size = size == i
+            n_members[in_size] = np.searchsorted(cdf, u[in_size], side="right") + 1
+        created = (
+            t0
+            + rng.choice(days, n_accounts, p=day_weight) * DAY
+            + rng.choice(24, n_accounts, p=hour_weight) * 3600
+            + rng.integers(0, 3600, n_accounts)
+        )
+        account = np.repeat(np.arange(n_accounts), n_members)
+        member = np.arange(len(account)) - np.repeat(_group_starts(n_members), n_members)
+        delay = np.floor(join["minimum_minutes"] * 60 + rng.exponential(join["mean_days"] * DAY, len(account)))
+        signup = created[account] + np.where(member == 0, 0, delay).astype(np.int64)
+        keep = signup < t1
+        parts.append(
+            {
+                "account": account[keep] + account_offset,
+                "member": member[keep],
+                "signup": signup[keep],
+                "created": created[account[keep]],
+                "channel": channel[account[keep]],
+                "company_size": size[account[keep]],
+                "country": country[account[keep]],
+            }
+        )
+        total += int(keep.sum())
+        account_offset += n_accounts
+
+    users = {key: np.concatenate([part[key] for part in parts])[:n_users] for key in parts[0]}
+    # Accounts drawn i.i.d., so cutting at n_users does not bias signup times. A
+    # user's first-user (member 0) is always kept, since it precedes the others.
+    _, users["account"] = np.unique(users["account"], return_inverse=True)
+    order = np.lexsort((users["member"], users["account"], users["signup"]))
+    users = {key: value[order] for key, value in users.items()}
+    # Account numbers in order of account creation (= first user's signup).
+    n_accounts = int(users["account"].max()) + 1
+    first_user = np.empty(n_accounts, dtype=np.int64)
+    first_user[users["account"][users["member"] == 0]] = np.flatnonzero(users["member"] == 0)
+    account_number = np.empty(n_accounts, dtype=np.int64)
+    account_number[np.argsort(first_user, kind="stable")] = np.arange(1, n_accounts + 1)
+    users["first_user"] = first_user
+    users["account_number"] = account_number
+    return users
+
+
+def _simulate(*, n_users: int, seed: int, t0: int, days: int, dirty: bool) -> _Simulation:
+    P = TRUE_PARAMETERS
+    behaviour_rng, dirt_rng = np.random.default_rng(seed).spawn(2)
+    rng = behaviour_rng
+    t1 = t0 + days * DAY
+    window = P["trial_days"] * DAY
+    lo, hi = 300.0, window - 3600.0  # in-window value events: [5 min, 14 d - 1 h]
+
+    users = _draw_users(rng, n_users, t0, days)
+    n = n_users
+    signup = users["signup"]
+    account = users["account"]
+    first_user = users["first_user"]
+    n_accounts = len(first_user)
+    is_first = users["member"] == 0
+
+    # -- teammate invites: the first user invites each later teammate ---------
+    joiner = np.flatnonzero(~is_first)
+    lead_cfg = P["teammate_invite_lead"]
+    join_delay = signup[joiner] - signup[first_user[account[joiner]]]
+    lead_min = lead_cfg["minimum_minutes"] * 60
+    lead_max = np.minimum(lead_cfg["maximum_days"] * DAY, 0.9 * join_delay)
+    lead = np.floor(lead_min + rng.random(len(joiner)) * (lead_max - lead_min)).astype(np.int64)
+    invite_user = first_user[account[joiner]]
+    invite_ts = signup[joiner] - lead
+    first_invite_offset = np.full(n, np.iinfo(np.int64).max)
+    np.minimum.at(first_invite_offset, invite_user, invite_ts - signup[invite_user])
+    forced_invite = first_invite_offset <= window  # an invite inside the window is a done step
+
+    # -- activation ------------------------------------------------------------
+    channel_p = np.array([P["channel_activation"][c] for c in _CHANNELS])
+    size_m = np.array([P["company_size_activation_multiplier"][s] for s in _COMPANY_SIZES])
+    activated = rng.random(n) < channel_p[users["channel"]] * size_m[users["company_size"]]
+
+    step_keys = ("integration_connected", "report_created", "teammate_invited", "dashboard_shared")
+    all_four = rng.random(n) < P["activated_all_four_steps"]
+    dropped = rng.choice(4, n, p=_probabilities(P["activated_dropped_step_weight"], step_keys))
+    mask_activated = np.ones((n, 4), dtype=bool)
+    three = np.flatnonzero(~all_four)
+    mask_activated[three, dropped[three]] = False
+    mask_activated[forced_invite, 2] = True
+
+    steps_wanted = rng.choice(3, n, p=_probabilities(P["not_activated_steps_in_window"], (0, 1, 2)))
+    race = rng.exponential(size=(n, 4)) / _probabilities(P["not_activated_step_weight"], step_keys)
+    race[forced_invite, 2] = -1.0  # the forced invite is always among the chosen steps
+    steps_wanted = np.maximum(steps_wanted, forced_invite.astype(steps_wanted.dtype))
+    race_rank = np.argsort(np.argsort(race, axis=1), axis=1)
+    mask_not_activated = race_rank < steps_wanted[:, None]
+    mask = np.where(activated[:, None], mask_activated, mask_not_activated)
+    del race, race_rank, mask_activated, mask_not_activated
+
+    mean_days = P["step_time_mean_days"]
+    t_integration = lo + _truncated_exponential(rng, mean_days["integration_connected"] * DAY, hi - lo, n)
+    reports_done = P["reports_when_step_done"]
+    n_reports = np.where(
+        mask[:, 1],
+        reports_done["minimum"] + rng.poisson(reports_done["extra_poisson_mean"], n),
+        rng.choice(3, n, p=_probabilities(P["reports_when_step_not_done"], (0, 1, 2))),
+    )
+    report_user = np.repeat(np.arange(n), n_reports)
+    report_base = np.where(mask[:, 0], t_integration, lo)[report_user]
+    report_t = report_base + _truncated_exponential(
+        rng, mean_days["report_created"] * DAY, hi - report_base, len(report_user)
+    )
+    report_t = report_t[np.lexsort((report_t, report_user))]
+    report_start = _group_starts(n_reports)
+    last = max(len(report_t) - 1, 0)
+    third_report = np.where(mask[:, 1], report_t[np.minimum(report_start + 2, last)] if len(report_t) else 0, np.inf)
+    first_report = np.where(n_reports > 0, report_t[np.minimum(report_start, last)] if len(report_t) else 0, lo)
+    t_invite = lo + _truncated_exponential(rng, mean_days["teammate_invited"] * DAY, hi - lo, n)
+    t_dashboard = first_report + _truncated_exponential(
+        rng, mean_days["dashboard_shared"] * DAY, hi - first_report, n
+    )
+    completion = np.stack(
+        [
+            np.where(mask[:, 0], t_integration, np.inf),
+            third_report,
+            np.minimum(
+                np.where(mask[:, 2], t_invite, np.inf),
+                np.where(forced_invite, first_invite_offset, np.inf),
+            ),
+            np.where(mask[:, 3], t_dashboard, np.inf),
+        ],
+        axis=1,
+    )
+    pql_offset = np.where(activated, np.sort(completion, axis=1)[:, 2], np.inf)
+    activated_at = np.where(activated, signup + np.floor(np.where(activated, pql_offset, 0)), -1).astype(np.int64)
+    del completion
+
+    second_integration = mask[:, 0] & (rng.random(n) < P["second_integration_share"])
+    t_second_integration = t_integration + _truncated_exponential(rng, 3 * DAY, hi - t_integration, n)
+    export_mean = P["trial_export_downloads_mean"]
+    n_exports = rng.poisson(np.where(activated, export_mean["activated"], export_mean["not_activated"]))
+    export_user = np.repeat(np.arange(n), n_exports)
+    export_t = lo + _truncated_exponential(rng, 4 * DAY, hi - lo, len(export_user))
+
+    late = (~activated) & (mask.sum(axis=1) == 2) & (rng.random(n) < P["not_activated_late_third_step"])
+    late_race = rng.random((n, 3))
+    late_race[mask[:, [0, 2, 3]]] = 2.0  # only steps not done yet, never reports
+    late_code = np.array([_INTEGRATION, _INVITE, _DASHBOARD])[np.argmin(late_race, axis=1)]
+    late_t = window + 3600 + rng.exponential(10 * DAY, n)
+
+    primary = rng.choice(2, n, p=_probabilities(P["primary_platform_mix"], ("web", "desktop")))
+
+    # -- payment (account level) ------------------------------------------------
+    account_activated = np.bincount(account, weights=activated, minlength=n_accounts) > 0
+    by_activation = np.lexsort((np.where(activated, pql_offset + signup, np.inf), account))
+    earliest_activated = by_activation[_group_starts(np.bincount(account, minlength=n_accounts))]
+    pays = rng.random(n_accounts) < np.where(
+        account_activated, P["pay_given_account_activated"], P["pay_given_account_not_activated"]
+    )
+    payer = np.where(
+        account_activated & (rng.random(n_accounts) < P["payer_is_activated_user"]),
+        earliest_activated,
+        first_user,
+    )
+    delay_cfg = P["payment_delay_days"]
+    created = signup[first_user]
+    base = created + np.maximum(
+        rng.normal(delay_cfg["mean"] * DAY, delay_cfg["sd"] * DAY, n_accounts), delay_cfg["minimum"] * DAY
+    )
+    payer_activated = activated[payer]
+    payer_pql = np.where(payer_activated, signup[payer] + np.where(payer_activated, pql_offset[payer], 0), 0)
+    before_pql = payer_activated & (rng.random(n_accounts) < P["paid_before_pql_share"])
+    after_pql = payer_pql + 1800 + rng.random(n_accounts) * (DAY - 1800)
+    early = signup[payer] + rng.uniform(0.15, 0.85, n_accounts) * np.where(payer_activated, pql_offset[payer], 0)
+    paid_at = np.where(
+        payer_activated,
+        np.where(before_pql, early, np.maximum(base, after_pql)),
+        np.maximum(base, signup[payer] + 3600),
+    )
+    paid_at = np.floor(paid_at).astype(np.int64)
+    plan = np.empty(n_accounts, dtype=np.int64)
+    plan_u = rng.random(n_accounts)
+    account_size = users["company_size"][first_user]
+    for i, size_name in enumerate(_COMPANY_SIZES):
+        cdf = np.cumsum(_probabilities(P["plan_mix_by_company_size"][size_name], _PLANS))
+        cdf[-1] = 1.0
+        plan[account_size == i] = np.searchsorted(cdf, plan_u[account_size == i], side="right")
+    paid_seen = pays & (paid_at < t1)
+    account_paid_at = np.where(paid_seen, paid_at, np.iinfo(np.int64).max)
+
+    # -- sessions ------------------------------------------------------------------
+    gamma_cfg = P["trial_sessions_gamma"]
+    n_trial = 1 + rng.poisson(rng.gamma(gamma_cfg["shape"], gamma_cfg["scale"], n))
+    trial_user = np.repeat(np.arange(n), n_trial)
+    trial_offset = _truncated_exponential(rng, P["trial_session_mean_days"] * DAY, window, len(trial_user))
+    trial_offset[_group_starts(n_trial)] = rng.uniform(0, 30, n)  # the signup session
+    n_post = rng.poisson(P["post_trial_sessions_mean"], n)
+    post_user = np.repeat(np.arange(n), n_post)
+    post_offset = window + 60 + rng.exponential(P["post_trial_session_mean_days"] * DAY, len(post_user))
+    user_paid_at = account_paid_at[account]
+    retained_from = np.maximum(signup + window + 60, np.minimum(user_paid_at, t1)).astype(float)
+    retained_length = np.maximum(t1 - retained_from, 0.0)
+    n_retained = rng.poisson(P["paying_sessions_per_week"] * retained_length / (7 * DAY))
+    retained_user = np.repeat(np.arange(n), n_retained)
+    retained_t = retained_from[retained_user] + rng.random(len(retained_user)) * retained_length[retained_user]
+
+    session_user = np.concatenate([trial_user, post_user, retained_user])
+    session_t = np.concatenate(
+        [signup[trial_user] + trial_offset, signup[post_user] + post_offset, retained_t]
+    )
+    session_post = np.concatenate(
+        [np.zeros(len(trial_user), bool), np.ones(len(post_user) + len(retained_user), bool)]
+    )
+    del trial_user, trial_offset, post_user, post_offset, retained_user, retained_t
+    n_sessions = len(session_user)
+    session_platform = np.where(
+        rng.random(n_sessions) < P["mobile_session_share"], _MOBILE, primary[session_user]
+    ).astype(np.int8)
+    n_pages = 1 + rng.poisson(P["session_extra_page_views_mean"], n_sessions)
+    has_settings = rng.random(n_sessions) < P["session_settings_viewed_share"]
+    n_in_session = 1 + n_pages + has_settings
+    session_start = _group_starts(n_in_session)
+    total = int(n_in_session.sum())
+    position = np.arange(total) - np.repeat(session_start, n_in_session)
+    vanity_code = np.where(
+        position == 0, _LOGIN, np.where(position <= np.repeat(n_pages, n_in_session), _PAGE, _SETTINGS)
+    ).astype(np.int8)
+    gap = rng.exponential(P["session_event_gap_mean_seconds"], total)
+    gap[session_start] = 0.0
+    elapsed = np.cumsum(gap)
+    elapsed -= np.repeat(elapsed[session_start], n_in_session)
+    vanity_t = np.repeat(session_t, n_in_session) + elapsed
+    vanity_user = np.repeat(session_user, n_in_session)
+    vanity_platform = np.repeat(session_platform, n_in_session)
+    del gap, elapsed, position
+
+    post_value_parts = []
+    engaged = session_post & (activated | (user_paid_at < t1))[session_user]
+    for code, share in (
+        (_REPORT, P["post_trial_value_event_share"]["report_created"]),
+        (_EXPORT, P["post_trial_value_event_share"]["export_downloaded"]),
+        (_DASHBOARD, P["post_trial_value_event_share"]["dashboard_shared"]),
+    ):
+        chosen = np.flatnonzero(engaged & (rng.random(n_sessions) < share))
+        post_value_parts.append(
+            (session_user[chosen], session_t[chosen] + rng.uniform(60, 1200, len(chosen)), code)
+        )
+
+    # -- all clean events ----------------------------------------------------------
+    value_parts = [  # (user, offset from their signup, event code; None = late step)
+        (np.flatnonzero(mask[:, 0]), t_integration[mask[:, 0]], _INTEGRATION),
+        (np.flatnonzero(second_integration), t_second_integration[second_integration], _INTEGRATION),
+        (report_user, report_t, _REPORT),
+        (np.flatnonzero(mask[:, 2]), t_invite[mask[:, 2]], _INVITE),
+        (np.flatnonzero(mask[:, 3]), t_dashboard[mask[:, 3]], _DASHBOARD),
+        (export_user, export_t, _EXPORT),
+        (np.flatnonzero(late), late_t[late], None),
+    ]
+    ev_user_parts = [vanity_user]
+    ev_t_parts = [vanity_t]
+    ev_code_parts = [vanity_code]
+    ev_platform_parts = [vanity_platform]
+    for who, offset, code in value_parts:
+        ev_user_parts.append(who)
+        ev_t_parts.append(signup[who] + offset)
+        ev_code_parts.append(np.full(len(who), code, np.int8) if code is not None else late_code[who].astype(np.int8))
+        ev_platform_parts.append(primary[who].astype(np.int8))
+    ev_user_parts.append(invite_user)
+    ev_t_parts.append(invite_ts.astype(float))
+    ev_code_parts.append(np.full(len(invite_user), _INVITE, np.int8))
+    ev_platform_parts.append(primary[invite_user].astype(np.int8))
+    for who, t, code in post_value_parts:
+        ev_user_parts.append(who)
+        ev_t_parts.append(t)
+        ev_code_parts.append(np.full(len(who), code, np.int8))
+        ev_platform_parts.append(primary[who].astype(np.int8))
+
+    ev_ts = np.floor(np.concatenate(ev_t_parts)).astype(np.int64)
+    del ev_t_parts, vanity_t
+    keep = ev_ts < t1  # nothing after the data end
+    ev_ts = ev_ts[keep]
+    ev_user = np.concatenate(ev_user_parts).astype(np.int32)[keep]
+    ev_code = np.concatenate(ev_code_parts)[keep]
+    ev_platform = np.concatenate(ev_platform_parts)[keep]
+    del ev_user_parts, ev_code_parts, ev_platform_parts, keep
+    n_clean = len(ev_ts)
+
+    # -- conversions ------------------------------------------------------------
+    cv_account_idx = np.flatnonzero(paid_seen)
+    cv_user = payer[cv_account_idx]
+    cv_ts = paid_at[cv_account_idx]
+    cv_plan = plan[cv_account_idx]
+    cv_account = users["account_number"][cv_account_idx]
+    n_paid = len(cv_account_idx)
+
+    # -- dirt (its own random stream, so dirty=False is the same sample, clean) --
+    rates = P["dirty_rates"]
+    rng = dirt_rng
+    has_account = np.ones(n, dtype=bool)
+    n_unknown_users = 0
+    users_row = np.arange(n)
+    users_reason = np.zeros(n, dtype=np.int8)
+    ev_extra: list[dict[str, np.ndarray]] = []
+    dup_src = np.zeros(0, dtype=np.int64)
+    cv_reason = np.zeros(n_paid, dtype=np.int8)
+    cv_repeat = np.zeros(n_paid, dtype=bool)
+    if dirty:
+        # users with no account: whole single-user accounts lose their account_id
+        members = np.bincount(account, minlength=n_accounts)
+        single = np.flatnonzero(members == 1)
+        n_no_account = min(_dirty_count(rates["users_no_account"], n), len(single))
+        no_account = rng.choice(single, n_no_account, replace=False)
+        has_account[first_user[no_account]] = False
+        # repeated users rows, appended at the end
+        n_dup_users = _dirty_count(rates["users_duplicate"], n)
+        dup_users = np.sort(rng.choice(n, min(n_dup_users, n), replace=False))
+        users_row = np.concatenate([users_row, dup_users])
+        users_reason = np.concatenate([users_reason, np.full(len(dup_users), _DUPLICATE, np.int8)])
+
+        n_unknown_users = _dirty_count(rates["unknown_users_per_user"], n)
+        if n_clean:
+            count = _dirty_count(rates["events_missing_value"], n_clean)
+            src = rng.integers(0, n_clean, count)
+            field = rng.integers(0, 3, count)
+            ev_extra.append(
+                {
+                    "user": np.where(field == 0, -1, ev_user[src]),
+                    "code": np.where(field == 1, -1, ev_code[src]),
+                    "ts": ev_ts[src],
+                    "state": np.where(field == 2, -2, -1),
+                    "platform": ev_platform[src],
+                    "reason": np.full(count, _MISSING),
+                }
+            )
+            count = _dirty_count(rates["events_bad_timestamp"], n_clean)
+            src = rng.integers(0, n_clean, count)
+            ev_extra.append(
+                {
+                    "user": ev_user[src],
+                    "code": ev_code[src],
+                    "ts": ev_ts[src],
+                    "state": rng.integers(0, len(_BAD_TIMESTAMPS), count),
+                    "platform": ev_platform[src],
+                    "reason": np.full(count, _BAD),
+                }
+            )
+        count = _dirty_count(rates["events_unknown_user"], n_clean)
+        unknown_event_p = np.array([0.3, 0.45, 0.05, 0.02, 0.1, 0.0, 0.02, 0.06])
+        ev_extra.append(
+            {
+                "user": n + rng.integers(0, n_unknown_users, count),
+                "code": rng.choice(len(_EVENTS), count, p=unknown_event_p),
+                "ts": rng.integers(t0, t1, count),
+                "state": np.full(count, -1),
+                "platform": rng.choice(3, count, p=[0.7, 0.18, 0.12]),
+                "reason": np.full(count, _UNKNOWN),
+            }
+        )
+        count = _dirty_count(rates["events_before_signup"], n_clean)
+        who = rng.integers(0, n, count)
+        ev_extra.append(
+            {
+                "user": who,
+                "code": np.where(rng.random(count) < 0.8, _PAGE, _LOGIN),
+                "ts": signup[who] - rng.integers(60, 3 * DAY, count),
+                "state": np.full(count, -1),
+                "platform": np.full(count, _WEB),
+                "reason": np.full(count, _BEFORE),
+            }
+        )
+        n_dup_events = min(_dirty_count(rates["events_duplicate"], n_clean), n_clean)
+        dup_src = rng.choice(n_clean, n_dup_events, replace=False)
+
+        # conversions: a later upgrade row for a few payers (kept), unknown payers
+        room = np.flatnonzero(cv_ts < t1 - 2 * DAY)
+        n_repeat = min(_dirty_count(rates["conversions_repeat_payment"], n_paid), len(room))
+        repeat = np.sort(rng.choice(room, n_repeat, replace=False))
+        repeat_ts = cv_ts[repeat] + DAY + rng.integers(0, t1 - 1 - DAY - cv_ts[repeat])
+        n_unknown_cv = _dirty_count(rates["conversions_unknown_user"], max(n_paid, 1))
+        cv_user = np.concatenate([cv_user, cv_user[repeat], n + rng.integers(0, n_unknown_users, n_unknown_cv)])
+        cv_account = np.concatenate(
+            [cv_account, cv_account[repeat], n_accounts + 1 + np.arange(n_unknown_cv)]
+        )
+        cv_ts = np.concatenate([cv_ts, repeat_ts, rng.integers(t0, t1, n_unknown_cv)])
+        cv_plan = np.concatenate(
+            [cv_plan, np.minimum(cv_plan[repeat] + 1, len(_PLANS) - 1), rng.integers(0, len(_PLANS), n_unknown_cv)]
+        )
+        cv_reason = np.concatenate(
+            [cv_reason, np.zeros(n_repeat, np.int8), np.full(n_unknown_cv, _UNKNOWN, np.int8)]
+        )
+        cv_repeat = np.concatenate([cv_repeat, np.ones(n_repeat, bool), np.zeros(n_unknown_cv, bool)])
+
+    # -- events in file order: by time, each duplicate right after its original --
+    n_extra = sum(len(part["ts"]) for part in ev_extra)
+    base_ts = np.concatenate([ev_ts] + [part["ts"] for part in ev_extra])
+    order = np.argsort(base_ts, kind="stable")
+    n_base = len(base_ts)
+    number = np.empty(n_base, dtype=np.int64)
+    number[order] = np.arange(1, n_base + 1)
+
+    def column(name: str, clean: np.ndarray, dtype: Any, fill: int | None = None) -> np.ndarray:
+        extra = [part[name] for part in ev_extra] if fill is None else [np.full(len(p["ts"]), fill) for p in ev_extra]
+        values = np.concatenate([clean] + extra).astype(dtype, copy=False)
+        return np.concatenate([values, values[dup_src]]) if len(dup_src) else values
+
+    if len(dup_src):
+        rank = number[dup_src] - 1
+        final = np.insert(order, rank + 1, np.arange(n_base, n_base + len(dup_src)))
+    else:
+        final = order
+    del order
+    reason = np.concatenate(
+        [np.zeros(n_clean, np.int8)]
+        + [part["reason"].astype(np.int8) for part in ev_extra]
+        + [np.full(len(dup_src), _DUPLICATE, np.int8)]
+    )[final]
+    ev_number = np.concatenate([number, number[dup_src]])[final]
+    del number
+    ev_state = column("state", np.full(n_clean, -1, np.int8), np.int8)[final]
+    ev_user_out = column("user", ev_user, np.int32)[final]
+    del ev_user
+    ev_code_out = column("code", ev_code, np.int8)[final]
+    ev_platform_out = column("platform", ev_platform, np.int8)[final]
+    ev_ts_out = np.concatenate([base_ts, base_ts[dup_src]])[final]
+    del base_ts, final
+
+    # -- timestamp text formats (dirty only) -----------------------------------
+    def formats(count: int) -> np.ndarray:
+        if not dirty:
+            return np.zeros(count, np.int8)
+        mix = P["timestamp_format_mix"]
+        kind = rng.choice(3, count, p=[mix["utc_z"], mix["naive"], mix["offset"]])
+        offset = rng.integers(0, len(_UTC_OFFSETS), count)
+        return np.where(kind == 2, 2 + offset, kind).astype(np.int8)
+
+    users_fmt = formats(n)[users_row]  # a repeated row repeats its original's text
+    ev_fmt = formats(n_base)[ev_number - 1]  # so does a duplicate event (same number)
+    cv_order = np.argsort(cv_ts, kind="stable")
+    cv_fmt = formats(len(cv_ts))
+
+    user_width = max(7, len(str(n + n_unknown_users)))
+    account_width = max(6, len(str(n_accounts + len(cv_account))))
+    return _Simulation(
+        t0=t0,
+        t1=t1,
+        dirty=dirty,
+        n_users=n,
+        n_unknown_users=n_unknown_users,
+        user_width=user_width,
+        account_width=account_width,
+        event_width=max(9, len(str(n_base))),
+        signup=signup,
+        account_number=users["account_number"][account],
+        has_account=has_account,
+        channel=users["channel"],
+        company_size=users["company_size"],
+        country=users["country"],
+        activated=activated,
+        activated_at=activated_at,
+        users_row=users_row,
+        users_fmt=users_fmt,
+        users_reason=users_reason,
+        ev_user=ev_user_out,
+        ev_code=ev_code_out,
+        ev_ts=ev_ts_out,
+        ev_state=ev_state,
+        ev_fmt=ev_fmt,
+        ev_platform=ev_platform_out,
+        ev_number=ev_number,
+        ev_reason=reason,
+        cv_user=cv_user[cv_order],
+        cv_account=cv_account[cv_order],
+        cv_ts=cv_ts[cv_order],
+        cv_plan=cv_plan[cv_order],
+        cv_fmt=cv_fmt,
+        cv_reason=cv_reason[cv_order],
+        cv_repeat=cv_repeat[cv_order],
+    )

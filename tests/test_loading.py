@@ -1,0 +1,235 @@
+"""SPEC §1 data-quality rules: every reason, their precedence, time zones and ``as_of``.
+
+Each test builds a handful of rows; the docstring derives the expected ledger by walking the
+reasons in SPEC order (missing_value, bad_timestamp, duplicate, unknown_user, before_signup,
+after_as_of, no_account) and taking the first that applies.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import pqlkit as pk
+from helpers import DAY, T0, analyze, conversions, dropped, events, row, spec, users
+
+ONE_STEP = spec([{"name": "did_a", "event": "a"}])
+
+
+def test_users_reasons_and_first_row_kept():
+    """Users rows, in file order:
+
+    1. u1, T0            -> used (first of two u1 rows)
+    2. "", T0            -> missing_value (empty id)
+    3. u2, None          -> missing_value (empty signup)
+    4. u3, "yesterday"   -> bad_timestamp
+    5. u1, T0 + 3 days   -> duplicate (u1 again; the first row is kept, so u1 signed up at T0)
+    6. u4, T0 + 30 days  -> after_as_of (as_of is T0 + 10 days)
+    7. "  " (blank), T0  -> missing_value (white space only counts as empty)
+    Used: 1 (u1). Read 7 = 1 + 3 + 1 + 1 + 1.
+    """
+    frames = {
+        "users": users([("u1", T0), ("", T0), ("u2", None), ("u3", "yesterday"), ("u1", T0 + 3 * DAY),
+                        ("u4", T0 + 30 * DAY), ("  ", T0)]),
+        "events": events([("u1", "a", T0 + DAY)]),
+    }
+    entities, dataset = analyze(frames, ONE_STEP, as_of=T0 + 10 * DAY)
+    assert dropped(dataset, "users") == {"missing_value": 3, "bad_timestamp": 1, "duplicate": 1, "after_as_of": 1}
+    quality = dataset.data_quality()["users"]
+    assert quality["read"] == 7 and quality["used"] == 1
+    assert list(entities["entity_id"]) == ["u1"]
+    assert row(entities, "u1")["signup_at"] == T0
+
+
+def test_event_reasons_in_precedence_order():
+    """Users: u1 signed up at T0, u2 at T0 + 20 days (after as_of = T0 + 10 days, so dropped,
+    but still a known user for the events' unknown_user check).
+
+    Events, each annotated with every reason that applies; the first one counts:
+    1. (u1, a, T0 + 1d)                -> used
+    2. ("", a, "bad")                  -> missing_value (also bad_timestamp)
+    3. (u1, "", T0 + 1d)               -> missing_value
+    4. (u9, a, "not a time")           -> bad_timestamp (also unknown_user)
+    5. (u1, a, T0 + 1d) again          -> duplicate of row 1 (every column equal)
+    6. (u9, a, T0 + 2d) twice          -> unknown_user, then duplicate (the copy is a duplicate first)
+    7. (u1, a, T0 - 1d)                -> before_signup
+    8. (u2, a, T0 + 15d)               -> before_signup (before u2's signup) though also after as_of
+    9. (u1, a, T0 + 12d)               -> after_as_of
+    10. (u2, a, T0 + 25d)              -> after_as_of (after u2's signup; u2 is known)
+    Used 1; missing 2; bad 1; duplicate 2; unknown 1; before 2; after 2 -> read 11.
+    """
+    frames = {
+        "users": users([("u1", T0), ("u2", T0 + 20 * DAY)]),
+        "events": events([
+            ("u1", "a", T0 + DAY), ("", "a", "bad"), ("u1", "", T0 + DAY), ("u9", "a", "not a time"),
+            ("u1", "a", T0 + DAY), ("u9", "a", T0 + 2 * DAY), ("u9", "a", T0 + 2 * DAY),
+            ("u1", "a", T0 - DAY), ("u2", "a", T0 + 15 * DAY), ("u1", "a", T0 + 12 * DAY),
+            ("u2", "a", T0 + 25 * DAY),
+        ]),
+    }
+    _, dataset = analyze(frames, ONE_STEP, as_of=T0 + 10 * DAY)
+    assert dropped(dataset, "events") == {
+        "missing_value": 2, "bad_timestamp": 1, "duplicate": 2, "unknown_user": 1,
+        "before_signup": 2, "after_as_of": 2,
+    }
+    quality = dataset.data_quality()["events"]
+    assert quality["used"] == 1 and quality["read"] == 11
+
+
+def test_duplicates_by_event_id_and_by_every_column():
+    """With an event_id column: rows 1 and 2 share id "e1" (different times) -> row 2 is a duplicate.
+    Rows 3 and 4 have no event_id and equal values in every column, their timestamps being the same
+    instant written in two zones (10:00Z = 12:00+02:00) -> row 4 is a duplicate. Row 5 differs in
+    ``platform`` from row 3 -> kept. Used: rows 1, 3, 5 = 3.
+    """
+    columns = ("event_id", "user_id", "event", "timestamp", "platform")
+    frames = {
+        "users": users([("u1", T0)]),
+        "events": events([
+            ("e1", "u1", "a", "2026-01-06T10:00:00Z", "web"),
+            ("e1", "u1", "a", "2026-01-07T10:00:00Z", "web"),
+            (None, "u1", "b", "2026-01-06T10:00:00Z", "web"),
+            (None, "u1", "b", "2026-01-06T12:00:00+02:00", "web"),
+            (None, "u1", "b", "2026-01-06T10:00:00Z", "mobile"),
+        ], columns=columns),
+    }
+    entities, dataset = analyze(frames, ONE_STEP)
+    assert dropped(dataset, "events") == {"duplicate": 2}
+    # The kept e1 is the first in file order: its time is Jan 6, not Jan 7.
+    assert row(entities, "u1")["did_a_at"] == pd.Timestamp("2026-01-06T10:00:00Z")
+
+
+def test_time_zones_are_converted_and_naive_means_utc():
+    """Signup 2026-01-05T00:00:00Z. Event "2026-01-05T01:00:00+02:00" is 2026-01-04T23:00Z, an hour
+    before signup -> before_signup. Event "2026-01-05T01:00:00" (naive) is 01:00 UTC -> used, and
+    completes the step at 01:00Z (time to PQL = 1/24 day). Event "2026-01-05T03:00:00-05:00" is
+    08:00Z -> used, later.
+    """
+    frames = {
+        "users": users([("u1", "2026-01-05T00:00:00Z")]),
+        "events": events([("u1", "a", "2026-01-05T01:00:00+02:00"), ("u1", "a", "2026-01-05T01:00:00"),
+                          ("u1", "a", "2026-01-05T03:00:00-05:00")]),
+    }
+    entities, dataset = analyze(frames, ONE_STEP)
+    assert dropped(dataset, "events") == {"before_signup": 1}
+    u1 = row(entities, "u1")
+    assert u1["did_a_at"] == pd.Timestamp("2026-01-05T01:00:00Z")
+    assert u1["time_to_pql_days"] == pytest.approx(1 / 24)
+    assert u1["last_seen_at"] == pd.Timestamp("2026-01-05T08:00:00Z")
+    assert dataset.as_of == pd.Timestamp("2026-01-05T08:00:00Z")
+
+
+def test_bare_date_as_of_is_end_of_day():
+    """as_of "2026-01-10" means 2026-01-10T23:59:59.999999Z: an event at 23:59:59Z that day is used,
+    one at 2026-01-11T00:00:00Z is after_as_of."""
+    frames = {
+        "users": users([("u1", T0)]),
+        "events": events([("u1", "a", "2026-01-10T23:59:59Z"), ("u1", "b", "2026-01-11T00:00:00Z")]),
+    }
+    entities, dataset = analyze(frames, ONE_STEP, as_of="2026-01-10")
+    assert dataset.as_of == pd.Timestamp("2026-01-10T23:59:59.999999Z")
+    assert dropped(dataset, "events") == {"after_as_of": 1}
+    assert pk.summary(entities)["as_of"] == "2026-01-10T23:59:59.999999+00:00"
+
+
+def test_default_as_of_is_latest_parseable_timestamp_of_any_row():
+    """The latest parseable timestamp among all rows, dropped rows included (SPEC §3 "any row"):
+    the unknown user's event at T0 + 9d beats the used event at T0 + 2d and the payment at T0 + 5d;
+    "garbage" is not parseable and is ignored."""
+    frames = {
+        "users": users([("u1", T0)]),
+        "events": events([("u1", "a", T0 + 2 * DAY), ("u9", "a", T0 + 9 * DAY), ("u1", "a", "garbage")]),
+        "conversions": conversions([("u1", T0 + 5 * DAY)]),
+    }
+    _, dataset = analyze(frames, ONE_STEP)
+    assert dataset.as_of == T0 + 9 * DAY
+
+
+def test_conversion_reasons_at_user_level():
+    """Conversions: (u1, T0+3d) used; (None, T0+3d) missing_value; (u1, "soon") bad_timestamp;
+    (u9, T0+3d) unknown_user; (u1, T0+20d) after_as_of (as_of T0+10d). Several rows for u1 are all
+    used and the earliest counts: a second (u1, T0+2d) row makes u1's paid_at T0+2d."""
+    frames = {
+        "users": users([("u1", T0)]),
+        "events": events([("u1", "a", T0 + DAY)]),
+        "conversions": conversions([("u1", T0 + 3 * DAY), (None, T0 + 3 * DAY), ("u1", "soon"),
+                                    ("u9", T0 + 3 * DAY), ("u1", T0 + 20 * DAY), ("u1", T0 + 2 * DAY)]),
+    }
+    entities, dataset = analyze(frames, ONE_STEP, as_of=T0 + 10 * DAY)
+    assert dropped(dataset, "conversions") == {
+        "missing_value": 1, "bad_timestamp": 1, "unknown_user": 1, "after_as_of": 1,
+    }
+    assert dataset.data_quality()["conversions"]["used"] == 2
+    assert row(entities, "u1")["paid_at"] == T0 + 2 * DAY
+
+
+def test_no_account_applies_at_account_level_only():
+    """u1 (account A) and u2 (no account). At account level u2 is dropped as no_account, and so are
+    its event and the payment keyed by its user_id; the payment keyed by account_id A is used.
+    At user level nothing is dropped and no_account is not even listed."""
+    frames = {
+        "users": users([("u1", T0, "A"), ("u2", T0, None)], columns=("user_id", "signup_at", "account_id")),
+        "events": events([("u1", "a", T0 + DAY), ("u2", "a", T0 + DAY)]),
+        "conversions": conversions([(None, "A", T0 + 2 * DAY), ("u2", None, T0 + 2 * DAY)],
+                                   columns=("user_id", "account_id", "paid_at")),
+    }
+    entities, dataset = analyze(frames, ONE_STEP, level="account")
+    assert dropped(dataset, "users") == {"no_account": 1}
+    assert dropped(dataset, "events") == {"no_account": 1}
+    assert dropped(dataset, "conversions") == {"no_account": 1}
+    assert list(entities["entity_id"]) == ["A"]
+    assert row(entities, "A")["paid_at"] == T0 + 2 * DAY
+
+    # At user level a conversions row without user_id is missing_value (it names no user).
+    entities, dataset = analyze(frames, ONE_STEP, level="user")
+    assert "no_account" not in dataset.data_quality()["users"]["dropped"]
+    assert dropped(dataset, "conversions") == {"missing_value": 1}
+    assert sorted(entities["entity_id"]) == ["u1", "u2"]
+
+
+def test_account_id_on_events_is_ignored():
+    """An event's own account_id column says B, but u1's account in users is A: the event counts for A."""
+    frames = {
+        "users": users([("u1", T0, "A")], columns=("user_id", "signup_at", "account_id")),
+        "events": events([("u1", "a", T0 + DAY, "B")], columns=("user_id", "event", "timestamp", "account_id")),
+    }
+    entities, _ = analyze(frames, ONE_STEP, level="account")
+    assert list(entities["entity_id"]) == ["A"] and bool(row(entities, "A")["is_pql"])
+
+
+def test_strict_turns_any_drop_into_an_error():
+    """One duplicate event is enough for strict mode to refuse; the error carries the failure cases."""
+    frames = {"users": users([("u1", T0)]), "events": events([("u1", "a", T0 + DAY), ("u1", "a", T0 + DAY)])}
+    with pytest.raises(pk.DataQualityError, match=r"events\.duplicate=1") as caught:
+        analyze(frames, ONE_STEP, strict=True)
+    assert caught.value.failure_cases[["table", "reason", "rows"]].values.tolist() == [["events", "duplicate", 1]]
+    clean = {"users": frames["users"], "events": frames["events"].iloc[:1]}
+    entities, _ = analyze(clean, ONE_STEP, strict=True)
+    assert len(entities) == 1
+
+
+def test_identifiers_are_strings_and_keep_leading_zeros(tmp_path):
+    """A CSV user id "007" stays "007" (not 7), and events keyed "007" match it."""
+    (tmp_path / "users.csv").write_text("user_id,signup_at\n007,2026-01-05T00:00:00Z\n")
+    (tmp_path / "events.csv").write_text("user_id,event,timestamp\n007,a,2026-01-06T00:00:00Z\n")
+    entities, dataset = pk.entity_table(tmp_path, ONE_STEP)
+    assert list(entities["entity_id"]) == ["007"]
+    assert dataset.data_quality()["events"]["used"] == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param("2026-06-30", "2026-06-30T23:59:59.999999Z", id="bare-date"),
+        pytest.param("2026-06-30T12:00:00", "2026-06-30T12:00:00Z", id="naive-is-utc"),
+        pytest.param("2026-06-30T12:00:00+02:00", "2026-06-30T10:00:00Z", id="offset-converted"),
+    ],
+)
+def test_parse_as_of(value, expected):
+    """SPEC §3: a bare date is the end of that day; naive is UTC; offsets are converted."""
+    assert pk.parse_as_of(value) == pd.Timestamp(expected)
+
+
+def test_parse_as_of_rejects_garbage():
+    with pytest.raises(pk.PqlkitError, match="cannot read 'next tuesday'"):
+        pk.parse_as_of("next tuesday")
