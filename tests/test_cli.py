@@ -1,0 +1,139 @@
+"""The command line: SPEC §4's JSON object, and input mistakes as one line on stderr with exit 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pqlkit.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC_KEYS = [
+    "as_of", "level", "entities", "raw_pqls", "current_pqls", "pql_rate", "activation_rate_mean",
+    "time_to_pql_median_days", "time_to_pql_km_median_days", "stalled_in_trial", "paid_pqls",
+    "paid_before_pql", "paid_without_pql", "pql_to_paid_rate", "step_completion", "pqls_over_time",
+    "data_quality",
+]
+SPEC_YAML = "steps:\n  - {name: did_a, event: a}\n"
+
+
+def write_dataset(folder: Path, *, users="user_id,signup_at\nu1,2026-01-05T00:00:00Z\nu2,2026-01-06T00:00:00Z\n",
+                  events="user_id,event,timestamp\nu1,a,2026-01-05T01:00:00Z\nu2,b,2026-01-07T00:00:00Z\n",
+                  conversions=None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    if users is not None:
+        (folder / "users.csv").write_text(users)
+    if events is not None:
+        (folder / "events.csv").write_text(events)
+    if conversions is not None:
+        (folder / "conversions.csv").write_text(conversions)
+    (folder / "spec.yaml").write_text(SPEC_YAML)
+    return folder
+
+
+def test_metrics_json_has_the_contract_keys(tmp_path, capsys):
+    """u1 does a (PQL, 1 hour after signup); u2 does b only. 2 entities, 1 PQL, rate 0.5; as_of is the
+    latest timestamp (u2's event, 2026-01-07T00:00Z); both signups fall in the week of Monday Jan 5."""
+    folder = write_dataset(tmp_path / "ds")
+    assert main(["metrics", str(folder), "--spec", str(folder / "spec.yaml"), "--format", "json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert list(result)[: len(SPEC_KEYS)] == SPEC_KEYS
+    assert result["as_of"] == "2026-01-07T00:00:00.000000+00:00"
+    assert (result["entities"], result["raw_pqls"], result["pql_rate"]) == (2, 1, 0.5)
+    assert result["time_to_pql_median_days"] == pytest.approx(1 / 24)
+    assert result["pqls_over_time"] == [{"week": "2026-01-05", "new_pqls": 1}]
+    assert result["data_quality"]["events"] == {
+        "read": 2, "used": 2,
+        "dropped": {"missing_value": 0, "bad_timestamp": 0, "duplicate": 0, "unknown_user": 0,
+                    "before_signup": 0, "after_as_of": 0},
+    }
+
+
+def test_level_flag_overrides_the_spec(tmp_path, capsys):
+    folder = write_dataset(tmp_path / "ds", users="user_id,signup_at,account_id\nu1,2026-01-05,A\nu2,2026-01-06,A\n")
+    assert main(["metrics", str(folder), "--spec", str(folder / "spec.yaml"), "--level", "account", "--format", "json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert (result["level"], result["entities"], result["raw_pqls"]) == ("account", 1, 1)
+
+
+def test_table_format_and_validate(tmp_path, capsys):
+    folder = write_dataset(tmp_path / "ds")
+    assert main(["metrics", str(folder), "--spec", str(folder / "spec.yaml")]) == 0
+    assert "PQL rate            50.0%" in capsys.readouterr().out
+    assert main(["validate", str(folder), "--spec", str(folder / "spec.yaml"), "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["data_quality"]["users"]["read"] == 2 and report["spec_warnings"] == []
+
+
+@pytest.mark.parametrize(
+    ("setup", "args", "message"),
+    [
+        pytest.param({"users": None}, [], r"no users table; expected users\.parquet, users\.csv or users\.csv\.gz", id="missing-table"),
+        pytest.param({"events": "user_id,event\nu1,a\n"}, [], r"events\.csv: missing required column 'timestamp'; found columns: user_id, event", id="missing-column"),
+        pytest.param({"events": "user_id,event,timestamp\n"}, [], r"events\.csv: the events table has no rows", id="empty-table"),
+        pytest.param({"events": ""}, [], r"events\.csv: the file is empty", id="empty-file"),
+        pytest.param({"events": "user_id;event;timestamp\nu1;a;2026-01-05\n"}, [], r"not seem to be comma-separated", id="wrong-delimiter"),
+        pytest.param({"conversions": "account_id,paid_at\nA,2026-01-06\n"}, [], r"conversions\.csv: column 'user_id' is needed for a user-level analysis", id="conversions-without-user-id"),
+        pytest.param({}, ["--spec", "{folder}/nope.yaml"], r"nope\.yaml: spec file not found", id="missing-spec"),
+        pytest.param({"spec": "steps:\n  - {name: a, event: a}\nthreshold: 2\n"}, [], r"`threshold` must be in \(0, 1\]", id="bad-spec"),
+        pytest.param({"events": "user_id,event,timestamp\nu1,a,2026-01-05T01:00:00Z\nu1,a,2026-01-05T01:00:00Z\n"}, ["--strict"], r"strict mode: 1 rows would be dropped \(events\.duplicate=1\)", id="strict"),
+        pytest.param({}, ["--as-of", "soon"], r"as_of: cannot read 'soon'", id="bad-as-of"),
+    ],
+)
+def test_input_mistakes_exit_2_with_one_line(tmp_path, capsys, setup, args, message):
+    folder = write_dataset(tmp_path / "ds", **{k: v for k, v in setup.items() if k != "spec"})
+    if "spec" in setup:
+        (folder / "spec.yaml").write_text(setup["spec"])
+    args = [a.replace("{folder}", str(folder)) for a in args]
+    if "--spec" not in args:
+        args = ["--spec", str(folder / "spec.yaml"), *args]
+    assert main(["metrics", str(folder), *args]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("pqlkit: error: "), captured.err
+    assert __import__("re").search(message, lines[0]), lines[0]
+
+
+def test_missing_dataset_folder_through_the_console_script(tmp_path):
+    """The installed console script: exit 2, one line, no traceback."""
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(SPEC_YAML)
+    script = Path(sys.executable).with_name("pqlkit")
+    done = subprocess.run([str(script), "metrics", str(tmp_path / "missing"), "--spec", str(spec)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"pqlkit: error: {tmp_path / 'missing'}: dataset folder not found; pass a folder holding users and events "
+        "(.parquet, .csv or .csv.gz)"
+    ]
+    assert "Traceback" not in done.stderr
+
+
+def test_spec_event_missing_from_data_is_a_warning_on_stderr(tmp_path, capsys):
+    folder = write_dataset(tmp_path / "ds")
+    (folder / "spec.yaml").write_text("steps:\n  - {name: x, event: aa}\n")
+    assert main(["metrics", str(folder), "--spec", str(folder / "spec.yaml"), "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["raw_pqls"] == 0
+    assert "pqlkit: warning: " in captured.err and "closest event names: 'a'" in captured.err
+
+
+@pytest.mark.skipif(not (ROOT / "data" / "sample").is_dir(), reason="bundled sample not generated")
+def test_bundled_sample_prints_the_contract_object():
+    """The issue's done-when command, through the console script, on the bundled sample: every key,
+    ledgers that add up, rates in [0, 1]."""
+    script = Path(sys.executable).with_name("pqlkit")
+    done = subprocess.run([str(script), "metrics", "data/sample", "--spec", "data/activation.yaml", "--format", "json"],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert list(result)[: len(SPEC_KEYS)] == SPEC_KEYS
+    for table, counts in result["data_quality"].items():
+        assert counts["read"] == counts["used"] + sum(counts["dropped"].values()), table
+    assert 0 <= result["pql_rate"] <= 1 and 0 <= result["pql_to_paid_rate"] <= 1
+    assert sum(week["new_pqls"] for week in result["pqls_over_time"]) == result["raw_pqls"]
