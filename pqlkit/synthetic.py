@@ -8,8 +8,8 @@ a test can check that the metrics recover what the generator put in.
 
 Everything is vectorised with numpy and seeded by a single
 ``numpy.random.default_rng(seed)``: the same arguments give the same frames and
-byte-identical CSV files, on any day. One million users (about 35 million
-events) take well under two minutes and a few GB of memory.
+byte-identical CSV files, on any day. One million users (about 45 million
+events) take about a minute and under 3 GB of memory to write as Parquet.
 
 Main facts (the full list is :data:`TRUE_PARAMETERS` and ``data/README.md``):
 
@@ -229,14 +229,14 @@ TRUE_PARAMETERS: Mapping[str, Any] = _freeze(
         # Exponential(mean 3.5 d) truncated to 14 d. After the trial, everyone:
         # Poisson(2) sessions at 14 d + Exponential(mean 12 d). Users of paying
         # accounts: also 2.5 sessions a week from max(day 14, payment) to the end.
-        # A session is a login, 1 + Poisson(1.3) page_viewed and settings_viewed
+        # A session is a login, 1 + Poisson(0.8) page_viewed and settings_viewed
         # with probability 0.15, 75 s apart on average. Independent of activation.
         "trial_sessions_gamma": {"shape": 2.0, "scale": 2.5},
         "trial_session_mean_days": 3.5,
         "post_trial_sessions_mean": 2.0,
         "post_trial_session_mean_days": 12.0,
         "paying_sessions_per_week": 2.5,
-        "session_extra_page_views_mean": 1.3,
+        "session_extra_page_views_mean": 0.8,
         "session_settings_viewed_share": 0.15,
         "session_event_gap_mean_seconds": 75.0,
         # After day 14, a session of an activated user or of a paying account's user
@@ -511,9 +511,9 @@ def _simulate(*, n_users: int, seed: int, t0: int, days: int, dirty: bool) -> _S
     )
     report_t = report_t[np.lexsort((report_t, report_user))]
     report_start = _group_starts(n_reports)
-    last = max(len(report_t) - 1, 0)
-    third_report = np.where(mask[:, 1], report_t[np.minimum(report_start + 2, last)] if len(report_t) else 0, np.inf)
-    first_report = np.where(n_reports > 0, report_t[np.minimum(report_start, last)] if len(report_t) else 0, lo)
+    padded = np.append(report_t, np.inf)  # index len(report_t) stands for "no such report"
+    third_report = np.where(mask[:, 1], padded[np.minimum(report_start + 2, len(report_t))], np.inf)
+    first_report = np.where(n_reports > 0, padded[np.minimum(report_start, len(report_t))], lo)
     t_invite = lo + _truncated_exponential(rng, mean_days["teammate_invited"] * DAY, hi - lo, n)
     t_dashboard = first_report + _truncated_exponential(
         rng, mean_days["dashboard_shared"] * DAY, hi - first_report, n
@@ -603,7 +603,7 @@ def _simulate(*, n_users: int, seed: int, t0: int, days: int, dirty: bool) -> _S
     retained_user = np.repeat(np.arange(n), n_retained)
     retained_t = retained_from[retained_user] + rng.random(len(retained_user)) * retained_length[retained_user]
 
-    session_user = np.concatenate([trial_user, post_user, retained_user])
+    session_user = np.concatenate([trial_user, post_user, retained_user]).astype(np.int32)
     session_t = np.concatenate(
         [signup[trial_user] + trial_offset, signup[post_user] + post_offset, retained_t]
     )
@@ -617,21 +617,20 @@ def _simulate(*, n_users: int, seed: int, t0: int, days: int, dirty: bool) -> _S
     ).astype(np.int8)
     n_pages = 1 + rng.poisson(P["session_extra_page_views_mean"], n_sessions)
     has_settings = rng.random(n_sessions) < P["session_settings_viewed_share"]
-    n_in_session = 1 + n_pages + has_settings
-    session_start = _group_starts(n_in_session)
+    n_in_session = (1 + n_pages + has_settings).astype(np.int32)
+    del n_pages
+    session_start = _group_starts(n_in_session.astype(np.int64))
     total = int(n_in_session.sum())
-    position = np.arange(total) - np.repeat(session_start, n_in_session)
-    vanity_code = np.where(
-        position == 0, _LOGIN, np.where(position <= np.repeat(n_pages, n_in_session), _PAGE, _SETTINGS)
-    ).astype(np.int8)
-    gap = rng.exponential(P["session_event_gap_mean_seconds"], total)
-    gap[session_start] = 0.0
-    elapsed = np.cumsum(gap)
-    elapsed -= np.repeat(elapsed[session_start], n_in_session)
-    vanity_t = np.repeat(session_t, n_in_session) + elapsed
+    # login, page_viewed..., then settings_viewed when the session has one
+    vanity_code = np.full(total, _PAGE, dtype=np.int8)
+    vanity_code[session_start] = _LOGIN
+    vanity_code[(session_start + n_in_session - 1)[has_settings]] = _SETTINGS
+    vanity_t = rng.exponential(P["session_event_gap_mean_seconds"], total)  # gaps
+    vanity_t[session_start] = 0.0
+    np.cumsum(vanity_t, out=vanity_t)
+    vanity_t += np.repeat(session_t - vanity_t[session_start], n_in_session)
     vanity_user = np.repeat(session_user, n_in_session)
     vanity_platform = np.repeat(session_platform, n_in_session)
-    del gap, elapsed, position
 
     post_value_parts = []
     engaged = session_post & (activated | (user_paid_at < t1))[session_user]
@@ -674,14 +673,17 @@ def _simulate(*, n_users: int, seed: int, t0: int, days: int, dirty: bool) -> _S
         ev_code_parts.append(np.full(len(who), code, np.int8))
         ev_platform_parts.append(primary[who].astype(np.int8))
 
-    ev_ts = np.floor(np.concatenate(ev_t_parts)).astype(np.int64)
+    ev_t = np.concatenate(ev_t_parts)
     del ev_t_parts, vanity_t
-    keep = ev_ts < t1  # nothing after the data end
-    ev_ts = ev_ts[keep]
-    ev_user = np.concatenate(ev_user_parts).astype(np.int32)[keep]
+    keep = ev_t < t1  # nothing after the data end (t1 is a whole second)
+    ev_ts = np.floor(ev_t[keep]).astype(np.int64)
+    del ev_t
+    ev_user = np.concatenate([part.astype(np.int32, copy=False) for part in ev_user_parts])[keep]
     ev_code = np.concatenate(ev_code_parts)[keep]
     ev_platform = np.concatenate(ev_platform_parts)[keep]
-    del ev_user_parts, ev_code_parts, ev_platform_parts, keep
+    del ev_user_parts, ev_code_parts, ev_platform_parts, keep, post_value_parts
+    del vanity_user, vanity_code, vanity_platform, session_user, session_t, session_post, session_platform
+    del session_start, n_in_session, has_settings, engaged, report_user, report_t, export_user, export_t
     n_clean = len(ev_ts)
 
     # -- conversions ------------------------------------------------------------
@@ -790,47 +792,50 @@ def _simulate(*, n_users: int, seed: int, t0: int, days: int, dirty: bool) -> _S
         cv_repeat = np.concatenate([cv_repeat, np.ones(n_repeat, bool), np.zeros(n_unknown_cv, bool)])
 
     # -- events in file order: by time, each duplicate right after its original --
-    n_extra = sum(len(part["ts"]) for part in ev_extra)
-    base_ts = np.concatenate([ev_ts] + [part["ts"] for part in ev_extra])
-    order = np.argsort(base_ts, kind="stable")
+    def gather(name: str, clean: np.ndarray, dtype: Any) -> np.ndarray:
+        return np.concatenate([clean.astype(dtype, copy=False)] + [part[name].astype(dtype) for part in ev_extra])
+
+    base_ts = gather("ts", ev_ts, np.int64)
+    del ev_ts
     n_base = len(base_ts)
-    number = np.empty(n_base, dtype=np.int64)
+    order = np.argsort(base_ts, kind="stable")
+    number = np.empty(n_base, dtype=np.int64)  # event number = rank in time order
     number[order] = np.arange(1, n_base + 1)
-
-    def column(name: str, clean: np.ndarray, dtype: Any, fill: int | None = None) -> np.ndarray:
-        extra = [part[name] for part in ev_extra] if fill is None else [np.full(len(p["ts"]), fill) for p in ev_extra]
-        values = np.concatenate([clean] + extra).astype(dtype, copy=False)
-        return np.concatenate([values, values[dup_src]]) if len(dup_src) else values
-
-    if len(dup_src):
-        rank = number[dup_src] - 1
-        final = np.insert(order, rank + 1, np.arange(n_base, n_base + len(dup_src)))
-    else:
-        final = order
+    # source[i] = base row shown in file row i; a duplicate shows its original again
+    source = np.insert(order, number[dup_src], dup_src) if len(dup_src) else order
     del order
-    reason = np.concatenate(
-        [np.zeros(n_clean, np.int8)]
-        + [part["reason"].astype(np.int8) for part in ev_extra]
-        + [np.full(len(dup_src), _DUPLICATE, np.int8)]
-    )[final]
-    ev_number = np.concatenate([number, number[dup_src]])[final]
+    duplicate_rows = np.flatnonzero(np.diff(source, prepend=-1) == 0) if len(dup_src) else np.zeros(0, np.int64)
+    ev_number = number[source]
     del number
-    ev_state = column("state", np.full(n_clean, -1, np.int8), np.int8)[final]
-    ev_user_out = column("user", ev_user, np.int32)[final]
+    ev_ts_out = base_ts[source]
+    del base_ts
+    ev_user_out = gather("user", ev_user, np.int32)[source]
     del ev_user
-    ev_code_out = column("code", ev_code, np.int8)[final]
-    ev_platform_out = column("platform", ev_platform, np.int8)[final]
-    ev_ts_out = np.concatenate([base_ts, base_ts[dup_src]])[final]
-    del base_ts, final
+    ev_code_out = gather("code", ev_code, np.int8)[source]
+    del ev_code
+    ev_platform_out = gather("platform", ev_platform, np.int8)[source]
+    del ev_platform
+    ev_state = gather("state", np.full(n_clean, -1, np.int8), np.int8)[source]
+    reason = gather("reason", np.zeros(n_clean, np.int8), np.int8)[source]
+    reason[duplicate_rows] = _DUPLICATE
+    del source
 
     # -- timestamp text formats (dirty only) -----------------------------------
+    mix = P["timestamp_format_mix"]
+    grid = 1200  # draw on a grid of 1/1200: 0.95 / 0.025 / 0.025, 6 offsets x 5
+    z_units, naive_units = round(mix["utc_z"] * grid), round(mix["naive"] * grid)
+    offset_units = grid - z_units - naive_units
+
     def formats(count: int) -> np.ndarray:
+        """0 = "Z", 1 = naive, 2 + k = _UTC_OFFSETS[k]."""
         if not dirty:
             return np.zeros(count, np.int8)
-        mix = P["timestamp_format_mix"]
-        kind = rng.choice(3, count, p=[mix["utc_z"], mix["naive"], mix["offset"]])
-        offset = rng.integers(0, len(_UTC_OFFSETS), count)
-        return np.where(kind == 2, 2 + offset, kind).astype(np.int8)
+        u = rng.integers(0, grid, count, dtype=np.int16)
+        out = np.zeros(count, np.int8)
+        out[(u >= z_units) & (u < z_units + naive_units)] = 1
+        offset = u >= z_units + naive_units
+        out[offset] = 2 + (u[offset] - z_units - naive_units) * len(_UTC_OFFSETS) // offset_units
+        return out
 
     users_fmt = formats(n)[users_row]  # a repeated row repeats its original's text
     ev_fmt = formats(n_base)[ev_number - 1]  # so does a duplicate event (same number)
@@ -875,3 +880,495 @@ def _simulate(*, n_users: int, seed: int, t0: int, days: int, dirty: bool) -> _S
         cv_reason=cv_reason[cv_order],
         cv_repeat=cv_repeat[cv_order],
     )
+
+
+# --------------------------------------------------------------------------- #
+# Text and Arrow columns
+# --------------------------------------------------------------------------- #
+
+_SUFFIXES = ("Z", "", *_UTC_OFFSETS)  # timestamp format code -> suffix
+_SUFFIX_SECONDS = np.array(
+    [0, 0] + [(1 if o[0] == "+" else -1) * (int(o[1:3]) * 3600 + int(o[4:6]) * 60) for o in _UTC_OFFSETS],
+    dtype=np.int64,
+)
+_TEXT_WIDTH = max(19 + max(len(s) for s in _SUFFIXES), max(len(s) for s in _BAD_TIMESTAMPS))
+
+
+def _text_matrix(texts: tuple[str, ...], width: int) -> tuple[np.ndarray, np.ndarray]:
+    matrix = np.zeros((len(texts), width), dtype=np.uint8)
+    for i, text in enumerate(texts):
+        matrix[i, : len(text)] = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    return matrix, np.array([len(text) for text in texts], dtype=np.int64)
+
+
+_SUFFIX_MATRIX, _SUFFIX_LENGTH = _text_matrix(_SUFFIXES, _TEXT_WIDTH - 19)
+_BAD_MATRIX, _BAD_LENGTH = _text_matrix(_BAD_TIMESTAMPS, _TEXT_WIDTH)
+
+
+_DIGIT_PAIRS = np.array([[48 + i // 10, 48 + i % 10] for i in range(100)], dtype=np.uint8)
+
+
+def _digits(values: np.ndarray, width: int) -> np.ndarray:
+    """ASCII digits of non-negative integers, zero padded, shape (n, width).
+
+    Two digits per step from a lookup table, dividing by a scalar (numpy's fast path).
+    """
+    remaining = values.astype(np.int64)
+    out = np.empty((len(remaining), width), dtype=np.uint8)
+    position = width
+    while position >= 2:
+        quotient = remaining // 100
+        out[:, position - 2 : position] = _DIGIT_PAIRS[remaining - quotient * 100]
+        remaining = quotient
+        position -= 2
+    if position == 1:
+        out[:, 0] = 48 + remaining % 10
+    return out
+
+
+def _string_array(matrix: np.ndarray, lengths: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
+    """Arrow strings from the first ``lengths[i]`` bytes of each matrix row."""
+    n, width = matrix.shape
+    lengths = lengths.astype(np.int64, copy=True)
+    if valid is not None:
+        lengths[~valid] = 0
+    if n and (lengths == width).all():
+        data = matrix.reshape(-1)
+    else:
+        data = matrix[np.arange(width) < lengths[:, None]]
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    bitmap, null_count = None, 0
+    if valid is not None and not valid.all():
+        bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
+        null_count = int(n - valid.sum())
+    return pa.Array.from_buffers(
+        pa.string(), n, [bitmap, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(data))], null_count
+    )
+
+
+def _ids(prefix: str, numbers: np.ndarray, width: int, valid: np.ndarray | None = None) -> pa.Array:
+    """``prefix`` + zero-padded number, e.g. ``u0000123``; null where not valid."""
+    n = len(numbers)
+    matrix = np.empty((n, len(prefix) + width), dtype=np.uint8)
+    matrix[:, : len(prefix)] = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)
+    matrix[:, len(prefix) :] = _digits(np.maximum(numbers, 0), width)
+    return _string_array(matrix, np.full(n, matrix.shape[1]), valid)
+
+
+def _civil_from_days(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Proleptic Gregorian (year, month, day) of days since 1970-01-01.
+
+    H. Hinnant's ``civil_from_days`` (https://howardhinnant.github.io/date_algorithms.html).
+    """
+    z = days + 719_468
+    era = z // 146_097
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
+    return year, month, day
+
+
+def _timestamp_text(seconds: np.ndarray, fmt: np.ndarray, state: np.ndarray | None) -> pa.Array:
+    """ISO 8601 text: ``2026-01-03T14:22:05`` + ``Z`` / nothing / ``+02:00`` ...
+
+    ``fmt`` indexes ``_SUFFIXES``; an offset shows the same instant in local time.
+    ``state`` -1 = normal, -2 = empty (null), k >= 0 = ``_BAD_TIMESTAMPS[k]``.
+    """
+    local = seconds + _SUFFIX_SECONDS[fmt]
+    n = len(local)
+    days = local // DAY
+    second_of_day = local - days * DAY
+    matrix = np.empty((n, _TEXT_WIDTH), dtype=np.uint8)
+    if n:
+        # "YYYY-MM-DD" once per calendar day in the range, then a lookup per row
+        first_day = int(days.min())
+        calendar = np.arange(first_day, int(days.max()) + 1)
+        year, month, day = _civil_from_days(calendar)
+        date_text = np.empty((len(calendar), 10), dtype=np.uint8)
+        date_text[:, 0:4] = _digits(year, 4)
+        date_text[:, 5:7] = _digits(month, 2)
+        date_text[:, 8:10] = _digits(day, 2)
+        date_text[:, [4, 7]] = ord("-")
+        matrix[:, :10] = date_text[days - first_day]
+    hour = second_of_day // 3600
+    minute_second = second_of_day - hour * 3600
+    minute = minute_second // 60
+    matrix[:, 11:13] = _DIGIT_PAIRS[hour]
+    matrix[:, 14:16] = _DIGIT_PAIRS[minute]
+    matrix[:, 17:19] = _DIGIT_PAIRS[minute_second - minute * 60]
+    matrix[:, 10] = ord("T")
+    matrix[:, [13, 16]] = ord(":")
+    matrix[:, 19:] = _SUFFIX_MATRIX[fmt]
+    lengths = 19 + _SUFFIX_LENGTH[fmt]
+    valid = None
+    if state is not None:
+        bad = np.flatnonzero(state >= 0)
+        matrix[bad] = _BAD_MATRIX[state[bad]]
+        lengths[bad] = _BAD_LENGTH[state[bad]]
+        valid = state != -2
+    return _string_array(matrix, lengths, valid)
+
+
+def _timestamp_column(
+    seconds: np.ndarray, fmt: np.ndarray, state: np.ndarray | None, *, text: bool
+) -> pa.Array:
+    if text:
+        return _timestamp_text(seconds, fmt, state)
+    return pa.array(seconds.astype(np.int64) * 1_000_000).cast(pa.timestamp("us", tz="UTC"))
+
+
+def _labels(names: tuple[str, ...], codes: np.ndarray) -> pa.Array:
+    indices = pa.array(codes.astype(np.int32), mask=codes < 0)
+    return pc.take(pa.array(names, pa.string()), indices)
+
+
+def _schema(table: str, *, text: bool) -> pa.Schema:
+    ts = pa.string() if text else pa.timestamp("us", tz="UTC")
+    fields = {
+        "users": [
+            ("user_id", pa.string()),
+            ("signup_at", ts),
+            ("account_id", pa.string()),
+            ("channel", pa.string()),
+            ("company_size", pa.string()),
+            ("country", pa.string()),
+        ],
+        "events": [
+            ("event_id", pa.string()),
+            ("user_id", pa.string()),
+            ("event", pa.string()),
+            ("timestamp", ts),
+            ("platform", pa.string()),
+        ],
+        "conversions": [
+            ("user_id", pa.string()),
+            ("account_id", pa.string()),
+            ("paid_at", ts),
+            ("plan", pa.string()),
+            ("mrr", pa.float64()),
+        ],
+    }[table]
+    return pa.schema(fields)
+
+
+def _all_user_ids(sim: _Simulation) -> pa.Array:
+    """Ids of users 1..n and of the unknown users n+1..n+k (not in the users table)."""
+    return _ids("u", np.arange(1, sim.n_users + sim.n_unknown_users + 1), sim.user_width)
+
+
+def _users_batches(sim: _Simulation, *, text: bool) -> Iterator[pa.RecordBatch]:
+    rows = sim.users_row
+    yield pa.RecordBatch.from_arrays(
+        [
+            _ids("u", rows + 1, sim.user_width),
+            _timestamp_column(sim.signup[rows], sim.users_fmt, None, text=text),
+            _ids("a", sim.account_number[rows], sim.account_width, valid=sim.has_account[rows]),
+            _labels(_CHANNELS, sim.channel[rows]),
+            _labels(_COMPANY_SIZES, sim.company_size[rows]),
+            _labels(_COUNTRIES, sim.country[rows]),
+        ],
+        schema=_schema("users", text=text),
+    )
+
+
+def _events_batches(sim: _Simulation, *, text: bool, chunk_rows: int = 2_000_000) -> Iterator[pa.RecordBatch]:
+    user_ids = _all_user_ids(sim)
+    schema = _schema("events", text=text)
+    n_rows = len(sim.ev_ts)
+    for start in range(0, max(n_rows, 1), chunk_rows):
+        part = slice(start, min(start + chunk_rows, n_rows))
+        user = sim.ev_user[part]
+        yield pa.RecordBatch.from_arrays(
+            [
+                _ids("e", sim.ev_number[part], sim.event_width),
+                pc.take(user_ids, pa.array(user, mask=user < 0)),
+                _labels(_EVENTS, sim.ev_code[part]),
+                _timestamp_column(sim.ev_ts[part], sim.ev_fmt[part], sim.ev_state[part], text=text),
+                _labels(_PLATFORMS, sim.ev_platform[part]),
+            ],
+            schema=schema,
+        )
+
+
+def _conversions_batches(sim: _Simulation, *, text: bool) -> Iterator[pa.RecordBatch]:
+    user = sim.cv_user
+    known = user < sim.n_users
+    has_account = np.where(known, sim.has_account[np.where(known, user, 0)], True)
+    prices = np.array([TRUE_PARAMETERS["plan_mrr"][plan] for plan in _PLANS])
+    yield pa.RecordBatch.from_arrays(
+        [
+            pc.take(_all_user_ids(sim), pa.array(user)),
+            _ids("a", sim.cv_account, sim.account_width, valid=has_account & (sim.cv_account > 0)),
+            _timestamp_column(sim.cv_ts, sim.cv_fmt, None, text=text),
+            _labels(_PLANS, sim.cv_plan),
+            pa.array(prices[sim.cv_plan], pa.float64()),
+        ],
+        schema=_schema("conversions", text=text),
+    )
+
+
+def _injected(sim: _Simulation) -> dict[str, dict[str, int]]:
+    """Rows a loader must drop, per table and SPEC §1 reason, at the default as_of."""
+
+    def counts(reason: np.ndarray, no_account: int) -> dict[str, int]:
+        found = np.bincount(reason, minlength=len(_REASONS))
+        out = {name: int(found[i + 1]) for i, name in enumerate(_REASONS[:5])}
+        out["after_as_of"] = 0  # nothing is later than the data end
+        out["no_account"] = int(no_account)  # account level only
+        return out
+
+    users_ok = sim.users_reason == _USED
+    users_no_account = users_ok & ~sim.has_account[sim.users_row]
+    ev_ok = (sim.ev_reason == _USED) & (sim.ev_user >= 0) & (sim.ev_user < sim.n_users)
+    ev_no_account = ev_ok & ~sim.has_account[np.where(ev_ok, sim.ev_user, 0)]
+    cv_ok = (sim.cv_reason == _USED) & (sim.cv_user < sim.n_users)
+    cv_no_account = cv_ok & ~sim.has_account[np.where(cv_ok, sim.cv_user, 0)]
+    return {
+        "users": counts(sim.users_reason, users_no_account.sum()),
+        "events": counts(sim.ev_reason, ev_no_account.sum()),
+        "conversions": counts(sim.cv_reason, cv_no_account.sum()),
+    }
+
+
+# --------------------------------------------------------------------------- #
+# Public API
+# --------------------------------------------------------------------------- #
+
+
+def _check_arguments(n_users: int, seed: int, start: str, days: int) -> tuple[int, int, int, int]:
+    checked = []
+    for name, value, minimum in (("n_users", n_users, 1), ("seed", seed, 0), ("days", days, 1)):
+        try:
+            if isinstance(value, bool):
+                raise TypeError
+            value = operator.index(value)
+        except TypeError:
+            raise ValueError(f"The value for `{name}` must be an integer, but {value!r} was passed.") from None
+        if value < minimum:
+            raise ValueError(f"The value for `{name}` must be at least {minimum}, but {value!r} was passed.")
+        checked.append(value)
+    try:
+        stamp = pd.Timestamp(start)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"The value for `start` must be an ISO 8601 date such as '2026-01-01', but {start!r} was passed."
+        ) from None
+    if stamp is pd.NaT or pd.isna(stamp):
+        raise ValueError(f"The value for `start` must be a date, but {start!r} was passed.")
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    t0 = int(np.datetime64(stamp.to_datetime64(), "s").astype(np.int64))
+    if not (1900 <= stamp.year and (stamp + pd.Timedelta(days=checked[2])).year <= 9999):
+        raise ValueError(f"The value for `start` must be a year from 1900 to 9999, but {start!r} was passed.")
+    n_users, seed, days = checked
+    return n_users, seed, t0, days
+
+
+def generate_sample(
+    *,
+    n_users: int = 3000,
+    seed: int = 7,
+    start: str = "2026-01-01",
+    days: int = 181,
+    dirty: bool = True,
+    with_truth: bool = False,
+) -> dict[str, pd.DataFrame]:
+    """Generate the users, events and conversions of a synthetic B2B SaaS product.
+
+    Parameters
+    ----------
+    n_users : int
+        Number of distinct users (rows of ``users`` before injected duplicates).
+    seed : int
+        Seed of ``numpy.random.default_rng``; the only source of randomness.
+    start : str
+        First day of the data, an ISO 8601 date (UTC midnight).
+    days : int
+        Length of the data in days. No timestamp is at or after ``start + days``.
+    dirty : bool
+        Inject the data-quality problems of SPEC §1 (counted in ``.attrs``) and write
+        a few timestamps with UTC offsets or naive. ``False`` gives clean data: no
+        dropped rows, every user with an account, real UTC timestamp columns.
+    with_truth : bool
+        Also return a ``"truth"`` frame with the generator's latent activation.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        ``"users"``: ``user_id``, ``signup_at``, ``account_id``, ``channel``,
+        ``company_size``, ``country``.
+        ``"events"``: ``event_id``, ``user_id``, ``event``, ``timestamp``, ``platform``.
+        ``"conversions"``: ``user_id``, ``account_id``, ``paid_at``, ``plan``, ``mrr``.
+        ``"truth"`` (only with ``with_truth``): ``user_id``, ``activated`` (bool),
+        ``activated_at`` (the time of the third step; NaT when not activated; can
+        be after the data end, where no events are).
+
+        Identifiers and labels are ``str`` with NaN for empty. Timestamp columns are
+        ``str`` ISO 8601 text when ``dirty`` (exactly the text written to CSV), else
+        ``datetime64[us, UTC]``. ``mrr`` is float. Each frame's
+        ``.attrs["injected"]`` maps every SPEC §1 reason to the number of its rows a
+        loader must drop at the default ``as_of`` (``no_account`` at account level
+        only); ``conversions.attrs["repeat_payments"]`` counts the extra, kept,
+        later payment rows. ``.attrs["data_end"]`` is ``start + days`` in ISO 8601.
+
+    See Also
+    --------
+    write_sample : Write the same tables to files.
+    expected_data_quality : The ``data_quality`` ledger a loader should report.
+
+    Examples
+    --------
+    >>> from pqlkit.synthetic import generate_sample
+    >>> frames = generate_sample(n_users=50, seed=1)
+    >>> frames["users"].columns.tolist()
+    ['user_id', 'signup_at', 'account_id', 'channel', 'company_size', 'country']
+    >>> frames["events"]["event"].isin(["login", "report_created"]).any()
+    np.True_
+    """
+    n_users, seed, t0, days = _check_arguments(n_users, seed, start, days)
+    sim = _simulate(n_users=n_users, seed=seed, t0=t0, days=days, dirty=bool(dirty))
+    text = sim.dirty
+    tables = {
+        "users": pa.Table.from_batches(list(_users_batches(sim, text=text))),
+        "events": pa.Table.from_batches(list(_events_batches(sim, text=text)), schema=_schema("events", text=text)),
+        "conversions": pa.Table.from_batches(list(_conversions_batches(sim, text=text))),
+    }
+    injected = _injected(sim)
+    data_end = _timestamp_text(np.array([sim.t1]), np.zeros(1, np.int8), None)[0].as_py()
+    frames: dict[str, pd.DataFrame] = {}
+    for name, table in tables.items():
+        frame = table.to_pandas()
+        frame.attrs["injected"] = injected[name]
+        frame.attrs["data_end"] = data_end
+        frames[name] = frame
+    frames["conversions"].attrs["repeat_payments"] = int(sim.cv_repeat.sum())
+    if with_truth:
+        frames["truth"] = pd.DataFrame(
+            {
+                "user_id": _ids("u", np.arange(1, n_users + 1), sim.user_width).to_pandas(),
+                "activated": sim.activated,
+                "activated_at": pd.to_datetime(
+                    np.where(sim.activated, sim.activated_at, 0), unit="s", utc=True
+                ).as_unit("us").where(sim.activated),
+            }
+        )
+    return frames
+
+
+def write_sample(
+    out_dir: str | PathLike[str],
+    *,
+    n_users: int = 3000,
+    seed: int = 7,
+    fmt: str = "csv",
+    start: str = "2026-01-01",
+    days: int = 181,
+    dirty: bool = True,
+) -> dict[str, Path]:
+    """Generate a sample and write ``users``, ``events`` and ``conversions`` files.
+
+    Parameters
+    ----------
+    out_dir : str or path-like
+        Folder to write to; created if missing. Files of the same names are
+        replaced; other files are left alone.
+    n_users, seed, start, days, dirty
+        As in :func:`generate_sample`; the same arguments give the same data.
+    fmt : {"parquet", "csv", "csv.gz"}
+        File format, also the file extension. CSV is unquoted, UTF-8, with empty
+        fields for missing values and byte-identical for identical arguments.
+        Parquet (zstd) has real ``timestamp[us, UTC]`` columns when ``dirty=False``
+        and ISO 8601 text when ``dirty=True``, since bad timestamps cannot be stored
+        in a timestamp column. Large samples are written in chunks of 2 million
+        events, so memory stays at a few GB for a million users.
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        The path written for each of ``"users"``, ``"events"``, ``"conversions"``.
+
+    Raises
+    ------
+    ValueError
+        On an unknown ``fmt``, ``n_users < 1``, ``days < 1``, a negative ``seed``
+        or an unreadable ``start``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pqlkit.synthetic import write_sample
+    >>> paths = write_sample(tempfile.mkdtemp(), n_users=20, fmt="csv")
+    >>> sorted(path.name for path in paths.values())
+    ['conversions.csv', 'events.csv', 'users.csv']
+    """
+    if fmt not in _FORMATS:
+        raise ValueError(f"The value for `fmt` must be one of {_FORMATS}, but {fmt!r} was passed.")
+    n_users, seed, t0, days = _check_arguments(n_users, seed, start, days)
+    sim = _simulate(n_users=n_users, seed=seed, t0=t0, days=days, dirty=bool(dirty))
+    text = sim.dirty or fmt != "parquet"
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Path] = {}
+    for name, batches in (
+        ("users", _users_batches(sim, text=text)),
+        ("events", _events_batches(sim, text=text)),
+        ("conversions", _conversions_batches(sim, text=text)),
+    ):
+        path = out / f"{name}.{fmt}"
+        schema = _schema(name, text=text)
+        if fmt == "parquet":
+            with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+                for batch in batches:
+                    writer.write_batch(batch)
+        else:
+            sink = pa.CompressedOutputStream(str(path), "gzip") if fmt == "csv.gz" else pa.OSFile(str(path), "wb")
+            options = pa_csv.WriteOptions(include_header=False, quoting_style="none")
+            with sink, pa_csv.CSVWriter(sink, schema, write_options=options) as writer:
+                sink.write((",".join(schema.names) + "\n").encode("ascii"))  # unquoted header
+                for batch in batches:
+                    writer.write_batch(batch)
+        paths[name] = path
+    return paths
+
+
+def expected_data_quality(
+    frames: Mapping[str, pd.DataFrame], *, level: str = "user"
+) -> dict[str, dict[str, Any]]:
+    """The ``data_quality`` ledger a SPEC §1 loader should report for a sample.
+
+    Parameters
+    ----------
+    frames : mapping of str to pandas.DataFrame
+        The result of :func:`generate_sample` (its ``.attrs["injected"]`` is read).
+    level : {"user", "account"}
+        At user level ``no_account`` drops nothing.
+
+    Returns
+    -------
+    dict
+        Per table: ``{"read": int, "used": int, "dropped": {reason: int}}``, with
+        only the reasons that drop at least one row, at the default ``as_of``.
+
+    Examples
+    --------
+    >>> from pqlkit.synthetic import expected_data_quality, generate_sample
+    >>> ledger = expected_data_quality(generate_sample(n_users=200, seed=3))
+    >>> ledger["users"]["read"] - ledger["users"]["used"]
+    1
+    """
+    if level not in ("user", "account"):
+        raise ValueError(f"The value for `level` must be one of ('user', 'account'), but {level!r} was passed.")
+    ledger: dict[str, dict[str, Any]] = {}
+    for name in ("users", "events", "conversions"):
+        injected = dict(frames[name].attrs["injected"])
+        if level == "user":
+            injected.pop("no_account")
+        dropped = {reason: count for reason, count in injected.items() if count}
+        read = len(frames[name])
+        ledger[name] = {"read": read, "used": read - sum(dropped.values()), "dropped": dropped}
+    return ledger
