@@ -24,6 +24,7 @@ from .metrics import (
     time_to_pql_percentiles,
     wilson_interval,
 )
+from .readers import EVENTS_FORMATS, convert_events, detect_events_format, read_events
 from .reduction import entity_table, reduce
 from .spec import ActivationSpec, Step
 
@@ -45,6 +46,10 @@ __all__ = [
     "activation_funnel",
     "current_pqls",
     "entity_table",
+    "EVENTS_FORMATS",
+    "convert_events",
+    "detect_events_format",
+    "read_events",
     "ledger_to_dict",
     "load",
     "paid_lag",

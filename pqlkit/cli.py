@@ -1,7 +1,8 @@
-"""The ``pqlkit`` command line: ``metrics``, ``validate`` and ``sample``.
+"""The ``pqlkit`` command line: ``metrics``, ``validate``, ``sample`` and ``report``.
 
 Problems with the input (a missing file or column, a bad spec, strict-mode drops) print one line on
-stderr starting with ``pqlkit: error:`` and exit with status 2, without a traceback.
+stderr starting with ``pqlkit: error:`` and exit with status 2, without a traceback. A notebook that
+fails during ``report`` prints one such line naming the notebook and the cell, and exits with status 1.
 """
 
 from __future__ import annotations
@@ -39,6 +40,14 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--users", type=int, default=3000, help="number of users (default: 3000)")
     sample.add_argument("--seed", type=int, default=7, help="random seed (default: 7)")
     sample.add_argument("--format", choices=("parquet", "csv", "csv.gz"), default="parquet")
+
+    report = commands.add_parser("report", help="run every notebook and write the HTML report")
+    report.add_argument("dataset", help="folder with users, events and (optionally) conversions")
+    report.add_argument("--spec", required=True, help="activation spec (YAML)")
+    report.add_argument("--as-of", dest="as_of", help="analysis instant; a bare date means the end of that day (UTC)")
+    report.add_argument("--level", choices=("user", "account"), help="overrides the spec's level")
+    report.add_argument("--out", required=True, help="report folder (index.html, one page per notebook, notebooks/, data/)")
+    report.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bars")
     return parser
 
 
@@ -46,6 +55,14 @@ def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--as-of", dest="as_of", help="analysis instant; a bare date means the end of that day (UTC)")
     parser.add_argument("--level", choices=("user", "account"), help="overrides the spec's level")
     parser.add_argument("--strict", action="store_true", help="fail instead of dropping any row")
+    parser.add_argument(
+        "--events-format",
+        dest="events_format",
+        choices=("auto", "canonical", "segment", "amplitude", "mixpanel", "posthog"),
+        default="auto",
+        help="shape of the events file: canonical, or an export from Segment, Amplitude, Mixpanel or PostHog "
+        "(default: auto, detected from the file's name and columns)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -68,7 +85,10 @@ def _metrics(args: argparse.Namespace) -> int:
     from .metrics import summary
     from .reduction import entity_table
 
-    entities, dataset = entity_table(args.dataset, args.spec, as_of=args.as_of, level=args.level, strict=args.strict)
+    entities, dataset = entity_table(
+        args.dataset, args.spec, as_of=args.as_of, level=args.level, strict=args.strict,
+        events_format=args.events_format,
+    )
     result = summary(entities, ledger=dataset.ledger)
     if args.format == "json":
         print(json.dumps(result, indent=2, allow_nan=False))
@@ -83,7 +103,7 @@ def _validate(args: argparse.Namespace) -> int:
 
     spec = ActivationSpec.from_yaml(args.spec) if args.spec else None
     level = args.level or (spec.level if spec else "user")
-    dataset = load(args.dataset, level=level, as_of=args.as_of, strict=args.strict)
+    dataset = load(args.dataset, level=level, as_of=args.as_of, strict=args.strict, events_format=args.events_format)
     problems = spec.with_level(level).check_events(dataset.event_names()) if spec else []
     quality = dataset.data_quality()
     if args.format == "json":
@@ -106,7 +126,20 @@ def _sample(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"metrics": _metrics, "validate": _validate, "sample": _sample}
+def _report(args: argparse.Namespace) -> int:
+    from .report import NotebookFailed, run_report
+
+    try:
+        index = run_report(args.dataset, args.spec, out=args.out, as_of=args.as_of, level=args.level,
+                           progress=args.progress)
+    except NotebookFailed as failure:
+        print(f"pqlkit: error: {failure}", file=sys.stderr)
+        return 1
+    print(index)
+    return 0
+
+
+_COMMANDS = {"metrics": _metrics, "validate": _validate, "sample": _sample, "report": _report}
 
 
 def format_ledger(quality: dict) -> str:

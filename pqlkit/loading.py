@@ -20,6 +20,29 @@ Choices where SPEC is silent (also in the README):
   rows included, as SPEC §3 says ("any row").
 - At account level a conversion row is matched by its ``account_id`` first, else through the account
   of its ``user_id``.
+
+Reading (what the files may look like):
+
+- The events table may also be an export from Segment, Amplitude, Mixpanel or PostHog, as
+  ``events.json``, ``events.jsonl``, ``events.ndjson`` (each also ``.gz``) or in the CSV/Parquet
+  names above; ``events_format`` picks the reader, by default detected (:mod:`pqlkit.readers`).
+  The users table is always canonical.
+- CSV files are read with ``,`` as delimiter and ``"`` as quote, every column as text (so ``00042``
+  keeps its zeros); the header row is read first and DuckDB does no dialect guessing. A row with more
+  or fewer fields than the header, an unclosed quote, bytes that are not UTF-8 or a truncated gzip
+  stream is an error naming the file and the line, not a dropped row.
+- Timestamps: Parquet timestamps and dates as they are; ISO 8601 text, with an offset converted to
+  UTC and without one taken as UTC; numbers and digit-only text (``1767607200``,
+  ``"1767607200123"``, ``1767607200.5``) as epoch times, the unit told by the size: seconds from
+  1e8 to 1e11, milliseconds from 1e11 to 1e14, microseconds from 1e14 to 1e17 (every epoch time
+  after 1973-03-03 is read right). Smaller or larger numbers, and times outside 1678-2261 (which
+  pandas cannot hold), are ``bad_timestamp``.
+- Identifier and event-name columns must be text or whole numbers, and the timestamp column text, a
+  timestamp or a number: a float ``user_id`` or a boolean ``timestamp`` (a Parquet file with the
+  wrong types) is an error that says how to write the column.
+- Events more than 90 days after the latest signup or payment, when ``as_of`` is not given, raise a
+  :class:`~pqlkit.errors.PqlkitWarning`: they still set the default ``as_of`` (SPEC §3), and the
+  warning says how many there are and to pass ``as_of``.
 """
 
 from __future__ import annotations
@@ -27,6 +50,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +58,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from .errors import DataError, DataQualityError, PqlkitError
+from .errors import DataError, DataQualityError, PqlkitError, PqlkitWarning
 
 __all__ = [
     "Dataset",
@@ -184,6 +208,7 @@ def load(
     level: str = "user",
     as_of: str | dt.date | pd.Timestamp | None = None,
     strict: bool = False,
+    events_format: str | None = None,
 ) -> Dataset:
     """Read and check a dataset.
 
@@ -199,6 +224,9 @@ def load(
         timestamp in any row of the three tables.
     strict : bool
         Raise :class:`~pqlkit.errors.DataQualityError` instead of dropping any row.
+    events_format : {"auto", "canonical", "segment", "amplitude", "mixpanel", "posthog"}, optional
+        The shape of the events table: canonical (SPEC §1) or an export read by
+        :mod:`pqlkit.readers`. None or ``"auto"`` detects it from the file's name and columns.
 
     Returns
     -------
@@ -218,7 +246,7 @@ def load(
         raise PqlkitError(f"The value for `level` must be one of ['user', 'account'], but {level!r} was passed.")
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    sources = _read_raw_tables(con, source)
+    sources = _read_raw_tables(con, source, events_format)
     columns = {table: _columns(con, f"raw_{table}") for table in sources}
     for table, names in columns.items():
         _check_required(table, names, sources[table], level)
@@ -232,6 +260,8 @@ def load(
         _stage(con, table, columns[table])
 
     as_of_ts = parse_as_of(as_of) if as_of is not None else _latest_timestamp(con, sources)
+    if as_of is None:
+        _warn_far_future(con, sources)
     if as_of_ts is None:
         raise DataError(
             f"{sources['events']}: no timestamp in any table could be parsed; use ISO 8601 times such as 2026-06-30T12:00:00Z",
@@ -263,9 +293,12 @@ def load(
 # --- reading -----------------------------------------------------------------------------------
 
 
-def _read_raw_tables(con: duckdb.DuckDBPyConnection, source) -> dict[str, str]:
+def _read_raw_tables(con: duckdb.DuckDBPyConnection, source, events_format: str | None = None) -> dict[str, str]:
+    from .readers import check_events_format, create_raw_events, find_events_files
+
+    events_format = check_events_format(events_format)
     if isinstance(source, Mapping):
-        return _register_frames(con, source)
+        return _register_frames(con, source, events_format)
     folder = Path(source)
     if not folder.is_dir():
         raise DataError(
@@ -275,7 +308,10 @@ def _read_raw_tables(con: duckdb.DuckDBPyConnection, source) -> dict[str, str]:
         )
     sources = {}
     for table in TABLES:
-        found = [folder / f"{table}.{fmt}" for fmt in FORMATS if (folder / f"{table}.{fmt}").is_file()]
+        if table == "events":
+            found = find_events_files(folder)
+        else:
+            found = [folder / f"{table}.{fmt}" for fmt in FORMATS if (folder / f"{table}.{fmt}").is_file()]
         if len(found) > 1:
             raise DataError(
                 f"{folder}: the {table} table is there more than once ({', '.join(p.name for p in found)}); keep one",
@@ -285,41 +321,46 @@ def _read_raw_tables(con: duckdb.DuckDBPyConnection, source) -> dict[str, str]:
             if table == "conversions":
                 continue
             present = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+            expected = f"{table}.parquet, {table}.csv or {table}.csv.gz"
+            if table == "events":
+                expected = "events.parquet, events.csv(.gz) or an export as events.json(l)(.gz)"
+            hint = ""
+            if table == "users":
+                hint = (
+                    ". It is needed with an export from Segment, Amplitude, Mixpanel or PostHog too: one row per "
+                    "user with user_id and signup_at, from your product database"
+                )
             raise DataError(
-                f"{folder}: no {table} table; expected {table}.parquet, {table}.csv or {table}.csv.gz, "
-                f"found: {', '.join(present) or 'nothing'}",
+                f"{folder}: no {table} table; expected {expected}, found: {', '.join(present) or 'nothing'}{hint}",
                 path=str(folder),
             )
         path = found[0]
-        _create_raw(con, table, path)
+        if table == "events":
+            create_raw_events(con, path, events_format)
+        else:
+            _create_raw(con, table, path)
         sources[table] = str(path)
     return sources
 
 
 def _create_raw(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:
-    quoted = str(path).replace("'", "''")
-    if path.name.endswith(".parquet"):
-        reader = f"read_parquet('{quoted}')"
-    else:
-        reader = (
-            f"read_csv('{quoted}', header = true, all_varchar = true, delim = ',', quote = '\"', "
-            "escape = '\"', auto_detect = true)"
-        )
+    from .readers import read_error, table_reader_sql
+
     if path.stat().st_size == 0:
         raise DataError(f"{path}: the file is empty; write a header row with the column names", path=str(path))
+    reader = table_reader_sql(path)
     try:
         # A table, not a view: rowid then keeps the file order that "the first row is kept" needs.
         con.execute(f"CREATE TEMP TABLE raw_{table} AS SELECT * FROM {reader}")
-    except duckdb.Error as error:
-        first_line = str(error).strip().splitlines()[0]
-        raise DataError(
-            f"{path}: cannot read the file ({first_line}); check that it is a valid "
-            f"{'Parquet' if path.name.endswith('.parquet') else 'UTF-8, comma-separated CSV'} file",
-            path=str(path),
-        ) from None
+    except (duckdb.Error, OSError, EOFError) as error:
+        raise read_error(path, error) from None
 
 
-def _register_frames(con: duckdb.DuckDBPyConnection, frames: Mapping[str, pd.DataFrame]) -> dict[str, str]:
+def _register_frames(
+    con: duckdb.DuckDBPyConnection, frames: Mapping[str, pd.DataFrame], events_format: str = "auto"
+) -> dict[str, str]:
+    from .readers import register_export_frame
+
     unknown = sorted(set(frames) - set(TABLES))
     if unknown:
         raise DataError(f"<DataFrame>: unknown table names {unknown}; use {list(TABLES)}")
@@ -332,15 +373,46 @@ def _register_frames(con: duckdb.DuckDBPyConnection, frames: Mapping[str, pd.Dat
             raise DataError(f"<DataFrame>: no {table} table; pass a '{table}' frame", path="<DataFrame>")
         if not isinstance(frame, pd.DataFrame):
             raise DataError(f"<DataFrame>: the {table} table must be a pandas DataFrame, not {type(frame).__name__}")
-        con.register(f"_frame_{table}", frame.reset_index(drop=True))
-        con.execute(f"CREATE TEMP TABLE raw_{table} AS SELECT * FROM _frame_{table}")
-        con.unregister(f"_frame_{table}")
+        if table == "events" and events_format != "canonical":
+            register_export_frame(con, frame, events_format)
+        else:
+            con.register(f"_frame_{table}", frame.reset_index(drop=True))
+            con.execute(f"CREATE TEMP TABLE raw_{table} AS SELECT * FROM _frame_{table}")
+            con.unregister(f"_frame_{table}")
         sources[table] = f"<DataFrame {table}>"
     return sources
 
 
 def _columns(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, str]:
     return {row[0]: row[1] for row in con.execute(f"DESCRIBE {name}").fetchall()}
+
+
+FAR_FUTURE_DAYS = 90
+
+
+def _warn_far_future(con: duckdb.DuckDBPyConnection, sources: Mapping[str, str]) -> None:
+    """Warn when the default ``as_of`` is pulled far past the other tables by a few events.
+
+    SPEC §3 makes the default ``as_of`` the latest parseable timestamp, so one event with a broken
+    clock (2099-01-01) moves the whole analysis to 2099: every trial looks old, nobody is current.
+    That stays the rule; this names the events that did it and what to do.
+    """
+    others = " UNION ALL ".join(f"SELECT max(_ts) AS m FROM stage_{table}" for table in sources if table != "events")
+    reference = con.execute(f"SELECT max(m) FROM ({others})").fetchone()[0]
+    if reference is None:
+        return
+    count, latest = con.execute(
+        f"SELECT count(*), max(_ts) FROM stage_events WHERE _ts > TIMESTAMPTZ '{reference.isoformat()}' + INTERVAL {FAR_FUTURE_DAYS} DAY"
+    ).fetchone()
+    if count:
+        warnings.warn(
+            f"{sources['events']}: {count} event(s) are more than {FAR_FUTURE_DAYS} days after the latest signup or "
+            f"payment ({reference.isoformat()}), the latest at {latest.isoformat()}; the default as_of is that "
+            "latest timestamp, so every trial looks old and no PQL is current. Pass --as-of (as_of=) with the "
+            "date of the export, or fix those timestamps",
+            PqlkitWarning,
+            stacklevel=3,
+        )
 
 
 def _check_required(table: str, columns: Mapping[str, str], path: str, level: str) -> None:
@@ -350,9 +422,12 @@ def _check_required(table: str, columns: Mapping[str, str], path: str, level: st
             hint = ""
             if len(columns) == 1 and any(sep in next(iter(columns)) for sep in ";\t|"):
                 hint = " (the file does not seem to be comma-separated)"
+            export = ""
+            if table == "events":
+                export = ", or for an export from Segment, Amplitude, Mixpanel or PostHog pass --events-format"
             raise DataError(
                 f"{path}: missing required column {column!r}{hint}; found columns: {found}. "
-                f"Rename the column or see SPEC §1 for the {table} table",
+                f"Rename the column or see SPEC §1 for the {table} table{export}",
                 path=path,
                 column=column,
             )
@@ -370,6 +445,38 @@ def _check_required(table: str, columns: Mapping[str, str], path: str, level: st
                 path=path,
                 column="user_id",
             )
+    _check_types(table, columns, path)
+
+
+_INTEGER_TYPES = r"(U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT))"
+_NUMBER_TYPES = r"(U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)|FLOAT|DOUBLE|DECIMAL\(\d+, ?\d+\))"
+_TEXT_TYPES = r'(VARCHAR|UUID|"?NULL"?)'
+_TIME_TYPES = r"(TIMESTAMP( WITH TIME ZONE|_S|_MS|_NS|_TZ)?|DATE)"
+
+
+def _check_types(table: str, columns: Mapping[str, str], path: str) -> None:
+    """Columns whose type cannot hold what SPEC §1 says (a float id, a boolean timestamp) are errors."""
+    text_columns = [name for name in (*_ID_COLUMNS, "event") if name in columns and (name != "event" or table == "events")]
+    for name in text_columns:
+        kind = columns[name].upper()
+        if re.fullmatch(f"{_TEXT_TYPES}|{_INTEGER_TYPES}", kind):
+            continue
+        raise DataError(
+            f"{path}: column {name!r} has type {columns[name]}; identifiers and event names must be text "
+            f"(or whole numbers). Write {name} as text, so that '00042' stays '00042' (in pandas, whole numbers "
+            "held as floats: .astype('Int64').astype('string'))",
+            path=path,
+            column=name,
+        )
+    name = _TIMESTAMP_COLUMN[table]
+    kind = columns[name].upper()
+    if not re.fullmatch(f"{_TIME_TYPES}|{_TEXT_TYPES}|{_NUMBER_TYPES}", kind):
+        raise DataError(
+            f"{path}: column {name!r} has type {columns[name]}; expected ISO 8601 text (2026-06-30T12:00:00Z), "
+            "a timestamp, or epoch seconds or milliseconds. Write the column in one of those forms",
+            path=path,
+            column=name,
+        )
 
 
 # --- staging: typed, trimmed values and the per-row facts the reasons need -----------------------
@@ -384,13 +491,48 @@ def _text_sql(column: str) -> str:
 
 
 def _timestamp_sql(column: str, dtype: str) -> tuple[str, str]:
-    """SQL for (value present, parsed TIMESTAMPTZ or NULL) of a timestamp column of type ``dtype``."""
+    """SQL for (value present, parsed TIMESTAMPTZ or NULL) of a timestamp column of type ``dtype``.
+
+    Timestamp and date columns are taken as they are; numbers and digit-only text are epoch times
+    (:func:`_epoch_sql`); other text is cast to TIMESTAMPTZ (ISO 8601; naive values are UTC, the
+    connection's time zone). A value outside the range pandas can hold (1678 to 2261), or infinite,
+    counts as unparseable (``bad_timestamp``).
+    """
     quoted = _q(column)
     kind = dtype.upper()
     if kind.startswith("TIMESTAMP") or kind == "DATE":
-        return f"({quoted} IS NOT NULL)", f"CAST({quoted} AS TIMESTAMPTZ)"
+        return f"({quoted} IS NOT NULL)", _in_range_sql(f"CAST({quoted} AS TIMESTAMPTZ)")
+    if re.fullmatch(_NUMBER_TYPES, kind):
+        return f"({quoted} IS NOT NULL)", _in_range_sql(_epoch_sql(f"TRY_CAST({quoted} AS DECIMAL(38, 6))"))
     text = _text_sql(column)
-    return f"({text} IS NOT NULL)", f"TRY_CAST({text} AS TIMESTAMPTZ)"
+    epoch = _in_range_sql(_epoch_sql(f"TRY_CAST({text} AS DECIMAL(38, 6))"))
+    # ISO 8601 first (the common case, and fast); epoch only for the digit-only text that fails it.
+    parsed = (
+        f"COALESCE({_in_range_sql(f'TRY_CAST({text} AS TIMESTAMPTZ)')}, "
+        f"CASE WHEN regexp_full_match({text}, '[0-9]{{1,17}}([.][0-9]+)?') THEN {epoch} END)"
+    )
+    return f"({text} IS NOT NULL)", parsed
+
+
+def _epoch_sql(number: str) -> str:
+    """SQL: an epoch number as TIMESTAMPTZ, its unit told by its size (SPEC is silent; see the docstring).
+
+    Seconds from 1e8 (1973-03-03) up to 1e11, milliseconds from 1e11 (1973-03-03) up to 1e14,
+    microseconds from 1e14 up to 1e17. Anything smaller or larger is not read as a time.
+    """
+    return (
+        f"CASE WHEN {number} >= 1e8 AND {number} < 1e11 THEN make_timestamp(CAST(round({number} * 1000000) AS BIGINT))::TIMESTAMPTZ "
+        f"WHEN {number} >= 1e11 AND {number} < 1e14 THEN make_timestamp(CAST(round({number} * 1000) AS BIGINT))::TIMESTAMPTZ "
+        f"WHEN {number} >= 1e14 AND {number} < 1e17 THEN make_timestamp(CAST(round({number}) AS BIGINT))::TIMESTAMPTZ END"
+    )
+
+
+def _in_range_sql(stamp: str) -> str:
+    """SQL: ``stamp`` if pandas can hold it (1678-01-01 up to 2262-01-01; infinities are outside), else NULL."""
+    return (
+        f"CASE WHEN {stamp} >= TIMESTAMPTZ '1678-01-01 00:00:00+00' "
+        f"AND {stamp} < TIMESTAMPTZ '2262-01-01 00:00:00+00' THEN {stamp} END"
+    )
 
 
 def _stage(con: duckdb.DuckDBPyConnection, table: str, columns: Mapping[str, str]) -> None:

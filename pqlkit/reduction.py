@@ -215,6 +215,7 @@ def entity_table(
     as_of=None,
     level: str | None = None,
     strict: bool = False,
+    events_format: str | None = None,
 ) -> tuple[pd.DataFrame, Dataset]:
     """Load, check and reduce in one call.
 
@@ -224,7 +225,7 @@ def entity_table(
         See :func:`pqlkit.load`.
     spec : ActivationSpec or path
         The spec, or the path of its YAML file.
-    as_of, strict
+    as_of, strict, events_format
         See :func:`pqlkit.load`.
     level : {"user", "account"}, optional
         Overrides the spec's level.
@@ -239,6 +240,6 @@ def entity_table(
     if not isinstance(spec, ActivationSpec):
         spec = ActivationSpec.from_yaml(spec)
     spec = spec.with_level(level)
-    dataset = load(source, level=spec.level, as_of=as_of, strict=strict)
+    dataset = load(source, level=spec.level, as_of=as_of, strict=strict, events_format=events_format)
     spec.check_events(dataset.event_names())
     return reduce(dataset, spec), dataset
