@@ -145,6 +145,13 @@ class ActivationSpec:
             raise SpecError(f"{source}: spec file not found; pass the path of an activation YAML") from None
         except (OSError, UnicodeDecodeError) as error:
             raise SpecError(f"{source}: cannot read the spec file ({error})") from None
+        except yaml.constructor.ConstructorError as error:
+            where = getattr(error, "problem_mark", None)
+            line = f" at line {where.line + 1}" if where is not None else ""
+            raise SpecError(
+                f"{source}: YAML tag not allowed{line} ({error.problem}); a spec is plain YAML: "
+                "mappings, lists, strings and numbers"
+            ) from None
         except yaml.YAMLError as error:
             where = getattr(error, "problem_mark", None)
             line = f" at line {where.line + 1}" if where is not None else ""
