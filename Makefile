@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: report test notebooks metrics clean
+.PHONY: report test notebooks metrics clean java benchmark
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: $(PYTHON) not found (set PYTHON=...)"; exit 2; }
@@ -13,7 +13,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name pqlkit --display-name "pqlkit (Python 3.11)" >/dev/null
+	@command -v java >/dev/null 2>&1 || $(MAKE) --no-print-directory java
 	touch $(STAMP)
+
+## Spark (--engine spark, and its tests) needs a Java 17+ runtime: Debian's, where the machine has none.
+java:
+	@if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		echo "Installing a Java runtime for Spark (Debian's default-jre-headless)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; \
+	else \
+		echo "No Java runtime found: install Java 17+ for --engine spark (its tests are skipped without it)"; \
+	fi
 
 ## The main job: the PQL report on the bundled sample data, written to reports/sample/.
 report: $(STAMP)
@@ -30,6 +40,10 @@ test: $(STAMP)
 ## Re-execute the committed notebooks on the sample data (after a change or a version bump).
 notebooks: $(STAMP)
 	$(BIN)/python -m pqlkit.notebooks
+
+## The scale benchmark (by hand, not a test): 1M, 10M and 50M events; prints a Markdown table.
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache .hypothesis

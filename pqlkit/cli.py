@@ -63,6 +63,13 @@ def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
         help="shape of the events file: canonical, or an export from Segment, Amplitude, Mixpanel or PostHog "
         "(default: auto, detected from the file's name and columns)",
     )
+    parser.add_argument(
+        "--engine",
+        choices=("duckdb", "spark"),
+        default="duckdb",
+        help="where the checks and the reduction run: DuckDB in process (default), or Apache Spark "
+        "(SPARK_REMOTE or PQLKIT_SPARK_MASTER; see the README)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -87,7 +94,7 @@ def _metrics(args: argparse.Namespace) -> int:
 
     entities, dataset = entity_table(
         args.dataset, args.spec, as_of=args.as_of, level=args.level, strict=args.strict,
-        events_format=args.events_format,
+        events_format=args.events_format, engine=args.engine,
     )
     result = summary(entities, ledger=dataset.ledger)
     if args.format == "json":
@@ -103,7 +110,8 @@ def _validate(args: argparse.Namespace) -> int:
 
     spec = ActivationSpec.from_yaml(args.spec) if args.spec else None
     level = args.level or (spec.level if spec else "user")
-    dataset = load(args.dataset, level=level, as_of=args.as_of, strict=args.strict, events_format=args.events_format)
+    dataset = load(args.dataset, level=level, as_of=args.as_of, strict=args.strict, events_format=args.events_format,
+                   engine=args.engine)
     problems = spec.with_level(level).check_events(dataset.event_names()) if spec else []
     quality = dataset.data_quality()
     if args.format == "json":

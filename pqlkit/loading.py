@@ -99,14 +99,15 @@ _BARE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 @dataclass
 class Dataset:
-    """A checked dataset, held in an in-process DuckDB database.
+    """A checked dataset, held by an engine (in-process DuckDB by default, or Spark).
 
     Attributes
     ----------
-    con : duckdb.DuckDBPyConnection
+    engine : DuckDBEngine or SparkEngine
         Holds the clean tables ``users`` (``user_id``, ``entity_id``, ``signup_at``, ``account_id``,
-        segment columns), ``events`` (``user_id``, ``event``, ``ts``) and ``conversions``
-        (``user_id``, ``account_id``, ``entity_id``, ``paid_at``, ``plan``, ``mrr``).
+        segment columns), ``events`` (``user_id``, ``entity_id``, ``event``, ``ts``) and
+        ``conversions`` (``user_id``, ``account_id``, ``entity_id``, ``paid_at``, ``plan``, ``mrr``).
+        :meth:`sql` queries them; ``con`` is the DuckDB connection (None on Spark).
     as_of : pandas.Timestamp
         The instant the analysis is taken at (UTC).
     level : {"user", "account"}
@@ -120,7 +121,7 @@ class Dataset:
         The users table's segment columns (everything but ids and ``signup_at``).
     """
 
-    con: duckdb.DuckDBPyConnection
+    engine: object
     as_of: pd.Timestamp
     level: str
     ledger: pd.DataFrame
@@ -129,17 +130,22 @@ class Dataset:
     conversion_columns: list[str] = field(default_factory=list)
 
     @property
+    def con(self) -> duckdb.DuckDBPyConnection | None:
+        """The DuckDB connection holding the clean tables (None when the engine is Spark)."""
+        return getattr(self.engine, "con", None)
+
+    @property
     def has_conversions(self) -> bool:
         """Whether a conversions table was read."""
         return "conversions" in self.sources
 
     def sql(self, query: str) -> pd.DataFrame:
-        """Run a DuckDB query over the clean tables and return the result as a pandas frame."""
-        return query_frame(self.con, query)
+        """Run a query (DuckDB's dialect) over the clean tables and return the result as a pandas frame."""
+        return self.engine.frame(query)
 
     def event_names(self) -> list[str]:
         """The distinct event names among the used events, sorted."""
-        return [row[0] for row in self.con.execute("SELECT DISTINCT event FROM events ORDER BY 1").fetchall()]
+        return [row[0] for row in self.engine.rows("SELECT DISTINCT event FROM events ORDER BY 1")]
 
     def users(self) -> pd.DataFrame:
         """The used users rows as a pandas frame."""
@@ -209,6 +215,7 @@ def load(
     as_of: str | dt.date | pd.Timestamp | None = None,
     strict: bool = False,
     events_format: str | None = None,
+    engine: str | object | None = None,
 ) -> Dataset:
     """Read and check a dataset.
 
@@ -227,6 +234,8 @@ def load(
     events_format : {"auto", "canonical", "segment", "amplitude", "mixpanel", "posthog"}, optional
         The shape of the events table: canonical (SPEC §1) or an export read by
         :mod:`pqlkit.readers`. None or ``"auto"`` detects it from the file's name and columns.
+    engine : {"duckdb", "spark"} or an engine object, optional
+        Where the checks and the reduction run (:mod:`pqlkit.engines`); default DuckDB in process.
 
     Returns
     -------
@@ -244,24 +253,29 @@ def load(
     """
     if level not in ("user", "account"):
         raise PqlkitError(f"The value for `level` must be one of ['user', 'account'], but {level!r} was passed.")
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    sources = _read_raw_tables(con, source, events_format)
-    columns = {table: _columns(con, f"raw_{table}") for table in sources}
+    from .engines import make_engine
+
+    engine = make_engine(engine)
+    if engine.name == "duckdb":
+        sources = _read_raw_tables(engine.con, source, events_format)
+    else:
+        sources = _read_raw_tables_spark(engine, source, events_format)
+    raw_columns = {table: engine.columns(f"raw_{table}") for table in sources}
+    columns = {table: {k: v for k, v in names.items() if k != "_row"} for table, names in raw_columns.items()}
     for table, names in columns.items():
         _check_required(table, names, sources[table], level)
     for table in ("users", "events"):
-        if con.execute(f"SELECT count(*) FROM raw_{table}").fetchone()[0] == 0:
+        if engine.rows(f"SELECT count(*) FROM raw_{table}")[0][0] == 0:
             raise DataError(
                 f"{sources[table]}: the {table} table has no rows; an analysis needs at least one",
                 path=sources[table],
             )
     for table in sources:
-        _stage(con, table, columns[table])
+        _stage(engine, table, columns[table], row="_row" if "_row" in raw_columns[table] else "rowid")
 
-    as_of_ts = parse_as_of(as_of) if as_of is not None else _latest_timestamp(con, sources)
+    as_of_ts = parse_as_of(as_of) if as_of is not None else _latest_timestamp(engine, sources)
     if as_of is None:
-        _warn_far_future(con, sources)
+        _warn_far_future(engine, sources)
     if as_of_ts is None:
         raise DataError(
             f"{sources['events']}: no timestamp in any table could be parsed; use ISO 8601 times such as 2026-06-30T12:00:00Z",
@@ -270,17 +284,17 @@ def load(
         )
     literal = _timestamp_literal(as_of_ts)
     account = level == "account"
-    _tag_users(con, literal, account)
-    _tag_events(con, literal, account, columns["events"])
+    _tag_users(engine, literal, account)
+    _tag_events(engine, literal, account, columns["events"])
     if "conversions" in sources:
-        _tag_conversions(con, literal, account, columns["conversions"])
-    ledger = _ledger(con, sources, level)
+        _tag_conversions(engine, literal, account, columns["conversions"])
+    ledger = _ledger(engine, sources, level)
     if strict:
         _raise_if_dropped(ledger)
-    _publish_clean_tables(con, level, sources)
+    _publish_clean_tables(engine, level, sources)
     segments = [name for name in columns["users"] if name not in ("user_id", "signup_at", "account_id")]
     return Dataset(
-        con=con,
+        engine=engine,
         as_of=as_of_ts,
         level=level,
         ledger=ledger,
@@ -344,16 +358,11 @@ def _read_raw_tables(con: duckdb.DuckDBPyConnection, source, events_format: str 
 
 
 def _create_raw(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:
-    from .readers import read_error, table_reader_sql
+    from .readers import create_raw_table
 
     if path.stat().st_size == 0:
         raise DataError(f"{path}: the file is empty; write a header row with the column names", path=str(path))
-    reader = table_reader_sql(path)
-    try:
-        # A table, not a view: rowid then keeps the file order that "the first row is kept" needs.
-        con.execute(f"CREATE TEMP TABLE raw_{table} AS SELECT * FROM {reader}")
-    except (duckdb.Error, OSError, EOFError) as error:
-        raise read_error(path, error) from None
+    create_raw_table(con, f"raw_{table}", path)
 
 
 def _register_frames(
@@ -383,14 +392,36 @@ def _register_frames(
     return sources
 
 
-def _columns(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, str]:
-    return {row[0]: row[1] for row in con.execute(f"DESCRIBE {name}").fetchall()}
+def _read_raw_tables_spark(engine, source, events_format: str | None) -> dict[str, str]:
+    """The Spark engine's reading: canonical Parquet and CSV tables from a folder."""
+    if isinstance(source, Mapping):
+        raise DataError("<DataFrame>: --engine spark reads a dataset folder; write the frames as Parquet first")
+    folder = Path(source)
+    if not folder.is_dir():
+        raise DataError(f"{folder}: dataset folder not found; pass a folder holding users and events", path=str(folder))
+    if events_format not in (None, "auto", "canonical"):
+        raise DataError(f"{folder}: --engine spark reads canonical tables only; convert the {events_format} "
+                        "export with pqlkit.convert_events first", path=str(folder))
+    sources = {}
+    for table in TABLES:
+        found = [folder / f"{table}.{fmt}" for fmt in FORMATS if (folder / f"{table}.{fmt}").is_file()]
+        if len(found) > 1:
+            raise DataError(f"{folder}: the {table} table is there more than once "
+                            f"({', '.join(p.name for p in found)}); keep one", path=str(folder))
+        if not found:
+            if table == "conversions":
+                continue
+            raise DataError(f"{folder}: no {table} table; expected {table}.parquet, {table}.csv or {table}.csv.gz",
+                            path=str(folder))
+        engine.read(table, found[0])
+        sources[table] = str(found[0])
+    return sources
 
 
 FAR_FUTURE_DAYS = 90
 
 
-def _warn_far_future(con: duckdb.DuckDBPyConnection, sources: Mapping[str, str]) -> None:
+def _warn_far_future(engine, sources: Mapping[str, str]) -> None:
     """Warn when the default ``as_of`` is pulled far past the other tables by a few events.
 
     SPEC §3 makes the default ``as_of`` the latest parseable timestamp, so one event with a broken
@@ -398,13 +429,16 @@ def _warn_far_future(con: duckdb.DuckDBPyConnection, sources: Mapping[str, str])
     That stays the rule; this names the events that did it and what to do.
     """
     others = " UNION ALL ".join(f"SELECT max(_ts) AS m FROM stage_{table}" for table in sources if table != "events")
-    reference = con.execute(f"SELECT max(m) FROM ({others})").fetchone()[0]
-    if reference is None:
+    reference = engine.frame(f"SELECT max(m) AS m FROM ({others})")["m"].iloc[0]
+    if pd.isna(reference):
         return
-    count, latest = con.execute(
-        f"SELECT count(*), max(_ts) FROM stage_events WHERE _ts > TIMESTAMPTZ '{reference.isoformat()}' + INTERVAL {FAR_FUTURE_DAYS} DAY"
-    ).fetchone()
+    reference = pd.Timestamp(reference)
+    reference = reference.tz_localize("UTC") if reference.tzinfo is None else reference.tz_convert("UTC")
+    limit = _timestamp_literal(reference + pd.Timedelta(days=FAR_FUTURE_DAYS))
+    found = engine.frame(f"SELECT count(*) AS n, max(_ts) AS latest FROM stage_events WHERE _ts > {limit}")
+    count = int(found["n"].iloc[0])
     if count:
+        latest = pd.Timestamp(found["latest"].iloc[0])
         warnings.warn(
             f"{sources['events']}: {count} event(s) are more than {FAR_FUTURE_DAYS} days after the latest signup or "
             f"payment ({reference.isoformat()}), the latest at {latest.isoformat()}; the default as_of is that "
@@ -490,28 +524,25 @@ def _text_sql(column: str) -> str:
     return f"NULLIF(trim(CAST({_q(column)} AS VARCHAR)), '')"
 
 
-def _timestamp_sql(column: str, dtype: str) -> tuple[str, str]:
-    """SQL for (value present, parsed TIMESTAMPTZ or NULL) of a timestamp column of type ``dtype``.
+def _timestamp_sql(value: str, dtype: str) -> str:
+    """SQL parsing ``value`` (the trimmed text, or the typed column) of type ``dtype`` to a TIMESTAMPTZ.
 
     Timestamp and date columns are taken as they are; numbers and digit-only text are epoch times
     (:func:`_epoch_sql`); other text is cast to TIMESTAMPTZ (ISO 8601; naive values are UTC, the
-    connection's time zone). A value outside the range pandas can hold (1678 to 2261), or infinite,
-    counts as unparseable (``bad_timestamp``).
+    connection's time zone). Text shorter than a date (``2026``) is not read as ISO, so every engine
+    agrees. The range check (:func:`_in_range_sql`) is applied by the caller.
     """
-    quoted = _q(column)
     kind = dtype.upper()
     if kind.startswith("TIMESTAMP") or kind == "DATE":
-        return f"({quoted} IS NOT NULL)", _in_range_sql(f"CAST({quoted} AS TIMESTAMPTZ)")
+        return f"CAST({value} AS TIMESTAMPTZ)"
     if re.fullmatch(_NUMBER_TYPES, kind):
-        return f"({quoted} IS NOT NULL)", _in_range_sql(_epoch_sql(f"TRY_CAST({quoted} AS DECIMAL(38, 6))"))
-    text = _text_sql(column)
-    epoch = _in_range_sql(_epoch_sql(f"TRY_CAST({text} AS DECIMAL(38, 6))"))
+        return _epoch_sql(f"TRY_CAST({value} AS DECIMAL(38, 6))")
     # ISO 8601 first (the common case, and fast); epoch only for the digit-only text that fails it.
-    parsed = (
-        f"COALESCE({_in_range_sql(f'TRY_CAST({text} AS TIMESTAMPTZ)')}, "
-        f"CASE WHEN regexp_full_match({text}, '[0-9]{{1,17}}([.][0-9]+)?') THEN {epoch} END)"
+    return (
+        f"COALESCE(CASE WHEN length({value}) >= 10 THEN TRY_CAST({value} AS TIMESTAMPTZ) END, "
+        f"CASE WHEN regexp_matches({value}, '^[0-9]{{1,17}}([.][0-9]+)?$') "
+        f"THEN {_epoch_sql(f'TRY_CAST({value} AS DECIMAL(38, 6))')} END)"
     )
-    return f"({text} IS NOT NULL)", parsed
 
 
 def _epoch_sql(number: str) -> str:
@@ -521,41 +552,67 @@ def _epoch_sql(number: str) -> str:
     microseconds from 1e14 up to 1e17. Anything smaller or larger is not read as a time.
     """
     return (
-        f"CASE WHEN {number} >= 1e8 AND {number} < 1e11 THEN make_timestamp(CAST(round({number} * 1000000) AS BIGINT))::TIMESTAMPTZ "
-        f"WHEN {number} >= 1e11 AND {number} < 1e14 THEN make_timestamp(CAST(round({number} * 1000) AS BIGINT))::TIMESTAMPTZ "
-        f"WHEN {number} >= 1e14 AND {number} < 1e17 THEN make_timestamp(CAST(round({number}) AS BIGINT))::TIMESTAMPTZ END"
+        f"CASE WHEN {number} >= 1e8 AND {number} < 1e11 THEN CAST(make_timestamp(CAST(round({number} * 1000000) AS BIGINT)) AS TIMESTAMPTZ) "
+        f"WHEN {number} >= 1e11 AND {number} < 1e14 THEN CAST(make_timestamp(CAST(round({number} * 1000) AS BIGINT)) AS TIMESTAMPTZ) "
+        f"WHEN {number} >= 1e14 AND {number} < 1e17 THEN CAST(make_timestamp(CAST(round({number}) AS BIGINT)) AS TIMESTAMPTZ) END"
     )
 
 
 def _in_range_sql(stamp: str) -> str:
     """SQL: ``stamp`` if pandas can hold it (1678-01-01 up to 2262-01-01; infinities are outside), else NULL."""
     return (
-        f"CASE WHEN {stamp} >= TIMESTAMPTZ '1678-01-01 00:00:00+00' "
-        f"AND {stamp} < TIMESTAMPTZ '2262-01-01 00:00:00+00' THEN {stamp} END"
+        f"CASE WHEN {stamp} >= TIMESTAMPTZ '1678-01-01 00:00:00+00:00' "
+        f"AND {stamp} < TIMESTAMPTZ '2262-01-01 00:00:00+00:00' THEN {stamp} END"
     )
 
 
-def _stage(con: duckdb.DuckDBPyConnection, table: str, columns: Mapping[str, str]) -> None:
+def _is_text(dtype: str) -> bool:
+    kind = dtype.upper()
+    return not (kind.startswith("TIMESTAMP") or kind == "DATE" or re.fullmatch(_NUMBER_TYPES, kind))
+
+
+def _stage(engine, table: str, columns: Mapping[str, str], *, row: str) -> None:
+    """``stage_{table}``: file order (``_row``), trimmed text, the parsed timestamp (``_ts``) and
+    whether one was given at all (``_ts_present``). Three nested selects, so that each value is
+    trimmed once and parsed once."""
     ts_column = _TIMESTAMP_COLUMN[table]
-    present, parsed = _timestamp_sql(ts_column, columns[ts_column])
-    select = ["rowid AS _row", f"{present} AS _ts_present", f"{parsed} AS _ts"]
+    ts_type = columns[ts_column]
+    ts_value = _text_sql(ts_column) if _is_text(ts_type) else _q(ts_column)
+    inner = [f"{row} AS _row", f"{ts_value} AS _ts_value"]
+    names = ["_row"]
     for name in columns:
         if name == ts_column:
             continue
         if name in _ID_COLUMNS or name == "event" or table == "users":
-            select.append(f"{_text_sql(name)} AS {_q(name)}")
+            inner.append(f"{_text_sql(name)} AS {_q(name)}")
         else:
-            select.append(_q(name))
+            inner.append(_q(name))
+        names.append(_q(name))
     for name in ("user_id", "account_id"):
         if name not in columns:
-            select.append(f"CAST(NULL AS VARCHAR) AS {name}")
-    con.execute(f"CREATE TEMP TABLE stage_{table} AS SELECT {', '.join(select)} FROM raw_{table}")
+            inner.append(f"CAST(NULL AS VARCHAR) AS {name}")
+            names.append(name)
+    kept = ", ".join(names)
+    engine.table(
+        f"stage_{table}",
+        f"""
+        SELECT {kept}, _ts_value IS NOT NULL AS _ts_present, {_in_range_sql('_ts_parsed')} AS _ts
+        FROM (
+            SELECT {kept}, _ts_value, {_timestamp_sql('_ts_value', ts_type)} AS _ts_parsed
+            FROM (SELECT {', '.join(inner)} FROM raw_{table}) AS trimmed
+        ) AS parsed
+        """,
+    )
 
 
-def _latest_timestamp(con: duckdb.DuckDBPyConnection, sources: Mapping[str, str]) -> pd.Timestamp | None:
+def _latest_timestamp(engine, sources: Mapping[str, str]) -> pd.Timestamp | None:
     union = " UNION ALL ".join(f"SELECT max(_ts) AS m FROM stage_{table}" for table in sources)
-    value = con.execute(f"SELECT epoch_us(max(m)) FROM ({union})").fetchone()[0]
-    return None if value is None else pd.Timestamp(value, unit="us", tz="UTC")
+    value = engine.frame(f"SELECT max(m) AS m FROM ({union}) AS latest")["m"].iloc[0]
+    if pd.isna(value):
+        return None
+    value = pd.Timestamp(value)
+    value = value.tz_localize("UTC") if value.tzinfo is None else value.tz_convert("UTC")
+    return value.as_unit("us")
 
 
 def _timestamp_literal(stamp: pd.Timestamp) -> str:
@@ -563,69 +620,86 @@ def _timestamp_literal(stamp: pd.Timestamp) -> str:
 
 
 # --- tagging: the first reason that applies, in SPEC order ---------------------------------------
+# Duplicates: the first row in file order of each group is the one kept, so a row is a duplicate
+# when its _row is not its group's min(_row). An aggregate and a join on _row: cheaper than a
+# window over every event, and it spills to disk like any DuckDB aggregate.
 
 
-def _tag_users(con: duckdb.DuckDBPyConnection, as_of: str, account: bool) -> None:
-    con.execute(
+def _tag_users(engine, as_of: str, account: bool) -> None:
+    engine.table(
+        "tagged_users",
         f"""
-        CREATE TEMP TABLE tagged_users AS
-        SELECT *,
+        SELECT s.*,
             CASE
-                WHEN user_id IS NULL OR NOT _ts_present THEN 'missing_value'
-                WHEN _ts IS NULL THEN 'bad_timestamp'
-                WHEN _dup > 1 THEN 'duplicate'
-                WHEN _ts > {as_of} THEN 'after_as_of'
-                WHEN {account} AND account_id IS NULL THEN 'no_account'
+                WHEN s.user_id IS NULL OR NOT s._ts_present THEN 'missing_value'
+                WHEN s._ts IS NULL THEN 'bad_timestamp'
+                WHEN f._row IS NULL THEN 'duplicate'
+                WHEN s._ts > {as_of} THEN 'after_as_of'
+                WHEN {account} AND s.account_id IS NULL THEN 'no_account'
             END AS _reason
-        FROM (
-            SELECT *, row_number() OVER (
-                PARTITION BY (user_id IS NULL OR _ts IS NULL), user_id ORDER BY _row) AS _dup
-            FROM stage_users
-        )
-        """
+        FROM stage_users AS s
+        LEFT JOIN (
+            SELECT min(_row) AS _row FROM stage_users WHERE user_id IS NOT NULL AND _ts IS NOT NULL GROUP BY user_id
+        ) AS f ON s._row = f._row
+        """,
     )
     # The users an event or payment can belong to: those past the first three checks.
-    con.execute(
+    engine.table(
+        "known_users",
         """
-        CREATE TEMP TABLE known_users AS
         SELECT user_id, account_id, _ts AS signup_at FROM tagged_users
         WHERE _reason IS NULL OR _reason IN ('after_as_of', 'no_account')
-        """
+        """,
     )
 
 
-def _tag_events(con: duckdb.DuckDBPyConnection, as_of: str, account: bool, columns: Mapping[str, str]) -> None:
-    invalid = "(e.user_id IS NULL OR e.event IS NULL OR e._ts IS NULL)"
-    others = [name for name in columns if name not in ("event_id", "timestamp")]
-    every_column = [_q(name) for name in others] + ["_ts"]
+def _tag_events(engine, as_of: str, account: bool, columns: Mapping[str, str]) -> None:
+    others = [_q(name) for name in columns if name not in ("event_id", "timestamp")] + ["_ts"]
     if "event_id" in columns:
         # Same non-empty event_id; rows without one are compared on every column.
-        keys = ["event_id"] + [f"CASE WHEN event_id IS NULL THEN {part} END" for part in every_column]
+        keys = ["event_id"] + [f"CASE WHEN event_id IS NULL THEN {part} END" for part in others]
     else:
-        keys = every_column
-    con.execute(
+        keys = others
+    key_list = ", ".join(keys)
+    valid = "user_id IS NOT NULL AND event IS NOT NULL AND _ts IS NOT NULL"
+    # Duplicates are rare: find the key hashes seen more than once (a small set), then number the
+    # rows behind them by their exact keys in file order. Equal hashes of different rows only
+    # cost a closer look; every row but the first of an exact group is a duplicate.
+    engine.table(
+        "event_duplicates",
         f"""
-        CREATE TEMP TABLE tagged_events AS
-        SELECT e.user_id, e.event, e._ts AS ts,
+        SELECT _row FROM (
+            SELECT _row, row_number() OVER (PARTITION BY {key_list} ORDER BY _row) AS copy
+            FROM stage_events
+            WHERE {valid} AND hash({key_list}) IN (
+                SELECT hash({key_list}) AS h FROM stage_events WHERE {valid} GROUP BY 1 HAVING count(*) > 1
+            )
+        ) AS candidates
+        WHERE copy > 1
+        """,
+    )
+    entity = "u.account_id" if account else "u.user_id"
+    engine.table(
+        "tagged_events",
+        f"""
+        SELECT e.user_id, {entity} AS entity_id, e.event, e._ts AS ts,
             CASE
                 WHEN e.user_id IS NULL OR e.event IS NULL OR NOT e._ts_present THEN 'missing_value'
                 WHEN e._ts IS NULL THEN 'bad_timestamp'
-                WHEN e._dup > 1 THEN 'duplicate'
+                WHEN d._row IS NOT NULL THEN 'duplicate'
                 WHEN u.user_id IS NULL THEN 'unknown_user'
                 WHEN e._ts < u.signup_at THEN 'before_signup'
                 WHEN e._ts > {as_of} THEN 'after_as_of'
                 WHEN {account} AND u.account_id IS NULL THEN 'no_account'
             END AS _reason
-        FROM (
-            SELECT *, row_number() OVER (PARTITION BY {invalid.replace('e.', '')}, {', '.join(keys)} ORDER BY _row) AS _dup
-            FROM stage_events
-        ) AS e
+        FROM stage_events AS e
+        LEFT JOIN event_duplicates AS d ON e._row = d._row
         LEFT JOIN known_users AS u ON e.user_id = u.user_id
-        """
+        """,
     )
 
 
-def _tag_conversions(con: duckdb.DuckDBPyConnection, as_of: str, account: bool, columns: Mapping[str, str]) -> None:
+def _tag_conversions(engine, as_of: str, account: bool, columns: Mapping[str, str]) -> None:
     if account:
         missing = "c.user_id IS NULL AND c.account_id IS NULL"
         known = "(a.account_id IS NOT NULL OR u.user_id IS NOT NULL)"
@@ -635,9 +709,9 @@ def _tag_conversions(con: duckdb.DuckDBPyConnection, as_of: str, account: bool, 
         known = "u.user_id IS NOT NULL"
         entity = "u.user_id"
     extras = [f"c.{_q(name)}" for name in ("plan", "mrr") if name in columns]
-    con.execute(
+    engine.table(
+        "tagged_conversions",
         f"""
-        CREATE TEMP TABLE tagged_conversions AS
         SELECT c.user_id, c.account_id, {entity} AS entity_id, c._ts AS paid_at{''.join(', ' + x for x in extras)},
             CASE
                 WHEN {missing} OR NOT c._ts_present THEN 'missing_value'
@@ -650,16 +724,14 @@ def _tag_conversions(con: duckdb.DuckDBPyConnection, as_of: str, account: bool, 
         LEFT JOIN known_users AS u ON c.user_id = u.user_id
         LEFT JOIN (SELECT DISTINCT account_id FROM known_users WHERE account_id IS NOT NULL) AS a
             ON c.account_id = a.account_id
-        """
+        """,
     )
 
 
-def _ledger(con: duckdb.DuckDBPyConnection, sources: Mapping[str, str], level: str) -> pd.DataFrame:
+def _ledger(engine, sources: Mapping[str, str], level: str) -> pd.DataFrame:
     rows = []
     for table in sources:
-        counts = dict(
-            con.execute(f"SELECT COALESCE(_reason, 'used'), count(*) FROM tagged_{table} GROUP BY 1").fetchall()
-        )
+        counts = dict(engine.rows(f"SELECT COALESCE(_reason, 'used') AS outcome, count(*) AS n FROM tagged_{table} GROUP BY 1"))
         reasons = [r for r in _TABLE_REASONS[table] if level == "account" or r != "no_account"]
         rows.append({"table": table, "reason": "used", "rows": counts.get("used", 0)})
         rows.extend({"table": table, "reason": reason, "rows": counts.get(reason, 0)} for reason in reasons)
@@ -680,27 +752,29 @@ def _raise_if_dropped(ledger: pd.DataFrame) -> None:
     )
 
 
-def _publish_clean_tables(con: duckdb.DuckDBPyConnection, level: str, sources: Mapping[str, str]) -> None:
+def _publish_clean_tables(engine, level: str, sources: Mapping[str, str]) -> None:
     entity = "user_id" if level == "user" else "account_id"
     user_columns = [
-        name for name in _columns(con, "tagged_users")
+        name for name in engine.columns("tagged_users")
         if not name.startswith("_") and name not in ("user_id", "account_id")
     ]
     segment_list = "".join(f", {_q(name)}" for name in user_columns)
-    con.execute(
+    engine.table(
+        "users",
         f"""
-        CREATE TEMP TABLE users AS
         SELECT user_id, {entity} AS entity_id, _ts AS signup_at, account_id{segment_list}
         FROM tagged_users WHERE _reason IS NULL
-        """
+        """,
     )
-    con.execute("CREATE TEMP TABLE events AS SELECT user_id, event, ts FROM tagged_events WHERE _reason IS NULL")
+    engine.view("events", "SELECT user_id, entity_id, event, ts FROM tagged_events WHERE _reason IS NULL")
     if "conversions" in sources:
-        con.execute("CREATE TEMP TABLE conversions AS SELECT * EXCLUDE (_reason) FROM tagged_conversions WHERE _reason IS NULL")
+        kept = [name for name in engine.columns("tagged_conversions") if name != "_reason"]
+        engine.table("conversions", f"SELECT {', '.join(_q(n) for n in kept)} FROM tagged_conversions WHERE _reason IS NULL")
     else:
-        con.execute(
-            "CREATE TEMP TABLE conversions (user_id VARCHAR, account_id VARCHAR, entity_id VARCHAR, paid_at TIMESTAMPTZ)"
+        engine.table(
+            "conversions",
+            "SELECT CAST(NULL AS VARCHAR) AS user_id, CAST(NULL AS VARCHAR) AS account_id, "
+            "CAST(NULL AS VARCHAR) AS entity_id, CAST(NULL AS TIMESTAMPTZ) AS paid_at WHERE FALSE",
         )
-    for table in ("raw_users", "raw_events", "raw_conversions", "stage_users", "stage_events", "stage_conversions",
-                  "tagged_events"):
-        con.execute(f"DROP TABLE IF EXISTS {table}")
+    engine.drop("stage_users", "stage_events", "stage_conversions", "event_duplicates", "raw_users", "raw_events",
+                "raw_conversions")

@@ -327,7 +327,7 @@ def create_raw_events(con: duckdb.DuckDBPyConnection, path: Path, events_format:
         if _is_json(path):
             _create_canonical_json(con, relation, keys, path)
         else:
-            _create_table(con, "raw_events", relation, path)
+            create_raw_table(con, "raw_events", path)
         return fmt
     export = EXPORT_FORMATS[fmt]
     _check_export_keys(export, keys, nested, path, explicit=events_format != "auto")
@@ -484,6 +484,26 @@ def _describe(con: duckdb.DuckDBPyConnection, relation: str, path: Path) -> dict
     except (duckdb.Error, OSError, EOFError, zlib.error) as error:
         raise read_error(path, error) from None
     return {row[0]: row[1] for row in rows}
+
+
+def create_raw_table(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> None:
+    """Make ``name`` read a canonical Parquet or CSV file, in file order.
+
+    Parquet becomes a view (no copy) with ``_row`` from DuckDB's ``file_row_number``; CSV is read
+    once into a table, whose ``rowid`` is the file order.
+    """
+    reader = table_reader_sql(path)
+    if not path.name.endswith(".parquet"):
+        _create_table(con, name, reader, path)
+        return
+    try:
+        con.execute(
+            f"CREATE TEMP VIEW {name} AS SELECT * EXCLUDE (file_row_number), file_row_number AS _row "
+            f"FROM {reader[:-1]}, file_row_number = true)"
+        )
+        con.execute(f"SELECT * FROM {name} LIMIT 0")
+    except (duckdb.Error, OSError, EOFError, zlib.error) as error:
+        raise read_error(path, error) from None
 
 
 def _create_table(con: duckdb.DuckDBPyConnection, name: str, select_from: str, path: Path, select: str = "*") -> None:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import SpecError
-from .loading import Dataset, _q, query_frame
+from .loading import Dataset, _q
 from .spec import ActivationSpec, Step
 
 __all__ = ["reduce", "entity_table", "RESERVED_COLUMNS"]
@@ -36,7 +36,7 @@ def _within_window(moment: str, days: float | None) -> str:
     """SQL: ``moment`` is at most ``days`` after the entity's signup (``q.signup_at``)."""
     if days is None:
         return "TRUE"
-    return f"{moment} <= q.signup_at + to_microseconds(CAST(round({float(days)!r} * {_DAY_US}) AS BIGINT))"
+    return f"{moment} <= q.signup_at + INTERVAL {round(float(days) * _DAY_US)} MICROSECOND"
 
 
 def _step_sql(index: int, step: Step, spec: ActivationSpec) -> str:
@@ -48,32 +48,31 @@ def _step_sql(index: int, step: Step, spec: ActivationSpec) -> str:
             SELECT entity_id, {index} AS step, user_signup_at AS step_at FROM (
                 SELECT u.entity_id, u.signup_at AS user_signup_at, e.signup_at,
                     row_number() OVER (PARTITION BY u.entity_id ORDER BY u.signup_at, u.user_id) AS n
-                FROM users AS u JOIN entities AS e USING (entity_id)
+                FROM users AS u JOIN entities AS e ON u.entity_id = e.entity_id
             ) AS q
             WHERE n = {step.min_users} AND {_within_window('q.user_signup_at', window)}
         """
     event = step.event.replace("'", "''")
     qualifying = f"""
         SELECT q.* FROM (
-            SELECT u.entity_id, ev.user_id, ev.ts, e.signup_at
+            SELECT ev.entity_id, ev.user_id, ev.ts, e.signup_at
             FROM events AS ev
-            JOIN users AS u USING (user_id)
-            JOIN entities AS e USING (entity_id)
+            JOIN entities AS e ON ev.entity_id = e.entity_id
             WHERE ev.event = '{event}' AND ev.ts >= e.signup_at
         ) AS q WHERE {_within_window('q.ts', window)}
     """
     by_count = f"""
         SELECT entity_id, ts AS step_at FROM (
             SELECT entity_id, ts, row_number() OVER (PARTITION BY entity_id ORDER BY ts) AS n FROM qualifying_{index}
-        ) WHERE n = {step.min_count}
+        ) AS numbered WHERE n = {step.min_count}
     """
     if step.min_users is None:
         return f"WITH qualifying_{index} AS ({qualifying}) SELECT entity_id, {index} AS step, step_at FROM ({by_count})"
     by_users = f"""
         SELECT entity_id, first_ts AS step_at FROM (
             SELECT entity_id, first_ts, row_number() OVER (PARTITION BY entity_id ORDER BY first_ts, user_id) AS n
-            FROM (SELECT entity_id, user_id, min(ts) AS first_ts FROM qualifying_{index} GROUP BY ALL)
-        ) WHERE n = {step.min_users}
+            FROM (SELECT entity_id, user_id, min(ts) AS first_ts FROM qualifying_{index} GROUP BY entity_id, user_id) AS firsts
+        ) AS numbered_users WHERE n = {step.min_users}
     """
     return f"""
         WITH qualifying_{index} AS ({qualifying})
@@ -131,20 +130,16 @@ def reduce(dataset: Dataset, spec: ActivationSpec) -> pd.DataFrame:
     if dataset.level != spec.level:
         spec = spec.with_level(dataset.level)
     _check_names(spec, dataset.segments)
-    con = dataset.con
+    engine = dataset.engine
     segments = dataset.segments
-    con.execute("DROP TABLE IF EXISTS entities")
     if spec.level == "user":
         segment_sql = "".join(f", {_q(name)}" for name in segments)
-        con.execute(
-            f"CREATE TEMP TABLE entities AS SELECT entity_id, signup_at, account_id{segment_sql} FROM users"
-        )
+        engine.table("entities", f"SELECT entity_id, signup_at, account_id{segment_sql} FROM users")
     else:
         segment_sql = "".join(f", arg_min({_q(name)}, (signup_at, user_id)) AS {_q(name)}" for name in segments)
-        con.execute(
-            f"""CREATE TEMP TABLE entities AS
-            SELECT entity_id, min(signup_at) AS signup_at, count(*) AS n_users{segment_sql}
-            FROM users GROUP BY entity_id"""
+        engine.table(
+            "entities",
+            f"SELECT entity_id, min(signup_at) AS signup_at, count(*) AS n_users{segment_sql} FROM users GROUP BY entity_id",
         )
     steps_sql = " UNION ALL ".join(f"({_step_sql(i, step, spec)})" for i, step in enumerate(spec.steps))
     pivot = "".join(
@@ -154,10 +149,7 @@ def reduce(dataset: Dataset, spec: ActivationSpec) -> pd.DataFrame:
     query = f"""
         WITH step_times AS ({steps_sql}),
         wide AS (SELECT entity_id{pivot} FROM step_times GROUP BY entity_id),
-        seen AS (
-            SELECT u.entity_id, max(ev.ts) AS last_seen_at
-            FROM events AS ev JOIN users AS u USING (user_id) GROUP BY u.entity_id
-        ),
+        seen AS (SELECT entity_id, max(ts) AS last_seen_at FROM events GROUP BY entity_id),
         paid AS (SELECT entity_id, min(paid_at) AS paid_at FROM conversions WHERE entity_id IS NOT NULL GROUP BY 1)
         SELECT e.*{step_columns}, p.paid_at, seen.last_seen_at
         FROM entities AS e
@@ -166,7 +158,7 @@ def reduce(dataset: Dataset, spec: ActivationSpec) -> pd.DataFrame:
         LEFT JOIN seen USING (entity_id)
         ORDER BY e.signup_at, e.entity_id
     """
-    table = query_frame(con, query)
+    table = engine.frame(query)
     return _finish(table, spec, dataset)
 
 
@@ -216,6 +208,7 @@ def entity_table(
     level: str | None = None,
     strict: bool = False,
     events_format: str | None = None,
+    engine: str | object | None = None,
 ) -> tuple[pd.DataFrame, Dataset]:
     """Load, check and reduce in one call.
 
@@ -225,7 +218,7 @@ def entity_table(
         See :func:`pqlkit.load`.
     spec : ActivationSpec or path
         The spec, or the path of its YAML file.
-    as_of, strict, events_format
+    as_of, strict, events_format, engine
         See :func:`pqlkit.load`.
     level : {"user", "account"}, optional
         Overrides the spec's level.
@@ -240,6 +233,6 @@ def entity_table(
     if not isinstance(spec, ActivationSpec):
         spec = ActivationSpec.from_yaml(spec)
     spec = spec.with_level(level)
-    dataset = load(source, level=spec.level, as_of=as_of, strict=strict, events_format=events_format)
+    dataset = load(source, level=spec.level, as_of=as_of, strict=strict, events_format=events_format, engine=engine)
     spec.check_events(dataset.event_names())
     return reduce(dataset, spec), dataset
