@@ -11,7 +11,7 @@ SQL, and the DuckDB path stays plain DuckDB, with no dataframe layer between the
 query plan. sqlglot only has to translate a handful of function names (``arg_min`` to ``min_by``,
 ``make_timestamp`` to ``timestamp_micros``, ``regexp_matches`` to ``rlike``...).
 
-DuckDB settings, from the environment or the arguments: ``PQLKIT_MEMORY_LIMIT`` (e.g. ``3GB``;
+DuckDB settings, from the environment or the arguments: ``PQLKIT_MEMORY_LIMIT`` (default ``2GB``;
 DuckDB spills to a temporary folder beyond it), ``PQLKIT_THREADS`` and ``PQLKIT_TEMP_DIR``.
 Spark: ``SPARK_REMOTE`` (Spark Connect) or ``PQLKIT_SPARK_MASTER`` (default ``local[*]``), or pass
 your own session with ``SparkEngine(session=...)``.
@@ -32,6 +32,9 @@ from .errors import DataError, PqlkitError
 __all__ = ["DuckDBEngine", "SparkEngine", "make_engine", "ENGINES"]
 
 ENGINES = ("duckdb", "spark")
+# DuckDB's own default is 80 % of the machine; pqlkit caps it so that a report next to a notebook
+# server stays bounded (50M events in under 4 GB), and DuckDB spills to disk beyond it.
+DEFAULT_MEMORY_LIMIT = "2GB"
 
 
 def make_engine(engine: str | object | None = None):
@@ -51,8 +54,8 @@ class DuckDBEngine:
     Parameters
     ----------
     memory_limit : str, optional
-        DuckDB's ``memory_limit`` (``"2GB"``); default ``PQLKIT_MEMORY_LIMIT`` or DuckDB's own
-        (80 % of the machine). Beyond it DuckDB spills to ``temp_directory``.
+        DuckDB's ``memory_limit``; default ``PQLKIT_MEMORY_LIMIT``, else ``"2GB"``. Beyond it DuckDB
+        spills to ``temp_directory``; raise it on a big machine for speed.
     threads : int, optional
         Default ``PQLKIT_THREADS`` or all cores.
     temp_directory : str, optional
@@ -66,7 +69,7 @@ class DuckDBEngine:
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'")
         self.con.execute("SET enable_progress_bar = false")
-        memory_limit = memory_limit or os.environ.get("PQLKIT_MEMORY_LIMIT")
+        memory_limit = memory_limit or os.environ.get("PQLKIT_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
         threads = threads or os.environ.get("PQLKIT_THREADS")
         temp_directory = temp_directory or os.environ.get("PQLKIT_TEMP_DIR") or str(
             Path(tempfile.gettempdir()) / f"pqlkit-duckdb-{os.getpid()}"
@@ -214,11 +217,24 @@ class SparkEngine:
             types[column] = f"DECIMAL({decimal[1]},{decimal[2]})" if decimal else _SPARK_TYPES.get(kind, kind.upper())
         return types
 
-    def read(self, table: str, path: Path) -> None:
+    def exists(self, location: str) -> bool:
+        """Whether Spark finds a file at ``location`` (any file system the cluster reads)."""
+        try:
+            context = self.spark.sparkContext
+        except Exception:  # Spark Connect has no JVM gateway: ask the reader instead
+            try:
+                self.spark.read.format("text").load(location).schema  # noqa: B018
+                return True
+            except Exception:
+                return False
+        path = context._jvm.org.apache.hadoop.fs.Path(location)
+        return path.getFileSystem(context._jsc.hadoopConfiguration()).exists(path)
+
+    def read(self, table: str, path) -> None:
         """Register ``raw_{table}`` from a Parquet or CSV file, with ``_row`` in file order."""
         from pyspark.sql import functions
 
-        name = path.name
+        name = str(path).rsplit("/", 1)[-1]
         if name.endswith(".parquet"):
             reader = self.spark.read.parquet
         elif name.endswith((".csv", ".csv.gz")):
@@ -233,6 +249,7 @@ class SparkEngine:
             )
         try:
             frame = reader(str(path))
+            frame.schema  # noqa: B018 - resolve now, so a bad file fails here with its name
         except Exception as error:
             first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             raise DataError(f"{path}: cannot read the file ({first})", path=str(path)) from None

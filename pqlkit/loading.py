@@ -393,26 +393,35 @@ def _register_frames(
 
 
 def _read_raw_tables_spark(engine, source, events_format: str | None) -> dict[str, str]:
-    """The Spark engine's reading: canonical Parquet and CSV tables from a folder."""
+    """The Spark engine's reading: canonical Parquet and CSV tables from a folder.
+
+    The folder may be local, or a URI the cluster reads (``s3a://bucket/dataset``,
+    ``hdfs:///data/pql``, ``abfss://...``): there each table is looked for by trying its names.
+    """
     if isinstance(source, Mapping):
         raise DataError("<DataFrame>: --engine spark reads a dataset folder; write the frames as Parquet first")
-    folder = Path(source)
-    if not folder.is_dir():
-        raise DataError(f"{folder}: dataset folder not found; pass a folder holding users and events", path=str(folder))
     if events_format not in (None, "auto", "canonical"):
-        raise DataError(f"{folder}: --engine spark reads canonical tables only; convert the {events_format} "
-                        "export with pqlkit.convert_events first", path=str(folder))
+        raise DataError(f"{source}: --engine spark reads canonical tables only; convert the {events_format} "
+                        "export with pqlkit.convert_events first", path=str(source))
+    remote = "://" in str(source)
+    folder = Path(source)
+    if not remote and not folder.is_dir():
+        raise DataError(f"{folder}: dataset folder not found; pass a folder holding users and events", path=str(folder))
     sources = {}
     for table in TABLES:
-        found = [folder / f"{table}.{fmt}" for fmt in FORMATS if (folder / f"{table}.{fmt}").is_file()]
+        if remote:
+            base = str(source).rstrip("/")
+            found = [p for p in (f"{base}/{table}.{fmt}" for fmt in FORMATS) if engine.exists(p)][:1]
+        else:
+            found = [folder / f"{table}.{fmt}" for fmt in FORMATS if (folder / f"{table}.{fmt}").is_file()]
         if len(found) > 1:
             raise DataError(f"{folder}: the {table} table is there more than once "
-                            f"({', '.join(p.name for p in found)}); keep one", path=str(folder))
+                            f"({', '.join(Path(p).name for p in found)}); keep one", path=str(folder))
         if not found:
             if table == "conversions":
                 continue
-            raise DataError(f"{folder}: no {table} table; expected {table}.parquet, {table}.csv or {table}.csv.gz",
-                            path=str(folder))
+            raise DataError(f"{source}: no {table} table; expected {table}.parquet, {table}.csv or {table}.csv.gz",
+                            path=str(source))
         engine.read(table, found[0])
         sources[table] = str(found[0])
     return sources
@@ -521,7 +530,9 @@ def _q(name: str) -> str:
 
 
 def _text_sql(column: str) -> str:
-    return f"NULLIF(trim(CAST({_q(column)} AS VARCHAR)), '')"
+    """SQL: the column as trimmed text, NULL when empty. Only values with an edge space pay for trim."""
+    text = f"CAST({_q(column)} AS VARCHAR)"
+    return f"NULLIF(CASE WHEN starts_with({text}, ' ') OR ends_with({text}, ' ') THEN trim({text}) ELSE {text} END, '')"
 
 
 def _timestamp_sql(value: str, dtype: str) -> str:

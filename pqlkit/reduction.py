@@ -54,12 +54,8 @@ def _step_sql(index: int, step: Step, spec: ActivationSpec) -> str:
         """
     event = step.event.replace("'", "''")
     qualifying = f"""
-        SELECT q.* FROM (
-            SELECT ev.entity_id, ev.user_id, ev.ts, e.signup_at
-            FROM events AS ev
-            JOIN entities AS e ON ev.entity_id = e.entity_id
-            WHERE ev.event = '{event}' AND ev.ts >= e.signup_at
-        ) AS q WHERE {_within_window('q.ts', window)}
+        SELECT q.entity_id, q.user_id, q.ts FROM step_events AS q
+        WHERE q.event = '{event}' AND {_within_window('q.ts', window)}
     """
     by_count = f"""
         SELECT entity_id, ts AS step_at FROM (
@@ -141,6 +137,17 @@ def reduce(dataset: Dataset, spec: ActivationSpec) -> pd.DataFrame:
             "entities",
             f"SELECT entity_id, min(signup_at) AS signup_at, count(*) AS n_users{segment_sql} FROM users GROUP BY entity_id",
         )
+    # One pass over the events for every step: the ones named by a step, from signup on.
+    names = sorted({step.event for step in spec.steps if step.event is not None})
+    in_list = ", ".join("'" + name.replace("'", "''") + "'" for name in names) or "NULL"
+    engine.table(
+        "step_events",
+        f"""
+        SELECT ev.entity_id, ev.user_id, ev.event, ev.ts, e.signup_at
+        FROM events AS ev JOIN entities AS e ON ev.entity_id = e.entity_id
+        WHERE ev.event IN ({in_list}) AND ev.ts >= e.signup_at
+        """,
+    )
     steps_sql = " UNION ALL ".join(f"({_step_sql(i, step, spec)})" for i, step in enumerate(spec.steps))
     pivot = "".join(
         f", max(step_at) FILTER (WHERE step = {i}) AS {_q(step.name + '_at')}" for i, step in enumerate(spec.steps)
@@ -159,6 +166,7 @@ def reduce(dataset: Dataset, spec: ActivationSpec) -> pd.DataFrame:
         ORDER BY e.signup_at, e.entity_id
     """
     table = engine.frame(query)
+    engine.drop("step_events")
     return _finish(table, spec, dataset)
 
 

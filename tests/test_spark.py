@@ -64,6 +64,17 @@ def test_sample_data_gives_identical_tables(spark_engine, options):
     assert len(dropped) >= 4 and len(entities) > 100
 
 
+def test_a_dataset_given_as_a_uri(spark_engine):
+    """Cluster paths (s3a://, hdfs://, file://) are read by Spark itself: the sample as a file:// URI."""
+    uri = (ROOT / "data" / "sample").as_uri()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pk.PqlkitWarning)
+        spark, dataset = pk.entity_table(uri, ROOT / "data" / "activation.yaml", engine=spark_engine)
+        duck, _ = pk.entity_table(ROOT / "data" / "sample", ROOT / "data" / "activation.yaml")
+    pd.testing.assert_frame_equal(spark, duck, check_dtype=False)
+    assert dataset.sources["events"] == f"{uri}/events.csv.gz"
+
+
 def write(folder: Path, frames: dict) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, frame in frames.items():
