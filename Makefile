@@ -39,7 +39,7 @@ test: $(STAMP)
 
 ## Re-execute the committed notebooks on the sample data (after a change or a version bump).
 notebooks: $(STAMP)
-	$(BIN)/python -m pqlkit.notebooks
+	$(BIN)/python -m pqlkit.report --regenerate
 
 ## The scale benchmark (by hand, not a test): 1M, 10M and 50M events; prints a Markdown table.
 benchmark: $(STAMP)

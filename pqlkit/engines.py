@@ -68,7 +68,10 @@ class DuckDBEngine:
                  temp_directory: str | None = None):
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'")
-        self.con.execute("SET enable_progress_bar = false")
+        try:
+            self.con.execute("SET enable_progress_bar = false")
+        except duckdb.Error:
+            pass  # inside a Jupyter kernel DuckDB refuses the setting (no ipywidgets), and it is already off there
         memory_limit = memory_limit or os.environ.get("PQLKIT_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
         threads = threads or os.environ.get("PQLKIT_THREADS")
         temp_directory = temp_directory or os.environ.get("PQLKIT_TEMP_DIR") or str(

@@ -1,0 +1,333 @@
+"""The report: ``pqlkit report`` end to end, its failure modes, its HTML safety, and the regeneration.
+
+The end-to-end runs are shared with ``test_notebooks.py`` (one ``pqlkit report`` subprocess per
+parameter set, see ``conftest.py``). The other tests use a stand-in notebook of a few cells, so a
+kernel start (2–4 s) is all they cost.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import pqlkit as pk
+from pqlkit import report
+from pqlkit.cli import main
+from pqlkit.report import NotebookFailed, find_notebooks, regenerate, run_report
+
+from conftest import HOSTILE, ROOT, TINY, TINY_SPEC
+
+ALL_CASES = ["sample", "tiny", "account", "other_spec", "past_as_of", "hostile"]
+# The only <script> tags a page may hold: nbconvert's lab template (require.js, MathJax, mermaid).
+TEMPLATE_SCRIPT = re.compile(
+    r'<script( src="https://cdnjs\.cloudflare\.com/[^"]+"| type="text/x-mathjax-config"| type="module")?>'
+)
+
+
+def pages(run) -> dict[str, str]:
+    """Every HTML page of a report, by file name."""
+    return {path.name: path.read_text(encoding="utf-8") for path in sorted(run.out.glob("*.html"))}
+
+
+def stand_in(folder: Path, name: str = "01_stand_in.ipynb", *, extra: list[str] = (), dataset=TINY,
+             spec=TINY_SPEC) -> Path:
+    """A small notebook with the five parameters that records the raw PQL count like the real ones."""
+    folder.mkdir(parents=True, exist_ok=True)
+    parameters = nbformat.v4.new_code_cell(
+        f"data_dir = {str(dataset)!r}\nspec_path = {str(spec)!r}\nas_of = None\nlevel = None\noutput_dir = 'out'"
+    )
+    parameters.metadata["tags"] = ["parameters"]
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# A stand-in\n\nIt counts PQLs."),
+        parameters,
+        *[nbformat.v4.new_code_cell(source) for source in extra],
+        nbformat.v4.new_code_cell(
+            "import json, pathlib\nimport pqlkit as pk\n"
+            "entities, _ = pk.entity_table(data_dir, spec_path, as_of=as_of, level=level)\n"
+            "pathlib.Path(output_dir).mkdir(parents=True, exist_ok=True)\n"
+            f"(pathlib.Path(output_dir) / {Path(name).stem + '.json'!r}).write_text("
+            "json.dumps({'raw_pqls': int(entities['is_pql'].sum())}))\nprint(int(entities['is_pql'].sum()))"
+        ),
+    ]
+    path = folder / name
+    nbformat.write(nb, path)
+    return path
+
+
+# --- end to end --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("report_run", ALL_CASES, indirect=True)
+def test_report_writes_every_page_without_errors(report_run):
+    """Exit 0; index.html, one page and one executed notebook per notebook; no code, no error, no
+    traceback and no external image in any page; the index links every page."""
+    run = report_run
+    assert run.returncode == 0, run.stderr
+    assert "Traceback" not in run.stderr and "error" not in run.stderr.lower(), run.stderr
+    assert run.stdout.strip().splitlines()[-1] == str(run.out / "index.html")
+    expected = {"index.html", "notebooks", "data"} | {f"{nb.stem}.html" for nb in run.notebooks}
+    assert {path.name for path in run.out.iterdir()} == expected
+    assert {p.name for p in (run.out / "notebooks").iterdir()} == {nb.name for nb in run.notebooks}
+    html_pages = pages(run)
+    index = html_pages.pop("index.html")
+    for export in (run.out / "data").glob("*.csv"):
+        assert f'href="data/{export.name}"' in index
+    for notebook in run.notebooks:
+        assert f'href="{notebook.stem}.html"' in index
+        page = html_pages[f"{notebook.stem}.html"]
+        assert "Traceback (most recent call last)" not in page, notebook.name
+        assert 'data-mime-type="application/vnd.jupyter.stderr"' not in page, f"error or stderr in {notebook.name}"
+        assert 'class="highlight hl-ipython3"' not in page, f"code shown in {notebook.name}"
+        code_cells = re.findall(r'<div class="jp-Cell jp-CodeCell[^"]*"', page)
+        assert code_cells and all("jp-mod-noInput" in cell for cell in code_cells), notebook.name
+        for source in re.findall(r'<img[^>]*\ssrc="([^"]*)"', page):
+            assert source.startswith("data:image/"), f"{notebook.name} links an image file: {source[:80]}"
+        executed = nbformat.read(run.out / "notebooks" / notebook.name, as_version=4)
+        assert not [o for c in executed.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+
+
+@pytest.mark.parametrize("report_run", ["sample", "tiny"], indirect=True)
+def test_index_shows_the_headline_numbers(report_run):
+    """The index shows what ``pqlkit metrics`` gives (raw PQLs, entities, as_of, each step's count)."""
+    run = report_run
+    entities, dataset = pk.entity_table(run.case.dataset, run.case.spec, as_of=run.case.as_of, level=run.case.level)
+    summary = pk.summary(entities, ledger=dataset.ledger)
+    index = (run.out / "index.html").read_text(encoding="utf-8")
+    assert f'<span class="v">{summary["raw_pqls"]:,}</span>' in index
+    assert f"{summary['entities']:,} entities in scope" in index
+    assert summary["as_of"] in index
+    for step, done in summary["step_completion"].items():
+        assert f'<tr><td>{step}</td><td class="n">{done:,}</td>' in index
+
+
+def test_hostile_strings_are_escaped_in_every_page(hostile_report):
+    """An event name, a segment value, a plan and a step name ``<script>alert(1)</script>``: shown as text,
+    never as markup, in every page (issue 6, Safety)."""
+    run = hostile_report
+    assert run.returncode == 0, run.stderr
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt;"
+    shown = 0
+    for name, page in pages(run).items():
+        assert HOSTILE not in page, name
+        # every occurrence of the payload is the escaped text
+        assert page.count("alert(1)") == page.count(escaped), name
+        shown += page.count(escaped)
+        assert not re.search(r"<[a-z]+[^>]*\son[a-z]+\s*=", page.replace("&lt;", "")), f"event handler in {name}"
+        for tag in re.findall(r"<script[^>]*>", page):
+            assert TEMPLATE_SCRIPT.fullmatch(tag), f"{name}: {tag}"
+    index = (run.out / "index.html").read_text(encoding="utf-8")
+    assert escaped in index and "<script" not in index
+    assert shown > 1
+
+
+def test_report_writes_only_inside_out(hostile_report):
+    """Besides its --out folder, the run left the dataset and the spec as they were."""
+    run = hostile_report
+    assert run.returncode == 0, run.stderr
+    case_folder = run.out.parent
+    assert {p.name for p in case_folder.iterdir()} == {"dataset", "hostile_spec.yaml", "report"}
+    assert {p.name for p in (case_folder / "dataset").iterdir()} == {"users.csv", "events.csv", "conversions.csv"}
+
+
+# --- failures ----------------------------------------------------------------------------------
+
+
+def test_failing_notebook_exits_1_naming_notebook_and_cell(tmp_path, monkeypatch, capsys):
+    """A deliberately broken copy of the first notebook: exit 1, one line on stderr with the notebook, the
+    cell (its position in the source notebook and its In [N]) and the error; the executed notebook stays."""
+    source = find_notebooks()[0]
+    nb = nbformat.read(source, as_version=4)
+    position = next(i for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", []))
+    nb.cells.insert(position + 1, nbformat.v4.new_code_cell('raise ValueError("deliberately broken")'))
+    broken = tmp_path / "notebooks"
+    broken.mkdir()
+    nbformat.write(nb, broken / source.name)
+    code_cells_before = sum(c.cell_type == "code" for c in nb.cells[: position + 1])
+    monkeypatch.setattr(report, "notebooks_dir", lambda: broken)
+    out = tmp_path / "report"
+
+    status = main(["report", str(TINY), "--spec", str(TINY_SPEC), "--out", str(out), "--no-progress"])
+
+    captured = capsys.readouterr()
+    executed = out / "notebooks" / source.name
+    assert status == 1
+    assert captured.err.splitlines() == [
+        f"pqlkit: error: notebook {source.name} failed in cell {position + 2} (In [{code_cells_before + 2}]): "
+        f"ValueError: deliberately broken; the executed notebook is kept at {executed}"
+    ]
+    kept = nbformat.read(executed, as_version=4)
+    assert any(o.get("output_type") == "error" for c in kept.cells for o in c.get("outputs", []))
+    assert not list(out.glob("*.html"))
+
+
+def test_failing_cell_after_others_is_named(tmp_path):
+    """The API raises NotebookFailed with the cell's position, In [N] and the error's last line."""
+    path = stand_in(tmp_path / "nb", extra=["x = 1", "print('fine')", "{}['missing']"])
+    with pytest.raises(NotebookFailed) as failure:
+        run_report(TINY, TINY_SPEC, out=tmp_path / "out", notebooks=[path], progress=False)
+    assert (failure.value.notebook, failure.value.cell, failure.value.execution_count) == (path.name, 5, 5)
+    assert failure.value.error == "KeyError: 'missing'"
+    assert failure.value.executed == (tmp_path / "out" / "notebooks" / path.name).resolve()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        pytest.param(["missing_dataset", "--spec", str(TINY_SPEC)], "dataset folder not found", id="missing-dataset"),
+        pytest.param([str(TINY), "--spec", "missing.yaml"], "missing.yaml", id="missing-spec"),
+        pytest.param([str(TINY), "--spec", "BAD"], "threshold", id="bad-spec"),
+        pytest.param([str(TINY), "--spec", str(TINY_SPEC), "--as-of", "someday"], "as_of", id="bad-as-of"),
+    ],
+)
+def test_input_errors_exit_2_before_any_notebook(arguments, message, tmp_path, monkeypatch, capsys):
+    """Input mistakes: one line on stderr, exit 2, and no notebook started (nothing written)."""
+    bad_spec = tmp_path / "bad.yaml"
+    bad_spec.write_text("threshold: 2\nsteps:\n  - name: a\n    event: b\n", encoding="utf-8")
+    arguments = [str(bad_spec) if a == "BAD" else a for a in arguments]
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "report"
+    status = main(["report", *arguments, "--out", str(out), "--no-progress"])
+    lines = capsys.readouterr().err.splitlines()
+    assert status == 2
+    assert len(lines) == 1 and lines[0].startswith("pqlkit: error:") and message in lines[0], lines
+    assert not out.exists()
+
+
+def test_report_refuses_to_overwrite_the_notebooks_it_runs(tmp_path):
+    """--out whose notebooks/ is the folder being run (the repository root, say) is refused."""
+    path = stand_in(tmp_path / "notebooks")
+    with pytest.raises(pk.PqlkitError, match="overwrite the notebooks"):
+        run_report(TINY, TINY_SPEC, out=tmp_path, notebooks=[path], progress=False)
+
+
+def test_paths_outside_out_are_refused(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "link").symlink_to(tmp_path)
+    assert report._inside(out.resolve(), "notebooks", "a.ipynb") == out.resolve() / "notebooks" / "a.ipynb"
+    for parts in (("..", "x.html"), ("link", "x.html"), ("/etc/passwd",)):
+        with pytest.raises(pk.PqlkitError, match="outside the report folder"):
+            report._inside(out.resolve(), *parts)
+
+
+# --- HTML safety, unit level -------------------------------------------------------------------
+
+
+def test_page_outputs_are_sanitised():
+    """HTML and Markdown outputs lose live markup; JavaScript and stderr are dropped; tables stay."""
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", data={"text/markdown": f"Top plan: **{HOSTILE}**"}),
+        nbformat.v4.new_output("display_data", data={
+            "text/html": f'<table class="dataframe"><tr><td>{HOSTILE}</td></tr></table><img src=x onerror="alert(1)">',
+            "text/plain": "table"}),
+        nbformat.v4.new_output("display_data", data={"application/javascript": "alert(1)"}),
+        nbformat.v4.new_output("stream", name="stderr", text="UserWarning: noise"),
+        nbformat.v4.new_output("stream", name="stdout", text=HOSTILE),
+    ]
+    hidden = nbformat.v4.new_markdown_cell("The next cell holds the parameters.")
+    hidden.metadata["tags"] = ["remove-cell"]
+    nb.cells = [hidden, cell]
+    assert len(report._page_notebook(nb).cells) == 1
+    outputs = report._page_notebook(nb).cells[0].outputs
+    assert len(outputs) == 3
+    assert outputs[0]["data"]["text/markdown"] == "Top plan: **&lt;script&gt;alert(1)&lt;/script&gt;**"
+    table = outputs[1]["data"]["text/html"]
+    assert '<table class="dataframe">' in table and HOSTILE not in table and "onerror" not in table
+    assert outputs[2]["text"] == HOSTILE  # stream text: nbconvert escapes it when rendering
+    html_page = report._render_page(nb, title=HOSTILE, nav="")
+    assert HOSTILE not in html_page and "onerror" not in html_page and "UserWarning" not in html_page
+
+
+def test_index_escapes_every_data_derived_string():
+    summary = {
+        "as_of": HOSTILE, "level": "user", "entities": 3, "raw_pqls": 1, "current_pqls": 1, "pql_rate": 1 / 3,
+        "activation_rate_mean": 0.5, "time_to_pql_median_days": None, "time_to_pql_km_median_days": None,
+        "stalled_in_trial": 0, "paid_pqls": 0, "paid_before_pql": 0, "paid_without_pql": 0,
+        "pql_to_paid_rate": None, "step_completion": {HOSTILE: 1},
+    }
+    page = {"href": "01_x.html", "notebook": "notebooks/01_x.ipynb", "title": HOSTILE, "summary": HOSTILE,
+            "numbers": [(HOSTILE, HOSTILE)]}
+    index = report._index_html(summary=summary, pages=[page], dataset=HOSTILE, spec=HOSTILE, files=[HOSTILE])
+    assert "<script" not in index
+    assert index.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 8
+
+
+# --- regeneration and the committed notebooks ---------------------------------------------------
+
+
+def test_regenerate_keeps_outputs_and_counts_and_drops_noise(tmp_path, monkeypatch):
+    """Outputs and execution counts stay; papermill metadata and per-cell timestamps go; the rest of the
+    metadata (tags) is the source's."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # regenerate's scratch folder
+    path = stand_in(tmp_path / "nb", extra=["from IPython.display import Markdown\nMarkdown('**hello**')"])
+    original = nbformat.read(path, as_version=4)
+
+    assert regenerate([path], progress=False) == [path.resolve()]
+
+    nb = nbformat.read(path, as_version=4)
+    assert "papermill" not in nb.metadata
+    assert [c.metadata for c in nb.cells] == [c.metadata for c in original.cells]
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert [c.execution_count for c in code] == [1, 2, 3]
+    assert code[1].outputs[0]["data"]["text/markdown"] == "**hello**"
+    assert code[2].outputs[0]["text"].strip().isdigit()
+    nbformat.validate(nb)
+
+
+def test_regenerate_leaves_a_failing_notebook_untouched(tmp_path, monkeypatch):
+    """The notebook stays as it was; the executed copy with the error is kept in a scratch folder."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    path = stand_in(tmp_path / "nb", extra=["1 / 0"])
+    before = path.read_bytes()
+    with pytest.raises(NotebookFailed, match="ZeroDivisionError") as failure:
+        regenerate([path], progress=False)
+    assert path.read_bytes() == before
+    assert failure.value.executed.is_relative_to(tmp_path) and failure.value.executed.name == path.name
+
+
+@pytest.mark.parametrize("notebook", find_notebooks() if any((ROOT / "notebooks").glob("*.ipynb")) else [],
+                         ids=lambda p: p.stem)
+def test_committed_notebook_is_executed_and_clean(notebook):
+    """What nbval compares against: every code cell executed in order, no error, no papermill noise,
+    and a first code cell tagged ``parameters`` that defines the five parameters."""
+    nb = nbformat.read(notebook, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert "parameters" in code[0].metadata.get("tags", [])
+    for name in report.PARAMETERS:
+        assert re.search(rf"^{name}\s*=", code[0].source, re.MULTILINE), name
+    assert [c.execution_count for c in code] == list(range(1, len(code) + 1))
+    assert "papermill" not in nb.metadata
+    for cell in code:
+        assert "papermill" not in cell.metadata and "execution" not in cell.metadata
+        assert all(o.get("output_type") != "error" for o in cell.outputs)
+
+
+def test_notebooks_folder_and_kernel():
+    assert report.notebooks_dir() == ROOT / "notebooks"
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    assert report.kernel_name() in KernelSpecManager().find_kernel_specs()
+
+
+def test_regenerate_command_line_needs_the_flag(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        report.main([])
+    assert exit_.value.code == 2
+    assert "--regenerate" in capsys.readouterr().err
+
+
+def test_record_numbers_are_json(tiny_report):
+    """Each notebook's record is a JSON object (the index reads its scalar entries)."""
+    assert tiny_report.returncode == 0, tiny_report.stderr
+    for notebook in tiny_report.notebooks:
+        record = json.loads((tiny_report.out / "data" / f"{notebook.stem}.json").read_text(encoding="utf-8"))
+        assert isinstance(record, dict)
