@@ -26,11 +26,23 @@ from .metrics import (
 )
 from .readers import EVENTS_FORMATS, convert_events, detect_events_format, read_events
 from .reduction import entity_table, reduce
+from . import cohorts, engines, explore, narrative, playbook, pricing
+from .explore import resolve_path
+from .narrative import record_headlines
 from .spec import ActivationSpec, Step
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "cohorts",
+    "engines",
+    "explore",
+    "narrative",
+    "playbook",
+    "plots",
+    "pricing",
+    "record_headlines",
+    "resolve_path",
     "ActivationSpec",
     "DataError",
     "DataQualityError",
@@ -67,3 +79,12 @@ __all__ = [
     "time_to_pql_percentiles",
     "wilson_interval",
 ]
+
+
+def __getattr__(name: str):
+    # pqlkit.plots imports matplotlib: loaded on first use, so the command line starts faster.
+    if name == "plots":
+        import importlib
+
+        return importlib.import_module(".plots", __name__)
+    raise AttributeError(f"module 'pqlkit' has no attribute {name!r}")

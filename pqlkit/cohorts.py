@@ -17,7 +17,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .loading import Dataset
+from .errors import PqlkitError
+from .loading import Dataset, query_frame
 from .metrics import _period_start, pql_to_paid, pqls_over_time, time_to_pql_km_median, wilson_interval
 
 __all__ = [
@@ -256,7 +257,7 @@ def seasonality(entities: pd.DataFrame, *, by: str = "weekday", horizon_days: fl
     labels = WEEKDAYS if by == "weekday" else MONTHS
 
     def key(stamps: pd.Series) -> pd.Series:
-        return stamps.dt.weekday if by == "weekday" else stamps.dt.month - 1
+        return stamps.dt.day_of_week if by == "weekday" else stamps.dt.month - 1
 
     signup_key = key(entities["signup_at"])
     mature = entities["age_days"] >= horizon
@@ -294,7 +295,8 @@ def weekly_pqls(entities: pd.DataFrame, *, window: int = 4, freq: str = "W") -> 
     -------
     pandas.DataFrame
         ``period_start``, ``new_pqls``, ``cumulative_pqls`` (as :func:`pqlkit.pqls_over_time`),
-        ``rolling_mean``, ``complete`` (False for the period holding ``as_of`` when it is not over).
+        ``rolling_mean`` (NaN for a period not over yet), ``complete`` (False for the period holding
+        ``as_of`` when it is not over).
     """
     if window < 1:
         raise ValueError(f"The value for `window` must be a whole number >= 1, but {window!r} was passed.")
@@ -307,6 +309,8 @@ def weekly_pqls(entities: pd.DataFrame, *, window: int = 4, freq: str = "W") -> 
         table["complete"] = ends <= as_of + pd.Timedelta(microseconds=1)
     else:
         table["complete"] = pd.Series([], dtype=bool) if table.empty else True
+    # A week still running would drag the mean down: it gets none.
+    table["rolling_mean"] = table["rolling_mean"].where(table["complete"])
     return table
 
 
@@ -336,24 +340,27 @@ def current_pqls_over_time(dataset: Dataset, entities: pd.DataFrame, *, active_d
     pqls = entities.loc[entities["is_pql"], ["entity_id", "pql_at", "paid_at"]].copy()
     frame["pqls_to_date"] = [int((pqls["pql_at"] <= end).sum()) for end in frame["week_end"]]
     con = dataset.con
+    if con is None:
+        raise PqlkitError("current_pqls_over_time needs the DuckDB engine (it joins the PQL list with the events)")
     con.register("_weeks", frame[["week_end"]])
     con.register("_pqls", pqls)
     try:
-        counts = con.execute(
+        counts = query_frame(
+            con,
             f"""
             WITH seen AS (
-                SELECT DISTINCT u.entity_id, ev.ts
-                FROM events AS ev JOIN users AS u USING (user_id) JOIN _pqls AS p USING (entity_id)
+                SELECT DISTINCT ev.entity_id, ev.ts
+                FROM events AS ev JOIN _pqls AS p ON ev.entity_id = p.entity_id
             )
             SELECT w.week_end, CAST(count(DISTINCT p.entity_id) AS BIGINT) AS current_pqls
             FROM _weeks AS w
             JOIN _pqls AS p ON p.pql_at <= w.week_end AND (p.paid_at IS NULL OR p.paid_at > w.week_end)
             JOIN seen AS s ON s.entity_id = p.entity_id
                 AND s.ts <= w.week_end
-                AND s.ts >= w.week_end - to_microseconds(CAST(round({active!r} * {_DAY_US}) AS BIGINT))
+                AND s.ts >= w.week_end - INTERVAL {round(active * _DAY_US)} MICROSECOND
             GROUP BY w.week_end
             """
-        ).df()
+        )
     finally:
         con.unregister("_weeks")
         con.unregister("_pqls")

@@ -98,10 +98,13 @@ def resolve_path(path: str | os.PathLike, *, base: str = "notebooks") -> str:
 # --- SQL helpers -------------------------------------------------------------------------------
 
 
-def _window_sql(moment: str, signup: str, days: float | None) -> str:
-    if days is None:
-        return "TRUE"
-    return f"{moment} <= {signup} + to_microseconds(CAST(round({float(days)!r} * {_DAY_US}) AS BIGINT))"
+def _plus_days(moment: str, days: float) -> str:
+    """SQL: ``moment`` plus ``days`` days, to the microsecond (as the reduction writes windows)."""
+    return f"{moment} + INTERVAL {round(float(days) * _DAY_US)} MICROSECOND"
+
+
+def _timestamp(stamp: pd.Timestamp) -> str:
+    return f"TIMESTAMPTZ '{pd.Timestamp(stamp).isoformat()}'"
 
 
 _ENTITY_SIGNUP = "SELECT entity_id, min(signup_at) AS signup_at FROM users GROUP BY entity_id"
@@ -113,7 +116,8 @@ _ENTITY_SIGNUP = "SELECT entity_id, min(signup_at) AS signup_at FROM users GROUP
 def event_catalogue(dataset: Dataset) -> pd.DataFrame:
     """Every event name: how often it happens, how many entities do it, how soon after signup.
 
-    Runs in DuckDB over the dataset's clean ``events`` table.
+    Runs in the dataset's engine (DuckDB) over its clean ``events`` table; one row per event name
+    comes back.
 
     Parameters
     ----------
@@ -132,24 +136,24 @@ def event_catalogue(dataset: Dataset) -> pd.DataFrame:
     --------
     >>> event_catalogue(dataset).head(3)        # doctest: +SKIP
     """
-    total = dataset.con.execute("SELECT count(DISTINCT entity_id) FROM users").fetchone()[0]
-    table = dataset.con.execute(
+    total = int(dataset.sql("SELECT count(DISTINCT entity_id) AS n FROM users")["n"].iloc[0])
+    table = dataset.sql(
         f"""
         WITH ent AS ({_ENTITY_SIGNUP}),
         per_entity AS (
-            SELECT u.entity_id, ev.event, count(*) AS n, min(ev.ts) AS first_ts
-            FROM events AS ev JOIN users AS u USING (user_id)
-            GROUP BY ALL
+            SELECT ev.entity_id, ev.event, count(*) AS n, min(ev.ts) AS first_ts
+            FROM events AS ev
+            GROUP BY ev.entity_id, ev.event
         )
         SELECT p.event,
             CAST(sum(p.n) AS BIGINT) AS events,
             CAST(count(*) AS BIGINT) AS entities,
-            median((epoch_us(p.first_ts) - epoch_us(e.signup_at)) / {_DAY_US}::DOUBLE) AS median_days_to_first
-        FROM per_entity AS p JOIN ent AS e USING (entity_id)
+            median(CAST(epoch_us(p.first_ts) - epoch_us(e.signup_at) AS DOUBLE) / {_DAY_US}) AS median_days_to_first
+        FROM per_entity AS p JOIN ent AS e ON p.entity_id = e.entity_id
         GROUP BY p.event
         ORDER BY entities DESC, p.event
         """
-    ).df()
+    )
     table["events"] = table["events"].astype("int64")
     table["entities"] = table["entities"].astype("int64")
     table["share_of_entities"] = table["entities"] / total if total else np.nan
@@ -175,15 +179,15 @@ def rank_candidate_steps(
 
     For each event E and each k in ``min_counts``, an entity "does the step" when it has at least
     k E events within ``within_days`` days of its signup. Only entities observed for the whole
-    window (``age_days >= within_days``) are judged; the outcome is having paid (``paid_at`` set).
-    The counting runs in DuckDB; only one row per (event, k) comes back.
+    window (``age_days >= within_days``) are judged; the outcome is having paid by ``as_of``.
+    Everything runs in the dataset's engine (DuckDB); only one row per (event, k) comes back.
 
     Parameters
     ----------
     dataset : Dataset
         The loaded dataset the entity table was reduced from.
     entities : pandas.DataFrame
-        The per-entity table (:func:`pqlkit.reduce`), for ``age_days`` and ``paid_at``.
+        The per-entity table (:func:`pqlkit.reduce`), for the spec (``in_spec``).
     min_counts : sequence of int
         The k values to try (at least k events).
     within_days : float
@@ -217,42 +221,42 @@ def rank_candidate_steps(
         raise ValueError(f"The value for `min_counts` must be whole numbers >= 1, but {list(min_counts)!r} was passed.")
     if within_days is None or within_days <= 0:
         raise ValueError(f"The value for `within_days` must be a number > 0, but {within_days!r} was passed.")
-    judged = entities.loc[entities["age_days"] >= within_days, ["entity_id"]].copy()
-    judged["paid"] = entities.loc[judged.index, "paid_at"].notna().to_numpy()
-    n_judged = len(judged)
-    n_paid = int(judged["paid"].sum())
     spec = entities.attrs.get("spec")
     spec_events = {step.event for step in spec.steps if step.event} if spec is not None else set()
     restrict = ""
     if events is not None:
         names = ", ".join("'" + str(name).replace("'", "''") + "'" for name in events)
         restrict = f"AND ev.event IN ({names})" if names else "AND FALSE"
-    con = dataset.con
-    con.register("_judged", judged)
-    try:
-        counts = con.execute(
-            f"""
-            WITH ent AS ({_ENTITY_SIGNUP}),
-            counts AS (
-                SELECT u.entity_id, ev.event, count(*) AS n
-                FROM events AS ev
-                JOIN users AS u USING (user_id)
-                JOIN ent AS e USING (entity_id)
-                JOIN _judged AS j USING (entity_id)
-                WHERE {_window_sql('ev.ts', 'e.signup_at', within_days)} {restrict}
-                GROUP BY ALL
-            ),
-            ks AS (SELECT unnest({ks}) AS min_count)
-            SELECT c.event, ks.min_count,
-                CAST(count(*) FILTER (WHERE c.n >= ks.min_count) AS BIGINT) AS doers,
-                CAST(count(*) FILTER (WHERE c.n >= ks.min_count AND j.paid) AS BIGINT) AS paid_doers
-            FROM counts AS c JOIN _judged AS j USING (entity_id) CROSS JOIN ks
-            GROUP BY ALL
-            """
-        ).df()
-    finally:
-        con.unregister("_judged")
-    table = counts.copy()
+    judged = f"""
+        WITH ent AS ({_ENTITY_SIGNUP}),
+        paid AS (SELECT entity_id, min(paid_at) AS paid_at FROM conversions WHERE entity_id IS NOT NULL GROUP BY entity_id)
+        SELECT ent.entity_id, ent.signup_at, (paid.paid_at IS NOT NULL) AS paid
+        FROM ent LEFT JOIN paid ON ent.entity_id = paid.entity_id
+        WHERE {_plus_days('ent.signup_at', within_days)} <= {_timestamp(dataset.as_of)}
+    """
+    totals = dataset.sql(
+        f"SELECT count(*) AS n, sum(CASE WHEN paid THEN 1 ELSE 0 END) AS paid FROM ({judged}) AS judged"
+    ).iloc[0]
+    n_judged = int(totals["n"])
+    n_paid = 0 if pd.isna(totals["paid"]) else int(totals["paid"])
+    values = ", ".join(f"({k})" for k in ks)
+    table = dataset.sql(
+        f"""
+        WITH judged AS ({judged}),
+        counts AS (
+            SELECT ev.entity_id, ev.event, count(*) AS n
+            FROM events AS ev JOIN judged AS j ON ev.entity_id = j.entity_id
+            WHERE ev.ts <= {_plus_days('j.signup_at', within_days)} {restrict}
+            GROUP BY ev.entity_id, ev.event
+        ),
+        ks AS (SELECT * FROM (VALUES {values}) AS v(min_count))
+        SELECT c.event, ks.min_count,
+            CAST(sum(CASE WHEN c.n >= ks.min_count THEN 1 ELSE 0 END) AS BIGINT) AS doers,
+            CAST(sum(CASE WHEN c.n >= ks.min_count AND j.paid THEN 1 ELSE 0 END) AS BIGINT) AS paid_doers
+        FROM counts AS c JOIN judged AS j ON c.entity_id = j.entity_id CROSS JOIN ks
+        GROUP BY c.event, ks.min_count
+        """
+    )
     table["event"] = table["event"].astype("str")
     table["min_count"] = table["min_count"].astype("int64")
     table["doers"] = table["doers"].astype("int64")
@@ -373,7 +377,9 @@ def _with_threshold(entities: pd.DataFrame, required: int) -> pd.DataFrame:
     return table
 
 
-def compare_thresholds(entities: pd.DataFrame, *, steps_required: Sequence[int] | None = None) -> pd.DataFrame:
+def compare_thresholds(
+    entities: pd.DataFrame, *, steps_required: Sequence[int] | None = None, has_payments: bool = True
+) -> pd.DataFrame:
     """What the PQL threshold does to PQL volume and to PQL-to-paid conversion.
 
     Re-derives ``pql_at`` as the k-th completed step for each k, from the step times already in
@@ -385,6 +391,9 @@ def compare_thresholds(entities: pd.DataFrame, *, steps_required: Sequence[int] 
         The per-entity table (:func:`pqlkit.reduce`).
     steps_required : sequence of int, optional
         The k values to compare; default every k from 1 to the number of steps.
+    has_payments : bool
+        Pass ``dataset.has_conversions``: without a payments table the PQL-to-paid columns are NaN
+        (a rate of 0 would read as "nobody pays").
 
     Returns
     -------
@@ -422,9 +431,9 @@ def compare_thresholds(entities: pd.DataFrame, *, steps_required: Sequence[int] 
             "current_pqls": len(current_pqls(table)) if "as_of" in table.attrs else np.nan,
             "eligible": int(paid["eligible"]),
             "paid_pqls": int(paid["paid_pqls"]),
-            "pql_to_paid_rate": float(paid["pql_to_paid_rate"]),
-            "ci_low": float(paid["ci_low"]),
-            "ci_high": float(paid["ci_high"]),
+            "pql_to_paid_rate": float(paid["pql_to_paid_rate"]) if has_payments else np.nan,
+            "ci_low": float(paid["ci_low"]) if has_payments else np.nan,
+            "ci_high": float(paid["ci_high"]) if has_payments else np.nan,
         })
     return pd.DataFrame(rows)
 

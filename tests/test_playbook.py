@@ -1,0 +1,140 @@
+"""pqlkit.playbook: KPI order by north star, team KPIs, the prioritised PQL list and its CRM export."""
+
+from __future__ import annotations
+
+import csv
+
+import pandas as pd
+import pytest
+
+from helpers import DAY, T0, analyze, events, spec, users
+from pqlkit import playbook
+
+HOUR = pd.Timedelta(hours=1)
+AS_OF = T0 + 10 * DAY
+TWO_STEPS = spec([{"name": "did_a", "event": "a"}, {"name": "did_b", "event": "b"}], threshold=0.5, active_days=14)
+
+
+def frames() -> dict:
+    """Four PQLs and three users who did nothing; everyone signed up at T0, as_of = T0 + 10 days.
+
+    ====  =======  ============  ===========  ===================
+    user  account  steps         last seen     days since seen
+    ====  =======  ============  ===========  ===================
+    p1    A (3)    a             9d            1.0
+    p2    B (1)    a, b          5d            5.0
+    p3    C (2)    a             9d - 2h       1.08
+    p4    D (1)    a             9d + 12h      0.5
+    x1-2  A                                     -
+    x3    C                                     -
+    ====  =======  ============  ===========  ===================
+
+    Ranking: p2 (100 % activated) first; then the 50 % ones by whole days since seen: p4 (day 0),
+    then p1 and p3 (day 1), told apart by account size: p1 (3 users) before p3 (2).
+    """
+    rows = [("p1", T0, "A"), ("p2", T0, "B"), ("p3", T0, "C"), ("p4", T0, "D"),
+            ("x1", T0, "A"), ("x2", T0, "A"), ("x3", T0, "C")]
+    return {
+        "users": users(rows, columns=("user_id", "signup_at", "account_id")),
+        "events": events([
+            ("p1", "a", T0 + DAY), ("p1", "login", T0 + 9 * DAY),
+            ("p2", "a", T0 + DAY), ("p2", "b", T0 + 2 * DAY), ("p2", "login", T0 + 5 * DAY),
+            ("p3", "a", T0 + DAY), ("p3", "login", T0 + 9 * DAY - 2 * HOUR),
+            ("p4", "a", T0 + DAY), ("p4", "login", T0 + 9 * DAY + 12 * HOUR),
+        ]),
+    }
+
+
+SUMMARY = {"raw_pqls": 832, "current_pqls": 211, "pql_rate": 0.2773, "time_to_pql_median_days": 3.13,
+           "time_to_pql_km_median_days": None, "stalled_in_trial": 24, "pql_to_paid_rate": 0.2123,
+           "paid_without_pql": 31}
+
+
+@pytest.mark.parametrize(
+    ("north_star", "first"),
+    [("growth", "raw_pqls"), ("activation", "pql_rate"), ("speed", "time_to_pql_median_days"),
+     ("monetization", "pql_to_paid_rate"), ("monetisation", "pql_to_paid_rate")],
+)
+def test_kpi_table_puts_the_north_star_first(north_star, first):
+    table = playbook.kpi_table(SUMMARY, north_star=north_star)
+    assert table["key"].iloc[0] == first
+    assert table["north_star"].tolist() == [True] + [False] * (len(table) - 1)
+    assert sorted(table["key"]) == sorted(playbook.KPIS)
+
+
+def test_kpi_table_formats_values():
+    table = playbook.kpi_table(SUMMARY, north_star="growth").set_index("key")
+    assert table.loc["pql_rate", "shown"] == "27.7%"
+    assert table.loc["time_to_pql_median_days", "shown"] == "3.1 days"
+    assert table.loc["raw_pqls", "shown"] == "832"
+    assert table.loc["time_to_pql_km_median_days", "shown"] == "n/a"
+
+
+def test_kpi_table_without_payments_hides_conversion():
+    table = playbook.kpi_table(SUMMARY, has_payments=False).set_index("key")
+    assert table.loc["pql_to_paid_rate", "shown"] == "n/a" and pd.isna(table.loc["pql_to_paid_rate", "value"])
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        pytest.param(lambda: playbook.kpi_table(SUMMARY, north_star="revenue"), r"`north_star` must be one of",
+                     id="north-star"),
+        pytest.param(lambda: playbook.team_kpis(SUMMARY, "finance"), r"`team` must be one of", id="team"),
+    ],
+)
+def test_unknown_choices_are_refused_with_the_options(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_team_kpis_follow_the_concept_table():
+    assert playbook.team_kpis(SUMMARY, "sales")["kpi"].tolist() == ["Current PQLs", "PQL-to-paid rate"]
+    assert playbook.team_kpis(SUMMARY, "marketing")["kpi"].tolist() == ["Raw PQLs", "PQL rate"]
+    for team in playbook.TEAMS:
+        assert len(playbook.team_kpis(SUMMARY, team)) >= 2
+
+
+def test_prioritise_pqls_by_hand():
+    entities, _ = analyze(frames(), TWO_STEPS, as_of=AS_OF)
+    table = playbook.prioritise_pqls(entities)
+    assert table["entity_id"].tolist() == ["p2", "p4", "p1", "p3"]
+    assert table["priority"].tolist() == [1, 2, 3, 4]
+    assert table["account_size"].tolist() == [1, 1, 3, 2]
+    assert table["missing_steps"].tolist() == ["", "did_b", "did_b", "did_b"]
+    assert table["steps_total"].eq(2).all()
+    assert list(table.columns[:4]) == ["priority", "entity_id", "account_id", "account_size"]
+
+
+def test_prioritise_pqls_at_account_level_uses_the_number_of_users():
+    """Accounts A (p1, x1, x2), B (p2), C (p3, x3), D (p4): the same order, sizes from n_users."""
+    entities, _ = analyze(frames(), TWO_STEPS, as_of=AS_OF, level="account")
+    table = playbook.prioritise_pqls(entities)
+    assert table["entity_id"].tolist() == ["B", "D", "A", "C"]
+    assert table["account_size"].tolist() == [1, 1, 3, 2]
+
+
+def test_prioritise_pqls_with_no_current_pql():
+    entities, _ = analyze(frames(), TWO_STEPS, as_of=T0 + 40 * DAY)
+    table = playbook.prioritise_pqls(entities)
+    assert table.empty and list(table.columns[:2]) == ["priority", "entity_id"]
+
+
+def test_export_for_crm_writes_an_importable_csv(tmp_path):
+    entities, _ = analyze(frames(), TWO_STEPS, as_of=AS_OF)
+    table = playbook.prioritise_pqls(entities)
+    path = playbook.export_for_crm(table, tmp_path / "out" / "leads.csv")
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["entity_id"] for r in rows] == ["p2", "p4", "p1", "p3"]
+    assert rows[0]["last_seen_at"] == "2026-01-10T00:00:00Z"
+    assert rows[1]["days_since_seen"] == "0.5"
+    assert list(rows[0]) == list(table.columns)
+    assert path.read_bytes() == playbook.export_for_crm(table, tmp_path / "again.csv").read_bytes()
+
+
+def test_export_for_crm_of_an_empty_list_writes_the_header(tmp_path):
+    entities, _ = analyze(frames(), TWO_STEPS, as_of=T0 + 40 * DAY)
+    path = playbook.export_for_crm(playbook.prioritise_pqls(entities), tmp_path / "leads.csv")
+    assert path.read_text(encoding="utf-8").splitlines()[0].startswith("priority,entity_id")
+    assert len(path.read_text(encoding="utf-8").splitlines()) == 1

@@ -1,0 +1,130 @@
+"""pqlkit.plots: every chart function draws on the given Axes (or a new one), returns it, and labels
+it (title, both axes); empty tables are refused. Uses the Agg backend."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+import pqlkit as pk  # noqa: E402
+from pqlkit import cohorts, explore, plots, pricing  # noqa: E402
+from pqlkit.synthetic import generate_sample  # noqa: E402
+
+SPEC = pk.ActivationSpec.from_dict({
+    "threshold": 0.75, "window_days": 14, "steps": [
+        {"name": "connected", "event": "integration_connected"},
+        {"name": "reports", "event": "report_created", "min_count": 3},
+        {"name": "invited", "event": "teammate_invited"},
+        {"name": "shared", "event": "dashboard_shared"}]})
+
+
+@pytest.fixture(scope="module")
+def analysed():
+    """A small synthetic sample (300 users over 60 days, clean), so every chart has data."""
+    frames = generate_sample(n_users=300, seed=3, days=60, dirty=False)
+    return pk.entity_table(frames, SPEC)
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def charts(entities, dataset):
+    """(name, callable drawing on ax) for every chart, fed by the pqlkit function that makes its table."""
+    ranking = explore.rank_candidate_steps(dataset, entities, min_doers=1)
+    return [
+        ("event_catalogue", lambda ax: plots.plot_event_catalogue(explore.event_catalogue(dataset), noun="users", ax=ax)),
+        ("candidate_steps", lambda ax: plots.plot_candidate_steps(ranking, ax=ax)),
+        ("step_completion", lambda ax: plots.plot_step_completion(pk.activation_funnel(entities), noun="users", ax=ax)),
+        ("completion_curves", lambda ax: plots.plot_completion_curves(explore.completion_curves(entities), trial_days=14, ax=ax)),
+        ("activation_distribution", lambda ax: plots.plot_activation_distribution(
+            pk.activation_distribution(entities), steps_required=3, ax=ax)),
+        ("threshold_comparison", lambda ax: plots.plot_threshold_comparison(explore.compare_thresholds(entities), ax=ax)),
+        ("pqls_over_time", lambda ax: plots.plot_pqls_over_time(cohorts.weekly_pqls(entities), ax=ax)),
+        ("current_over_time", lambda ax: plots.plot_current_pqls_over_time(
+            cohorts.current_pqls_over_time(dataset, entities), ax=ax)),
+        ("rates", lambda ax: plots.plot_rates(pk.pql_rate(entities, by="channel"), label="channel", overall=0.3, ax=ax)),
+        ("time_to_pql", lambda ax: plots.plot_time_to_pql_distribution(pk.pqls(entities), trial_days=14, ax=ax)),
+        ("km_curve", lambda ax: plots.plot_km_curve(pk.time_to_pql_curve(entities), trial_days=14, ax=ax)),
+        ("paid_lag", lambda ax: plots.plot_paid_lag(pk.paid_lag(entities), ax=ax)),
+        ("cohort_heatmap", lambda ax: plots.plot_cohort_heatmap(cohorts.cohort_matrix(entities), freq="W", ax=ax)),
+        ("cohort_rates", lambda ax: plots.plot_cohort_rates(cohorts.cohort_rates(entities), ax=ax)),
+        ("cohort_time", lambda ax: plots.plot_cohort_time_to_pql(cohorts.cohort_time_to_pql(entities), ax=ax)),
+        ("pql_cohort", lambda ax: plots.plot_pql_cohort_conversion(
+            cohorts.pql_cohort_conversion(entities, freq="W", within_days=7), ax=ax)),
+        ("seasonality", lambda ax: plots.plot_seasonality(cohorts.seasonality(entities), ax=ax)),
+        ("benchmark", lambda ax: plots.plot_benchmark(pricing.benchmark_reading(entities), ax=ax)),
+        ("revenue", lambda ax: plots.plot_revenue_at_stake(pricing.revenue_at_stake(entities, dataset), ax=ax)),
+    ]
+
+
+NAMES = ["event_catalogue", "candidate_steps", "step_completion", "completion_curves", "activation_distribution",
+         "threshold_comparison", "pqls_over_time", "current_over_time", "rates", "time_to_pql", "km_curve",
+         "paid_lag", "cohort_heatmap", "cohort_rates", "cohort_time", "pql_cohort", "seasonality", "benchmark",
+         "revenue"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_chart_draws_on_the_given_axes_with_title_and_axis_labels(analysed, name):
+    entities, dataset = analysed
+    draw = dict(charts(entities, dataset))[name]
+    _, ax = plt.subplots()
+    result = draw(ax)
+    assert result is ax
+    assert ax.get_title(loc="left") or ax.get_title()
+    assert ax.get_xlabel(), f"{name}: no x label"
+    assert ax.get_ylabel(), f"{name}: no y label"
+
+
+def test_chart_names_cover_every_plot_function():
+    drawn = {f"plot_{n}" for n in NAMES}
+    public = {name for name in plots.__all__ if name.startswith("plot_")}
+    aliases = {"plot_current_over_time": "plot_current_pqls_over_time", "plot_time_to_pql": "plot_time_to_pql_distribution",
+               "plot_revenue": "plot_revenue_at_stake", "plot_cohort_time": "plot_cohort_time_to_pql",
+               "plot_pql_cohort": "plot_pql_cohort_conversion"}
+    drawn = {aliases.get(name, name) for name in drawn}
+    assert public - drawn == {"plot_level_comparison", "plot_kpis"}
+
+
+def test_a_chart_without_ax_makes_its_own_figure(analysed):
+    entities, _ = analysed
+    ax = plots.plot_step_completion(pk.activation_funnel(entities))
+    assert ax.figure is not None and ax.get_title()
+
+
+def test_level_comparison_and_kpis(analysed):
+    entities, _ = analysed
+    frames = generate_sample(n_users=120, seed=5, days=30, dirty=False)
+    ax = plots.plot_level_comparison(explore.compare_levels(frames, SPEC))
+    assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+    axes = plots.plot_kpis(cohorts.weekly_pqls(entities), cohorts.cohort_rates(entities, freq="M"))
+    assert len(axes) == 2 and all(a.get_title() for a in axes)
+
+
+@pytest.mark.parametrize("plot", [
+    plots.plot_step_completion, plots.plot_event_catalogue, plots.plot_pqls_over_time, plots.plot_cohort_rates,
+    plots.plot_km_curve,
+])
+def test_empty_tables_are_refused(analysed, plot):
+    entities, dataset = analysed
+    tables = {
+        plots.plot_step_completion: pk.activation_funnel(entities),
+        plots.plot_event_catalogue: explore.event_catalogue(dataset),
+        plots.plot_pqls_over_time: cohorts.weekly_pqls(entities),
+        plots.plot_cohort_rates: cohorts.cohort_rates(entities),
+        plots.plot_km_curve: pk.time_to_pql_curve(entities),
+    }
+    with pytest.raises(ValueError, match="No data to plot"):
+        plot(tables[plot].iloc[:0])
+
+
+def test_set_style_fixes_size_and_svg_salt():
+    plots.set_style()
+    assert tuple(matplotlib.rcParams["figure.figsize"]) == plots.FIGSIZE
+    assert matplotlib.rcParams["svg.hashsalt"] == "pqlkit"
