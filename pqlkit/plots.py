@@ -323,14 +323,19 @@ def plot_rates(
     return ax
 
 
-def plot_time_to_pql_distribution(pqls: pd.DataFrame, *, trial_days: float | None = None, ax: Axes | None = None) -> Axes:
-    """Histogram of time to PQL in days (the PQL rows, e.g. :func:`pqlkit.pqls`), one bar per day."""
-    values = pqls["time_to_pql_days"].dropna()
-    _need(values.to_frame(), "time to PQL")
-    ax = _axes(ax)
+def _daily_histogram(ax: Axes, values: pd.Series, what: str) -> Axes:
+    """A histogram of day counts, one bar per day, with the median marked."""
+    _need(values.to_frame(), what)
     top = max(1, int(np.ceil(values.max())))
     ax.hist(values, bins=np.arange(0, top + 1), color=_MAIN, edgecolor="white")
     ax.axvline(values.median(), color=_ACCENT, linewidth=2, label=f"median {values.median():.1f} days")
+    return ax
+
+
+def plot_time_to_pql_distribution(pqls: pd.DataFrame, *, trial_days: float | None = None, ax: Axes | None = None) -> Axes:
+    """Histogram of time to PQL in days (the PQL rows, e.g. :func:`pqlkit.pqls`), one bar per day."""
+    values = pqls["time_to_pql_days"].dropna()
+    ax = _daily_histogram(_axes(ax), values, "time to PQL")
     if trial_days:
         ax.axvline(trial_days, color=_MUTED, linestyle="--", linewidth=1, label=f"trial ends (day {trial_days:g})")
     ax.set_title("Time from signup to PQL")
@@ -365,12 +370,7 @@ def plot_km_curve(curve: pd.DataFrame, *, trial_days: float | None = None, noun:
 
 def plot_paid_lag(lag: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Histogram of days from PQL to first payment (:func:`pqlkit.paid_lag`), one bar per day."""
-    values = lag["lag_days"].dropna()
-    _need(values.to_frame(), "the lag to payment")
-    ax = _axes(ax)
-    top = max(1, int(np.ceil(values.max())))
-    ax.hist(values, bins=np.arange(0, top + 1), color=_MAIN, edgecolor="white")
-    ax.axvline(values.median(), color=_ACCENT, linewidth=2, label=f"median {values.median():.1f} days")
+    ax = _daily_histogram(_axes(ax), lag["lag_days"].dropna(), "the lag to payment")
     ax.set_title("Time from PQL to first payment")
     ax.set_xlabel("Days from PQL to first payment")
     ax.set_ylabel("Paying PQLs (count per day)")
@@ -418,22 +418,30 @@ def plot_cohort_rates(rates: pd.DataFrame, *, freq: str | None = None, ax: Axes 
     """
     _need(rates, "cohort PQL rates", "pql_rate")
     horizon = rates.attrs.get("horizon_days")
-    ax = _axes(ax)
-    labels = _cohort_labels(rates["signup_cohort"], freq)
-    x = np.arange(len(rates))
-    errors = _errors(rates, "pql_rate")
-    for flag, style in ((True, {"color": _MAIN, "fmt": "o", "label": "mature cohort"}),
-                        (False, {"color": _MUTED, "fmt": "o", "mfc": "white", "label": "too young: a floor, not a drop"})):
-        mask = (rates["mature"] == flag).to_numpy()
+    within = f" within {horizon:g} days" if horizon else ""
+    return _cohort_points(
+        _axes(ax), rates, cohort="signup_cohort", rate="pql_rate", freq=freq,
+        title=f"PQL rate{within} of signup, per cohort", xlabel="Signup cohort (start)",
+        ylabel=f"PQL rate{within}, 95% CI (%)",
+    )
+
+
+def _cohort_points(ax: Axes, table: pd.DataFrame, *, cohort: str, rate: str, freq: str | None, title: str,
+                   xlabel: str, ylabel: str) -> Axes:
+    """Rates with 95 % error bars per cohort: mature cohorts solid, too-young ones hollow and muted."""
+    x = np.arange(len(table))
+    errors = _errors(table, rate)
+    for flag, style in ((True, {"color": _MAIN, "label": "mature cohort"}),
+                        (False, {"color": _MUTED, "mfc": "white", "label": "too young: a floor, not a drop"})):
+        mask = (table["mature"] == flag).to_numpy()
         if mask.any():
-            ax.errorbar(x[mask], rates["pql_rate"].to_numpy()[mask], yerr=errors[:, mask], capsize=3, **style)
-    ax.set_xticks(x, labels, rotation=45, ha="right")
+            ax.errorbar(x[mask], table[rate].to_numpy()[mask], yerr=errors[:, mask], fmt="o", capsize=3, **style)
+    ax.set_xticks(x, _cohort_labels(table[cohort], freq), rotation=45, ha="right")
     _percent_axis(ax.yaxis)
     ax.set_ylim(bottom=0)
-    within = f" within {horizon:g} days" if horizon else ""
-    ax.set_title(f"PQL rate{within} of signup, per cohort")
-    ax.set_xlabel("Signup cohort (start)")
-    ax.set_ylabel(f"PQL rate{within}, 95% CI (%)")
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.legend(loc="lower left", frameon=True, fontsize=9)
     return ax
 
@@ -463,25 +471,12 @@ def plot_pql_cohort_conversion(table: pd.DataFrame, *, freq: str | None = None, 
     data = table[table["pql_to_paid_rate"].notna()].reset_index(drop=True)
     _need(data, "PQL-to-paid per PQL cohort")
     within = table.attrs.get("within_days")
-    ax = _axes(ax)
-    labels = _cohort_labels(data["pql_cohort"], freq)
-    x = np.arange(len(data))
-    errors = _errors(data, "pql_to_paid_rate")
-    for flag, style in ((True, {"color": _MAIN, "label": "mature cohort"}),
-                        (False, {"color": _MUTED, "mfc": "white", "label": "too young: a floor, not a drop"})):
-        mask = (data["mature"] == flag).to_numpy()
-        if mask.any():
-            ax.errorbar(x[mask], data["pql_to_paid_rate"].to_numpy()[mask], yerr=errors[:, mask], fmt="o",
-                        capsize=3, **style)
-    ax.set_xticks(x, labels, rotation=45, ha="right")
-    _percent_axis(ax.yaxis)
-    ax.set_ylim(bottom=0)
     label = f" within {within:g} days" if within else ""
-    ax.set_title(f"PQL-to-paid{label}, per PQL cohort")
-    ax.set_xlabel("PQL cohort (when they became PQLs)")
-    ax.set_ylabel(f"Paid{label} of PQL, 95% CI (%)")
-    ax.legend(loc="lower left", frameon=True, fontsize=9)
-    return ax
+    return _cohort_points(
+        _axes(ax), data, cohort="pql_cohort", rate="pql_to_paid_rate", freq=freq,
+        title=f"PQL-to-paid{label}, per PQL cohort", xlabel="PQL cohort (when they became PQLs)",
+        ylabel=f"Paid{label} of PQL, 95% CI (%)",
+    )
 
 
 def plot_seasonality(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:

@@ -44,6 +44,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from .loading import REASONS
+
 __all__ = ["TRUE_PARAMETERS", "expected_data_quality", "generate_sample", "write_sample"]
 
 # --------------------------------------------------------------------------- #
@@ -74,15 +76,7 @@ _UTC_OFFSETS = ("+02:00", "-05:00", "+05:30", "-08:00", "+01:00", "+09:00")
 _BAD_TIMESTAMPS = ("not-a-date", "2026-13-45T99:00:00Z", "2026-02-30T08:15:00Z", "#VALUE!")
 _FORMATS = ("parquet", "csv", "csv.gz")
 # Drop reasons of SPEC §1, in the order a loader applies them.
-_REASONS = (
-    "missing_value",
-    "bad_timestamp",
-    "duplicate",
-    "unknown_user",
-    "before_signup",
-    "after_as_of",
-    "no_account",
-)
+_REASONS = REASONS
 _USED, _MISSING, _BAD, _DUPLICATE, _UNKNOWN, _BEFORE = range(6)
 
 # --------------------------------------------------------------------------- #
