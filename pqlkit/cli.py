@@ -46,6 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--spec", required=True, help="activation spec (YAML)")
     report.add_argument("--as-of", dest="as_of", help="analysis instant; a bare date means the end of that day (UTC)")
     report.add_argument("--level", choices=("user", "account"), help="overrides the spec's level")
+    report.add_argument(
+        "--events-format",
+        dest="events_format",
+        choices=("auto", "canonical", "segment", "amplitude", "mixpanel", "posthog"),
+        default="auto",
+        help="shape of the events file (default: auto); see `pqlkit metrics --help`",
+    )
     report.add_argument("--out", required=True, help="report folder (index.html, one page per notebook, notebooks/, data/)")
     report.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bars")
     return parser
@@ -139,7 +146,7 @@ def _report(args: argparse.Namespace) -> int:
 
     try:
         index = run_report(args.dataset, args.spec, out=args.out, as_of=args.as_of, level=args.level,
-                           progress=args.progress)
+                           events_format=args.events_format, progress=args.progress)
     except NotebookFailed as failure:
         print(f"pqlkit: error: {failure}", file=sys.stderr)
         return 1

@@ -444,6 +444,7 @@ def compare_levels(
     *,
     as_of=None,
     levels: Sequence[str] = ("user", "account"),
+    events_format: str | None = None,
 ) -> pd.DataFrame:
     """The headline metrics at user level and at account level, side by side.
 
@@ -462,6 +463,8 @@ def compare_levels(
         The analysis instant (see :func:`pqlkit.parse_as_of`).
     levels : sequence of str
         The levels to compare.
+    events_format : str, optional
+        The events file's format (see :func:`pqlkit.load`).
 
     Returns
     -------
@@ -483,7 +486,7 @@ def compare_levels(
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", PqlkitWarning)
-                table, dataset = entity_table(source, spec, as_of=as_of, level=level)
+                table, dataset = entity_table(source, spec, as_of=as_of, level=level, events_format=events_format)
         except PqlkitError as error:
             row["note"] = _without_paths(str(error), [spec.source, source])
             rows.append(row)

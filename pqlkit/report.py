@@ -8,8 +8,8 @@
     DIR/data/                     what the notebooks record (``NN_name.json``) and export (CSV)
 
 Every notebook in the repository's ``notebooks/`` folder runs in a kernel named ``pqlkit`` (registered
-on first use if missing), in that folder, with five parameters: ``data_dir``, ``spec_path``, ``as_of``,
-``level`` and ``output_dir``. The input is checked once before any notebook starts, so a wrong path
+on first use if missing), in that folder, with six parameters: ``data_dir``, ``spec_path``, ``as_of``,
+``level``, ``events_format`` and ``output_dir``. The input is checked once before any notebook starts, so a wrong path
 or a bad spec costs a second, not a minute.
 
 ``python -m pqlkit.report --regenerate`` re-executes the committed notebooks in place on their default
@@ -56,7 +56,7 @@ __all__ = [
 KERNEL_NAME = "pqlkit"
 
 #: The parameters every notebook's ``parameters`` cell defines, and the report passes.
-PARAMETERS = ("data_dir", "spec_path", "as_of", "level", "output_dir")
+PARAMETERS = ("data_dir", "spec_path", "as_of", "level", "events_format", "output_dir")
 
 _INJECTED_TAG = "injected-parameters"
 _ERROR_MARKER_TAG = "papermill-error-cell-tag"
@@ -555,10 +555,11 @@ class _Inputs:
     spec: Path
     as_of: str | None
     level: str | None
+    events_format: str | None
     summary: dict
 
 
-def _check_inputs(dataset, spec, *, as_of, level) -> _Inputs:
+def _check_inputs(dataset, spec, *, as_of, level, events_format=None) -> _Inputs:
     """Load, check and summarise the input once, before any notebook runs (errors are PqlkitError)."""
     from .loading import parse_as_of
     from .metrics import summary as summarise
@@ -571,8 +572,9 @@ def _check_inputs(dataset, spec, *, as_of, level) -> _Inputs:
     spec_path = Path(spec).resolve()
     as_of_iso = parse_as_of(as_of).isoformat(timespec="microseconds") if as_of is not None else None
     activation = ActivationSpec.from_yaml(spec_path)
-    entities, loaded = entity_table(str(dataset_path), activation, as_of=as_of_iso, level=level)
-    return _Inputs(dataset_path, spec_path, as_of_iso, level, summarise(entities, ledger=loaded.ledger))
+    entities, loaded = entity_table(str(dataset_path), activation, as_of=as_of_iso, level=level,
+                                    events_format=events_format)
+    return _Inputs(dataset_path, spec_path, as_of_iso, level, events_format, summarise(entities, ledger=loaded.ledger))
 
 
 def run_report(
@@ -583,6 +585,7 @@ def run_report(
     # what to analyse
     as_of: str | None = None,
     level: str | None = None,
+    events_format: str | None = None,
     # how
     notebooks: str | os.PathLike | Iterable[str | os.PathLike] | None = None,
     progress: bool = True,
@@ -601,6 +604,8 @@ def run_report(
         The analysis instant (ISO 8601; a bare date means the end of that day, UTC).
     level : {"user", "account"}, optional
         Overrides the spec's level.
+    events_format : str, optional
+        The events file's format: canonical or an export (see :func:`pqlkit.load`); default detected.
     notebooks : folder or notebook paths, optional
         The notebooks to run; default every notebook in the repository's ``notebooks/`` folder.
     progress : bool
@@ -627,7 +632,7 @@ def run_report(
     """
     import nbformat
 
-    inputs = _check_inputs(dataset, spec, as_of=as_of, level=level)
+    inputs = _check_inputs(dataset, spec, as_of=as_of, level=level, events_format=events_format)
     paths = find_notebooks(notebooks)
     for path in paths:
         _check_parameters(path)
@@ -651,6 +656,7 @@ def run_report(
         "spec_path": str(inputs.spec),
         "as_of": inputs.as_of,
         "level": inputs.level,
+        "events_format": inputs.events_format,
         "output_dir": str(data_dir),
     }
     executed = []

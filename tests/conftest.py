@@ -40,6 +40,7 @@ class ReportCase:
     spec: Path | None
     as_of: str | None = None
     level: str | None = None
+    events_format: str | None = None
 
 
 CASES = {
@@ -50,6 +51,8 @@ CASES = {
         ReportCase("other_spec", SAMPLE, OTHER_SPEC),
         ReportCase("past_as_of", SAMPLE, SAMPLE_SPEC, as_of="2026-04-30"),
         ReportCase("tiny", TINY, TINY_SPEC),
+        # A Mixpanel export (tests/data/exports): the notebooks read it through --events-format.
+        ReportCase("export", DATA / "exports" / "mixpanel", DATA / "exports" / "spec.yaml", events_format="mixpanel"),
         ReportCase("hostile", None, None),
     )
 }
@@ -128,7 +131,7 @@ class ReportRuns:
         folder.mkdir()
         if case.dataset is None:
             dataset, spec = build_hostile(folder)
-            case = ReportCase(case.name, dataset, spec, case.as_of, case.level)
+            case = ReportCase(case.name, dataset, spec, case.as_of, case.level, case.events_format)
         out = folder / "report"
         command = [sys.executable, "-m", "pqlkit.cli", "report", str(case.dataset), "--spec", str(case.spec),
                    "--out", str(out), "--no-progress"]
@@ -136,6 +139,8 @@ class ReportRuns:
             command += ["--as-of", case.as_of]
         if case.level:
             command += ["--level", case.level]
+        if case.events_format:
+            command += ["--events-format", case.events_format]
         started = time.perf_counter()
         if self._closed:
             raise RuntimeError("the test session is over")

@@ -27,14 +27,15 @@ from conftest import CASES, ROOT
 
 NOTEBOOKS = [path.stem for path in find_notebooks()] if (ROOT / "notebooks").is_dir() and any(
     (ROOT / "notebooks").glob("*.ipynb")) else []
-COMPARED_CASES = ["sample", "account", "other_spec", "past_as_of", "tiny"]
+COMPARED_CASES = ["sample", "account", "other_spec", "past_as_of", "tiny", "export"]
 
 
 @functools.cache
 def expected_summary(name: str) -> dict:
     """``pqlkit metrics --format json`` for a case, as a JSON round trip."""
     case = CASES[name]
-    entities, dataset = pk.entity_table(case.dataset, case.spec, as_of=case.as_of, level=case.level)
+    entities, dataset = pk.entity_table(case.dataset, case.spec, as_of=case.as_of, level=case.level,
+                                         events_format=case.events_format)
     return json.loads(json.dumps(pk.summary(entities, ledger=dataset.ledger), allow_nan=False))
 
 
@@ -69,7 +70,7 @@ def read_record(run, notebook: str) -> dict:
 
 @pytest.mark.parametrize("report_run", COMPARED_CASES, indirect=True)
 def test_every_notebook_runs_to_the_end(report_run):
-    """Exit status 0; every notebook executed with the five parameters; no error output in any cell."""
+    """Exit status 0; every notebook executed with the six parameters; no error output in any cell."""
     run = report_run
     assert run.returncode == 0, run.stderr
     assert run.notebooks, "no notebooks in notebooks/"
@@ -78,6 +79,7 @@ def test_every_notebook_runs_to_the_end(report_run):
         parameters = executed.metadata["papermill"]["parameters"]
         assert sorted(parameters) == sorted(PARAMETERS)
         assert parameters["level"] == run.case.level
+        assert parameters["events_format"] == (run.case.events_format or "auto")
         assert (parameters["as_of"] is None) == (run.case.as_of is None)
         errors = [o for c in executed.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
         assert not errors, f"{source.name}: {errors[0]['ename']}: {errors[0]['evalue']}"

@@ -22,7 +22,7 @@ from pqlkit.report import NotebookFailed, find_notebooks, regenerate, run_report
 
 from conftest import HOSTILE, ROOT, TINY, TINY_SPEC
 
-ALL_CASES = ["sample", "tiny", "account", "other_spec", "past_as_of", "hostile"]
+ALL_CASES = ["sample", "tiny", "account", "other_spec", "past_as_of", "hostile", "export"]
 # The only <script> tags a page may hold: nbconvert's lab template (require.js, MathJax, mermaid).
 TEMPLATE_SCRIPT = re.compile(
     r'<script( src="https://cdnjs\.cloudflare\.com/[^"]+"| type="text/x-mathjax-config"| type="module")?>'
@@ -36,10 +36,11 @@ def pages(run) -> dict[str, str]:
 
 def stand_in(folder: Path, name: str = "01_stand_in.ipynb", *, extra: list[str] = (), dataset=TINY,
              spec=TINY_SPEC) -> Path:
-    """A small notebook with the five parameters that records the raw PQL count like the real ones."""
+    """A small notebook with the six parameters that records the raw PQL count like the real ones."""
     folder.mkdir(parents=True, exist_ok=True)
     parameters = nbformat.v4.new_code_cell(
-        f"data_dir = {str(dataset)!r}\nspec_path = {str(spec)!r}\nas_of = None\nlevel = None\noutput_dir = 'out'"
+        f"data_dir = {str(dataset)!r}\nspec_path = {str(spec)!r}\nas_of = None\nlevel = None\n"
+        "events_format = None\noutput_dir = 'out'"
     )
     parameters.metadata["tags"] = ["parameters"]
     nb = nbformat.v4.new_notebook()
@@ -97,7 +98,8 @@ def test_report_writes_every_page_without_errors(report_run):
 def test_index_shows_the_headline_numbers(report_run):
     """The index shows what ``pqlkit metrics`` gives (raw PQLs, entities, as_of, each step's count)."""
     run = report_run
-    entities, dataset = pk.entity_table(run.case.dataset, run.case.spec, as_of=run.case.as_of, level=run.case.level)
+    entities, dataset = pk.entity_table(run.case.dataset, run.case.spec, as_of=run.case.as_of, level=run.case.level,
+                                         events_format=run.case.events_format)
     summary = pk.summary(entities, ledger=dataset.ledger)
     index = (run.out / "index.html").read_text(encoding="utf-8")
     assert f'<span class="v">{summary["raw_pqls"]:,}</span>' in index
@@ -298,7 +300,7 @@ def test_regenerate_leaves_a_failing_notebook_untouched(tmp_path, monkeypatch):
                          ids=lambda p: p.stem)
 def test_committed_notebook_is_executed_and_clean(notebook):
     """What nbval compares against: every code cell executed in order, no error, no papermill noise,
-    and a first code cell tagged ``parameters`` that defines the five parameters."""
+    and a first code cell tagged ``parameters`` that defines the six parameters."""
     nb = nbformat.read(notebook, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert "parameters" in code[0].metadata.get("tags", [])
