@@ -29,7 +29,7 @@ import pandas as pd
 
 from .errors import DataError, PqlkitError
 
-__all__ = ["DuckDBEngine", "SparkEngine", "make_engine", "ENGINES"]
+__all__ = ["DuckDBEngine", "SparkEngine", "make_engine", "query_frame", "ENGINES"]
 
 ENGINES = ("duckdb", "spark")
 # DuckDB's own default is 80 % of the machine; pqlkit caps it so that a report next to a notebook
@@ -46,6 +46,14 @@ def make_engine(engine: str | object | None = None):
     if isinstance(engine, (DuckDBEngine, SparkEngine)):
         return engine
     raise PqlkitError(f"The value for `engine` must be one of {list(ENGINES)}, but {engine!r} was passed.")
+
+
+def query_frame(con: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:
+    """A DuckDB query's result as pandas, through Arrow (timestamps stay UTC-aware, strings ``str``).
+
+    DuckDB's own ``.df()`` triggers a pandas 3 deprecation warning on time-zone-aware columns.
+    """
+    return con.sql(query).to_arrow_table().to_pandas()
 
 
 class DuckDBEngine:
@@ -114,11 +122,8 @@ class DuckDBEngine:
         return self.con.execute(sql).fetchall()
 
     def frame(self, sql: str) -> pd.DataFrame:
-        """The result as a pandas frame, through Arrow (timestamps UTC-aware, strings ``str``).
-
-        DuckDB's own ``.df()`` triggers a pandas 3 deprecation warning on time-zone-aware columns.
-        """
-        return self.con.sql(sql).to_arrow_table().to_pandas()
+        """The result as a pandas frame (see :func:`query_frame`)."""
+        return query_frame(self.con, sql)
 
     def columns(self, name: str) -> dict[str, str]:
         """Column name to DuckDB type name."""

@@ -58,6 +58,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from .engines import query_frame
 from .errors import DataError, DataQualityError, PqlkitError, PqlkitWarning
 
 __all__ = [
@@ -154,14 +155,6 @@ class Dataset:
     def data_quality(self) -> dict:
         """The ledger as SPEC §4's ``data_quality`` mapping: ``{table: {read, used, dropped}}``."""
         return ledger_to_dict(self.ledger)
-
-
-def query_frame(con: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:
-    """A DuckDB query's result as pandas, through Arrow (timestamps stay UTC-aware, strings ``str``).
-
-    DuckDB's own ``.df()`` triggers a pandas 3 deprecation warning on time-zone-aware columns.
-    """
-    return con.sql(query).to_arrow_table().to_pandas()
 
 
 def ledger_to_dict(ledger: pd.DataFrame) -> dict:

@@ -242,11 +242,19 @@ def read_events(path: str | os.PathLike, *, events_format: str = "auto") -> pd.D
       user_id       event   timestamp
     0   00042   Signed up  1767607200
     """
-    from .loading import query_frame
+    from .engines import query_frame
 
     con = _connect()
     create_raw_events(con, Path(path), events_format)
-    return query_frame(con, "SELECT * EXCLUDE (_row) FROM (SELECT rowid AS _row, * FROM raw_events) ORDER BY _row")
+    return query_frame(con, _raw_events_in_order(con))
+
+
+def _raw_events_in_order(con: duckdb.DuckDBPyConnection) -> str:
+    """SQL: ``raw_events`` in file order, without the loader's ``_row`` (a Parquet view has it, tables use rowid)."""
+    columns = [row[0] for row in con.execute("DESCRIBE raw_events").fetchall()]
+    if "_row" in columns:
+        return "SELECT * EXCLUDE (_row) FROM raw_events ORDER BY _row"
+    return "SELECT * FROM raw_events ORDER BY rowid"
 
 
 def convert_events(
@@ -279,12 +287,13 @@ def convert_events(
     con = _connect()
     create_raw_events(con, Path(path), events_format)
     target = _sql_string(str(out))
+    rows = f"({_raw_events_in_order(con)})"
     if out.name.endswith(".parquet"):
-        con.execute(f"COPY raw_events TO {target} (FORMAT parquet)")
+        con.execute(f"COPY {rows} TO {target} (FORMAT parquet)")
     elif out.name.endswith(".csv.gz"):
-        con.execute(f"COPY raw_events TO {target} (FORMAT csv, HEADER, COMPRESSION gzip)")
+        con.execute(f"COPY {rows} TO {target} (FORMAT csv, HEADER, COMPRESSION gzip)")
     elif out.name.endswith(".csv"):
-        con.execute(f"COPY raw_events TO {target} (FORMAT csv, HEADER)")
+        con.execute(f"COPY {rows} TO {target} (FORMAT csv, HEADER)")
     else:
         raise PqlkitError(f"{out}: write events as .parquet, .csv or .csv.gz")
     return out

@@ -334,3 +334,17 @@ def test_cli_choices_match_the_readers():
     metrics = build_parser()._subparsers._group_actions[0].choices["metrics"]
     action = next(a for a in metrics._actions if a.dest == "events_format")
     assert tuple(action.choices) == EVENTS_FORMAT_CHOICES
+
+
+def test_read_and_convert_a_canonical_parquet_file(tmp_path):
+    """A canonical Parquet events file is read in file order, without the loader's internal _row
+    column: three rows written as u3, u1, u2 come back as u3, u1, u2, and a CSV conversion keeps
+    exactly the file's columns."""
+    frame = pd.DataFrame({"event_id": ["e3", "e1", "e2"], "user_id": ["u3", "u1", "u2"], "event": ["a", "b", "c"],
+                          "timestamp": ["2026-01-05T00:00:00Z"] * 3})
+    source = tmp_path / "events.parquet"
+    frame.to_parquet(source, index=False)
+    read = pk.read_events(source)
+    assert list(read.columns) == list(frame.columns) and read["user_id"].tolist() == ["u3", "u1", "u2"]
+    out = pk.convert_events(source, tmp_path / "out.csv")
+    assert out.read_text().splitlines()[0] == "event_id,user_id,event,timestamp"
