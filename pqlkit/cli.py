@@ -44,32 +44,31 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="run every notebook and write the HTML report")
     report.add_argument("dataset", help="folder with users, events and (optionally) conversions")
     report.add_argument("--spec", required=True, help="activation spec (YAML)")
-    report.add_argument("--as-of", dest="as_of", help="analysis instant; a bare date means the end of that day (UTC)")
-    report.add_argument("--level", choices=("user", "account"), help="overrides the spec's level")
-    report.add_argument(
-        "--events-format",
-        dest="events_format",
-        choices=("auto", "canonical", "segment", "amplitude", "mixpanel", "posthog"),
-        default="auto",
-        help="shape of the events file (default: auto); see `pqlkit metrics --help`",
-    )
+    _add_selection_options(report)
     report.add_argument("--out", required=True, help="report folder (index.html, one page per notebook, notebooks/, data/)")
     report.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bars")
     return parser
 
 
-def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
+def _add_selection_options(parser: argparse.ArgumentParser) -> None:
+    """What to read and as of when: the options every command that reads a dataset takes."""
+    from .readers import EVENTS_FORMAT_CHOICES
+
     parser.add_argument("--as-of", dest="as_of", help="analysis instant; a bare date means the end of that day (UTC)")
     parser.add_argument("--level", choices=("user", "account"), help="overrides the spec's level")
-    parser.add_argument("--strict", action="store_true", help="fail instead of dropping any row")
     parser.add_argument(
         "--events-format",
         dest="events_format",
-        choices=("auto", "canonical", "segment", "amplitude", "mixpanel", "posthog"),
+        choices=EVENTS_FORMAT_CHOICES,
         default="auto",
         help="shape of the events file: canonical, or an export from Segment, Amplitude, Mixpanel or PostHog "
         "(default: auto, detected from the file's name and columns)",
     )
+
+
+def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
+    _add_selection_options(parser)
+    parser.add_argument("--strict", action="store_true", help="fail instead of dropping any row")
     parser.add_argument(
         "--engine",
         choices=("duckdb", "spark"),

@@ -266,9 +266,12 @@ def load(
     for table in sources:
         _stage(engine, table, columns[table], row="_row" if "_row" in raw_columns[table] else "rowid")
 
-    as_of_ts = parse_as_of(as_of) if as_of is not None else _latest_timestamp(engine, sources)
     if as_of is None:
-        _warn_far_future(engine, sources)
+        latest = _latest_timestamps(engine, sources)
+        as_of_ts = max((stamp for stamp in latest.values() if stamp is not None), default=None)
+        _warn_far_future(engine, sources, latest)
+    else:
+        as_of_ts = parse_as_of(as_of)
     if as_of_ts is None:
         raise DataError(
             f"{sources['events']}: no timestamp in any table could be parsed; use ISO 8601 times such as 2026-06-30T12:00:00Z",
@@ -423,27 +426,26 @@ def _read_raw_tables_spark(engine, source, events_format: str | None) -> dict[st
 FAR_FUTURE_DAYS = 90
 
 
-def _warn_far_future(engine, sources: Mapping[str, str]) -> None:
+def _warn_far_future(engine, sources: Mapping[str, str], latest: Mapping[str, pd.Timestamp | None]) -> None:
     """Warn when the default ``as_of`` is pulled far past the other tables by a few events.
 
     SPEC §3 makes the default ``as_of`` the latest parseable timestamp, so one event with a broken
     clock (2099-01-01) moves the whole analysis to 2099: every trial looks old, nobody is current.
-    That stays the rule; this names the events that did it and what to do.
+    That stays the rule; this names the events that did it and what to do. ``latest`` holds each
+    table's latest timestamp, so the events are only counted when there is something to count.
     """
-    others = " UNION ALL ".join(f"SELECT max(_ts) AS m FROM stage_{table}" for table in sources if table != "events")
-    reference = engine.frame(f"SELECT max(m) AS m FROM ({others})")["m"].iloc[0]
-    if pd.isna(reference):
+    others = [stamp for table, stamp in latest.items() if table != "events" and stamp is not None]
+    if not others or latest.get("events") is None:
         return
-    reference = pd.Timestamp(reference)
-    reference = reference.tz_localize("UTC") if reference.tzinfo is None else reference.tz_convert("UTC")
-    limit = _timestamp_literal(reference + pd.Timedelta(days=FAR_FUTURE_DAYS))
-    found = engine.frame(f"SELECT count(*) AS n, max(_ts) AS latest FROM stage_events WHERE _ts > {limit}")
-    count = int(found["n"].iloc[0])
+    reference = max(others)
+    limit = reference + pd.Timedelta(days=FAR_FUTURE_DAYS)
+    if latest["events"] <= limit:
+        return
+    count = engine.rows(f"SELECT count(*) FROM stage_events WHERE _ts > {_timestamp_literal(limit)}")[0][0]
     if count:
-        latest = pd.Timestamp(found["latest"].iloc[0])
         warnings.warn(
             f"{sources['events']}: {count} event(s) are more than {FAR_FUTURE_DAYS} days after the latest signup or "
-            f"payment ({reference.isoformat()}), the latest at {latest.isoformat()}; the default as_of is that "
+            f"payment ({reference.isoformat()}), the latest at {latest['events'].isoformat()}; the default as_of is that "
             "latest timestamp, so every trial looks old and no PQL is current. Pass --as-of (as_of=) with the "
             "date of the export, or fix those timestamps",
             PqlkitWarning,
@@ -609,14 +611,17 @@ def _stage(engine, table: str, columns: Mapping[str, str], *, row: str) -> None:
     )
 
 
-def _latest_timestamp(engine, sources: Mapping[str, str]) -> pd.Timestamp | None:
-    union = " UNION ALL ".join(f"SELECT max(_ts) AS m FROM stage_{table}" for table in sources)
-    value = engine.frame(f"SELECT max(m) AS m FROM ({union}) AS latest")["m"].iloc[0]
-    if pd.isna(value):
-        return None
-    value = pd.Timestamp(value)
-    value = value.tz_localize("UTC") if value.tzinfo is None else value.tz_convert("UTC")
-    return value.as_unit("us")
+def _latest_timestamps(engine, sources: Mapping[str, str]) -> dict[str, pd.Timestamp | None]:
+    """Each table's latest parseable timestamp (UTC), None for a table with none; one query."""
+    union = " UNION ALL ".join(f"SELECT '{table}' AS table_name, max(_ts) AS m FROM stage_{table}" for table in sources)
+    latest = {}
+    for table, value in engine.frame(union).itertuples(index=False):
+        if pd.isna(value):
+            latest[table] = None
+            continue
+        value = pd.Timestamp(value)
+        latest[table] = (value.tz_localize("UTC") if value.tzinfo is None else value.tz_convert("UTC")).as_unit("us")
+    return latest
 
 
 def _timestamp_literal(stamp: pd.Timestamp) -> str:
