@@ -318,39 +318,45 @@ def _read_raw_tables(con: duckdb.DuckDBPyConnection, source, events_format: str 
         )
     sources = {}
     for table in TABLES:
-        if table == "events":
-            found = find_events_files(folder)
-        else:
-            found = [folder / f"{table}.{fmt}" for fmt in FORMATS if (folder / f"{table}.{fmt}").is_file()]
-        if len(found) > 1:
-            raise DataError(
-                f"{folder}: the {table} table is there more than once ({', '.join(p.name for p in found)}); keep one",
-                path=str(folder),
+        found = find_events_files(folder) if table == "events" else _table_files(folder, table)
+        hint = ""
+        if table == "users":
+            hint = (
+                ". It is needed with an export from Segment, Amplitude, Mixpanel or PostHog too: one row per "
+                "user with user_id and signup_at, from your product database"
             )
-        if not found:
-            if table == "conversions":
-                continue
-            present = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
-            expected = f"{table}.parquet, {table}.csv or {table}.csv.gz"
-            if table == "events":
-                expected = "events.parquet, events.csv(.gz) or an export as events.json(l)(.gz)"
-            hint = ""
-            if table == "users":
-                hint = (
-                    ". It is needed with an export from Segment, Amplitude, Mixpanel or PostHog too: one row per "
-                    "user with user_id and signup_at, from your product database"
-                )
-            raise DataError(
-                f"{folder}: no {table} table; expected {expected}, found: {', '.join(present) or 'nothing'}{hint}",
-                path=str(folder),
-            )
-        path = found[0]
+        expected = "events.parquet, events.csv(.gz) or an export as events.json(l)(.gz)" if table == "events" else None
+        path = _one_table_file(folder, table, found, expected=expected, hint=hint)
+        if path is None:
+            continue
         if table == "events":
             create_raw_events(con, path, events_format)
         else:
             _create_raw(con, table, path)
         sources[table] = str(path)
     return sources
+
+
+def _table_files(folder: Path, table: str) -> list[Path]:
+    """The files in ``folder`` that can hold the canonical ``table``."""
+    return [folder / f"{table}.{fmt}" for fmt in FORMATS if (folder / f"{table}.{fmt}").is_file()]
+
+
+def _one_table_file(source, table: str, found: list, *, expected: str | None = None, hint: str = ""):
+    """The one file found for ``table``; None for a missing conversions table; else a DataError."""
+    if len(found) > 1:
+        names = ", ".join(str(p).rsplit("/", 1)[-1] for p in found)
+        raise DataError(f"{source}: the {table} table is there more than once ({names}); keep one", path=str(source))
+    if found:
+        return found[0]
+    if table == "conversions":
+        return None
+    expected = expected or f"{table}.parquet, {table}.csv or {table}.csv.gz"
+    present = ""
+    if isinstance(source, Path):
+        names = sorted(p.name for p in source.iterdir() if not p.name.startswith("."))
+        present = f", found: {', '.join(names) or 'nothing'}"
+    raise DataError(f"{source}: no {table} table; expected {expected}{present}{hint}", path=str(source))
 
 
 def _create_raw(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:
@@ -407,19 +413,14 @@ def _read_raw_tables_spark(engine, source, events_format: str | None) -> dict[st
     for table in TABLES:
         if remote:
             base = str(source).rstrip("/")
-            found = [p for p in (f"{base}/{table}.{fmt}" for fmt in FORMATS) if engine.exists(p)][:1]
+            found = [p for p in (f"{base}/{table}.{fmt}" for fmt in FORMATS) if engine.exists(p)]
         else:
-            found = [folder / f"{table}.{fmt}" for fmt in FORMATS if (folder / f"{table}.{fmt}").is_file()]
-        if len(found) > 1:
-            raise DataError(f"{folder}: the {table} table is there more than once "
-                            f"({', '.join(Path(p).name for p in found)}); keep one", path=str(folder))
-        if not found:
-            if table == "conversions":
-                continue
-            raise DataError(f"{source}: no {table} table; expected {table}.parquet, {table}.csv or {table}.csv.gz",
-                            path=str(source))
-        engine.read(table, found[0])
-        sources[table] = str(found[0])
+            found = _table_files(folder, table)
+        path = _one_table_file(str(source) if remote else folder, table, found)
+        if path is None:
+            continue
+        engine.read(table, path)
+        sources[table] = str(path)
     return sources
 
 
