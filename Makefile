@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: report test notebooks metrics clean java benchmark
+.PHONY: report test notebooks metrics clean java benchmark chromium
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: $(PYTHON) not found (set PYTHON=...)"; exit 2; }
@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name pqlkit --display-name "pqlkit (Python 3.11)" >/dev/null
 	@command -v java >/dev/null 2>&1 || $(MAKE) --no-print-directory java
+	@[ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && command -v pdftotext >/dev/null 2>&1 || $(MAKE) --no-print-directory chromium
 	touch $(STAMP)
 
 ## Spark (--engine spark, and its tests) needs a Java 17+ runtime: Debian's, where the machine has none.
@@ -23,6 +24,16 @@ java:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; \
 	else \
 		echo "No Java runtime found: install Java 17+ for --engine spark (its tests are skipped without it)"; \
+	fi
+
+## The browser test and `pqlkit report --pdf` need headless Chromium and chromedriver (Debian's), and
+## poppler-utils (pdftotext) to read the PDFs back.
+chromium:
+	@if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		echo "Installing headless Chromium for the browser test and --pdf (Debian's chromium, chromium-driver, poppler-utils)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver poppler-utils >/dev/null; \
+	else \
+		echo "No Chromium found: apt-get install chromium chromium-driver poppler-utils (the browser test is skipped without them, and fails under CI)"; \
 	fi
 
 ## The main job: the PQL report on the bundled sample data, written to reports/sample/.
