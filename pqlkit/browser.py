@@ -64,7 +64,7 @@ def _which(names: Iterable[str], *, variable: str, what: str, hint: str) -> Path
     if chosen:
         found = shutil.which(chosen)
         if found is None:
-            raise ChromiumMissing(f"{variable}={chosen}: no such executable; point it at {what}, or unset it")
+            raise ChromiumMissing(f"{variable}={chosen}: no such executable; point it at the {what}, or unset it")
         return Path(found)
     for name in names:
         found = shutil.which(name)
@@ -86,7 +86,7 @@ def find_chromium() -> Path:
     ChromiumMissing
         When there is none (the message says how to install it).
     """
-    return _which(CHROMIUM_NAMES, variable="PQLKIT_CHROMIUM", what="a Chromium executable", hint=_INSTALL_HINT)
+    return _which(CHROMIUM_NAMES, variable="PQLKIT_CHROMIUM", what="Chromium executable", hint=_INSTALL_HINT)
 
 
 def find_chromedriver() -> Path:

@@ -47,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_selection_options(report)
     report.add_argument("--out", required=True, help="report folder (index.html, one page per notebook, notebooks/, data/)")
     report.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bars")
+    report.add_argument("--pdf", action="store_true", help="also print every page to a PDF beside it (headless Chromium)")
     return parser
 
 
@@ -145,7 +146,7 @@ def _report(args: argparse.Namespace) -> int:
 
     try:
         index = run_report(args.dataset, args.spec, out=args.out, as_of=args.as_of, level=args.level,
-                           events_format=args.events_format, progress=args.progress)
+                           events_format=args.events_format, progress=args.progress, pdf=args.pdf)
     except NotebookFailed as failure:
         print(f"pqlkit: error: {failure}", file=sys.stderr)
         return 1

@@ -589,6 +589,7 @@ def run_report(
     # how
     notebooks: str | os.PathLike | Iterable[str | os.PathLike] | None = None,
     progress: bool = True,
+    pdf: bool = False,
 ) -> Path:
     """Run every notebook on a dataset and write the HTML report.
 
@@ -610,6 +611,9 @@ def run_report(
         The notebooks to run; default every notebook in the repository's ``notebooks/`` folder.
     progress : bool
         Show a progress bar per notebook (when stderr is a terminal).
+    pdf : bool
+        Also print every page (and the index) to a PDF beside its HTML, with headless Chromium
+        (:func:`pqlkit.browser.print_pdfs`); a missing Chromium is reported before any notebook runs.
 
     Returns
     -------
@@ -633,6 +637,10 @@ def run_report(
     import nbformat
 
     inputs = _check_inputs(dataset, spec, as_of=as_of, level=level, events_format=events_format)
+    if pdf:
+        from .browser import find_chromium, print_pdfs
+
+        find_chromium()
     paths = find_notebooks(notebooks)
     for path in paths:
         _check_parameters(path)
@@ -696,6 +704,9 @@ def run_report(
         _index_html(summary=inputs.summary, pages=pages, dataset=str(dataset), spec=str(spec), files=files),
         encoding="utf-8",
     )
+    if pdf:
+        printed = [_inside(out_dir, page["href"]) for page in pages] + [index]
+        print_pdfs([(page, page.with_suffix(".pdf")) for page in printed])
     return index
 
 
