@@ -46,7 +46,7 @@ import pyarrow.parquet as pq
 
 from .loading import REASONS
 
-__all__ = ["TRUE_PARAMETERS", "expected_data_quality", "generate_sample", "write_sample"]
+__all__ = ["TRUE_PARAMETERS", "Sample", "expected_data_quality", "generate_sample", "write_sample"]
 
 # --------------------------------------------------------------------------- #
 # Vocabulary
@@ -1302,9 +1302,13 @@ def _timestamp_text(seconds: np.ndarray, fmt: np.ndarray, state: np.ndarray | No
 def _timestamp_column(
     seconds: np.ndarray, fmt: np.ndarray, state: np.ndarray | None, *, text: bool
 ) -> pa.Array:
+    """Text (:func:`_timestamp_text`) or ``timestamp[us, tz=UTC]``; a typed column has no place
+    for a bad timestamp, so an empty or bad one (``state != -1``) is null there, as when a
+    warehouse casts such text to ``TIMESTAMP WITH TIME ZONE``."""
     if text:
         return _timestamp_text(seconds, fmt, state)
-    return pa.array(seconds.astype(np.int64) * 1_000_000).cast(pa.timestamp("us", tz="UTC"))
+    mask = None if state is None else state != -1
+    return pa.array(seconds.astype(np.int64) * 1_000_000, mask=mask).cast(pa.timestamp("us", tz="UTC"))
 
 
 def _labels(names: tuple[str, ...], codes: np.ndarray) -> pa.Array:
@@ -1397,8 +1401,12 @@ def _conversions_batches(sim: _Simulation, *, text: bool) -> Iterator[pa.RecordB
     )
 
 
-def _injected(sim: _Simulation) -> dict[str, dict[str, int]]:
-    """Rows a loader must drop, per table and drop reason (docs/metrics.md#data-quality), at the default as_of."""
+def _injected(sim: _Simulation, *, text: bool) -> dict[str, dict[str, int]]:
+    """Rows a loader must drop, per table and drop reason (docs/metrics.md#data-quality), at the default as_of.
+
+    With typed timestamps (``text=False``) a bad timestamp is null, so its row is a
+    ``missing_value`` instead of a ``bad_timestamp``.
+    """
 
     def counts(reason: np.ndarray, no_account: int) -> dict[str, int]:
         found = np.bincount(reason, minlength=len(_REASONS))
@@ -1413,11 +1421,16 @@ def _injected(sim: _Simulation) -> dict[str, dict[str, int]]:
     ev_no_account = ev_ok & ~sim.has_account[np.where(ev_ok, sim.ev_user, 0)]
     cv_ok = (sim.cv_reason == _USED) & (sim.cv_user < sim.n_users)
     cv_no_account = cv_ok & ~sim.has_account[np.where(cv_ok, sim.cv_user, 0)]
-    return {
+    injected = {
         "users": counts(sim.users_reason, users_no_account.sum()),
         "events": counts(sim.ev_reason, ev_no_account.sum()),
         "conversions": counts(sim.cv_reason, cv_no_account.sum()),
     }
+    if not text:
+        events = injected["events"]
+        events["missing_value"] += events["bad_timestamp"]
+        events["bad_timestamp"] = 0
+    return injected
 
 
 # --------------------------------------------------------------------------- #
@@ -1454,6 +1467,64 @@ def _check_arguments(n_users: int, seed: int, start: str, days: int) -> tuple[in
     return n_users, seed, t0, days
 
 
+_TIMESTAMPS = ("typed", "text")
+
+
+@dataclass(frozen=True, eq=False)
+class Sample(Mapping[str, pd.DataFrame]):
+    """A generated sample: its tables, and what the generator knows about them.
+
+    Also a read-only mapping of table name to frame (``sample["events"]``; iterating gives
+    ``"users"``, ``"events"``, ``"conversions"`` and, when present, ``"truth"``), so a sample can
+    be passed wherever pqlkit takes a dict of frames (``pk.entity_table(sample, spec)``).
+
+    Attributes
+    ----------
+    users, events, conversions : pandas.DataFrame
+        The tables, columns as in docs/metrics.md#input-tables.
+    injected : mapping of str to mapping of str to int
+        Per table, every drop reason of docs/metrics.md#data-quality to the number of its rows a
+        loader must drop at the default ``as_of`` (``no_account`` at account level only).
+    data_end : str
+        ``start + days`` in ISO 8601 (``2026-07-01T00:00:00Z``); no timestamp is at or after it.
+    repeat_payments : int
+        Extra, kept, later payment rows in ``conversions`` (upgrades of an account that paid).
+    truth : pandas.DataFrame or None
+        With ``with_truth``: ``user_id``, ``activated`` (bool), ``activated_at`` (the time of the
+        third step; NaT when not activated; can be after the data end). Else None.
+    """
+
+    users: pd.DataFrame
+    events: pd.DataFrame
+    conversions: pd.DataFrame
+    injected: Mapping[str, Mapping[str, int]]
+    data_end: str
+    repeat_payments: int
+    truth: pd.DataFrame | None = None
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._names():
+            raise KeyError(name)
+        return getattr(self, name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    def _names(self) -> tuple[str, ...]:
+        return ("users", "events", "conversions") + (("truth",) if self.truth is not None else ())
+
+
+def _check_timestamps(timestamps: str | None, *, default: str) -> str:
+    if timestamps is None:
+        return default
+    if timestamps not in _TIMESTAMPS:
+        raise ValueError(f"The value for `timestamps` must be one of {_TIMESTAMPS}, but {timestamps!r} was passed.")
+    return timestamps
+
+
 def generate_sample(
     *,
     n_users: int = 3000,
@@ -1462,7 +1533,8 @@ def generate_sample(
     days: int = 181,
     dirty: bool = True,
     with_truth: bool = False,
-) -> dict[str, pd.DataFrame]:
+    timestamps: str | None = None,
+) -> Sample:
     """Generate the users, events and conversions of a synthetic B2B SaaS product.
 
     Parameters
@@ -1476,30 +1548,27 @@ def generate_sample(
     days : int
         Length of the data in days. No timestamp is at or after ``start + days``.
     dirty : bool
-        Inject the data-quality problems of SPEC §1 (counted in ``.attrs``) and write
-        a few timestamps with UTC offsets or naive. ``False`` gives clean data: no
-        dropped rows, every user with an account, real UTC timestamp columns.
+        Inject the data-quality problems of docs/metrics.md#data-quality (counted in
+        ``Sample.injected``) and write a few timestamps with UTC offsets or naive. ``False``
+        gives clean data: no dropped rows, every user with an account.
     with_truth : bool
-        Also return a ``"truth"`` frame with the generator's latent activation.
+        Also return the generator's latent activation (``Sample.truth``).
+    timestamps : {"text", "typed"}, optional
+        ``"text"``: ISO 8601 strings, exactly the text written to CSV. ``"typed"``:
+        ``datetime64[us, UTC]``, with NaT for the bad timestamps (then counted as
+        ``missing_value``, as a warehouse's ``TIMESTAMP WITH TIME ZONE`` column would hold
+        them). Default: text when ``dirty``, else typed.
 
     Returns
     -------
-    dict of str to pandas.DataFrame
-        ``"users"``: ``user_id``, ``signup_at``, ``account_id``, ``channel``,
+    Sample
+        ``users``: ``user_id``, ``signup_at``, ``account_id``, ``channel``,
         ``company_size``, ``country``.
-        ``"events"``: ``event_id``, ``user_id``, ``event``, ``timestamp``, ``platform``.
-        ``"conversions"``: ``user_id``, ``account_id``, ``paid_at``, ``plan``, ``mrr``.
-        ``"truth"`` (only with ``with_truth``): ``user_id``, ``activated`` (bool),
-        ``activated_at`` (the time of the third step; NaT when not activated; can
-        be after the data end, where no events are).
-
-        Identifiers and labels are ``str`` with NaN for empty. Timestamp columns are
-        ``str`` ISO 8601 text when ``dirty`` (exactly the text written to CSV), else
-        ``datetime64[us, UTC]``. ``mrr`` is float. Each frame's
-        ``.attrs["injected"]`` maps every SPEC §1 reason to the number of its rows a
-        loader must drop at the default ``as_of`` (``no_account`` at account level
-        only); ``conversions.attrs["repeat_payments"]`` counts the extra, kept,
-        later payment rows. ``.attrs["data_end"]`` is ``start + days`` in ISO 8601.
+        ``events``: ``event_id``, ``user_id``, ``event``, ``timestamp``, ``platform``.
+        ``conversions``: ``user_id``, ``account_id``, ``paid_at``, ``plan``, ``mrr``.
+        ``truth`` (only with ``with_truth``): ``user_id``, ``activated``, ``activated_at``.
+        Identifiers and labels are ``str`` with NaN for empty; ``mrr`` is float. Also
+        ``injected``, ``data_end`` and ``repeat_payments`` (see :class:`Sample`).
 
     See Also
     --------
@@ -1509,31 +1578,25 @@ def generate_sample(
     Examples
     --------
     >>> from pqlkit.synthetic import generate_sample
-    >>> frames = generate_sample(n_users=50, seed=1)
-    >>> frames["users"].columns.tolist()
+    >>> sample = generate_sample(n_users=50, seed=1)
+    >>> sample.users.columns.tolist()
     ['user_id', 'signup_at', 'account_id', 'channel', 'company_size', 'country']
-    >>> frames["events"]["event"].isin(["login", "report_created"]).any()
+    >>> sample["events"]["event"].isin(["login", "report_created"]).any()
     np.True_
+    >>> sample.data_end
+    '2026-07-01T00:00:00Z'
     """
     n_users, seed, t0, days = _check_arguments(n_users, seed, start, days)
+    text = _check_timestamps(timestamps, default="text" if dirty else "typed") == "text"
     sim = _simulate(n_users=n_users, seed=seed, t0=t0, days=days, dirty=bool(dirty))
-    text = sim.dirty
     tables = {
         "users": pa.Table.from_batches(list(_users_batches(sim, text=text))),
         "events": pa.Table.from_batches(list(_events_batches(sim, text=text)), schema=_schema("events", text=text)),
         "conversions": pa.Table.from_batches(list(_conversions_batches(sim, text=text))),
     }
-    injected = _injected(sim)
-    data_end = _timestamp_text(np.array([sim.t1]), np.zeros(1, np.int8), None)[0].as_py()
-    frames: dict[str, pd.DataFrame] = {}
-    for name, table in tables.items():
-        frame = table.to_pandas()
-        frame.attrs["injected"] = injected[name]
-        frame.attrs["data_end"] = data_end
-        frames[name] = frame
-    frames["conversions"].attrs["repeat_payments"] = int(sim.cv_repeat.sum())
+    truth = None
     if with_truth:
-        frames["truth"] = pd.DataFrame(
+        truth = pd.DataFrame(
             {
                 "user_id": _ids("u", np.arange(1, n_users + 1), sim.user_width).to_pandas(),
                 "activated": sim.activated,
@@ -1542,7 +1605,15 @@ def generate_sample(
                 ).as_unit("us").where(sim.activated),
             }
         )
-    return frames
+    return Sample(
+        users=tables["users"].to_pandas(),
+        events=tables["events"].to_pandas(),
+        conversions=tables["conversions"].to_pandas(),
+        injected=_freeze(_injected(sim, text=text)),
+        data_end=_timestamp_text(np.array([sim.t1]), np.zeros(1, np.int8), None)[0].as_py(),
+        repeat_payments=int(sim.cv_repeat.sum()),
+        truth=truth,
+    )
 
 
 def write_sample(
@@ -1554,6 +1625,7 @@ def write_sample(
     start: str = "2026-01-01",
     days: int = 181,
     dirty: bool = True,
+    timestamps: str | None = None,
 ) -> dict[str, Path]:
     """Generate a sample and write ``users``, ``events`` and ``conversions`` files.
 
@@ -1567,10 +1639,13 @@ def write_sample(
     fmt : {"parquet", "csv", "csv.gz"}
         File format, also the file extension. CSV is unquoted, UTF-8, with empty
         fields for missing values and byte-identical for identical arguments.
-        Parquet (zstd) has real ``timestamp[us, UTC]`` columns when ``dirty=False``
-        and ISO 8601 text when ``dirty=True``, since bad timestamps cannot be stored
-        in a timestamp column. Large samples are written in chunks of 2 million
-        events, so memory stays at a few GB for a million users.
+        Parquet is zstd. Large samples are written in chunks of 2 million events, so
+        memory stays at a few GB for a million users.
+    timestamps : {"typed", "text"}, optional
+        Parquet only: ``"typed"`` (the default for Parquet) writes ``timestamp[us, tz=UTC]``
+        columns (``TIMESTAMP WITH TIME ZONE``, as a warehouse unload writes them), with null
+        for a bad timestamp, which a loader then counts as ``missing_value``; ``"text"``
+        writes the ISO 8601 strings of the CSV files. CSV is always text.
 
     Returns
     -------
@@ -1580,8 +1655,8 @@ def write_sample(
     Raises
     ------
     ValueError
-        On an unknown ``fmt``, ``n_users < 1``, ``days < 1``, a negative ``seed``
-        or an unreadable ``start``.
+        On an unknown ``fmt`` or ``timestamps``, ``timestamps="typed"`` with CSV,
+        ``n_users < 1``, ``days < 1``, a negative ``seed`` or an unreadable ``start``.
 
     Examples
     --------
@@ -1593,9 +1668,11 @@ def write_sample(
     """
     if fmt not in _FORMATS:
         raise ValueError(f"The value for `fmt` must be one of {_FORMATS}, but {fmt!r} was passed.")
+    text = _check_timestamps(timestamps, default="typed" if fmt == "parquet" else "text") == "text"
+    if not text and fmt != "parquet":
+        raise ValueError(f"CSV holds timestamps as text: `timestamps='typed'` needs fmt='parquet', not {fmt!r}.")
     n_users, seed, t0, days = _check_arguments(n_users, seed, start, days)
     sim = _simulate(n_users=n_users, seed=seed, t0=t0, days=days, dirty=bool(dirty))
-    text = sim.dirty or fmt != "parquet"
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
@@ -1621,15 +1698,13 @@ def write_sample(
     return paths
 
 
-def expected_data_quality(
-    frames: Mapping[str, pd.DataFrame], *, level: str = "user"
-) -> dict[str, dict[str, Any]]:
-    """The ``data_quality`` ledger a SPEC §1 loader should report for a sample.
+def expected_data_quality(sample: Sample, *, level: str = "user") -> dict[str, dict[str, Any]]:
+    """The ``data_quality`` ledger a loader (docs/metrics.md#data-quality) should report for a sample.
 
     Parameters
     ----------
-    frames : mapping of str to pandas.DataFrame
-        The result of :func:`generate_sample` (its ``.attrs["injected"]`` is read).
+    sample : Sample
+        The result of :func:`generate_sample` (its ``injected`` counts are read).
     level : {"user", "account"}
         At user level ``no_account`` drops nothing.
 
@@ -1648,12 +1723,14 @@ def expected_data_quality(
     """
     if level not in ("user", "account"):
         raise ValueError(f"The value for `level` must be one of ('user', 'account'), but {level!r} was passed.")
+    if not isinstance(sample, Sample):
+        raise TypeError(f"`sample` must be the Sample that generate_sample returns, not {type(sample).__name__}.")
     ledger: dict[str, dict[str, Any]] = {}
     for name in ("users", "events", "conversions"):
-        injected = dict(frames[name].attrs["injected"])
+        injected = dict(sample.injected[name])
         if level == "user":
             injected.pop("no_account")
         dropped = {reason: count for reason, count in injected.items() if count}
-        read = len(frames[name])
+        read = len(sample[name])
         ledger[name] = {"read": read, "used": read - sum(dropped.values()), "dropped": dropped}
     return ledger
