@@ -40,6 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--users", type=int, default=3000, help="number of users (default: 3000)")
     sample.add_argument("--seed", type=int, default=7, help="random seed (default: 7)")
     sample.add_argument("--format", choices=("parquet", "csv", "csv.gz"), default="parquet")
+    sample.add_argument(
+        "--timestamps", choices=("typed", "text"),
+        help="Parquet timestamps: typed (TIMESTAMP WITH TIME ZONE, the default) or ISO 8601 text; CSV is text",
+    )
 
     report = commands.add_parser("report", help="run every notebook and write the HTML report")
     report.add_argument("dataset", help="folder with users, events and (optionally) conversions")
@@ -135,7 +139,9 @@ def _sample(args: argparse.Namespace) -> int:
 
     if args.users < 1:
         raise PqlkitError(f"--users must be at least 1, but {args.users} was passed")
-    paths = write_sample(args.out_dir, n_users=args.users, seed=args.seed, fmt=args.format)
+    if args.timestamps == "typed" and args.format != "parquet":
+        raise PqlkitError(f"--timestamps typed needs --format parquet: {args.format} holds timestamps as text")
+    paths = write_sample(args.out_dir, n_users=args.users, seed=args.seed, fmt=args.format, timestamps=args.timestamps)
     for table, path in paths.items():
         print(f"{table}: {path}")
     return 0
