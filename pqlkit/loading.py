@@ -309,6 +309,11 @@ def _read_raw_tables(con: duckdb.DuckDBPyConnection, source, events_format: str 
     events_format = check_events_format(events_format)
     if isinstance(source, Mapping):
         return _register_frames(con, source, events_format)
+    from .database import database_source, read_raw_tables
+
+    database = database_source(source)  # a postgresql:// URL, a YAML source file, a DatabaseSource
+    if database is not None:
+        return read_raw_tables(con, database, events_format)
     folder = Path(source)
     if not folder.is_dir():
         raise DataError(
