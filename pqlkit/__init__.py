@@ -1,10 +1,12 @@
 """pqlkit: Product Qualified Lead metrics from raw product events.
 
 >>> import pqlkit as pk
->>> entities, dataset = pk.entity_table("data/sample", "data/activation.yaml")   # doctest: +SKIP
->>> pk.pql_rate(entities, by="channel")                                          # doctest: +SKIP
+>>> entities, ctx = pk.entity_table("data/sample", "data/activation.yaml")   # doctest: +SKIP
+>>> pk.pql_rate(entities, by="channel")                                      # doctest: +SKIP
+>>> pk.current_pqls(entities, context=ctx)                                   # doctest: +SKIP
 """
 
+from .context import Context, NotebookPaths, check_columns, notebook_setup
 from .errors import DataError, DataQualityError, PqlkitError, PqlkitWarning, SpecError
 from .loading import FORMATS, REASONS, TABLES, Dataset, ledger_to_dict, load, parse_as_of
 from .metrics import (
@@ -16,6 +18,8 @@ from .metrics import (
     pql_to_paid,
     pqls,
     pqls_over_time,
+    period_start,
+    rate_table,
     share_pql_by_day,
     stalled_trials,
     summary,
@@ -25,9 +29,9 @@ from .metrics import (
     wilson_interval,
 )
 from .readers import EVENTS_FORMATS, convert_events, detect_events_format, read_events
-from .reduction import entity_table, reduce
+from .reduction import entity_table, pql_times, reduce
 from . import cohorts, engines, explore, narrative, playbook, pricing
-from .explore import resolve_path
+from .paths import repo_root, resolve_path
 from .narrative import record_headlines
 from .spec import ActivationSpec, Step
 
@@ -42,7 +46,15 @@ __all__ = [
     "plots",
     "pricing",
     "record_headlines",
+    "repo_root",
     "resolve_path",
+    "Context",
+    "NotebookPaths",
+    "check_columns",
+    "notebook_setup",
+    "period_start",
+    "pql_times",
+    "rate_table",
     "ActivationSpec",
     "DataError",
     "DataQualityError",

@@ -23,13 +23,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .loading import Dataset
+from .context import Context
 
 __all__ = [
     "pct",
     "interval",
     "days",
-    "noun",
     "enough",
     "notes_for_warnings",
     "scope_sentence",
@@ -115,12 +114,6 @@ def days(value, *, digits: int = 1) -> str:
     return f"{float(value):.{digits}f} days"
 
 
-def noun(entities: pd.DataFrame, *, plural: bool = True) -> str:
-    """``"users"`` or ``"accounts"`` (or the singular), from the table's level."""
-    word = "account" if entities.attrs.get("level") == "account" else "user"
-    return word + "s" if plural else word
-
-
 def enough(table: pd.DataFrame | None, column: str | None = None, *, min_rows: int = 1) -> bool:
     """Whether a result table has at least ``min_rows`` rows (with a value in ``column``)."""
     if table is None or len(table) == 0:
@@ -128,6 +121,12 @@ def enough(table: pd.DataFrame | None, column: str | None = None, *, min_rows: i
     if column is not None:
         return int(table[column].notna().sum()) >= min_rows
     return len(table) >= min_rows
+
+
+def _single(table: pd.DataFrame, column: str) -> float | None:
+    """The one value of a result table's fixed-setting column (``horizon_days``), None if none or several."""
+    values = table[column].dropna().unique() if column in table else []
+    return float(values[0]) if len(values) == 1 else None
 
 
 def _rate_phrase(rate, low, high) -> str:
@@ -165,25 +164,37 @@ def notes_for_warnings(*paths) -> Iterator[None]:
             print(f"Note: {text}")
 
 
-def scope_sentence(entities: pd.DataFrame, dataset: Dataset) -> str:
-    """What is being analysed: as of when, at which level, how many entities, which spec."""
-    spec = entities.attrs.get("spec")
-    as_of = dataset.as_of.strftime("%Y-%m-%d %H:%M UTC")
+def scope_sentence(entities: pd.DataFrame, *, context: Context) -> str:
+    """What is being analysed: as of when, at which level, how many entities, which spec.
+
+    Returns
+    -------
+    str
+        "As of 2026-06-30 23:59 UTC, at user level: 3,000 users in scope. A PQL has done 3 of the 4
+        steps of activation.yaml (...)."
+    """
+    spec = context.spec
+    as_of = context.as_of.strftime("%Y-%m-%d %H:%M UTC")
     n = len(entities)
-    text = f"As of {as_of}, at {dataset.level} level: {n:,} {noun(entities, plural=n != 1)} in scope."
-    if spec is not None:
-        source = os.path.basename(spec.source)
-        text += (f" A PQL has done {spec.steps_required} of the {len(spec.steps)} steps of {source} "
-                 f"({', '.join(spec.step_names)}).")
-    if not dataset.has_conversions:
+    word = context.noun if n != 1 else context.noun[:-1]
+    text = f"As of {as_of}, at {context.level} level: {n:,} {word} in scope."
+    source = os.path.basename(spec.source)
+    text += (f" A PQL has done {spec.steps_required} of the {len(spec.steps)} steps of {source} "
+             f"({', '.join(spec.step_names)}).")
+    if not context.has_conversions:
         text += " There is no conversions table, so nothing about payments can be measured."
     return text
 
 
-def ledger_table(dataset: Dataset) -> pd.DataFrame:
-    """The data-quality ledger as one row per table: ``table``, ``read``, ``used``, then one column
-    per drop reason (zeros included, blank where a reason does not apply to the table)."""
-    ledger = dataset.ledger
+def ledger_table(ledger: pd.DataFrame) -> pd.DataFrame:
+    """The data-quality ledger (``context.ledger``) as one row per table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table``, ``read``, ``used``, then one column per drop reason (zeros included, blank where
+        a reason does not apply to the table; docs/metrics.md#data-quality).
+    """
     wide = ledger.pivot_table(index="table", columns="reason", values="rows", aggfunc="sum", sort=False)
     reasons = [r for r in ledger["reason"].drop_duplicates() if r != "used"]
     wide = wide.reindex(columns=["used", *reasons])
@@ -196,9 +207,15 @@ def ledger_table(dataset: Dataset) -> pd.DataFrame:
     return wide
 
 
-def ledger_sentence(dataset: Dataset) -> str:
-    """How many rows were read and used, and the main reasons for dropping the rest."""
-    ledger = dataset.ledger
+def ledger_sentence(ledger: pd.DataFrame) -> str:
+    """How many rows of the ledger (``context.ledger``) were read and used, and the main reasons for
+    dropping the rest.
+
+    Returns
+    -------
+    str
+        One or two sentences.
+    """
     read = int(ledger["rows"].sum())
     used = int(ledger.loc[ledger["reason"] == "used", "rows"].sum())
     dropped = ledger[(ledger["reason"] != "used") & (ledger["rows"] > 0)]
@@ -543,7 +560,7 @@ def cohort_rates_sentence(rates: pd.DataFrame) -> str:
     """Mature cohorts: range and the latest; how many are still too young."""
     if rates.empty:
         return "No signup cohorts."
-    horizon = rates.attrs.get("horizon_days")
+    horizon = _single(rates, "horizon_days")
     mature = rates[rates["mature"]]
     young = int((~rates["mature"]).sum())
     within = f" within {horizon:g} days" if horizon else ""
@@ -581,7 +598,7 @@ def pql_cohort_sentence(table: pd.DataFrame, *, has_payments: bool = True) -> st
     data = table[table["pql_to_paid_rate"].notna()] if len(table) else table
     if data.empty:
         return "No PQL cohort yet."
-    within = table.attrs.get("within_days")
+    within = _single(table, "within_days")
     label = f" within {within:g} days" if within else ""
     mature = data[data["mature"]]
     if mature.empty:
@@ -705,8 +722,8 @@ def _plain(value):
 
 def record_headlines(
     entities: pd.DataFrame,
-    dataset: Dataset,
     *,
+    context: Context,
     output_dir: str | os.PathLike,
     notebook: str,
     keys: Sequence[str] = HEADLINE_KEYS,
@@ -720,8 +737,10 @@ def record_headlines(
 
     Parameters
     ----------
-    entities, dataset
-        What :func:`pqlkit.entity_table` returned.
+    entities : pandas.DataFrame
+        The per-entity table.
+    context : Context
+        Its analysis context (the second value returned by :func:`pqlkit.entity_table`).
     output_dir : path
         Created if missing.
     notebook : str
@@ -734,7 +753,7 @@ def record_headlines(
     """
     from .metrics import summary
 
-    result = summary(entities, ledger=dataset.ledger)
+    result = summary(entities, context=context)
     unknown = [k for k in keys if k not in result]
     if unknown:
         raise ValueError(f"`keys` names values that pqlkit.summary does not have: {unknown}; it has {sorted(result)}")

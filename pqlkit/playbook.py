@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .context import Context, context_steps, context_value
 from .metrics import current_pqls
 
 __all__ = [
@@ -140,7 +141,15 @@ def team_kpis(summary: dict, team: str, *, has_payments: bool = True) -> pd.Data
     return table.loc[list(TEAMS[team]), ["kpi", "shown", "question"]].reset_index(drop=True)
 
 
-def prioritise_pqls(entities: pd.DataFrame, *, as_of=None, active_days: float | None = None) -> pd.DataFrame:
+def prioritise_pqls(
+    entities: pd.DataFrame,
+    *,
+    context: Context | None = None,
+    as_of=None,
+    active_days: float | None = None,
+    steps: list[str] | tuple[str, ...] | None = None,
+    segments: list[str] | tuple[str, ...] | None = None,
+) -> pd.DataFrame:
     """The current PQLs, ranked for sales: activation first, then recency, then account size.
 
     Order: ``activation_rate`` (high first), then ``days_since_seen`` in whole days (seen today
@@ -156,6 +165,10 @@ def prioritise_pqls(entities: pd.DataFrame, *, as_of=None, active_days: float | 
         The per-entity table (:func:`pqlkit.reduce`).
     as_of, active_days : optional
         As in :func:`pqlkit.current_pqls`.
+    context : Context, optional
+        The analysis context: ``as_of``, ``active_days``, the step names and the segment columns.
+    steps, segments : sequence of str, optional
+        Override the context's.
 
     Returns
     -------
@@ -164,9 +177,9 @@ def prioritise_pqls(entities: pd.DataFrame, *, as_of=None, active_days: float | 
         ``account_size``: ``priority`` (1 = call first), ``missing_steps`` (comma-separated step
         names not done, empty when all are), ``days_since_*`` in days.
     """
-    table = current_pqls(entities, as_of=as_of, active_days=active_days)
-    steps = list(entities.attrs.get("steps") or [])
-    segments = [s for s in entities.attrs.get("segments", []) if s in table.columns]
+    table = current_pqls(entities, context=context, as_of=as_of, active_days=active_days)
+    steps = context_steps(steps, context, entities, caller="prioritise_pqls")
+    segments = [s for s in context_value("segments", segments, context, caller="prioritise_pqls") if s in table.columns]
     if "n_users" in table.columns:
         size = table["n_users"].astype("int64")
         account = table["entity_id"]

@@ -93,8 +93,14 @@ def _percent_axis(axis) -> None:
     axis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
 
 
-def _noun(table: pd.DataFrame, noun: str | None) -> str:
-    return noun or table.attrs.get("noun", "entities")
+def _noun(noun: str | None) -> str:
+    return noun or "entities"
+
+
+def _within_label(table: pd.DataFrame, column: str) -> str:
+    """`` within N days`` from a result table's fixed-age column (blank when the table has none)."""
+    values = table[column].dropna().unique() if column in table else []
+    return f" within {float(values[0]):g} days" if len(values) == 1 else ""
 
 
 def _errors(table: pd.DataFrame, rate: str) -> np.ndarray:
@@ -109,7 +115,7 @@ def _errors(table: pd.DataFrame, rate: str) -> np.ndarray:
 def plot_event_catalogue(catalogue: pd.DataFrame, *, noun: str | None = None, ax: Axes | None = None) -> Axes:
     """Horizontal bars: share of entities doing each event (from :func:`pqlkit.explore.event_catalogue`)."""
     _need(catalogue, "the event catalogue")
-    noun = _noun(catalogue, noun)
+    noun = _noun(noun)
     data = catalogue.sort_values(["share_of_entities", "event"], ascending=[True, False])
     ax = _axes(ax, (8.0, max(2.5, 0.4 * len(data) + 1)))
     ax.barh(data["event"], data["share_of_entities"], color=_MAIN)
@@ -150,7 +156,7 @@ def plot_candidate_steps(ranking: pd.DataFrame, *, top: int = 12, ax: Axes | Non
 def plot_step_completion(funnel: pd.DataFrame, *, noun: str | None = None, ax: Axes | None = None) -> Axes:
     """Bars with 95 % intervals: share of entities completing each step (:func:`pqlkit.activation_funnel`)."""
     _need(funnel, "step completion")
-    noun = _noun(funnel, noun)
+    noun = _noun(noun)
     ax = _axes(ax)
     ax.bar(funnel["step"], funnel["share"], yerr=_errors(funnel, "share"), capsize=4, color=_MAIN)
     for x, (share, done) in enumerate(zip(funnel["share"], funnel["completed"])):
@@ -167,7 +173,7 @@ def plot_completion_curves(curves: pd.DataFrame, *, trial_days: float | None = N
                            ax: Axes | None = None) -> Axes:
     """Lines: share of (mature) entities that completed each step by day d (:func:`pqlkit.explore.completion_curves`)."""
     _need(curves, "completion curves", "share")
-    noun = _noun(curves, noun)
+    noun = _noun(noun)
     ax = _axes(ax)
     for step, group in curves.groupby("step", sort=False):
         style = {"color": "black", "linewidth": 2.5} if step == "PQL" else {"linewidth": 1.5}
@@ -188,7 +194,7 @@ def plot_activation_distribution(distribution: pd.DataFrame, *, steps_required: 
                                  noun: str | None = None, ax: Axes | None = None) -> Axes:
     """Bars: share of entities by activation rate (:func:`pqlkit.activation_distribution`); PQL bars highlighted."""
     _need(distribution, "the activation distribution", "share")
-    noun = _noun(distribution, noun)
+    noun = _noun(noun)
     ax = _axes(ax)
     labels = [f"{rate:.0%}\n({done} of {len(distribution) - 1})" for rate, done in
               zip(distribution["activation_rate"], distribution["steps_done"])]
@@ -349,7 +355,7 @@ def plot_km_curve(curve: pd.DataFrame, *, trial_days: float | None = None, noun:
                   ax: Axes | None = None) -> Axes:
     """Step curve: Kaplan–Meier share reaching PQL by day, with its 95 % band (:func:`pqlkit.time_to_pql_curve`)."""
     _need(curve, "the Kaplan–Meier curve")
-    noun = _noun(curve, noun)
+    noun = _noun(noun)
     ax = _axes(ax)
     ax.step(curve["days"], curve["share_pql"], where="post", color=_MAIN, linewidth=2, label="Kaplan–Meier estimate")
     ax.fill_between(curve["days"], curve["ci_low"], curve["ci_high"], step="post", color=_MAIN, alpha=0.2,
@@ -417,8 +423,7 @@ def plot_cohort_rates(rates: pd.DataFrame, *, freq: str | None = None, ax: Axes 
     Takes :func:`pqlkit.cohorts.cohort_rates`.
     """
     _need(rates, "cohort PQL rates", "pql_rate")
-    horizon = rates.attrs.get("horizon_days")
-    within = f" within {horizon:g} days" if horizon else ""
+    within = _within_label(rates, "horizon_days")
     return _cohort_points(
         _axes(ax), rates, cohort="signup_cohort", rate="pql_rate", freq=freq,
         title=f"PQL rate{within} of signup, per cohort", xlabel="Signup cohort (start)",
@@ -470,8 +475,7 @@ def plot_pql_cohort_conversion(table: pd.DataFrame, *, freq: str | None = None, 
     """PQL-to-paid within N days per PQL cohort, immature cohorts hollow (:func:`pqlkit.cohorts.pql_cohort_conversion`)."""
     data = table[table["pql_to_paid_rate"].notna()].reset_index(drop=True)
     _need(data, "PQL-to-paid per PQL cohort")
-    within = table.attrs.get("within_days")
-    label = f" within {within:g} days" if within else ""
+    label = _within_label(table, "within_days")
     return _cohort_points(
         _axes(ax), data, cohort="pql_cohort", rate="pql_to_paid_rate", freq=freq,
         title=f"PQL-to-paid{label}, per PQL cohort", xlabel="PQL cohort (when they became PQLs)",
@@ -484,8 +488,7 @@ def plot_seasonality(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     key = "weekday" if "weekday" in table else "month"
     data = table[table["pql_rate"].notna()]
     _need(data, f"seasonality by {key}")
-    horizon = table.attrs.get("horizon_days")
-    within = f" within {horizon:g} days" if horizon else ""
+    within = _within_label(table, "horizon_days")
     ax = _axes(ax)
     ax.bar(data[key], data["pql_rate"], yerr=_errors(data, "pql_rate"), capsize=4, color=_MAIN)
     _percent_axis(ax.yaxis)

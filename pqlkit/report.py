@@ -111,19 +111,12 @@ def notebooks_dir() -> Path:
     PqlkitError
         When pqlkit is installed without its source tree (the notebooks are not packaged).
     """
-    import tomllib
+    from .paths import repo_root
 
     package = Path(__file__).resolve().parent
-    for folder in package.parents:
-        marker = folder / "pyproject.toml"
-        if not marker.is_file():
-            continue
-        try:
-            name = tomllib.loads(marker.read_text(encoding="utf-8")).get("project", {}).get("name")
-        except (OSError, ValueError):
-            name = None
-        if name == "pqlkit" and (folder / "notebooks").is_dir():
-            return folder / "notebooks"
+    root = repo_root(package)
+    if root is not None and (root / "notebooks").is_dir():
+        return root / "notebooks"
     raise PqlkitError(
         f"cannot find the notebooks folder: pqlkit is installed at {package} without the repository around it; "
         "install it from a clone with `pip install -e .` (the report runs the clone's notebooks/)"
@@ -572,9 +565,9 @@ def _check_inputs(dataset, spec, *, as_of, level, events_format=None) -> _Inputs
     spec_path = Path(spec).resolve()
     as_of_iso = parse_as_of(as_of).isoformat(timespec="microseconds") if as_of is not None else None
     activation = ActivationSpec.from_yaml(spec_path)
-    entities, loaded = entity_table(str(dataset_path), activation, as_of=as_of_iso, level=level,
+    entities, context = entity_table(str(dataset_path), activation, as_of=as_of_iso, level=level,
                                     events_format=events_format)
-    return _Inputs(dataset_path, spec_path, as_of_iso, level, events_format, summarise(entities, ledger=loaded.ledger))
+    return _Inputs(dataset_path, spec_path, as_of_iso, level, events_format, summarise(entities, context=context))
 
 
 def run_report(
