@@ -137,11 +137,11 @@ def _metrics(args: argparse.Namespace) -> int:
     from .metrics import summary
     from .reduction import entity_table
 
-    entities, dataset = entity_table(
+    entities, context = entity_table(
         _dataset(args), args.spec, as_of=args.as_of, level=args.level, strict=args.strict,
         events_format=args.events_format, engine=args.engine,
     )
-    result = summary(entities, ledger=dataset.ledger)
+    result = summary(entities, context=context)
     if args.format == "json":
         print(json.dumps(result, indent=2, allow_nan=False))
     else:
