@@ -561,11 +561,15 @@ def _check_inputs(dataset, spec, *, as_of, level, events_format=None) -> _Inputs
 
     if level is not None and level not in ("user", "account"):
         raise PqlkitError(f"The value for `level` must be one of ['user', 'account'], but {level!r} was passed.")
-    dataset_path = Path(dataset).resolve()
+    from .database import database_source, notebook_source
+
+    database = database_source(dataset)  # a database URL, source file or DatabaseSource
+    # The notebooks get the database as one string without its password (see notebook_source).
+    dataset_path = notebook_source(database) if database is not None else Path(dataset).resolve()
     spec_path = Path(spec).resolve()
     as_of_iso = parse_as_of(as_of).isoformat(timespec="microseconds") if as_of is not None else None
     activation = ActivationSpec.from_yaml(spec_path)
-    entities, context = entity_table(str(dataset_path), activation, as_of=as_of_iso, level=level,
+    entities, context = entity_table(database or str(dataset_path), activation, as_of=as_of_iso, level=level,
                                     events_format=events_format)
     return _Inputs(dataset_path, spec_path, as_of_iso, level, events_format, summarise(entities, context=context))
 
@@ -646,7 +650,7 @@ def run_report(
     targets = {path: _inside(out_dir, "notebooks", path.name) for path in paths}
     if sources & set(targets.values()):
         raise PqlkitError(f"--out {out}: the report would overwrite the notebooks it runs; choose another folder")
-    if inputs.dataset == out_dir or inputs.dataset.is_relative_to(out_dir):
+    if isinstance(inputs.dataset, Path) and (inputs.dataset == out_dir or inputs.dataset.is_relative_to(out_dir)):
         raise PqlkitError(f"--out {out}: the report folder holds the dataset; choose another folder")
     executed_dir.mkdir(parents=True, exist_ok=True)
     data_dir.mkdir(parents=True, exist_ok=True)
