@@ -72,6 +72,8 @@ def resolve_path(path: str | os.PathLike, *, base: str = "notebooks") -> str:
     >>> resolve_path("/tmp/data")
     '/tmp/data'
     """
+    if "://" in str(path):
+        return str(path)  # a database URL (pqlkit.database) or a cluster URI: not a local path
     given = Path(os.fspath(path)).expanduser()
     if given.is_absolute():
         return str(given)
