@@ -631,6 +631,7 @@ def export_results(
     entities,
     url: str | DatabaseSource,
     *,
+    context=None,
     schema: str | None = None,
     entities_table: str = "pqlkit_entities",
     pqls_table: str = "pqlkit_current_pqls",
@@ -646,6 +647,8 @@ def export_results(
         The per-entity table (:func:`pqlkit.entity_table`).
     url : str or DatabaseSource
         Where to write.
+    context : pqlkit.Context, optional
+        The table's context (as_of, spec), as :func:`pqlkit.entity_table` returns it.
     schema : str, optional
         The schema (created when missing); default the URL's, else the current schema.
     entities_table, pqls_table : str
@@ -660,4 +663,4 @@ def export_results(
 
     if entities_table == pqls_table:
         raise PqlkitError(f"the entities and PQL tables need two names, but both are {entities_table!r}")
-    return write_tables(url, {entities_table: entities, pqls_table: prioritise_pqls(entities)}, schema=schema)
+    return write_tables(url, {entities_table: entities, pqls_table: prioritise_pqls(entities, context=context)}, schema=schema)

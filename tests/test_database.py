@@ -35,7 +35,6 @@ from pqlkit.database import (
     notebook_source,
     read_source_file,
 )
-from pqlkit.explore import resolve_path
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -210,10 +209,11 @@ def test_validate_json_identical_to_files(loaded, capsys):
 def test_python_api_takes_url_schema_and_queries(loaded):
     """pk.entity_table and pk.load take a URL (schema as a URL parameter), or a DatabaseSource with
     a schema and per-table SQL; the per-entity table equals the one from the files."""
-    from_files, files_dataset = pk.entity_table(TINY, TINY_SPEC)
-    from_url, url_dataset = pk.entity_table(loaded.url() + "?schema=tiny", TINY_SPEC)
+    from_files, files_context = pk.entity_table(TINY, TINY_SPEC)
+    from_url, url_context = pk.entity_table(loaded.url() + "?schema=tiny", TINY_SPEC)
     pd.testing.assert_frame_equal(from_url, from_files)
-    pd.testing.assert_frame_equal(url_dataset.ledger, files_dataset.ledger)
+    files_dataset = files_context.dataset
+    pd.testing.assert_frame_equal(url_context.dataset.ledger, files_dataset.ledger)
     source = DatabaseSource(loaded.url(), schema="tiny", queries={"events": "SELECT * FROM tiny.events"})
     dataset = pk.load(source)
     pd.testing.assert_frame_equal(dataset.ledger, files_dataset.ledger)
@@ -298,8 +298,9 @@ def test_typed_columns_follow_the_file_rules(typed):
       timestamp: 2026-01-06 08:00 UTC.
     """
     spec = pk.ActivationSpec.from_dict({"steps": [{"name": "created_project", "event": "created_project"}]})
-    entities, dataset = pk.entity_table(typed + "?schema=typed", spec)
-    assert dataset.as_of == pd.Timestamp("2026-01-06T08:00:00Z")
+    entities, context = pk.entity_table(typed + "?schema=typed", spec)
+    dataset = context.dataset
+    assert context.as_of == pd.Timestamp("2026-01-06T08:00:00Z")
     table = entities.set_index("entity_id")
     assert sorted(table.index) == ["7", "8"]
     assert table.loc["7", "signup_at"] == pd.Timestamp("2026-01-05T08:00:00Z")
@@ -308,7 +309,7 @@ def test_typed_columns_follow_the_file_rules(typed):
     assert table.loc["8", "paid_at"] == pd.Timestamp("2026-01-06T00:00:00Z")
     quality = dataset.data_quality()
     assert quality["events"]["used"] == 2 and quality["events"]["dropped"]["before_signup"] == 1
-    result = pk.summary(entities, ledger=dataset.ledger)
+    result = pk.summary(entities, context=context)
     assert (result["raw_pqls"], result["paid_before_pql"], result["paid_pqls"]) == (2, 1, 0)
 
 
@@ -317,10 +318,10 @@ def test_text_ids_keep_their_zeros(typed):
     (unknown_user) and the one of '007', at 09:00+01 = 08:00 UTC, is its signup instant: a PQL
     after 0 days."""
     spec = pk.ActivationSpec.from_dict({"steps": [{"name": "created_project", "event": "created_project"}]})
-    entities, dataset = pk.entity_table(DatabaseSource(typed, schema="textids"), spec)
+    entities, context = pk.entity_table(DatabaseSource(typed, schema="textids"), spec)
     assert list(entities["entity_id"]) == ["007"]
     assert entities["time_to_pql_days"].tolist() == [0.0]
-    assert dataset.data_quality()["events"]["dropped"]["unknown_user"] == 1
+    assert context.dataset.data_quality()["events"]["dropped"]["unknown_user"] == 1
 
 
 # --- bad input: one line, the source named, the password never shown -----------------------------------
@@ -442,7 +443,7 @@ def test_url_parameters_and_notebook_source(monkeypatch):
     again = database_source(text)
     assert (again.url, again.schema, dict(again.queries)) == ("postgresql://a@db:5432/p?sslmode=disable",
                                                               "analytics", {"events": "SELECT 1"})
-    assert resolve_path(text) == text
+    assert pk.resolve_path(text) == text
 
 
 @pytest.mark.parametrize(
