@@ -198,12 +198,12 @@ def _export(args: argparse.Namespace) -> int:
     from .database import export_results, mask_url
     from .reduction import entity_table
 
-    entities, _ = entity_table(
+    entities, context = entity_table(
         _dataset(args), args.spec, as_of=args.as_of, level=args.level, strict=args.strict,
         events_format=args.events_format, engine=args.engine,
     )
-    written = export_results(entities, args.to, schema=args.to_schema, entities_table=args.entities_table,
-                             pqls_table=args.pqls_table)
+    written = export_results(entities, args.to, context=context, schema=args.to_schema,
+                             entities_table=args.entities_table, pqls_table=args.pqls_table)
     where = f"{args.to_schema}." if args.to_schema else ""
     for table, rows in written.items():
         print(f"{mask_url(args.to)}: {rows} rows written to {where}{table}")
