@@ -265,7 +265,7 @@ TRUE_PARAMETERS: Mapping[str, Any] = _freeze(
         },
         # -- dirty rows (dirty=True only) ----------------------------------------
         # Counts are round(rate * base) with at least 1; base = clean events,
-        # users or first payments. Every injected row is counted in .attrs.
+        # users or first payments. Every injected row is counted in Sample.injected.
         "dirty_rates": {
             "events_missing_value": 0.003,  # user_id, event or timestamp empty
             "events_bad_timestamp": 0.002,
@@ -1084,6 +1084,7 @@ def _simulate(*, n_users: int, seed: int, t0: int, days: int, dirty: bool) -> _S
     _Simulation
         The arrays of every table, rows in file order.
     """
+    # Longer than 80 lines only because the last 37 name the _Simulation's fields one by one.
     behaviour_rng, dirt_rng = np.random.default_rng(seed).spawn(2)
     t1 = t0 + days * DAY
     users = _draw_users(behaviour_rng, n_users, t0, days)
