@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: report test notebooks metrics clean java benchmark chromium
+.PHONY: report test notebooks metrics clean java benchmark chromium postgres
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: $(PYTHON) not found (set PYTHON=...)"; exit 2; }
@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name pqlkit --display-name "pqlkit (Python 3.11)" >/dev/null
 	@command -v java >/dev/null 2>&1 || $(MAKE) --no-print-directory java
 	@[ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && command -v pdftotext >/dev/null 2>&1 || $(MAKE) --no-print-directory chromium
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || $(MAKE) --no-print-directory postgres
 	touch $(STAMP)
 
 ## Spark (--engine spark, and its tests) needs a Java 17+ runtime: Debian's, where the machine has none.
@@ -34,6 +35,15 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver poppler-utils >/dev/null; \
 	else \
 		echo "No Chromium found: apt-get install chromium chromium-driver poppler-utils (the browser test is skipped without them, and fails under CI)"; \
+	fi
+
+## Reading from PostgreSQL (tests/test_database.py) starts a throwaway server from Debian's postgresql package.
+postgres:
+	@if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		echo "Installing PostgreSQL for the database tests (Debian's postgresql)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	else \
+		echo "No PostgreSQL server found: apt-get install postgresql (the database tests are skipped without it, and fail under CI)"; \
 	fi
 
 ## The main job: the PQL report on the bundled sample data, written to reports/sample/.
