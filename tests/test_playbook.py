@@ -88,11 +88,22 @@ def test_unknown_choices_are_refused_with_the_options(call, match):
         call()
 
 
-def test_team_kpis_follow_the_concept_table():
-    assert playbook.team_kpis(SUMMARY, "sales")["kpi"].tolist() == ["Current PQLs", "PQL-to-paid rate"]
-    assert playbook.team_kpis(SUMMARY, "marketing")["kpi"].tolist() == ["Raw PQLs", "PQL rate"]
-    for team in playbook.TEAMS:
-        assert len(playbook.team_kpis(SUMMARY, team)) >= 2
+@pytest.mark.parametrize(
+    ("team", "kpis", "shown"),
+    [
+        ("sales", ["Current PQLs", "PQL-to-paid rate"], ["211", "21.2%"]),
+        ("marketing", ["Raw PQLs", "PQL rate"], ["832", "27.7%"]),
+        ("product", ["PQL rate", "Median time to PQL", "PQL-to-paid rate", "Paid without PQL"],
+         ["27.7%", "3.1 days", "21.2%", "31"]),
+        ("customer success", ["Median time to PQL", "Stalled trials", "PQL-to-paid rate"], ["3.1 days", "24", "21.2%"]),
+    ],
+)
+def test_team_kpis_follow_the_concept_table(team, kpis, shown):
+    """Who acts on which number (the playbook's concept table), with SUMMARY's values formatted by hand:
+    0.2773 -> 27.7%, 0.2123 -> 21.2%, 3.13 days -> 3.1 days."""
+    table = playbook.team_kpis(SUMMARY, team)
+    assert table["kpi"].tolist() == kpis
+    assert table["shown"].tolist() == shown
 
 
 def test_prioritise_pqls_by_hand():
