@@ -209,6 +209,8 @@ def load(
     strict: bool = False,
     events_format: str | None = None,
     engine: str | object | None = None,
+    schema: str | None = None,
+    sql: Mapping[str, str] | None = None,
 ) -> Dataset:
     """Read and check a dataset.
 
@@ -229,6 +231,10 @@ def load(
         :mod:`pqlkit.readers`. None or ``"auto"`` detects it from the file's name and columns.
     engine : {"duckdb", "spark"} or an engine object, optional
         Where the checks and the reduction run (:mod:`pqlkit.engines`); default DuckDB in process.
+    schema, sql : optional
+        For a database source (``source`` a ``postgresql://`` URL, a YAML source file or a
+        :class:`~pqlkit.database.DatabaseSource`): the schema holding the tables, and table name to
+        a SQL query giving that table's rows instead (:mod:`pqlkit.database`).
 
     Returns
     -------
@@ -248,6 +254,10 @@ def load(
         raise PqlkitError(f"The value for `level` must be one of ['user', 'account'], but {level!r} was passed.")
     from .engines import make_engine
 
+    if schema is not None or sql:
+        from .database import database_source
+
+        source = database_source(source, schema=schema, sql=sql)
     engine = make_engine(engine)
     if engine.name == "duckdb":
         sources = _read_raw_tables(engine.con, source, events_format)
@@ -407,6 +417,11 @@ def _read_raw_tables_spark(engine, source, events_format: str | None) -> dict[st
     """
     if isinstance(source, Mapping):
         raise DataError("<DataFrame>: --engine spark reads a dataset folder; write the frames as Parquet first")
+    from .database import database_source
+
+    if database_source(source) is not None:
+        raise DataError(f"{database_source(source).display}: --engine spark reads files; read a database with the "
+                        "default engine (duckdb)")
     if events_format not in (None, "auto", "canonical"):
         raise DataError(f"{source}: --engine spark reads canonical tables only; convert the {events_format} "
                         "export with pqlkit.convert_events first", path=str(source))
