@@ -6,6 +6,8 @@ out of pandas; only the per-entity table (one row per user or account) comes bac
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -251,6 +253,8 @@ def entity_table(
     strict: bool = False,
     events_format: str | None = None,
     engine: str | object | None = None,
+    schema: str | None = None,
+    sql: Mapping[str, str] | None = None,
 ) -> tuple[pd.DataFrame, Context]:
     """Load, check and reduce in one call.
 
@@ -260,8 +264,8 @@ def entity_table(
         See :func:`pqlkit.load`.
     spec : ActivationSpec or path
         The spec, or the path of its YAML file.
-    as_of, strict, events_format, engine
-        See :func:`pqlkit.load`.
+    as_of, strict, events_format, engine, schema, sql
+        See :func:`pqlkit.load` (``schema`` and ``sql`` for a database source).
     level : {"user", "account"}, optional
         Overrides the spec's level.
 
@@ -282,6 +286,7 @@ def entity_table(
     if not isinstance(spec, ActivationSpec):
         spec = ActivationSpec.from_yaml(spec)
     spec = spec.with_level(level)
-    dataset = load(source, level=spec.level, as_of=as_of, strict=strict, events_format=events_format, engine=engine)
+    dataset = load(source, level=spec.level, as_of=as_of, strict=strict, events_format=events_format, engine=engine,
+                   schema=schema, sql=sql)
     spec.check_events(dataset.event_names())
     return reduce(dataset, spec), Context.from_dataset(dataset, spec)
