@@ -219,6 +219,10 @@ def test_python_api_takes_url_schema_and_queries(loaded):
     pd.testing.assert_frame_equal(dataset.ledger, files_dataset.ledger)
     assert all(PASSWORD not in label for label in dataset.sources.values())
     assert dataset.sources["events"].endswith("(events query)")
+    with_keywords, _ = pk.entity_table(loaded.url(), TINY_SPEC, schema="tiny",
+                                       sql={"events": "SELECT * FROM tiny.events"})
+    pd.testing.assert_frame_equal(with_keywords, from_files)
+    assert pk.load(loaded.url(), schema="tiny").data_quality() == files_dataset.data_quality()
 
 
 def test_source_file_and_sql_options_read_the_same_rows(loaded, capsys, tmp_path):
