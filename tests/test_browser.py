@@ -4,8 +4,9 @@ Every page of the sample report and of the account-level report (the session's `
 runs, see ``tests/conftest.py``) is opened in headless Chromium through chromedriver, in a window
 1280 px wide, as a reader of the report would open it. Each page is checked for what a reader
 would notice: console errors, images that do not decode, anything wider than the window, links
-that lead nowhere. A full-height screenshot of every page is saved under the session's temporary
-folder (``screenshots/<case>/<page>.png``; pytest keeps the last three sessions' folders).
+that lead nowhere. A full-height screenshot of every page is saved as ``<case>/<page>.png`` in the
+folder ``PQLKIT_SCREENSHOTS`` names, else in the session's temporary folder (``screenshots/``; pytest
+keeps the last three sessions' folders, counting every pytest run of the user).
 
 The reader-facing defects of issue 14 are checked too (stdout blocks, index columns, True/False
 cells, text cut short). Where today's pages still have one, its test is marked
@@ -202,7 +203,8 @@ def _png_size(data: bytes) -> tuple[int, int]:
 def visit(driver, tmp_path_factory: pytest.TempPathFactory):
     """``visit(run, page)``: open one report page in the browser (once per module) and gather what it shows."""
     seen: dict[tuple[str, str], PageVisit] = {}
-    shots = tmp_path_factory.mktemp("screenshots", numbered=False)
+    chosen = os.environ.get("PQLKIT_SCREENSHOTS")
+    shots = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots", numbered=False)
 
     def open_page(run, page: str) -> PageVisit:
         key = (run.case.name, page)
@@ -224,7 +226,7 @@ def visit(driver, tmp_path_factory: pytest.TempPathFactory):
             "clip": {"x": 0, "y": 0, "width": WIDTH, "height": facts["scroll_height"], "scale": 1},
         })
         target = shots / run.case.name / f"{page}.png"
-        target.parent.mkdir(exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(base64.b64decode(shot["data"]))
         seen[key] = PageVisit(
             case=run.case.name, path=path, inner_width=facts["inner_width"], scroll_width=facts["scroll_width"],
@@ -239,11 +241,18 @@ def visit(driver, tmp_path_factory: pytest.TempPathFactory):
 
 
 def _local_target(url: str) -> tuple[Path, str] | None:
-    """(file, fragment) for a ``file:`` URL; None for any other scheme."""
+    """(file, fragment as written) for a ``file:`` URL; None for any other scheme."""
     parts = urlsplit(url)
     if parts.scheme != "file":
         return None
-    return Path(url2pathname(parts.path)), unquote(parts.fragment)
+    return Path(url2pathname(parts.path)), parts.fragment
+
+
+def _fragment_found(fragment: str, ids: set[str] | frozenset[str]) -> bool:
+    """Whether a browser scrolls somewhere for ``#fragment``: an element whose id is the fragment as
+    written, or percent-decoded (HTML Standard, "find a potential indicated element"; nbconvert writes
+    heading ids percent-encoded, ``01-%C2%B7-...``)."""
+    return fragment in ids or unquote(fragment) in ids
 
 
 def _ids_in(path: Path) -> set[str]:
@@ -306,7 +315,7 @@ def test_every_local_link_resolves(report_run, page, visit):
             broken.append(f"{url}: outside the report folder")
         elif not path.is_file():
             broken.append(f"{url}: no such file")
-        elif fragment and fragment not in (seen.ids if path == seen.path else _ids_in(path)):
+        elif fragment and not _fragment_found(fragment, seen.ids if path == seen.path else _ids_in(path)):
             broken.append(f"{url}: no element with id {fragment!r}")
     assert broken == []
 
