@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "KM_TOLERANCE",
     "km_table",
     "km_median",
     "km_time_to_share",
@@ -71,14 +72,20 @@ def _km_inputs(durations, observed) -> tuple[np.ndarray, np.ndarray]:
     return times, flags
 
 
-def _km_estimate(times: np.ndarray, flags: np.ndarray, *, alpha: float) -> dict[str, np.ndarray]:
-    """Product-limit estimate at each distinct observed time, with lifelines' interval."""
-    distinct, position = np.unique(times, return_inverse=True)
-    events = np.bincount(position, weights=flags, minlength=distinct.size).astype("int64")
-    removed = np.bincount(position, minlength=distinct.size).astype("int64")
+def _km_estimate(times: np.ndarray, flags: np.ndarray, *, alpha: float | None) -> dict[str, np.ndarray]:
+    """Product-limit estimate at each distinct observed time, with lifelines' interval (unless alpha is None)."""
+    order = np.argsort(times, kind="stable")
+    ordered = times[order]
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    distinct = ordered[starts]
+    events = np.add.reduceat(flags[order].astype("int64"), starts)
+    removed = np.diff(np.append(starts, ordered.size))
     # Everyone whose time is >= t is at risk at t: a censored time equal to an event time counts.
-    at_risk = times.size - np.concatenate(([0], np.cumsum(removed)[:-1]))
+    at_risk = ordered.size - starts
     survival = np.cumprod(1.0 - events / at_risk)
+    estimate = {"time": distinct, "at_risk": at_risk, "events": events, "censored": removed - events, "survival": survival}
+    if alpha is None:
+        return estimate
     # Greenwood's sum; a step that ends the curve (at_risk == events) adds nothing, as in lifelines.
     survivors = at_risk - events
     greenwood = np.cumsum(np.divide(events, at_risk * survivors, out=np.zeros(distinct.size), where=survivors > 0))
@@ -90,15 +97,7 @@ def _km_estimate(times: np.ndarray, flags: np.ndarray, *, alpha: float) -> dict[
     low[inside] = np.exp(-np.exp(np.log(-log_survival) - spread))
     high[inside] = np.exp(-np.exp(np.log(-log_survival) + spread))
     low[survival == 0], high[survival == 0] = 0.0, 0.0
-    return {
-        "time": distinct,
-        "at_risk": at_risk,
-        "events": events,
-        "censored": removed - events,
-        "survival": survival,
-        "ci_low": low,
-        "ci_high": high,
-    }
+    return {**estimate, "ci_low": low, "ci_high": high}
 
 
 def km_table(durations, observed, *, alpha: float = 0.05) -> pd.DataFrame:
@@ -183,7 +182,7 @@ def km_time_to_share(durations, observed, *, share: float, tolerance: float = KM
     times, flags = _km_inputs(durations, observed)
     if times.size == 0:
         return None
-    estimate = _km_estimate(times, flags, alpha=0.05)
+    estimate = _km_estimate(times, flags, alpha=None)
     # S only steps down at event times, so the first time it is low enough is one.
     reached = np.flatnonzero(estimate["survival"] <= 1 - share + tolerance)
     return float(estimate["time"][reached[0]]) if reached.size else None
