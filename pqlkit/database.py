@@ -157,7 +157,7 @@ def mask_url(url: str) -> str:
         query = parts.query
         if query:
             pairs = [(k, _MASK if k.lower() == "password" else v) for k, v in parse_qsl(query, keep_blank_values=True)]
-            query = urlencode(pairs, safe="*/:@,")
+            query = urlencode(pairs, safe="*/:@,", quote_via=quote)
         return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
     except ValueError:
         return re.sub(r"//[^@/]*@", f"//{_MASK}@", url)
@@ -231,8 +231,10 @@ def _from_url(url: str) -> DatabaseSource:
     parts = urlsplit(url)
     pairs = parse_qsl(parts.query, keep_blank_values=True)
     ours = {k: v for k, v in pairs if k in _PQLKIT_PARAMETERS}
+    if not ours:
+        return DatabaseSource(url)  # the URL exactly as given
     kept = [(k, v) for k, v in pairs if k not in _PQLKIT_PARAMETERS]
-    clean = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(kept), parts.fragment))
+    clean = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(kept, quote_via=quote), parts.fragment))
     queries = {key[: -len("_sql")]: value for key, value in ours.items() if key.endswith("_sql")}
     return DatabaseSource(clean, schema=ours.get("schema") or None, queries=queries)
 
@@ -330,7 +332,7 @@ def notebook_source(source: DatabaseSource) -> str:
         raise DataError(f"{source.display}: a report takes table names as queries; write "
                         "queries: {events: SELECT * FROM my_events} in the source file instead of tables:")
     pairs += [(f"{table}_sql", query) for table, query in source.queries.items()]
-    return urlunsplit((parts.scheme, netloc, parts.path, urlencode(pairs), parts.fragment))
+    return urlunsplit((parts.scheme, netloc, parts.path, urlencode(pairs, quote_via=quote), parts.fragment))
 
 
 # --- connecting and errors -------------------------------------------------------------------------

@@ -448,6 +448,10 @@ def test_url_parameters_and_notebook_source(monkeypatch):
     assert (again.url, again.schema, dict(again.queries)) == ("postgresql://a@db:5432/p?sslmode=disable",
                                                               "analytics", {"events": "SELECT 1"})
     assert pk.resolve_path(text) == text
+    # Other libpq parameters pass through as written (libpq decodes %20, not +).
+    options = "postgresql://a@db/p?options=-c%20search_path%3Danalytics&schema=s"
+    assert database_source(options).url == "postgresql://a@db/p?options=-c%20search_path%3Danalytics"
+    assert database_source("postgresql://a@db/p?options=-c%20x").url == "postgresql://a@db/p?options=-c%20x"
 
 
 @pytest.mark.parametrize(
