@@ -219,7 +219,8 @@ def build_workloads(args: argparse.Namespace) -> list[Workload]:
                                   "sample", target="≤ 1.0 s"))
     if args.report_events:
         typed, info = dataset(args.report_events, "typed", args.data_dir, args.seed)
-        out = Path(tempfile.mkdtemp(prefix="pqlkit-bench-report-"))
+        out = args.data_dir / "report"  # kept after the run, to look at
+        shutil.rmtree(out, ignore_errors=True)
         workloads.append(Workload(f"pqlkit report, {info['events']:,} events", info["events"],
                                   pqlkit("report", str(typed), "--spec", spec, "--out", str(out), "--no-progress"),
                                   "report", target="≤ 60 s"))

@@ -1503,6 +1503,10 @@ class Sample(Mapping[str, pd.DataFrame]):
     repeat_payments: int
     truth: pd.DataFrame | None = None
 
+    # Compared by identity: Mapping's value comparison would ask a DataFrame for a truth value.
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name not in self._names():
             raise KeyError(name)

@@ -288,6 +288,7 @@ def test_sample_is_a_frozen_mapping_of_its_tables(dirty, large):
     with pytest.raises(TypeError):
         dirty.injected["events"]["duplicate"] = 0  # type: ignore[index]
     assert all(dirty[name].attrs == {} for name in TABLES)
+    assert dirty == dirty and dirty != large  # by identity: comparing frames has no single truth value
 
 
 def test_typed_timestamps_hold_the_same_instants_and_bad_ones_are_missing(dirty):
