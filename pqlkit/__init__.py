@@ -8,6 +8,7 @@
 
 from .context import Context, NotebookPaths, check_columns, notebook_setup
 from .errors import DataError, DataQualityError, PqlkitError, PqlkitWarning, SpecError
+from .database import DatabaseSource
 from .loading import FORMATS, REASONS, TABLES, Dataset, ledger_to_dict, load, parse_as_of
 from .metrics import (
     activation_distribution,
@@ -57,6 +58,7 @@ __all__ = [
     "rate_table",
     "ActivationSpec",
     "DataError",
+    "DatabaseSource",
     "DataQualityError",
     "Dataset",
     "FORMATS",
