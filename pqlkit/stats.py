@@ -23,6 +23,7 @@ from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 __all__ = [
     "KM_TOLERANCE",
@@ -47,7 +48,7 @@ _KM_COLUMNS = ["time", "at_risk", "events", "censored", "survival", "ci_low", "c
 # --- Kaplan–Meier ------------------------------------------------------------------------------
 
 
-def _km_inputs(durations, observed) -> tuple[np.ndarray, np.ndarray]:
+def _km_inputs(durations: ArrayLike, observed: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Durations as floats and the event flags as booleans, checked once."""
     times, flags = np.asarray(durations, dtype=float), np.asarray(observed)
     if times.ndim != 1 or flags.ndim != 1:
@@ -100,7 +101,7 @@ def _km_estimate(times: np.ndarray, flags: np.ndarray, *, alpha: float | None) -
     return {**estimate, "ci_low": low, "ci_high": high}
 
 
-def km_table(durations, observed, *, alpha: float = 0.05) -> pd.DataFrame:
+def km_table(durations: ArrayLike, observed: ArrayLike, *, alpha: float = 0.05) -> pd.DataFrame:
     """Kaplan–Meier (product-limit) estimate of survival, one row per distinct observed time.
 
     Parameters
@@ -151,7 +152,7 @@ def km_table(durations, observed, *, alpha: float = 0.05) -> pd.DataFrame:
     return pd.DataFrame(_km_estimate(times, flags, alpha=alpha), columns=_KM_COLUMNS)
 
 
-def km_time_to_share(durations, observed, *, share: float, tolerance: float = KM_TOLERANCE) -> float | None:
+def km_time_to_share(durations: ArrayLike, observed: ArrayLike, *, share: float, tolerance: float = KM_TOLERANCE) -> float | None:
     """The time by which a given share of the entities had the event, by Kaplan–Meier.
 
     Parameters
@@ -188,7 +189,7 @@ def km_time_to_share(durations, observed, *, share: float, tolerance: float = KM
     return float(estimate["time"][reached[0]]) if reached.size else None
 
 
-def km_median(durations, observed, *, tolerance: float = KM_TOLERANCE) -> float | None:
+def km_median(durations: ArrayLike, observed: ArrayLike, *, tolerance: float = KM_TOLERANCE) -> float | None:
     """Kaplan–Meier median: the smallest event time at which the survival estimate is <= 0.5.
 
     Parameters
@@ -213,7 +214,7 @@ def km_median(durations, observed, *, tolerance: float = KM_TOLERANCE) -> float 
     return km_time_to_share(durations, observed, share=0.5, tolerance=tolerance)
 
 
-def km_share_by(durations, observed, *, days: Sequence[float] = (7, 14, 30), alpha: float = 0.05) -> pd.DataFrame:
+def km_share_by(durations: ArrayLike, observed: ArrayLike, *, days: Sequence[float] = (7, 14, 30), alpha: float = 0.05) -> pd.DataFrame:
     """Kaplan–Meier share of the entities that had the event by each of the given days.
 
     Parameters

@@ -554,3 +554,13 @@ def test_count_change_with_exposure():
     assert math.isnan(count_change_beyond_noise(0, 0).p_value)
     with pytest.raises(ValueError, match="exposures must be > 0"):
         count_change_beyond_noise(1, 2, before_exposure=0)
+
+
+def test_docstring_examples():
+    """The Examples in pqlkit.stats' docstrings print what they say (worked by hand there)."""
+    import doctest
+
+    import pqlkit.stats
+
+    results = doctest.testmod(pqlkit.stats, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert results.attempted > 0 and results.failed == 0
