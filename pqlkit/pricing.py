@@ -396,11 +396,11 @@ def revenue_at_stake(
     --------
     40 current PQLs, 25 % conversion, 100 a month: 10 customers, 1,000 MRR at stake.
     """
+    if expected_conversion is not None and not 0 <= expected_conversion <= 1:
+        raise ValueError(f"The value for `expected_conversion` must be in [0, 1], but {expected_conversion!r} was passed.")
     current = len(current_pqls(entities, context=context))
     dataset = context.dataset if context is not None else None
     if expected_conversion is not None:
-        if not 0 <= expected_conversion <= 1:
-            raise ValueError(f"The value for `expected_conversion` must be in [0, 1], but {expected_conversion!r} was passed.")
         rates = {"low": expected_conversion, "expected": expected_conversion, "high": expected_conversion}
     else:
         row = pql_to_paid(entities).iloc[0]
