@@ -469,3 +469,30 @@ def test_source_file_errors(tmp_path, content, message):
     path.write_text(content)
     with pytest.raises(pk.DataError, match=message):
         read_source_file(path)
+
+
+def test_report_from_the_database(loaded, capsys, tmp_path):
+    """`pqlkit report postgresql://... --schema tiny` runs every notebook on the database (their
+    data_dir is the URL without its password); the headline numbers the metrics notebook records
+    are the files' JSON summary, and the password is in no file of the report."""
+    import subprocess
+    import sys
+
+    _, out, _ = run_cli(capsys, "metrics", TINY, "--spec", TINY_SPEC, "--format", "json")
+    expected = json.loads(out)
+    report = tmp_path / "report"
+    env = {k: v for k, v in os.environ.items() if k != "PGPASSWORD"}
+    done = subprocess.run(
+        [sys.executable, "-m", "pqlkit.cli", "report", loaded.url(), "--schema", "tiny", "--spec", str(TINY_SPEC),
+         "--out", str(report), "--no-progress"],
+        capture_output=True, text=True, env=env, timeout=1200,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert PASSWORD not in done.stdout + done.stderr
+    recorded = json.loads((report / "data" / "02_pql_metrics.json").read_text())
+    for key in ("as_of", "entities", "raw_pqls", "current_pqls", "pql_rate", "step_completion"):
+        assert recorded[key] == expected[key], key
+    leaks = [p for p in report.rglob("*") if p.is_file() and PASSWORD.encode() in p.read_bytes()]
+    assert leaks == []
+    assert f"postgresql://{USER}@127.0.0.1:{loaded.port}/postgres?schema=tiny" in (
+        report / "notebooks" / "02_pql_metrics.ipynb").read_text()
