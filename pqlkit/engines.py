@@ -340,27 +340,115 @@ class SparkEngine:
         return path.getFileSystem(context._jsc.hadoopConfiguration()).exists(path)
 
     def read(self, table: str, path) -> None:
-        """Register ``raw_{table}`` from a Parquet or CSV file, with ``_row`` in file order."""
+        """Register ``raw_{table}`` from a Parquet or CSV file, with ``_row`` in file order.
+
+        A CSV file follows the DuckDB engine's parsing rule, so both engines give the same ledger or
+        the same error (docs/metrics.md#input-tables): every column is text, a quoted value may hold
+        commas, quotes and line breaks, and a row whose fields do not match the header, or a quote
+        never closed, stops the analysis instead of becoming a row of nulls (Spark's PERMISSIVE mode
+        alone would null it). A local file is first read by the DuckDB reader itself, which gives the
+        same message, line number and all; Spark's rows are then checked against its count. A file
+        on the cluster (``s3a://``, ``hdfs://``, ``file://``) is checked by Spark: a malformed row
+        is refused with the same wording, without the line number Spark does not know.
+        """
         from pyspark.sql import functions
 
         name = str(path).rsplit("/", 1)[-1]
         if name.endswith(".parquet"):
-            reader = self.spark.read.parquet
+            frame = self._resolve(path, lambda: self.spark.read.parquet(str(path)))
         elif name.endswith((".csv", ".csv.gz")):
-            def reader(location):
-                return self.spark.read.csv(location, header=True, inferSchema=False, quote='"', escape='"',
-                                           multiLine=False, mode="PERMISSIVE", encoding="UTF-8")
+            frame = self._read_csv(path)
         else:
             raise DataError(
                 f"{path}: --engine spark reads Parquet and CSV tables; convert an export first "
                 "(pqlkit.convert_events) or use the DuckDB engine",
                 path=str(path),
             )
+        # Spark reads one file's partitions in order and numbers them so: the id follows file order.
+        frame.withColumn("_row", functions.monotonically_increasing_id()).createOrReplaceTempView(f"raw_{table}")
+
+    @staticmethod
+    def _resolve(path, read):
+        """``read()``'s frame with its schema resolved, so a bad file fails here, with its name."""
         try:
-            frame = reader(str(path))
-            frame.schema  # noqa: B018 - resolve now, so a bad file fails here with its name
+            frame = read()
+            frame.schema  # noqa: B018
         except Exception as error:
             first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             raise DataError(f"{path}: cannot read the file ({first})", path=str(path)) from None
-        # Spark reads one file's partitions in order and numbers them so: the id follows file order.
-        frame.withColumn("_row", functions.monotonically_increasing_id()).createOrReplaceTempView(f"raw_{table}")
+        return frame
+
+    def _read_csv(self, path):
+        """A CSV file as Spark reads it under the DuckDB engine's rule (see :meth:`read`)."""
+        from pyspark.sql import functions
+        from pyspark.sql.types import StringType, StructField, StructType
+
+        location = str(path)
+        local = None if "://" in location else Path(location)
+        expected = _duckdb_csv_shape(local) if local is not None else None
+        if expected is not None:
+            columns = expected[0]
+        else:
+            header = self._resolve(path, lambda: self.spark.read.csv(location, header=True, multiLine=True)).columns
+            # as DuckDB's reader names them: stripped, an empty name becomes column{i}
+            columns = [column.strip().lstrip("\ufeff") or f"column{i}" for i, column in enumerate(header)]
+        schema = StructType([StructField(column, StringType()) for column in columns]
+                            + [StructField(_CORRUPT, StringType())])
+        frame = self._resolve(path, lambda: self.spark.read.csv(
+            location, header=True, schema=schema, enforceSchema=True, quote='"', escape='"', multiLine=True,
+            mode="PERMISSIVE", columnNameOfCorruptRecord=_CORRUPT, encoding="UTF-8",
+        ))
+        # One pass: the row count and the first malformed row (Spark refuses a query of the corrupt-record
+        # column alone, hence the count of the first column beside it).
+        rows, _, corrupt = frame.agg(
+            functions.sum(functions.lit(1)), functions.count(functions.col(f"`{columns[0]}`")),
+            functions.first(functions.col(_CORRUPT), ignorenulls=True),
+        ).collect()[0]
+        if corrupt is not None:
+            raise DataError(_malformed_row(path, corrupt, len(columns)), path=location)
+        if expected is not None and (rows or 0) != expected[1]:
+            raise DataError(
+                f"{path}: Spark reads {rows or 0} rows where the DuckDB reader reads {expected[1]} (an encoding "
+                "Spark's CSV reader does not take, such as UTF-16?); re-save the file as UTF-8 CSV or as Parquet",
+                path=location,
+            )
+        return frame.drop(_CORRUPT)
+
+
+# The column Spark puts a row it cannot parse into (PERMISSIVE mode); no user column is named so.
+_CORRUPT = "_pqlkit_malformed_row"
+
+
+def _duckdb_csv_shape(path: Path) -> tuple[list[str], int]:
+    """The columns and the row count of a local CSV file as the DuckDB engine reads it.
+
+    It is the DuckDB engine's own reader (:func:`pqlkit.readers.create_raw_table`), so a file it
+    refuses raises the very :class:`DataError` the DuckDB engine gives.
+    """
+    from .readers import create_raw_table
+
+    con = duckdb.connect()
+    try:
+        create_raw_table(con, "raw_check", path)
+        columns = [row[0] for row in con.execute("DESCRIBE raw_check").fetchall()]
+        rows = con.execute("SELECT count(*) FROM raw_check").fetchone()[0]
+    finally:
+        con.close()
+    return columns, rows
+
+
+def _malformed_row(path, record: str, expected: int) -> str:
+    """The one-line refusal of a row Spark could not parse, in the DuckDB reader's words."""
+    import csv
+    import io
+
+    start = record.splitlines()[0][:60] if record.strip() else ""
+    try:
+        fields = next(csv.reader(io.StringIO(record, newline=""), strict=True), [])
+    except csv.Error:
+        return f"{path}: a quoted value (\") is never closed (the row starting {start!r}); close the quote or remove it"
+    if len(fields) != expected:
+        return (f"{path}: {len(fields)} fields where the header has {expected} (the row starting {start!r}); check "
+                "the delimiter (must be ',') and the quoting on that line")
+    return (f"{path}: the CSV is malformed (the row starting {start!r}: a stray quote?); save it again as a "
+            "comma-separated CSV file")
