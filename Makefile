@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: report test notebooks metrics clean java benchmark chromium postgres
+.PHONY: report test notebooks metrics clean java benchmark fuzz chromium postgres
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: $(PYTHON) not found (set PYTHON=...)"; exit 2; }
@@ -57,6 +57,23 @@ metrics: $(STAMP)
 ## The whole test suite: unit, property, CLI, notebook (nbval) and papermill tests.
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+## A long random fuzz campaign of the readers (not part of `make test`): rounds of tests/test_fuzz.py and the
+## fuzz tests of tests/test_bad_input.py, each with a new random seed, until FUZZ_MINUTES have passed (a round
+## runs FUZZ_EXAMPLES examples per test, so the budget may be overrun by one round). A failure prints its seed.
+FUZZ_MINUTES ?= 10
+FUZZ_EXAMPLES ?= 50
+FUZZ_TESTS := tests/test_fuzz.py tests/test_bad_input.py -k fuzz
+fuzz: $(STAMP)
+	@end=$$(( $$(date +%s) + $(FUZZ_MINUTES) * 60 )); round=0; \
+	while [ $$(date +%s) -lt $$end ]; do \
+		round=$$((round + 1)); seed=$$(od -An -N4 -tu4 /dev/urandom | tr -d ' '); \
+		echo "fuzz round $$round, seed $$seed"; \
+		HYPOTHESIS_PROFILE=fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -p no:nbval -o addopts="" -q -x \
+			--hypothesis-seed=$$seed --hypothesis-show-statistics $(FUZZ_TESTS) \
+		|| { echo "fuzz: FAILED in round $$round with seed $$seed; reproduce with:"; \
+		     echo "  HYPOTHESIS_PROFILE=fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -p no:nbval -o addopts='' --hypothesis-seed=$$seed $(FUZZ_TESTS)"; exit 1; }; \
+	done; echo "fuzz: $$round round(s), no failure"
 
 ## Re-execute the committed notebooks on the sample data (after a change or a version bump).
 notebooks: $(STAMP)

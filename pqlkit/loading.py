@@ -60,6 +60,7 @@ import pandas as pd
 
 from .engines import query_frame
 from .errors import DataError, DataQualityError, PqlkitError, PqlkitWarning
+from .sql import quote_identifier, sql_string
 
 __all__ = [
     "Dataset",
@@ -115,7 +116,9 @@ class Dataset:
         The level the rows were checked for (``no_account`` applies at account level only).
     ledger : pandas.DataFrame
         One row per table and outcome: ``table``, ``reason`` (``"used"`` or a drop reason),
-        ``rows``. Every reason that applies to a table is listed, zeros included.
+        ``rows``, and ``read`` (the table's rows as read from the source, counted on their own,
+        the same on each of its rows). Every reason that applies to a table is listed, zeros
+        included.
     sources : dict
         Table name to the file it was read from (``"<DataFrame>"`` for frames).
     segments : list of str
@@ -148,6 +151,37 @@ class Dataset:
         """The distinct event names among the used events, sorted."""
         return [row[0] for row in self.engine.rows("SELECT DISTINCT event FROM events ORDER BY 1")]
 
+    def dropped_event_reasons(self, names: list[str]) -> dict[str, dict[str, int]]:
+        """Why the events of the given names were dropped, for names that no used event has.
+
+        Parameters
+        ----------
+        names : list of str
+            Event names (a spec's step events).
+
+        Returns
+        -------
+        dict
+            ``{event name: {reason: rows}}`` for each name among ``names`` that occurs in the rows
+            read but in no used row; reasons in ledger order. Names absent from what was read are
+            left out.
+        """
+        if not names:
+            return {}
+        used = set(self.event_names())
+        wanted = sorted({name for name in names if name not in used})
+        if not wanted:
+            return {}
+        listed = ", ".join(sql_string(name) for name in wanted)
+        found: dict[str, dict[str, int]] = {}
+        rows = self.engine.rows(
+            f"SELECT event, _reason, count(*) FROM tagged_events WHERE event IN ({listed}) AND _reason IS NOT NULL "
+            "GROUP BY 1, 2"
+        )
+        for event, reason, count in rows:
+            found.setdefault(event, {})[reason] = int(count)
+        return {event: {r: reasons[r] for r in REASONS if r in reasons} for event, reasons in found.items()}
+
     def users(self) -> pd.DataFrame:
         """The used users rows as a pandas frame."""
         return self.sql("SELECT * FROM users ORDER BY signup_at, user_id")
@@ -158,13 +192,32 @@ class Dataset:
 
 
 def ledger_to_dict(ledger: pd.DataFrame) -> dict:
-    """Turn a ledger frame into ``{table: {"read": n, "used": n, "dropped": {reason: n}}}``."""
+    """Turn a ledger frame into ``{table: {"read": n, "used": n, "dropped": {reason: n}}}``.
+
+    ``read`` is the ledger's own count of the rows read from the source (its ``read`` column), not
+    the sum of the outcomes, so ``read == used + sum(dropped)`` is a check that can fail.
+
+    Parameters
+    ----------
+    ledger : pandas.DataFrame
+        :attr:`Dataset.ledger`: columns ``table``, ``reason``, ``rows``, ``read``.
+
+    Returns
+    -------
+    dict
+        ``{table: {"read": int, "used": int, "dropped": {reason: int}}}``, tables in ledger order.
+    """
+    if "read" not in ledger:
+        raise PqlkitError(
+            "ledger_to_dict needs the ledger's 'read' column (the rows read from each source); "
+            "pass Dataset.ledger from pqlkit.load"
+        )
     result = {}
     for table, rows in ledger.groupby("table", sort=False):
         counts = dict(zip(rows["reason"], rows["rows"].astype(int)))
         used = int(counts.pop("used", 0))
         dropped = {reason: int(n) for reason, n in counts.items()}
-        result[table] = {"read": used + sum(dropped.values()), "used": used, "dropped": dropped}
+        result[table] = {"read": int(rows["read"].iloc[0]), "used": used, "dropped": dropped}
     return result
 
 
@@ -267,8 +320,9 @@ def load(
     columns = {table: {k: v for k, v in names.items() if k != "_row"} for table, names in raw_columns.items()}
     for table, names in columns.items():
         _check_required(table, names, sources[table], level)
+    read_counts = _count_read(engine, sources)
     for table in ("users", "events"):
-        if engine.rows(f"SELECT count(*) FROM raw_{table}")[0][0] == 0:
+        if read_counts[table] == 0:
             raise DataError(
                 f"{sources[table]}: the {table} table has no rows; an analysis needs at least one",
                 path=sources[table],
@@ -294,7 +348,7 @@ def load(
     _tag_events(engine, literal, account, columns["events"])
     if "conversions" in sources:
         _tag_conversions(engine, literal, account, columns["conversions"])
-    ledger = _ledger(engine, sources, level)
+    ledger = _ledger(engine, sources, level, read_counts)
     if strict:
         _raise_if_dropped(ledger)
     _publish_clean_tables(engine, level, sources)
@@ -541,13 +595,9 @@ def _check_types(table: str, columns: Mapping[str, str], path: str) -> None:
 # --- staging: typed, trimmed values and the per-row facts the reasons need -----------------------
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _text_sql(column: str) -> str:
     """SQL: the column as trimmed text, NULL when empty. Only values with an edge space pay for trim."""
-    text = f"CAST({_q(column)} AS VARCHAR)"
+    text = f"CAST({quote_identifier(column)} AS VARCHAR)"
     return f"NULLIF(CASE WHEN starts_with({text}, ' ') OR ends_with({text}, ' ') THEN trim({text}) ELSE {text} END, '')"
 
 
@@ -604,17 +654,17 @@ def _stage(engine, table: str, columns: Mapping[str, str], *, row: str) -> None:
     trimmed once and parsed once."""
     ts_column = _TIMESTAMP_COLUMN[table]
     ts_type = columns[ts_column]
-    ts_value = _text_sql(ts_column) if _is_text(ts_type) else _q(ts_column)
+    ts_value = _text_sql(ts_column) if _is_text(ts_type) else quote_identifier(ts_column)
     inner = [f"{row} AS _row", f"{ts_value} AS _ts_value"]
     names = ["_row"]
     for name in columns:
         if name == ts_column:
             continue
         if name in _ID_COLUMNS or name == "event" or table == "users":
-            inner.append(f"{_text_sql(name)} AS {_q(name)}")
+            inner.append(f"{_text_sql(name)} AS {quote_identifier(name)}")
         else:
-            inner.append(_q(name))
-        names.append(_q(name))
+            inner.append(quote_identifier(name))
+        names.append(quote_identifier(name))
     for name in ("user_id", "account_id"):
         if name not in columns:
             inner.append(f"CAST(NULL AS VARCHAR) AS {name}")
@@ -684,7 +734,7 @@ def _tag_users(engine, as_of: str, account: bool) -> None:
 
 
 def _tag_events(engine, as_of: str, account: bool, columns: Mapping[str, str]) -> None:
-    others = [_q(name) for name in columns if name not in ("event_id", "timestamp")] + ["_ts"]
+    others = [quote_identifier(name) for name in columns if name not in ("event_id", "timestamp")] + ["_ts"]
     if "event_id" in columns:
         # Same non-empty event_id; rows without one are compared on every column.
         keys = ["event_id"] + [f"CASE WHEN event_id IS NULL THEN {part} END" for part in others]
@@ -738,7 +788,7 @@ def _tag_conversions(engine, as_of: str, account: bool, columns: Mapping[str, st
         missing = "c.user_id IS NULL"
         known = "u.user_id IS NOT NULL"
         entity = "u.user_id"
-    extras = [f"c.{_q(name)}" for name in ("plan", "mrr") if name in columns]
+    extras = [f"c.{quote_identifier(name)}" for name in ("plan", "mrr") if name in columns]
     engine.table(
         "tagged_conversions",
         f"""
@@ -758,15 +808,41 @@ def _tag_conversions(engine, as_of: str, account: bool, columns: Mapping[str, st
     )
 
 
-def _ledger(engine, sources: Mapping[str, str], level: str) -> pd.DataFrame:
+def _count_read(engine, sources: Mapping[str, str]) -> dict[str, int]:
+    """The rows of each raw table as read from its source (one ``count(*)`` each, in one query).
+
+    Counted before any check, so the ledger's ``read`` is a count of its own, not the sum of the
+    outcomes: :func:`_ledger` then checks that read = used + dropped.
+    """
+    union = " UNION ALL ".join(f"SELECT '{table}' AS table_name, count(*) AS n FROM raw_{table}" for table in sources)
+    return {table: int(n) for table, n in engine.rows(union)}
+
+
+def _ledger(engine, sources: Mapping[str, str], level: str, read_counts: Mapping[str, int]) -> pd.DataFrame:
+    """The ledger frame, after checking that every row read is used or dropped exactly once.
+
+    Raises
+    ------
+    RuntimeError
+        When the tagged rows of a table do not add up to the rows read: a row was lost or made
+        between reading and tagging. That is a bug in pqlkit, never in the data.
+    """
     rows = []
     for table in sources:
         counts = dict(engine.rows(f"SELECT COALESCE(_reason, 'used') AS outcome, count(*) AS n FROM tagged_{table} GROUP BY 1"))
+        tagged = int(sum(counts.values()))
+        if tagged != read_counts[table]:
+            raise RuntimeError(
+                f"internal error: {sources[table]}: {read_counts[table]} rows were read but {tagged} were tagged "
+                f"as used or dropped ({counts}); the data-quality ledger would not add up. Please report this "
+                "as a pqlkit bug"
+            )
         reasons = [r for r in _TABLE_REASONS[table] if level == "account" or r != "no_account"]
-        rows.append({"table": table, "reason": "used", "rows": counts.get("used", 0)})
-        rows.extend({"table": table, "reason": reason, "rows": counts.get(reason, 0)} for reason in reasons)
+        read = read_counts[table]
+        rows.append({"table": table, "reason": "used", "rows": counts.get("used", 0), "read": read})
+        rows.extend({"table": table, "reason": reason, "rows": counts.get(reason, 0), "read": read} for reason in reasons)
     ledger = pd.DataFrame(rows)
-    ledger["rows"] = ledger["rows"].astype("int64")
+    ledger[["rows", "read"]] = ledger[["rows", "read"]].astype("int64")
     return ledger
 
 
@@ -788,7 +864,7 @@ def _publish_clean_tables(engine, level: str, sources: Mapping[str, str]) -> Non
         name for name in engine.columns("tagged_users")
         if not name.startswith("_") and name not in ("user_id", "account_id")
     ]
-    segment_list = "".join(f", {_q(name)}" for name in user_columns)
+    segment_list = "".join(f", {quote_identifier(name)}" for name in user_columns)
     engine.table(
         "users",
         f"""
@@ -799,7 +875,7 @@ def _publish_clean_tables(engine, level: str, sources: Mapping[str, str]) -> Non
     engine.view("events", "SELECT user_id, entity_id, event, ts FROM tagged_events WHERE _reason IS NULL")
     if "conversions" in sources:
         kept = [name for name in engine.columns("tagged_conversions") if name != "_reason"]
-        engine.table("conversions", f"SELECT {', '.join(_q(n) for n in kept)} FROM tagged_conversions WHERE _reason IS NULL")
+        engine.table("conversions", f"SELECT {', '.join(quote_identifier(n) for n in kept)} FROM tagged_conversions WHERE _reason IS NULL")
     else:
         engine.table(
             "conversions",

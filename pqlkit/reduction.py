@@ -13,7 +13,8 @@ import pandas as pd
 
 from .context import Context
 from .errors import SpecError
-from .loading import Dataset, _q
+from .loading import Dataset
+from .sql import quote_identifier as _q
 from .spec import ActivationSpec, Step
 
 __all__ = ["reduce", "entity_table", "pql_times", "days_after_sql", "MICROSECONDS_PER_DAY", "RESERVED_COLUMNS"]
@@ -288,5 +289,6 @@ def entity_table(
     spec = spec.with_level(level)
     dataset = load(source, level=spec.level, as_of=as_of, strict=strict, events_format=events_format, engine=engine,
                    schema=schema, sql=sql)
-    spec.check_events(dataset.event_names())
+    step_events = [step.event for step in spec.steps if step.event is not None]
+    spec.check_events(dataset.event_names(), dropped=dataset.dropped_event_reasons(step_events))
     return reduce(dataset, spec), Context.from_dataset(dataset, spec)

@@ -129,7 +129,7 @@ def test_bare_date_as_of_is_end_of_day():
     entities, dataset = analyze(frames, ONE_STEP, as_of="2026-01-10")
     assert dataset.as_of == pd.Timestamp("2026-01-10T23:59:59.999999Z")
     assert dropped(dataset, "events") == {"after_as_of": 1}
-    assert pk.summary(entities)["as_of"] == "2026-01-10T23:59:59.999999+00:00"
+    assert pk.summary(entities, context=dataset)["as_of"] == "2026-01-10T23:59:59.999999+00:00"
 
 
 def test_default_as_of_is_latest_parseable_timestamp_of_any_row():
