@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .context import Context, context_as_of, context_value
+from .context import AsOf, Context, context_as_of, context_value
 from .errors import PqlkitError
 from .loading import query_frame
 from .metrics import period_start, pql_to_paid, pqls_over_time, rate_table, time_to_pql_km_median
@@ -189,7 +189,7 @@ def cohort_time_to_pql(entities: pd.DataFrame, *, freq: str = "W") -> pd.DataFra
 
 
 def pql_cohort_conversion(
-    entities: pd.DataFrame, *, context: Context | None = None, freq: str = "M", within_days: float = 30, as_of=None
+    entities: pd.DataFrame, *, context: Context | None = None, freq: str = "M", within_days: float = 30, as_of: AsOf = None
 ) -> pd.DataFrame:
     """PQL-to-paid per PQL cohort (the week or month the entities became PQLs), at a fixed lag.
 
@@ -290,7 +290,7 @@ def seasonality(
 
 
 def weekly_pqls(
-    entities: pd.DataFrame, *, context: Context | None = None, window: int = 4, freq: str = "W", as_of=None
+    entities: pd.DataFrame, *, context: Context | None = None, window: int = 4, freq: str = "W", as_of: AsOf = None
 ) -> pd.DataFrame:
     """New PQLs per week (Monday 00:00 UTC) with a trailing rolling mean.
 

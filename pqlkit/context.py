@@ -15,10 +15,11 @@ arguments, so the messages are the same everywhere.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Union
 
 import pandas as pd
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from .loading import Dataset
 
 __all__ = [
+    "AsOf",
     "Context",
     "NotebookPaths",
     "check_columns",
@@ -36,6 +38,10 @@ __all__ = [
     "context_value",
     "notebook_setup",
 ]
+
+#: What an ``as_of`` argument accepts: an ISO 8601 string (a bare date means the end of that day), a
+#: date, a datetime or a Timestamp (naive means UTC); None means "take the context's".
+AsOf = Union[str, dt.date, dt.datetime, pd.Timestamp, None]
 
 
 @dataclass(frozen=True)
@@ -194,7 +200,7 @@ def context_value(name: str, value: Any, context: Context | None, *, caller: str
     raise _missing(caller, name)
 
 
-def context_as_of(as_of: Any, context: Context | None, *, caller: str) -> pd.Timestamp:
+def context_as_of(as_of: AsOf, context: Context | None, *, caller: str) -> pd.Timestamp:
     """The analysis instant as a UTC timestamp: ``as_of`` when given, else the context's.
 
     Returns
@@ -278,7 +284,7 @@ def notebook_setup(
     spec_path: str | os.PathLike,
     *,
     output_dir: str | os.PathLike,
-    as_of: Any = None,
+    as_of: AsOf = None,
     level: str | None = None,
     events_format: str | None = None,
 ) -> tuple[pd.DataFrame, Context, NotebookPaths]:

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from .context import Context, context_steps, context_value
+from .context import AsOf, Context, context_steps, context_value
 from .errors import PqlkitError, PqlkitWarning
 from .loading import Dataset
 from .metrics import current_pqls, pql_rate, pql_to_paid, wilson_interval
@@ -380,10 +380,10 @@ def compare_thresholds(
 
 
 def compare_levels(
-    source,
+    source: str | os.PathLike | Mapping[str, pd.DataFrame],
     spec: ActivationSpec | str | os.PathLike,
     *,
-    as_of=None,
+    as_of: AsOf = None,
     levels: Sequence[str] = ("user", "account"),
     events_format: str | None = None,
 ) -> pd.DataFrame:

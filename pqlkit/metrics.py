@@ -15,8 +15,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
-from .context import Context, check_columns, context_as_of, context_steps, context_value
+from .context import AsOf, Context, check_columns, context_as_of, context_steps, context_value
 from .loading import ledger_to_dict
 
 __all__ = [
@@ -45,7 +46,9 @@ _FREQS = ("W", "M")
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def wilson_interval(successes, trials, *, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+def wilson_interval(
+    successes: ArrayLike, trials: ArrayLike, *, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval for a proportion (no continuity correction).
 
     Parameters
@@ -205,7 +208,7 @@ def pqls(entities: pd.DataFrame) -> pd.DataFrame:
 
 
 def current_pqls(
-    entities: pd.DataFrame, *, context: Context | None = None, as_of=None, active_days: float | None = None
+    entities: pd.DataFrame, *, context: Context | None = None, as_of: AsOf = None, active_days: float | None = None
 ) -> pd.DataFrame:
     """PQLs in play now: not paying at ``as_of`` and seen within ``active_days`` before it.
 
@@ -233,7 +236,7 @@ def current_pqls(
 
 
 def pqls_over_time(
-    entities: pd.DataFrame, *, context: Context | None = None, freq: str = "W", as_of=None
+    entities: pd.DataFrame, *, context: Context | None = None, freq: str = "W", as_of: AsOf = None
 ) -> pd.DataFrame:
     """New PQLs per week (Monday 00:00 UTC) or per month, every period listed, zeros included.
 
@@ -423,7 +426,7 @@ def stalled_trials(
     entities: pd.DataFrame,
     *,
     context: Context | None = None,
-    as_of=None,
+    as_of: AsOf = None,
     trial_days: float | None = None,
     stall_day: float | None = None,
     steps: Sequence[str] | None = None,
@@ -527,7 +530,7 @@ def _number_or_none(value) -> float | None:
 
 
 def summary(
-    entities: pd.DataFrame, *, context: Context | None = None, ledger: pd.DataFrame | None = None, as_of=None
+    entities: pd.DataFrame, *, context: Context | None = None, ledger: pd.DataFrame | None = None, as_of: AsOf = None
 ) -> dict:
     """Every headline number of docs/metrics.md#json-summary as a plain dict (JSON-ready: no NaN, None for missing).
 

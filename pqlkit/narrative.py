@@ -75,18 +75,23 @@ HEADLINE_KEYS = (
 )
 
 
-# --- formatting --------------------------------------------------------------------------------
+# --- formatting -----------------------------------------------------------------------------------
 
 
 def _missing(value) -> bool:
     return value is None or (isinstance(value, (float, np.floating)) and math.isnan(value))
 
 
-def pct(value, *, digits: int | None = None) -> str:
+def pct(value: float | None, *, digits: int | None = None) -> str:
     """A share as a percentage: whole percent from 10 % up, one decimal below; ``n/a`` for missing.
 
     >>> pct(0.4123), pct(0.034), pct(None)
     ('41%', '3.4%', 'n/a')
+
+    Returns
+    -------
+    str
+        ``41%``, ``3.4%`` or ``n/a``.
     """
     if _missing(value):
         return "n/a"
@@ -96,26 +101,48 @@ def pct(value, *, digits: int | None = None) -> str:
     return f"{value * 100:.{digits}f}%"
 
 
-def interval(low, high) -> str:
+def interval(low: float | None, high: float | None) -> str:
     """A 95 % interval of shares: ``95% CI 36–46%``.
 
     >>> interval(0.36, 0.462)
     '95% CI 36–46%'
+
+    Returns
+    -------
+    str
+        ``95% CI 36–46%``, or ``no interval`` when a bound is missing.
     """
     if _missing(low) or _missing(high):
         return "no interval"
     return f"95% CI {pct(low)[:-1]}–{pct(high)}"
 
 
-def days(value, *, digits: int = 1) -> str:
-    """Days with one decimal: ``3.1 days``; ``n/a`` for missing."""
+def days(value: float | None, *, digits: int = 1) -> str:
+    """Days with one decimal: ``3.1 days``; ``n/a`` for missing.
+
+    Returns
+    -------
+    str
+        ``3.1 days`` or ``n/a``.
+    """
     if _missing(value):
         return "n/a"
     return f"{float(value):.{digits}f} days"
 
 
-def enough(table: pd.DataFrame | None, column: str | None = None, *, min_rows: int = 1) -> bool:
-    """Whether a result table has at least ``min_rows`` rows (with a value in ``column``)."""
+def _signed(change) -> str:
+    if _missing(change):
+        return "n/a"
+    return f"{'+' if change >= 0 else '−'}{pct(abs(change))}"
+
+
+def enough(table: pd.DataFrame | None, *, column: str | None = None, min_rows: int = 1) -> bool:
+    """Whether a result table has at least ``min_rows`` rows (with a value in ``column``).
+
+    Returns
+    -------
+    bool
+    """
     if table is None or len(table) == 0:
         return False
     if column is not None:
@@ -133,7 +160,34 @@ def _rate_phrase(rate, low, high) -> str:
     return f"{pct(rate)} ({interval(low, high)})"
 
 
-# --- loading and data quality ------------------------------------------------------------------
+def tidy(table: pd.DataFrame, *, percent: Sequence[str] = (), digits: int = 2) -> pd.DataFrame:
+    """A copy ready to display: shares as ``41.2%``, floats rounded, timestamps as dates (or
+    date and minute when they have a time of day), missing values blank.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same columns and rows, values formatted for display.
+    """
+    frame = table.copy()
+    for column in frame.columns:
+        series = frame[column]
+        if column in percent:
+            frame[column] = [("" if _missing(v) else f"{float(v) * 100:.1f}%") for v in series]
+        elif isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(series):
+            naive = series.dt.tz_localize(None) if isinstance(series.dtype, pd.DatetimeTZDtype) else series
+            fmt = "%Y-%m-%d" if (naive.dropna() == naive.dropna().dt.normalize()).all() else "%Y-%m-%d %H:%M"
+            frame[column] = [("" if pd.isna(v) else v.strftime(fmt)) for v in naive]
+        elif pd.api.types.is_integer_dtype(series) and series.isna().any():
+            frame[column] = [("" if pd.isna(v) else int(v)) for v in series]
+        elif pd.api.types.is_bool_dtype(series):
+            frame[column] = series.map({True: "yes", False: "no"})
+        elif pd.api.types.is_float_dtype(series):
+            frame[column] = [("" if _missing(v) else round(float(v), digits)) for v in series]
+    return frame
+
+
+# --- scope and data quality -----------------------------------------------------------------------
 
 
 def _short(message: str, paths: Iterable) -> str:
@@ -147,11 +201,16 @@ def _short(message: str, paths: Iterable) -> str:
 
 
 @contextlib.contextmanager
-def notes_for_warnings(*paths) -> Iterator[None]:
+def notes_for_warnings(*paths: str | os.PathLike | None) -> Iterator[None]:
     """Print warnings raised inside the block as ``Note: ...`` lines on stdout.
 
     Warnings on stderr carry machine-specific paths and break nbval; printed notes are stable.
     The given paths (spec, data folder) are shortened to their last part in the messages.
+
+    Returns
+    -------
+    contextlib context manager
+        Yields nothing; prints the notes when the block ends.
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -227,32 +286,17 @@ def ledger_sentence(ledger: pd.DataFrame) -> str:
             f"{read - used:,} were dropped, mostly {parts}. Nothing is dropped silently.")
 
 
-def tidy(table: pd.DataFrame, *, percent: Sequence[str] = (), digits: int = 2) -> pd.DataFrame:
-    """A copy ready to display: shares as ``41.2%``, floats rounded, timestamps as dates (or
-    date and minute when they have a time of day), missing values blank."""
-    frame = table.copy()
-    for column in frame.columns:
-        series = frame[column]
-        if column in percent:
-            frame[column] = [("" if _missing(v) else f"{float(v) * 100:.1f}%") for v in series]
-        elif isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(series):
-            naive = series.dt.tz_localize(None) if isinstance(series.dtype, pd.DatetimeTZDtype) else series
-            fmt = "%Y-%m-%d" if (naive.dropna() == naive.dropna().dt.normalize()).all() else "%Y-%m-%d %H:%M"
-            frame[column] = [("" if pd.isna(v) else v.strftime(fmt)) for v in naive]
-        elif pd.api.types.is_integer_dtype(series) and series.isna().any():
-            frame[column] = [("" if pd.isna(v) else int(v)) for v in series]
-        elif pd.api.types.is_bool_dtype(series):
-            frame[column] = series.map({True: "yes", False: "no"})
-        elif pd.api.types.is_float_dtype(series):
-            frame[column] = [("" if _missing(v) else round(float(v), digits)) for v in series]
-    return frame
-
-
-# --- 01: activation definition -----------------------------------------------------------------
+# --- what activation means: events, steps, threshold, level ---------------------------------------
 
 
 def catalogue_sentence(catalogue: pd.DataFrame, *, noun: str = "entities") -> str:
-    """The most widespread and the rarest events."""
+    """The most widespread and the rarest events.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     if catalogue.empty:
         return "No event was used, so there is no event catalogue."
     top = catalogue.iloc[0]
@@ -265,7 +309,13 @@ def catalogue_sentence(catalogue: pd.DataFrame, *, noun: str = "entities") -> st
 
 
 def candidates_sentence(ranking: pd.DataFrame, *, has_payments: bool = True) -> str:
-    """The best separator of future payers, and how the near-universal (vanity) events fare."""
+    """The best separator of future payers, and how the near-universal (vanity) events fare.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     if not has_payments:
         return "There are no payments in this dataset, so events cannot be ranked by how well they separate future payers."
     usable = ranking[ranking["enough_data"] & np.isfinite(ranking["lift"].astype(float))]
@@ -295,7 +345,13 @@ def candidates_sentence(ranking: pd.DataFrame, *, has_payments: bool = True) -> 
 
 
 def funnel_sentence(funnel: pd.DataFrame, *, noun: str = "entities") -> str:
-    """The easiest and the hardest step."""
+    """The easiest and the hardest step.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     if funnel.empty or funnel["entities"].iloc[0] == 0:
         return f"No {noun} in scope, so no step completion to show."
     order = funnel.sort_values(["share", "step"], ascending=[False, True])
@@ -308,7 +364,13 @@ def funnel_sentence(funnel: pd.DataFrame, *, noun: str = "entities") -> str:
 
 
 def curves_sentence(curves: pd.DataFrame, *, trial_days: float | None = None, noun: str = "entities") -> str:
-    """How much of the PQL curve is reached by day 7 and by the end of the trial."""
+    """How much of the PQL curve is reached by day 7 and by the end of the trial.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     pql = curves[(curves["step"] == "PQL") & curves["share"].notna()]
     if pql.empty:
         return f"No {noun} are old enough yet to draw completion curves."
@@ -323,7 +385,13 @@ def curves_sentence(curves: pd.DataFrame, *, trial_days: float | None = None, no
 
 
 def distribution_sentence(distribution: pd.DataFrame, *, steps_required: int | None = None, noun: str = "entities") -> str:
-    """How many did nothing, how many got all the way, and how many are one step short."""
+    """How many did nothing, how many got all the way, and how many are one step short.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     total = int(distribution["entities"].sum())
     if total == 0:
         return f"No {noun} in scope."
@@ -338,7 +406,13 @@ def distribution_sentence(distribution: pd.DataFrame, *, steps_required: int | N
 
 
 def thresholds_sentence(table: pd.DataFrame, *, has_payments: bool = True) -> str:
-    """What moving the threshold one step up or down does to volume and conversion."""
+    """What moving the threshold one step up or down does to volume and conversion.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     chosen = table[table["chosen"]]
     if chosen.empty or table["pqls"].sum() == 0:
         return "No entity reaches even one step, so the threshold cannot be compared yet."
@@ -363,14 +437,14 @@ def thresholds_sentence(table: pd.DataFrame, *, has_payments: bool = True) -> st
     return text
 
 
-def _signed(change) -> str:
-    if _missing(change):
-        return "n/a"
-    return f"{'+' if change >= 0 else '−'}{pct(abs(change))}"
-
-
 def levels_sentence(table: pd.DataFrame) -> str:
-    """User-level against account-level PQL rate."""
+    """User-level against account-level PQL rate.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     rows = {row.level: row for row in table.itertuples()}
     missing = [row for row in table.itertuples() if not row.available]
     if missing:
@@ -385,11 +459,17 @@ def levels_sentence(table: pd.DataFrame) -> str:
             f"{account.current_pqls:,} current leads instead of {user.current_pqls:,}.")
 
 
-# --- 02: PQL metrics ---------------------------------------------------------------------------
+# --- how many PQLs, where and how fast ------------------------------------------------------------
 
 
 def volume_sentence(summary: dict, *, noun: str = "entities") -> str:
-    """Raw and current PQLs out of the entities in scope."""
+    """Raw and current PQLs out of the entities in scope.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     if summary["entities"] == 0:
         return f"No {noun} in scope."
     return (f"{summary['raw_pqls']:,} of {summary['entities']:,} {noun} have reached activation (raw PQLs); "
@@ -398,7 +478,13 @@ def volume_sentence(summary: dict, *, noun: str = "entities") -> str:
 
 
 def weekly_sentence(weekly: pd.DataFrame, *, window: int = 4) -> str:
-    """The last complete weeks against the ones before."""
+    """The last complete weeks against the ones before.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     complete = weekly[weekly["complete"]] if "complete" in weekly else weekly
     if len(complete) < 2 * window:
         total = int(weekly["new_pqls"].sum()) if len(weekly) else 0
@@ -413,7 +499,13 @@ def weekly_sentence(weekly: pd.DataFrame, *, window: int = 4) -> str:
 
 
 def current_trend_sentence(table: pd.DataFrame) -> str:
-    """Current PQLs now against four weeks earlier and the peak."""
+    """Current PQLs now against four weeks earlier and the peak.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     if table.empty:
         return "No weeks to show."
     now = int(table["current_pqls"].iloc[-1])
@@ -427,9 +519,15 @@ def current_trend_sentence(table: pd.DataFrame) -> str:
     return text + "."
 
 
-def segment_sentence(rates: pd.DataFrame, by: str, *, rate: str = "pql_rate", what: str = "activate",
+def segment_sentence(rates: pd.DataFrame, *, by: str, rate: str = "pql_rate", what: str = "activate",
                      noun: str = "entities", min_entities: int = 1) -> str:
-    """The best and the worst segment, with intervals, and whether the intervals overlap."""
+    """The best and the worst segment, with intervals, and whether the intervals overlap.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     data = rates[rates[rate].notna()]
     if len(data) < 2:
         return f"Fewer than two {by} groups with data: nothing to compare."
@@ -444,9 +542,15 @@ def segment_sentence(rates: pd.DataFrame, by: str, *, rate: str = "pql_rate", wh
     return text + "."
 
 
-def time_to_pql_sentence(summary: dict, share_by_day: pd.DataFrame | None = None, *,
+def time_to_pql_sentence(summary: dict, *, share_by_day: pd.DataFrame | None = None,
                          trial_days: float | None = None) -> str:
-    """Median time to PQL and the share of PQLs reached by the end of the trial."""
+    """Median time to PQL and the share of PQLs reached by the end of the trial.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     if summary["raw_pqls"] == 0:
         return "No PQLs yet, so there is no time to PQL to show."
     text = f"Half of the PQLs got there within {days(summary['time_to_pql_median_days'])} of signup"
@@ -459,8 +563,14 @@ def time_to_pql_sentence(summary: dict, share_by_day: pd.DataFrame | None = None
     return text + "."
 
 
-def km_sentence(summary: dict, curve: pd.DataFrame, *, trial_days: float | None = None, noun: str = "entities") -> str:
-    """The Kaplan–Meier reading: the share reaching PQL by the end of the trial and the median."""
+def km_sentence(summary: dict, *, curve: pd.DataFrame, trial_days: float | None = None, noun: str = "entities") -> str:
+    """The Kaplan–Meier reading: the share reaching PQL by the end of the trial and the median.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     if curve.empty or summary["raw_pqls"] == 0:
         return "No PQLs yet, so the Kaplan–Meier curve has nothing to show."
     horizon = trial_days if trial_days is not None else float(curve["days"].max())
@@ -478,7 +588,13 @@ def km_sentence(summary: dict, curve: pd.DataFrame, *, trial_days: float | None 
 
 def stalled_sentence(stalled: pd.DataFrame, *, trial_days: float | None = None, stall_day: float | None = None,
                      noun: str = "entities") -> str:
-    """How many trials are stuck near their end, and the step they miss most."""
+    """How many trials are stuck near their end, and the step they miss most.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     if stalled.empty:
         return f"No trial is stalled: no {noun[:-1] if noun.endswith('s') else noun} between day {stall_day:g} and day {trial_days:g} without activation." \
             if trial_days is not None and stall_day is not None else "No trial is stalled."
@@ -490,55 +606,17 @@ def stalled_sentence(stalled: pd.DataFrame, *, trial_days: float | None = None, 
     return text + ". Customer success can reach out before the trial ends."
 
 
-def paid_sentence(conversion: pd.DataFrame, *, has_payments: bool = True) -> str:
-    """PQL-to-paid with its interval."""
-    if not has_payments:
-        return "There is no conversions table, so PQL-to-paid cannot be measured."
-    row = conversion.iloc[0]
-    if row["eligible"] == 0:
-        return "No PQL could convert yet (none that had not already paid)."
-    return (f"{int(row['paid_pqls']):,} of {int(row['eligible']):,} PQLs went on to pay: PQL-to-paid is "
-            f"{_rate_phrase(row['pql_to_paid_rate'], row['ci_low'], row['ci_high'])}; "
-            f"{int(row['paid_before_pql']):,} paid before becoming PQLs and {int(row['paid_without_pql']):,} "
-            "paid without ever reaching the threshold.")
-
-
-def lag_sentence(lag: pd.DataFrame) -> str:
-    """Median lag from PQL to payment and the share within 14 days."""
-    row = lag.iloc[0]
-    if row["paid_pqls"] == 0:
-        return "No PQL has paid yet, so there is no lag to payment to show."
-    text = (f"Paying PQLs paid a median {days(row['median_days'])} after becoming PQLs "
-            f"(middle half {row['p25_days']:.1f}–{row['p75_days']:.1f} days)")
-    if "within_14d" in lag:
-        text += f"; {pct(row['within_14d'])} paid within 14 days"
-    return text + "."
-
-
-def plan_sentence(by_plan: pd.DataFrame, *, key: str = "plan", what: str = "{}") -> str:
-    """Which plan (or price point) the converted PQLs choose, and at what MRR.
-
-    ``what`` formats a group's name, e.g. ``"the {} a month price point"``.
-    """
-    data = by_plan[by_plan["converted_pqls"] > 0] if len(by_plan) else by_plan
-    if data.empty:
-        return "No PQL has paid yet, so there is no plan mix to show."
-    top = data.sort_values(["converted_pqls", key], ascending=[False, True]).iloc[0]
-    text = f"Most converted PQLs chose {what.format(top[key])} ({pct(top['share_of_paid_pqls'])} of them"
-    if not _missing(top["mean_mrr"]):
-        text += f", mean MRR {top['mean_mrr']:,.0f}"
-    text += ")"
-    if len(data) > 1:
-        others = data[data[key] != top[key]].sort_values(["converted_pqls", key], ascending=[False, True])
-        text += "; then " + ", ".join(f"{what.format(r[key])} ({pct(r['share_of_paid_pqls'])})" for _, r in others.iterrows())
-    return text + "."
-
-
-# --- 03: cohorts -------------------------------------------------------------------------------
+# --- cohorts and seasonality ----------------------------------------------------------------------
 
 
 def heatmap_sentence(matrix: pd.DataFrame) -> str:
-    """The latest mature reading at the longest common day, oldest against newest cohort."""
+    """The latest mature reading at the longest common day, oldest against newest cohort.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     data = matrix[matrix["pql_rate"].notna()]
     if data.empty:
         return "No cohort is old enough yet to fill a cell of the cohort heatmap."
@@ -557,7 +635,13 @@ def heatmap_sentence(matrix: pd.DataFrame) -> str:
 
 
 def cohort_rates_sentence(rates: pd.DataFrame) -> str:
-    """Mature cohorts: range and the latest; how many are still too young."""
+    """Mature cohorts: range and the latest; how many are still too young.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     if rates.empty:
         return "No signup cohorts."
     horizon = _single(rates, "horizon_days")
@@ -579,7 +663,13 @@ def cohort_rates_sentence(rates: pd.DataFrame) -> str:
 
 
 def cohort_time_sentence(table: pd.DataFrame) -> str:
-    """Median time to PQL: first against last cohort with PQLs."""
+    """Median time to PQL: first against last cohort with PQLs.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     data = table[table["median_days"].notna()]
     if data.empty:
         return "No cohort has PQLs yet, so there is no time to PQL per cohort."
@@ -592,7 +682,13 @@ def cohort_time_sentence(table: pd.DataFrame) -> str:
 
 
 def pql_cohort_sentence(table: pd.DataFrame, *, has_payments: bool = True) -> str:
-    """PQL-to-paid per PQL cohort: range among mature cohorts."""
+    """PQL-to-paid per PQL cohort: range among mature cohorts.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     if not has_payments:
         return "There is no conversions table, so PQL-to-paid per cohort cannot be measured."
     data = table[table["pql_to_paid_rate"].notna()] if len(table) else table
@@ -611,19 +707,92 @@ def pql_cohort_sentence(table: pd.DataFrame, *, has_payments: bool = True) -> st
 
 
 def seasonality_sentence(table: pd.DataFrame) -> str:
-    """Best and worst weekday/month for signups that activate."""
+    """Best and worst weekday/month for signups that activate.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     key = "weekday" if "weekday" in table else "month"
     data = table[table["pql_rate"].notna()]
     if len(data) < 2:
         return f"Not enough signups old enough to judge to compare PQL rates by {key}."
-    return segment_sentence(data, key, what="signups activate", noun="").replace("  ", " ").strip()
+    return segment_sentence(data, by=key, what="signups activate", noun="").replace("  ", " ").strip()
 
 
-# --- 04: pricing -------------------------------------------------------------------------------
+# --- payments and pricing -------------------------------------------------------------------------
+
+
+def paid_sentence(conversion: pd.DataFrame, *, has_payments: bool = True) -> str:
+    """PQL-to-paid with its interval.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
+    if not has_payments:
+        return "There is no conversions table, so PQL-to-paid cannot be measured."
+    row = conversion.iloc[0]
+    if row["eligible"] == 0:
+        return "No PQL could convert yet (none that had not already paid)."
+    return (f"{int(row['paid_pqls']):,} of {int(row['eligible']):,} PQLs went on to pay: PQL-to-paid is "
+            f"{_rate_phrase(row['pql_to_paid_rate'], row['ci_low'], row['ci_high'])}; "
+            f"{int(row['paid_before_pql']):,} paid before becoming PQLs and {int(row['paid_without_pql']):,} "
+            "paid without ever reaching the threshold.")
+
+
+def lag_sentence(lag: pd.DataFrame) -> str:
+    """Median lag from PQL to payment and the share within 14 days.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
+    row = lag.iloc[0]
+    if row["paid_pqls"] == 0:
+        return "No PQL has paid yet, so there is no lag to payment to show."
+    text = (f"Paying PQLs paid a median {days(row['median_days'])} after becoming PQLs "
+            f"(middle half {row['p25_days']:.1f}–{row['p75_days']:.1f} days)")
+    if "within_14d" in lag:
+        text += f"; {pct(row['within_14d'])} paid within 14 days"
+    return text + "."
+
+
+def plan_sentence(by_plan: pd.DataFrame, *, key: str = "plan", what: str = "{}") -> str:
+    """Which plan (or price point) the converted PQLs choose, and at what MRR.
+
+    ``what`` formats a group's name, e.g. ``"the {} a month price point"``.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
+    data = by_plan[by_plan["converted_pqls"] > 0] if len(by_plan) else by_plan
+    if data.empty:
+        return "No PQL has paid yet, so there is no plan mix to show."
+    top = data.sort_values(["converted_pqls", key], ascending=[False, True]).iloc[0]
+    text = f"Most converted PQLs chose {what.format(top[key])} ({pct(top['share_of_paid_pqls'])} of them"
+    if not _missing(top["mean_mrr"]):
+        text += f", mean MRR {top['mean_mrr']:,.0f}"
+    text += ")"
+    if len(data) > 1:
+        others = data[data[key] != top[key]].sort_values(["converted_pqls", key], ascending=[False, True])
+        text += "; then " + ", ".join(f"{what.format(r[key])} ({pct(r['share_of_paid_pqls'])})" for _, r in others.iterrows())
+    return text + "."
 
 
 def benchmark_sentence(reading: pd.DataFrame) -> str:
-    """The verdict in words, with the rate, its interval, the band and what to look at."""
+    """The verdict in words, with the rate, its interval, the band and what to look at.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     row = reading.iloc[0]
     band = f"{pct(row['band_low'])}–{pct(row['band_high'])}"
     if row["verdict"] == "no_data":
@@ -634,7 +803,13 @@ def benchmark_sentence(reading: pd.DataFrame) -> str:
 
 
 def free_to_paid_sentence(table: pd.DataFrame) -> str:
-    """Free-to-paid of all signups past the trial, against the published median of 8 %."""
+    """Free-to-paid of all signups past the trial, against the published median of 8 %.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     row = table.iloc[0]
     if _missing(row["free_to_paid_rate"]):
         return ("No free-to-paid rate: no payments table, or no signup has been around for "
@@ -646,7 +821,13 @@ def free_to_paid_sentence(table: pd.DataFrame) -> str:
 
 
 def checks_sentence(checks: pd.DataFrame) -> str:
-    """What paid-before-PQL and paid-without-PQL say about the definition."""
+    """What paid-before-PQL and paid-without-PQL say about the definition.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     total = int(checks["paying"].sum())
     if total == 0:
         return "No paying entities yet, so the definition cannot be checked against payments."
@@ -665,7 +846,13 @@ def checks_sentence(checks: pd.DataFrame) -> str:
 
 
 def revenue_sentence(table: pd.DataFrame, *, currency: str = "") -> str:
-    """Expected new customers and MRR at stake, with the low-high range."""
+    """Expected new customers and MRR at stake, with the low-high range.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     rows = table.set_index("case")
     exp = rows.loc["expected"]
     if exp["current_pqls"] == 0:
@@ -681,17 +868,29 @@ def revenue_sentence(table: pd.DataFrame, *, currency: str = "") -> str:
             f"(between {currency}{low['mrr_at_stake']:,.0f} and {currency}{high['mrr_at_stake']:,.0f}).")
 
 
-# --- 05: playbook ------------------------------------------------------------------------------
+# --- who acts: KPIs and the CRM hand-over ---------------------------------------------------------
 
 
-def kpi_sentence(kpis: pd.DataFrame, north_star: str) -> str:
-    """The north star KPI and its value."""
+def kpi_sentence(kpis: pd.DataFrame, *, north_star: str) -> str:
+    """The north star KPI and its value.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     star = kpis[kpis["north_star"]].iloc[0]
     return f"North star ({north_star}): {star['kpi']} = {star['shown']}. {star['question']}"
 
 
-def crm_sentence(table: pd.DataFrame, path: str | os.PathLike, *, noun: str = "entities") -> str:
-    """How many leads were exported, and the first one."""
+def crm_sentence(table: pd.DataFrame, *, path: str | os.PathLike, noun: str = "entities") -> str:
+    """How many leads were exported, and the first one.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     name = os.path.basename(os.fspath(path))
     if table.empty:
         return f"No current PQLs to hand over; {name} holds only the header row."
@@ -701,7 +900,7 @@ def crm_sentence(table: pd.DataFrame, path: str | os.PathLike, *, noun: str = "e
             f"account of {int(top['account_size'])}).")
 
 
-# --- the headline record -----------------------------------------------------------------------
+# --- the headline record --------------------------------------------------------------------------
 
 
 def _plain(value):

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .context import Context, context_steps, context_value
+from .context import AsOf, Context, context_steps, context_value
 from .metrics import current_pqls
 
 __all__ = [
@@ -145,7 +145,7 @@ def prioritise_pqls(
     entities: pd.DataFrame,
     *,
     context: Context | None = None,
-    as_of=None,
+    as_of: AsOf = None,
     active_days: float | None = None,
     steps: list[str] | tuple[str, ...] | None = None,
     segments: list[str] | tuple[str, ...] | None = None,

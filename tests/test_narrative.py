@@ -99,16 +99,16 @@ def test_sentences_on_the_tiny_dataset_say_when_data_is_missing(tiny):
     assert "cannot be estimated" in narrative.revenue_sentence(pricing.revenue_at_stake(entities, context=ctx))
     assert "No trial is stalled" in narrative.stalled_sentence(
         pk.stalled_trials(entities, context=ctx), trial_days=14, stall_day=12, noun="users")
-    assert "fewer than half" in narrative.km_sentence(summary, pk.time_to_pql_curve(entities), trial_days=14)
+    assert "fewer than half" in narrative.km_sentence(summary, curve=pk.time_to_pql_curve(entities), trial_days=14)
 
 
 def test_segment_sentence_reads_the_best_and_worst_groups():
     rates = pd.DataFrame({"channel": ["a", "b", "c"], "pql_rate": [0.41, 0.12, 0.2],
                           "ci_low": [0.36, 0.10, 0.15], "ci_high": [0.46, 0.14, 0.25]})
-    text = narrative.segment_sentence(rates, "channel", noun="users")
+    text = narrative.segment_sentence(rates, by="channel", noun="users")
     assert text == ("a users activate at 41% (95% CI 36–46%), b at 12% (95% CI 10–14%): the intervals do not "
                     "overlap, so the gap is real.")
-    assert "nothing to compare" in narrative.segment_sentence(rates.head(1), "channel")
+    assert "nothing to compare" in narrative.segment_sentence(rates.head(1), by="channel")
 
 
 def test_benchmark_sentence_for_each_verdict():
@@ -147,9 +147,9 @@ def test_record_headlines_refuses_unknown_keys(tmp_path, tiny):
 def test_crm_sentence_names_the_file_only(tmp_path):
     table = pd.DataFrame({"entity_id": ["u1"], "activation_rate": [1.0], "days_since_seen": [0.25],
                           "account_size": [3]})
-    text = narrative.crm_sentence(table, tmp_path / "leads.csv", noun="users")
+    text = narrative.crm_sentence(table, path=tmp_path / "leads.csv", noun="users")
     assert str(tmp_path) not in text and "leads.csv" in text and "priority 1 is u1" in text
-    assert "No current PQLs" in narrative.crm_sentence(table.iloc[:0], tmp_path / "leads.csv")
+    assert "No current PQLs" in narrative.crm_sentence(table.iloc[:0], path=tmp_path / "leads.csv")
 
 
 def test_thresholds_sentence_by_hand():

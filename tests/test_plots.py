@@ -104,7 +104,8 @@ def test_level_comparison_and_kpis(analysed):
     frames = generate_sample(n_users=120, seed=5, days=30, dirty=False)
     ax = plots.plot_level_comparison(explore.compare_levels(frames, SPEC))
     assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
-    axes = plots.plot_kpis(cohorts.weekly_pqls(entities, context=ctx), cohorts.cohort_rates(entities, context=ctx, freq="M"))
+    axes = plots.plot_kpis(cohorts.weekly_pqls(entities, context=ctx),
+                          monthly_rates=cohorts.cohort_rates(entities, context=ctx, freq="M"))
     assert len(axes) == 2 and all(a.get_title() for a in axes)
 
 
