@@ -285,9 +285,11 @@ def test_regenerate_command_line_needs_the_flag(capsys):
     assert "--regenerate" in capsys.readouterr().err
 
 
-def test_record_numbers_are_json(tiny_report):
-    """Each notebook's record is a JSON object (the index reads its scalar entries)."""
+def test_records_name_their_notebook_and_hold_the_tiny_counts(tiny_report):
+    """Each notebook's record (read by the index) names its notebook, and where it holds the raw PQL count
+    or the entity count, they are tiny's by hand: 2 PQLs (u1, u3) of 5 users."""
     assert tiny_report.returncode == 0, tiny_report.stderr
     for notebook in tiny_report.notebooks:
         record = json.loads((tiny_report.out / "data" / f"{notebook.stem}.json").read_text(encoding="utf-8"))
-        assert isinstance(record, dict)
+        assert record["notebook"] == notebook.stem
+        assert record.get("raw_pqls", 2) == 2 and record.get("entities", 5) == 5, notebook.stem
