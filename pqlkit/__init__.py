@@ -6,7 +6,7 @@
 >>> pk.current_pqls(entities, context=ctx)                                   # doctest: +SKIP
 """
 
-from .context import Context, NotebookPaths, check_columns, notebook_setup
+from .context import AsOf, Context, NotebookPaths, check_columns, notebook_setup
 from .errors import DataError, DataQualityError, PqlkitError, PqlkitWarning, SpecError
 from .database import DatabaseSource
 from .loading import FORMATS, REASONS, TABLES, Dataset, ledger_to_dict, load, parse_as_of
@@ -49,6 +49,7 @@ __all__ = [
     "record_headlines",
     "repo_root",
     "resolve_path",
+    "AsOf",
     "Context",
     "NotebookPaths",
     "check_columns",

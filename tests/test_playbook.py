@@ -107,8 +107,8 @@ def test_team_kpis_follow_the_concept_table(team, kpis, shown):
 
 
 def test_prioritise_pqls_by_hand():
-    entities, _ = analyze(frames(), TWO_STEPS, as_of=AS_OF)
-    table = playbook.prioritise_pqls(entities)
+    entities, ctx = analyze(frames(), TWO_STEPS, as_of=AS_OF)
+    table = playbook.prioritise_pqls(entities, context=ctx)
     assert table["entity_id"].tolist() == ["p2", "p4", "p1", "p3"]
     assert table["priority"].tolist() == [1, 2, 3, 4]
     assert table["account_size"].tolist() == [1, 1, 3, 2]
@@ -119,21 +119,21 @@ def test_prioritise_pqls_by_hand():
 
 def test_prioritise_pqls_at_account_level_uses_the_number_of_users():
     """Accounts A (p1, x1, x2), B (p2), C (p3, x3), D (p4): the same order, sizes from n_users."""
-    entities, _ = analyze(frames(), TWO_STEPS, as_of=AS_OF, level="account")
-    table = playbook.prioritise_pqls(entities)
+    entities, ctx = analyze(frames(), TWO_STEPS, as_of=AS_OF, level="account")
+    table = playbook.prioritise_pqls(entities, context=ctx)
     assert table["entity_id"].tolist() == ["B", "D", "A", "C"]
     assert table["account_size"].tolist() == [1, 1, 3, 2]
 
 
 def test_prioritise_pqls_with_no_current_pql():
-    entities, _ = analyze(frames(), TWO_STEPS, as_of=T0 + 40 * DAY)
-    table = playbook.prioritise_pqls(entities)
+    entities, ctx = analyze(frames(), TWO_STEPS, as_of=T0 + 40 * DAY)
+    table = playbook.prioritise_pqls(entities, context=ctx)
     assert table.empty and list(table.columns[:2]) == ["priority", "entity_id"]
 
 
 def test_export_for_crm_writes_an_importable_csv(tmp_path):
-    entities, _ = analyze(frames(), TWO_STEPS, as_of=AS_OF)
-    table = playbook.prioritise_pqls(entities)
+    entities, ctx = analyze(frames(), TWO_STEPS, as_of=AS_OF)
+    table = playbook.prioritise_pqls(entities, context=ctx)
     path = playbook.export_for_crm(table, tmp_path / "out" / "leads.csv")
     with open(path, newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
@@ -145,8 +145,8 @@ def test_export_for_crm_writes_an_importable_csv(tmp_path):
 
 
 def test_export_for_crm_of_an_empty_list_writes_the_header(tmp_path):
-    entities, _ = analyze(frames(), TWO_STEPS, as_of=T0 + 40 * DAY)
-    path = playbook.export_for_crm(playbook.prioritise_pqls(entities), tmp_path / "leads.csv")
+    entities, ctx = analyze(frames(), TWO_STEPS, as_of=T0 + 40 * DAY)
+    path = playbook.export_for_crm(playbook.prioritise_pqls(entities, context=ctx), tmp_path / "leads.csv")
     assert path.read_text(encoding="utf-8").splitlines()[0].startswith("priority,entity_id")
     assert len(path.read_text(encoding="utf-8").splitlines()) == 1
 
@@ -182,8 +182,8 @@ def test_export_for_crm_writes_no_formula(tmp_path):
     value as it was; plain cells and numbers (seats -3, read from users.csv as the text "-3"; days since
     seen T0 + 3d - (T0 + 1d) = 2.0) are untouched."""
     dataset = write_hostile_dataset(tmp_path / "dataset")
-    entities, _ = analyze(str(dataset), TWO_STEPS, as_of=T0 + 3 * DAY)
-    path = playbook.export_for_crm(playbook.prioritise_pqls(entities), tmp_path / "leads.csv")
+    entities, ctx = analyze(str(dataset), TWO_STEPS, as_of=T0 + 3 * DAY)
+    path = playbook.export_for_crm(playbook.prioritise_pqls(entities, context=ctx), tmp_path / "leads.csv")
     with open(path, newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert [r["entity_id"] for r in rows] == ["p2", "p1"]
