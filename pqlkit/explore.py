@@ -28,6 +28,7 @@ from .context import AsOf, Context, context_steps, context_value
 from .errors import PqlkitError, PqlkitWarning
 from .loading import Dataset
 from .metrics import current_pqls, pql_rate, pql_to_paid, wilson_interval
+from .paths import shorten_paths
 from .reduction import MICROSECONDS_PER_DAY, days_after_sql, pql_times
 from .spec import ActivationSpec
 
@@ -288,15 +289,6 @@ def completion_curves(
     return table
 
 
-def _without_paths(message: str, paths) -> str:
-    """``message`` with each of ``paths`` shortened to its last part (notebook output stays portable)."""
-    for path in paths:
-        if isinstance(path, (str, os.PathLike)) and os.fspath(path):
-            full = os.fspath(path)
-            message = message.replace(full, os.path.basename(full.rstrip("/")) or full)
-    return message
-
-
 # --- threshold and level comparisons -----------------------------------------------------------
 
 
@@ -429,7 +421,7 @@ def compare_levels(
                 warnings.simplefilter("ignore", PqlkitWarning)
                 table, context = entity_table(source, spec, as_of=as_of, level=level, events_format=events_format)
         except PqlkitError as error:
-            row["note"] = _without_paths(str(error), [spec.source, source])
+            row["note"] = shorten_paths(str(error), [spec.source, source])
             rows.append(row)
             continue
         if table.empty:

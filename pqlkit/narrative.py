@@ -17,13 +17,14 @@ import json
 import math
 import os
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .context import Context
+from .paths import shorten_paths
 
 __all__ = [
     "pct",
@@ -190,16 +191,6 @@ def tidy(table: pd.DataFrame, *, percent: Sequence[str] = (), digits: int = 2) -
 # --- scope and data quality -----------------------------------------------------------------------
 
 
-def _short(message: str, paths: Iterable) -> str:
-    for path in paths:
-        if path is None:
-            continue
-        full = os.fspath(path)
-        if full:
-            message = message.replace(full, os.path.basename(full.rstrip("/")) or full)
-    return message
-
-
 @contextlib.contextmanager
 def notes_for_warnings(*paths: str | os.PathLike | None) -> Iterator[None]:
     """Print warnings raised inside the block as ``Note: ...`` lines on stdout.
@@ -217,7 +208,7 @@ def notes_for_warnings(*paths: str | os.PathLike | None) -> Iterator[None]:
         yield
     seen = set()
     for warning in caught:
-        text = _short(str(warning.message), paths)
+        text = shorten_paths(str(warning.message), paths)
         if text not in seen:
             seen.add(text)
             print(f"Note: {text}")

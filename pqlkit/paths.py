@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["repo_root", "resolve_path"]
+__all__ = ["repo_root", "resolve_path", "shorten_paths"]
 
 
 def _is_repo_root(folder: Path) -> bool:
@@ -80,3 +81,30 @@ def resolve_path(path: str | os.PathLike, *, base: str = "notebooks") -> str:
     root = repo_root(Path.cwd()) or repo_root()
     anchor = (root / base) if root is not None else Path.cwd()
     return os.path.normpath(str(anchor / given))
+
+
+def shorten_paths(message: str, paths: Iterable[str | os.PathLike | None]) -> str:
+    """``message`` with each of ``paths`` cut to its last part, so notebook output is the same on every machine.
+
+    Parameters
+    ----------
+    message : str
+        A warning or error message.
+    paths : iterable of path-like or None
+        The paths to shorten (None and non-paths are skipped).
+
+    Returns
+    -------
+    str
+        The message with ``/home/me/data/sample`` written as ``sample``.
+
+    Examples
+    --------
+    >>> shorten_paths("/tmp/x/spec.yaml: step 'a' ...", ["/tmp/x/spec.yaml"])
+    "spec.yaml: step 'a' ..."
+    """
+    for path in paths:
+        if isinstance(path, (str, os.PathLike)) and os.fspath(path):
+            full = os.fspath(path)
+            message = message.replace(full, os.path.basename(full.rstrip("/")) or full)
+    return message

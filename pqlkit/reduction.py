@@ -14,7 +14,7 @@ import pandas as pd
 from .context import Context
 from .errors import SpecError
 from .loading import Dataset
-from .sql import quote_identifier as _q
+from .sql import quote_identifier
 from .spec import ActivationSpec, Step
 
 __all__ = ["reduce", "entity_table", "pql_times", "days_after_sql", "MICROSECONDS_PER_DAY", "RESERVED_COLUMNS"]
@@ -150,10 +150,12 @@ def reduce(dataset: Dataset, spec: ActivationSpec) -> pd.DataFrame:
     engine = dataset.engine
     segments = dataset.segments
     if spec.level == "user":
-        segment_sql = "".join(f", {_q(name)}" for name in segments)
+        segment_sql = "".join(f", {quote_identifier(name)}" for name in segments)
         engine.table("entities", f"SELECT entity_id, signup_at, account_id{segment_sql} FROM users")
     else:
-        segment_sql = "".join(f", arg_min({_q(name)}, (signup_at, user_id)) AS {_q(name)}" for name in segments)
+        segment_sql = "".join(
+            f", arg_min({quote_identifier(name)}, (signup_at, user_id)) AS {quote_identifier(name)}" for name in segments
+        )
         engine.table(
             "entities",
             f"SELECT entity_id, min(signup_at) AS signup_at, count(*) AS n_users{segment_sql} FROM users GROUP BY entity_id",
@@ -171,9 +173,9 @@ def reduce(dataset: Dataset, spec: ActivationSpec) -> pd.DataFrame:
     )
     steps_sql = " UNION ALL ".join(f"({_step_sql(i, step, spec)})" for i, step in enumerate(spec.steps))
     pivot = "".join(
-        f", max(step_at) FILTER (WHERE step = {i}) AS {_q(step.name + '_at')}" for i, step in enumerate(spec.steps)
+        f", max(step_at) FILTER (WHERE step = {i}) AS {quote_identifier(step.name + '_at')}" for i, step in enumerate(spec.steps)
     )
-    step_columns = "".join(f", s.{_q(step.name + '_at')}" for step in spec.steps)
+    step_columns = "".join(f", s.{quote_identifier(step.name + '_at')}" for step in spec.steps)
     query = f"""
         WITH step_times AS ({steps_sql}),
         wide AS (SELECT entity_id{pivot} FROM step_times GROUP BY entity_id),
