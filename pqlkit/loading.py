@@ -1,4 +1,4 @@
-"""Load a dataset folder (or pandas frames) into DuckDB and apply the data-quality rules of SPEC §1.
+"""Load a dataset folder (or pandas frames) into DuckDB and apply the data-quality rules of docs/metrics.md#data-quality.
 
 The events never pass through pandas: each table is read by DuckDB straight from its Parquet or CSV
 file (or from a registered pandas frame), checked once, and kept in an in-process DuckDB database as
@@ -6,18 +6,18 @@ the clean tables ``users``, ``events`` and ``conversions``. What comes back to p
 ledger and, on request, the users.
 
 Every row read is either used or counted under exactly one reason in the ledger
-(:attr:`Dataset.ledger`). The reasons and their precedence are SPEC §1's:
+(:attr:`Dataset.ledger`). The reasons and their precedence are those of docs/metrics.md#data-quality:
 ``missing_value``, ``bad_timestamp``, ``duplicate``, ``unknown_user``, ``before_signup``,
 ``after_as_of``, ``no_account``.
 
-Choices where SPEC is silent (also in the README):
+Choices where the contract (docs/metrics.md) is silent (also in the README):
 
 - Identifiers, event names and segment values are trimmed of surrounding white space; an empty or
   white-space-only value counts as missing.
 - Events whose ``event_id`` is empty, in a table that has the column, are compared on every column
   (like a table without ``event_id``).
 - The default ``as_of`` is the latest parseable timestamp in any row of the three tables, dropped
-  rows included, as SPEC §3 says ("any row").
+  rows included, as docs/metrics.md#definitions says ("any row").
 - At account level a conversion row is matched by its ``account_id`` first, else through the account
   of its ``user_id``.
 
@@ -41,7 +41,7 @@ Reading (what the files may look like):
   timestamp or a number: a float ``user_id`` or a boolean ``timestamp`` (a Parquet file with the
   wrong types) is an error that says how to write the column.
 - Events more than 90 days after the latest signup or payment, when ``as_of`` is not given, raise a
-  :class:`~pqlkit.errors.PqlkitWarning`: they still set the default ``as_of`` (SPEC §3), and the
+  :class:`~pqlkit.errors.PqlkitWarning`: they still set the default ``as_of`` (docs/metrics.md#definitions), and the
   warning says how many there are and to pass ``as_of``.
 """
 
@@ -83,7 +83,7 @@ REASONS = (
     "after_as_of",
     "no_account",
 )
-# The reasons that can apply to each table, in SPEC order; no_account only at account level.
+# The reasons that can apply to each table, in the contract's order; no_account only at account level.
 _TABLE_REASONS = {
     "users": ("missing_value", "bad_timestamp", "duplicate", "after_as_of", "no_account"),
     "events": REASONS,
@@ -187,7 +187,7 @@ class Dataset:
         return self.sql("SELECT * FROM users ORDER BY signup_at, user_id")
 
     def data_quality(self) -> dict:
-        """The ledger as SPEC §4's ``data_quality`` mapping: ``{table: {read, used, dropped}}``."""
+        """The ledger as the JSON summary's ``data_quality`` mapping (docs/metrics.md#json-summary): ``{table: {read, used, dropped}}``."""
         return ledger_to_dict(self.ledger)
 
 
@@ -280,7 +280,7 @@ def load(
     strict : bool
         Raise :class:`~pqlkit.errors.DataQualityError` instead of dropping any row.
     events_format : {"auto", "canonical", "segment", "amplitude", "mixpanel", "posthog"}, optional
-        The shape of the events table: canonical (SPEC §1) or an export read by
+        The shape of the events table: canonical (docs/metrics.md#input-tables) or an export read by
         :mod:`pqlkit.readers`. None or ``"auto"`` detects it from the file's name and columns.
     engine : {"duckdb", "spark"} or an engine object, optional
         Where the checks and the reduction run (:mod:`pqlkit.engines`); default DuckDB in process.
@@ -504,7 +504,7 @@ FAR_FUTURE_DAYS = 90
 def _warn_far_future(engine, sources: Mapping[str, str], latest: Mapping[str, pd.Timestamp | None]) -> None:
     """Warn when the default ``as_of`` is pulled far past the other tables by a few events.
 
-    SPEC §3 makes the default ``as_of`` the latest parseable timestamp, so one event with a broken
+    docs/metrics.md#definitions makes the default ``as_of`` the latest parseable timestamp, so one event with a broken
     clock (2099-01-01) moves the whole analysis to 2099: every trial looks old, nobody is current.
     That stays the rule; this names the events that did it and what to do. ``latest`` holds each
     table's latest timestamp, so the events are only counted when there is something to count.
@@ -540,7 +540,7 @@ def _check_required(table: str, columns: Mapping[str, str], path: str, level: st
                 export = ", or for an export from Segment, Amplitude, Mixpanel or PostHog pass --events-format"
             raise DataError(
                 f"{path}: missing required column {column!r}{hint}; found columns: {found}. "
-                f"Rename the column or see SPEC §1 for the {table} table{export}",
+                f"Rename the column or see docs/metrics.md#input-tables for the {table} table{export}",
                 path=path,
                 column=column,
             )
@@ -568,7 +568,7 @@ _TIME_TYPES = r"(TIMESTAMP( WITH TIME ZONE|_S|_MS|_NS|_TZ)?|DATE)"
 
 
 def _check_types(table: str, columns: Mapping[str, str], path: str) -> None:
-    """Columns whose type cannot hold what SPEC §1 says (a float id, a boolean timestamp) are errors."""
+    """Columns whose type cannot hold what docs/metrics.md#input-tables says (a float id, a boolean timestamp) are errors."""
     text_columns = [name for name in (*_ID_COLUMNS, "event") if name in columns and (name != "event" or table == "events")]
     for name in text_columns:
         kind = columns[name].upper()
@@ -623,7 +623,7 @@ def _timestamp_sql(value: str, dtype: str) -> str:
 
 
 def _epoch_sql(number: str) -> str:
-    """SQL: an epoch number as TIMESTAMPTZ, its unit told by its size (SPEC is silent; see the docstring).
+    """SQL: an epoch number as TIMESTAMPTZ, its unit told by its size (the contract is silent; see the docstring).
 
     Seconds from 1e8 (1973-03-03) up to 1e11, milliseconds from 1e11 (1973-03-03) up to 1e14,
     microseconds from 1e14 up to 1e17. Anything smaller or larger is not read as a time.
@@ -699,7 +699,7 @@ def _timestamp_literal(stamp: pd.Timestamp) -> str:
     return f"TIMESTAMPTZ '{stamp.isoformat()}'"
 
 
-# --- tagging: the first reason that applies, in SPEC order ---------------------------------------
+# --- tagging: the first reason that applies, in the contract's order ---------------------------------------
 # Duplicates: the first row in file order of each group is the one kept, so a row is a duplicate
 # when its _row is not its group's min(_row). An aggregate and a join on _row: cheaper than a
 # window over every event, and it spills to disk like any DuckDB aggregate.

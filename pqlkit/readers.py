@@ -1,7 +1,7 @@
 """Read product-analytics exports (Segment, Amplitude, Mixpanel, PostHog) as the canonical events table.
 
 Analysts rarely have pqlkit's canonical ``events`` file; they have an export from the tool they already
-use. The readers here turn such an export into the canonical columns of SPEC §1 (``event_id``,
+use. The readers here turn such an export into the canonical columns of docs/metrics.md#input-tables (``event_id``,
 ``user_id``, ``event``, ``timestamp``, plus ``properties`` as JSON text, and ``anonymous_id`` where
 the tool has one). The work is done by DuckDB (``read_json_objects``, ``read_csv``, ``read_parquet``
 and SQL that maps the fields), so a large export never passes through pandas.
@@ -11,7 +11,7 @@ Formats (``events_format``)
 ===============  =========================================  ==========================================
 format           file shapes                                 mapping to the canonical columns
 ===============  =========================================  ==========================================
-``canonical``    SPEC §1 ``events`` (Parquet, CSV, JSON)     as is
+``canonical``    the ``events`` table (Parquet, CSV, JSON)   as is
 ``segment``      track calls as JSON lines; the warehouse   ``messageId``/``id`` → ``event_id``,
                  ``tracks`` table as CSV or Parquet          ``userId``/``user_id`` → ``user_id``,
                                                              ``event_text`` (the name), else ``event``
@@ -756,7 +756,7 @@ def _create_export_from_json(con: duckdb.DuckDBPyConnection, export: ExportForma
 
 
 def _create_canonical_json(con: duckdb.DuckDBPyConnection, relation: str, keys: list[str], path: Path) -> None:
-    """Canonical events as JSON: the SPEC columns as text, every other key kept as a property column."""
+    """Canonical events as JSON: the contract's columns as text, every other key kept as a property column."""
     select = []
     if not keys:
         select.append("CAST(NULL AS VARCHAR) AS column0")

@@ -1,4 +1,4 @@
-"""The activation spec (SPEC §2): which steps make a user or account a PQL.
+"""The activation spec (docs/metrics.md#activation-spec): which steps make a user or account a PQL.
 
 Read it from YAML with :meth:`ActivationSpec.from_yaml` or build it from a dict with
 :meth:`ActivationSpec.from_dict`; both validate every key and raise :class:`~pqlkit.errors.SpecError`

@@ -110,7 +110,7 @@ def truncated(data: bytes) -> bytes:
 
 
 def check_far_future(dataset, stderr):
-    # The 2099 event sets the default as_of (SPEC §3) and the warning says so.
+    # The 2099 event sets the default as_of (docs/metrics.md#definitions) and the warning says so.
     assert dataset.as_of == pd.Timestamp("2099-01-01T00:00:00Z")
     assert re.search(r"events\.csv: 1 event\(s\) are more than 90 days after the latest signup or payment "
                      r"\(2026-01-05T00:00:00\+00:00\), the latest at 2099-01-01T00:00:00\+00:00; .*Pass --as-of", stderr)

@@ -39,7 +39,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from hypothesis import example, given
+from hypothesis import event, example, given
 from hypothesis import strategies as st
 
 import pqlkit as pk
@@ -320,6 +320,11 @@ BASE = st.sampled_from(BASE_NAMES)
 TABLE = st.sampled_from(["events", "users"])
 
 
+def reader_name(base: Base, table: str = "events") -> str:
+    """The reader an example exercises, for hypothesis' statistics (``--hypothesis-show-statistics``)."""
+    return f"{base.name} {base.events_name}" if table == "events" else "users.csv"
+
+
 def target_file(folder: Path, base: Base, table: str) -> Path:
     return events_file(folder, base) if table == "events" else folder / "users.csv"
 
@@ -335,6 +340,7 @@ def target_file(folder: Path, base: Base, table: str) -> Path:
 def test_hostile_cell(tmp_path_factory, base, table, row, column, value):
     """One field replaced by a hostile value: loads with every row counted, or one clean error."""
     spec = BASES[base]
+    event(f"reader: {reader_name(spec, table)}")
     folder = build(spec, tmp_path_factory.mktemp("cell"))
     if table == "users" or not is_json(events_file(folder, spec)):
         value = value if isinstance(value, str) else json.dumps(value)
@@ -351,6 +357,7 @@ def test_hostile_cell(tmp_path_factory, base, table, row, column, value):
 def test_column_dropped_renamed_or_duplicated(tmp_path_factory, base, table, op, column, name):
     """A column dropped, renamed or duplicated: loads with every row counted, or one clean error."""
     spec = BASES[base]
+    event(f"reader: {reader_name(spec, table)}")
     folder = build(spec, tmp_path_factory.mktemp("column"))
     change_column(target_file(folder, spec, table), op, column, name)
     check_load(folder)
@@ -378,6 +385,7 @@ def test_delimiter_line_end_or_encoding(tmp_path_factory, base, table, dialect):
     or without its mark) CSV files are read: their ledger must count every row.
     """
     spec = BASES[base]
+    event(f"reader: {reader_name(spec, table)}")
     folder = build(spec, tmp_path_factory.mktemp("dialect"))
     path = target_file(folder, spec, table)
     change_dialect(path, *dialect)
@@ -397,6 +405,7 @@ def test_delimiter_line_end_or_encoding(tmp_path_factory, base, table, dialect):
 def test_truncated_at_any_byte(tmp_path_factory, base, table, at):
     """The file cut at any byte (a gzip stream cut as stored): loads with every row counted, or one clean error."""
     spec = BASES[base]
+    event(f"reader: {reader_name(spec, table)}")
     folder = build(spec, tmp_path_factory.mktemp("cut"))
     truncate(target_file(folder, spec, table), at)
     check_load(folder)
@@ -420,12 +429,24 @@ def test_whole_file_is_carriage_return_nul(tmp_path):
 def test_parquet_column_of_another_type(tmp_path_factory, table, column, kind):
     """A Parquet column of another type (list, struct, binary, dictionary, all null, ...): loads with
     every row counted, or one clean error naming the column's type."""
+    event(f"reader: {table}.parquet ({kind} column)")
     folder = build(BASES["tiny"], tmp_path_factory.mktemp("parquet"))
     to_parquet(folder, table, column, kind)
     dataset = check_load(folder)
     if kind in ("dictionary", "large_string"):
         # The same text in another Arrow layout: the same ledger as the CSV file (14 events, 5 users).
         assert dataset is not None and dataset.data_quality()[table]["read"] == {"events": 14, "users": 5}[table]
+
+
+@examples(0.3)
+@given(table=TABLE, at=st.integers(0, 4000))
+@example(table="events", at=4)  # "PAR1" and nothing else
+def test_parquet_truncated_at_any_byte(tmp_path_factory, table, at):
+    """A Parquet file cut at any byte (its footer gone): one clean error, or (uncut) every row counted."""
+    event(f"reader: {table}.parquet (truncated)")
+    folder = build(BASES["tiny"], tmp_path_factory.mktemp("parquet_cut"))
+    truncate(to_parquet(folder, table, 0, "large_string"), at)
+    check_load(folder)
 
 
 SPEC_KEYS = ["level", "threshold", "window_days", "active_days", "trial_days", "stall_day", "steps",
@@ -445,6 +466,7 @@ def test_spec_value_of_another_type(tmp_path_factory, key, value):
 
     Through the command line too: exit status 0 or 2, one ``pqlkit: error:`` line, no traceback.
     """
+    event("reader: spec YAML")
     folder = build(BASES["tiny"], tmp_path_factory.mktemp("spec"))
     raw = yaml.safe_load(TINY_SPEC.read_text())
     target, parts = raw, key.split(".")
@@ -467,7 +489,7 @@ def test_spec_value_of_another_type(tmp_path_factory, key, value):
         assert len(entities) == 5  # the tiny dataset's five users, as in tests/data/tiny/users.csv
 
 
-@examples(0.3)
+@examples(0.2)
 @given(base=BASE, mutation=st.one_of(
     st.tuples(st.just("truncate"), st.integers(0, 5000)),
     st.tuples(st.just("dialect"), DIALECT),
@@ -478,6 +500,7 @@ def test_spec_value_of_another_type(tmp_path_factory, key, value):
 def test_command_line_exits_0_or_2_without_traceback(tmp_path_factory, capsys, base, mutation):
     """Through ``pqlkit validate`` and ``pqlkit metrics``: exit 0, or exit 2 with one ``pqlkit: error:`` line."""
     spec = BASES[base]
+    event(f"reader: {reader_name(spec)}")
     folder = build(spec, tmp_path_factory.mktemp("cli"))
     path = events_file(folder, spec)
     kind, *args = mutation

@@ -1,7 +1,7 @@
-"""SPEC §1 data-quality rules: every reason, their precedence, time zones and ``as_of``.
+"""The data-quality rules (docs/metrics.md#data-quality): every reason, their precedence, time zones and ``as_of``.
 
 Each test builds a handful of rows; the docstring derives the expected ledger by walking the
-reasons in SPEC order (missing_value, bad_timestamp, duplicate, unknown_user, before_signup,
+reasons in the contract's order (missing_value, bad_timestamp, duplicate, unknown_user, before_signup,
 after_as_of, no_account) and taking the first that applies.
 """
 
@@ -133,7 +133,7 @@ def test_bare_date_as_of_is_end_of_day():
 
 
 def test_default_as_of_is_latest_parseable_timestamp_of_any_row():
-    """The latest parseable timestamp among all rows, dropped rows included (SPEC §3 "any row"):
+    """The latest parseable timestamp among all rows, dropped rows included (docs/metrics.md#definitions, "any row"):
     the unknown user's event at T0 + 9d beats the used event at T0 + 2d and the payment at T0 + 5d;
     "garbage" is not parseable and is ignored."""
     frames = {
@@ -226,7 +226,7 @@ def test_identifiers_are_strings_and_keep_leading_zeros(tmp_path):
     ],
 )
 def test_parse_as_of(value, expected):
-    """SPEC §3: a bare date is the end of that day; naive is UTC; offsets are converted."""
+    """docs/metrics.md#definitions: a bare date is the end of that day; naive is UTC; offsets are converted."""
     assert pk.parse_as_of(value) == pd.Timestamp(expected)
 
 

@@ -1,4 +1,4 @@
-"""SPEC §2: the activation spec's validation, table-driven so the wording users see is tested too."""
+"""docs/metrics.md#activation-spec: the activation spec's validation, table-driven so the wording users see is tested too."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def test_invalid_specs_name_the_key_and_the_allowed_values(raw, message):
 
 
 def test_defaults_follow_spec_section_2():
-    """Unset keys take SPEC §2's defaults: user level, threshold 1.0, no window, 14/14/12 days, min_count 1."""
+    """Unset keys take the defaults of docs/metrics.md#activation-spec: user level, threshold 1.0, no window, 14/14/12 days, min_count 1."""
     spec = pk.ActivationSpec.from_dict({"steps": [STEP]})
     assert (spec.level, spec.threshold, spec.window_days) == ("user", 1.0, None)
     assert (spec.active_days, spec.trial_days, spec.stall_day) == (14, 14, 12)
