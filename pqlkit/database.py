@@ -439,9 +439,10 @@ def _catalog(connection, source: DatabaseSource) -> tuple[str, set[str]]:
 def read_raw_tables(con: duckdb.DuckDBPyConnection, source: DatabaseSource, events_format: str | None = None) -> dict[str, str]:
     """Read the source's tables into DuckDB as ``raw_users``, ``raw_events`` and ``raw_conversions``.
 
-    Each table (or query) streams through ADBC as Arrow record batches into a DuckDB table, in
-    the order the database returns the rows (``rowid`` is that order). ``conversions`` is optional:
-    a missing table is skipped, as a missing file is.
+    Each table (or query) streams through ADBC as Arrow record batches into a Parquet file that
+    DuckDB reads (:func:`_spool`), in the order the database returns the rows (``_row``). ``conversions`` is optional:
+    a missing table is skipped, as a missing file is (on PostgreSQL, whose catalog is read first;
+    elsewhere give the table or a query for it).
 
     Returns
     -------
@@ -481,7 +482,9 @@ def read_raw_tables(con: duckdb.DuckDBPyConnection, source: DatabaseSource, even
                         f"{source.display}: no {name} table in schema {schema!r} (tables there: {listed}); "
                         f"create it, or give the rows with --{table}-sql (see {_DOCS})"
                     )
-                qualified = f"{_quote(schema)}.{_quote(name)}" if schema else _quote(name)
+                # Quoted on PostgreSQL (names exactly as written); as written elsewhere (Snowflake folds to upper case).
+                quote = _quote if source.scheme in _POSTGRES else str
+                qualified = f"{quote(schema)}.{quote(name)}" if schema else quote(name)
                 query = f"SELECT * FROM {qualified}"
                 label = f"{mask_url(source.url)} (table {schema + '.' if schema else ''}{name})"
                 what, hint = f"reading table {name}", "Check the table and the user's rights on it"
@@ -491,7 +494,7 @@ def read_raw_tables(con: duckdb.DuckDBPyConnection, source: DatabaseSource, even
                 reader = cursor.fetch_record_batch()
                 con.register(f"_adbc_{table}", reader)
                 try:
-                    con.execute(f"CREATE OR REPLACE TEMP TABLE raw_{table} AS SELECT * FROM _adbc_{table}")
+                    _spool(con, f"_adbc_{table}", f"raw_{table}")
                 finally:
                     con.unregister(f"_adbc_{table}")
             except (adbc_driver_manager.Error, pa.ArrowException, duckdb.Error) as error:
@@ -500,6 +503,26 @@ def read_raw_tables(con: duckdb.DuckDBPyConnection, source: DatabaseSource, even
                 cursor.close()
             sources[table] = label
     return sources
+
+
+def _spool(con: duckdb.DuckDBPyConnection, stream: str, name: str) -> None:
+    """Make ``name`` a view over the rows of the registered Arrow ``stream``, through a Parquet file.
+
+    DuckDB writes the batches to a Parquet file as they arrive (in their order, which
+    ``file_row_number`` keeps as ``_row``), and ``name`` reads that file as a Parquet dataset is
+    read: the rows never sit in memory as a table, so reading from a database peaks at about the
+    memory of reading the same rows from Parquet. The file goes with the connection (or the process).
+    """
+    import shutil
+    import tempfile
+    import weakref
+
+    folder = tempfile.mkdtemp(prefix="pqlkit-database-", dir=os.environ.get("PQLKIT_TEMP_DIR") or None)
+    weakref.finalize(con, shutil.rmtree, folder, True)
+    path = _literal(str(Path(folder) / f"{name}.parquet"))
+    con.execute(f"COPY (SELECT * FROM {stream}) TO {path} (FORMAT parquet)")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * EXCLUDE (file_row_number), file_row_number AS _row "
+                f"FROM read_parquet({path}, file_row_number = true)")
 
 
 # --- writing ---------------------------------------------------------------------------------------
