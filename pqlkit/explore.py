@@ -166,6 +166,8 @@ def rank_candidate_steps(
     if events is not None:
         names = ", ".join("'" + str(name).replace("'", "''") + "'" for name in events)
         restrict = f"AND ev.event IN ({names})" if names else "AND FALSE"
+    # Three stages: the entities judged (observed for the whole window) and whether they paid; the
+    # doers of each (event, k) among them, counted in SQL; then the rates and the lift in pandas.
     judged = f"""
         WITH ent AS ({_ENTITY_SIGNUP}),
         paid AS (SELECT entity_id, min(paid_at) AS paid_at FROM conversions WHERE entity_id IS NOT NULL GROUP BY entity_id)
