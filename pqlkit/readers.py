@@ -459,23 +459,16 @@ _UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
 
 
 def _text_encoding(path: Path, head: bytes) -> str:
-    """The encoding of a text file from its first bytes: ``utf-8`` or ``utf-16-le`` (what DuckDB reads).
+    """The encoding of a text file from its first bytes: ``utf-8``, ``utf-16-le`` or ``utf-16-be``.
 
     UTF-16 is told by its byte-order mark, or (without one) by NUL bytes in every other position of a
-    text that starts with ASCII. UTF-16 big-endian is an error that names it: DuckDB reads only
-    little-endian UTF-16.
+    text that starts with ASCII. Anything else is taken as UTF-8 (and checked as it is read).
     """
     kind = _UTF16_BOMS.get(head[:2])
     if kind is None and len(head) >= 4 and head[1] == 0 and head[3] == 0 and head[0] != 0 and head[2] != 0:
         kind = "utf-16-le"
     if kind is None and len(head) >= 4 and head[0] == 0 and head[2] == 0 and head[1] != 0 and head[3] != 0:
         kind = "utf-16-be"
-    if kind == "utf-16-be":
-        raise DataError(
-            f"{path}: the text is UTF-16 big-endian, which pqlkit does not read; re-save the file as UTF-8 "
-            "(in Excel: 'CSV UTF-8')",
-            path=str(path),
-        )
     return kind or "utf-8"
 
 
@@ -490,6 +483,13 @@ def _csv_layout(path: Path) -> tuple[list[str], dict[str, str]]:
     """
     head = _peek(path, HEADER_LIMIT)
     encoding = _text_encoding(path, head)
+    if encoding == "utf-16-be":
+        # DuckDB reads little-endian UTF-16 only (big-endian text comes out as no rows at all).
+        raise DataError(
+            f"{path}: the text is UTF-16 big-endian, which pqlkit does not read; re-save the file as UTF-8 "
+            "(in Excel: 'CSV UTF-8')",
+            path=str(path),
+        )
     options = {}
     if encoding == "utf-16-le":
         options["encoding"] = "utf-16"
@@ -623,9 +623,9 @@ def _create_table(con: duckdb.DuckDBPyConnection, name: str, select_from: str, p
 def _json_relation(con: duckdb.DuckDBPyConnection, path: Path) -> str:
     """``read_json_objects`` over the file: one row per record; a malformed line becomes a NULL row."""
     head = _peek(path)
-    if _text_encoding(path, head) != "utf-8":
+    if (encoding := _text_encoding(path, head)) != "utf-8":
         raise DataError(
-            f"{path}: the text is UTF-16; JSON is read as UTF-8 (as RFC 8259 requires between systems); "
+            f"{path}: the text is UTF-16 ({encoding[-2:].upper()}); JSON is read as UTF-8 (as RFC 8259 requires between systems); "
             "convert the file to UTF-8 (iconv -f UTF-16 -t UTF-8) or export it again",
             path=str(path),
         )

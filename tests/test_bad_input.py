@@ -170,7 +170,7 @@ CASES = [
     pytest.param({"events.csv": EVENTS.replace(",a,", ",a\x00b,")}, [],
                  Loads(2, check_used([("001", "a\x00b", T1), ("002", "b", T1 + pd.Timedelta(days=1))])), id="nul-in-value"),
     pytest.param({"events.csv": None, "events.jsonl": ('{"userId": "001", "event": "a", "timestamp": "2026-01-05", "messageId": "m"}\n').encode("utf-16")}, [],
-                 Fails(r"events\.jsonl: the text is UTF-16; JSON is read as UTF-8"), id="utf16-jsonl"),
+                 Fails(r"events\.jsonl: the text is UTF-16 \(LE\); JSON is read as UTF-8"), id="utf16-jsonl"),
     pytest.param({"events.csv": None, "events.jsonl": '{"userId": "001", "event": "a", "timestamp": "2026-01-05", "messageId": "m"}\r' * 2}, [],
                  Fails(r"events\.jsonl: the JSON lines are separated by bare carriage returns"), id="jsonl-bare-cr"),
     pytest.param({"events.csv": None, "events.csv.gz": truncated(gz(EVENTS * 200))}, [],
