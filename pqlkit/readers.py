@@ -601,6 +601,7 @@ def create_raw_table(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> N
     reader = table_reader_sql(path)
     if not path.name.endswith(".parquet"):
         _create_table(con, name, reader, path)
+        _warn_repeated_header(con, name, path)
         return
     try:
         con.execute(
@@ -610,6 +611,26 @@ def create_raw_table(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> N
         con.execute(f"SELECT * FROM {name} LIMIT 0")
     except (duckdb.Error, OSError, EOFError, zlib.error) as error:
         raise read_error(path, error) from None
+
+
+def _warn_repeated_header(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> None:
+    """Warn when rows of a CSV table repeat its header (files concatenated with their headers).
+
+    Such a row is kept, as every row is (its values are the column names, so it is usually dropped as
+    ``bad_timestamp``); the warning names how many there are and the first one. A row counts when
+    its first three columns (or all, if fewer) equal their names.
+    """
+    columns = [row[0] for row in con.execute(f"DESCRIBE {name}").fetchall()][:3]
+    match = " AND ".join(f"{quote_identifier(column)} = {sql_string(column)}" for column in columns)
+    count, first = con.execute(f"SELECT count(*), min(rowid) + 1 FROM {name} WHERE {match}").fetchone()
+    if count:
+        warnings.warn(
+            f"{path}: {count} row(s) repeat the header (the first is data row {first}): files joined with their "
+            "headers? They are kept as rows and counted in the ledger (usually as bad_timestamp); remove them "
+            "to silence this",
+            PqlkitWarning,
+            stacklevel=4,
+        )
 
 
 def _create_table(con: duckdb.DuckDBPyConnection, name: str, select_from: str, path: Path, select: str = "*") -> None:
