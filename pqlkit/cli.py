@@ -157,7 +157,8 @@ def _validate(args: argparse.Namespace) -> int:
     level = args.level or (spec.level if spec else "user")
     dataset = load(_dataset(args), level=level, as_of=args.as_of, strict=args.strict, events_format=args.events_format,
                    engine=args.engine)
-    problems = spec.with_level(level).check_events(dataset.event_names()) if spec else []
+    problems = (spec.with_level(level).check_events(dataset.event_names(), dropped=dataset.dropped_event_reasons(spec.step_events))
+                if spec else [])
     quality = dataset.data_quality()
     if args.format == "json":
         print(json.dumps({"as_of": dataset.as_of.isoformat(timespec="microseconds"), "level": level,

@@ -272,6 +272,18 @@ CASES = [
                                                       '{"event": "a", "properties": ["001", 1767574800]}\n'}, [],
                  Loads(2, lambda ds, err: dropped(ds) == {"missing_value": 1} or pytest.fail(str(dropped(ds)))), id="mixpanel-properties-list"),
     # --- the activation spec -------------------------------------------------------------------------
+    # Step b's only event is from user 003, who is not in users: 3 events read, b occurs only in a
+    # dropped row, and `validate` says so with the reason instead of "never occurs".
+    pytest.param({"events.csv": EVENTS + "003,b,2026-01-06T02:00:00Z\n",
+                  "spec.yaml": "steps:\n  - name: did_a\n    event: a\n  - name: did_c\n    event: c\n"},
+                 ["validate", "--spec", "{ds}/spec.yaml"],
+                 Loads(3, lambda ds, err: "'c', which never occurs in the data" in err or pytest.fail(err)), id="spec-event-never-occurs"),
+    pytest.param({"users.csv": "user_id,signup_at\n001,2026-01-05T00:00:00Z\n",
+                  "events.csv": "user_id,event,timestamp\n001,a,2026-01-05T01:00:00Z\n003,b,2026-01-06T02:00:00Z\n",
+                  "spec.yaml": "steps:\n  - name: did_a\n    event: a\n  - name: did_b\n    event: b\n"},
+                 ["validate", "--spec", "{ds}/spec.yaml"],
+                 Loads(2, lambda ds, err: ("waits for event 'b', which occurs only in dropped rows (1 row: unknown_user 1)" in err
+                                           and "never occurs" not in err) or pytest.fail(err)), id="spec-event-only-in-dropped-rows"),
     pytest.param({"spec.yaml": "treshold: 0.5\n" + SPEC_STEPS}, ["metrics", "--spec", "{ds}/spec.yaml"],
                  Fails(r"spec\.yaml: unknown key 'treshold' \(did you mean 'threshold'\?\)"), id="spec-unknown-key"),
     pytest.param({"spec.yaml": SPEC_STEPS + "    colour: red\n"}, ["metrics", "--spec", "{ds}/spec.yaml"],
