@@ -50,6 +50,9 @@ import duckdb
 import pyarrow as pa
 
 from .errors import DataError, PqlkitError
+from .loading import TABLES, _table_files
+from .sql import quote_identifier as _quote
+from .sql import sql_string as _literal
 
 __all__ = [
     "DatabaseSource",
@@ -65,7 +68,6 @@ __all__ = [
     "SCHEMES",
 ]
 
-TABLES = ("users", "events", "conversions")  # as pqlkit.loading.TABLES (not imported: loading imports this module)
 # URL scheme -> (ADBC driver module, the package that provides it).
 SCHEMES = {
     "postgresql": ("adbc_driver_postgresql.dbapi", "adbc-driver-postgresql"),
@@ -393,14 +395,6 @@ def _query_error(source: DatabaseSource, what: str, error: BaseException, hint: 
     return DataError(f"{source.display}: {what} failed: {_clean_message(error, source)}. {hint}")
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _rows(connection, sql: str) -> list[tuple]:
     cursor = connection.cursor()
     try:
@@ -622,7 +616,6 @@ def copy_dataset(folder: str | os.PathLike, url: str | DatabaseSource, *, schema
     dict
         Table name to rows written.
     """
-    from .loading import _table_files
     from .readers import create_raw_table
 
     folder = Path(folder)
