@@ -108,7 +108,8 @@ def postgres():
     bindir = _bindir()
     if bindir is None:
         _unavailable("no initdb found: install Debian's postgresql package (make postgres)")
-    folder = Path(tempfile.mkdtemp(prefix="pqlkit-pg-"))
+    # As root the server runs as `postgres`, which must reach the folder: /tmp, not a private TMPDIR.
+    folder = Path(tempfile.mkdtemp(prefix="pqlkit-pg-", dir="/tmp" if os.geteuid() == 0 else None))
     run_as = []
     if os.geteuid() == 0:
         try:
@@ -225,7 +226,7 @@ def test_python_api_takes_url_schema_and_queries(loaded):
     assert pk.load(loaded.url(), schema="tiny").data_quality() == files_dataset.data_quality()
 
 
-def test_source_file_and_sql_options_read_the_same_rows(loaded, capsys, tmp_path):
+def test_source_file_and_sql_options_read_the_same_rows(loaded, capsys, tmp_path, monkeypatch):
     """A YAML source file (url, schema, queries) and --events-sql give the files' JSON; the query
     renames the columns of a table whose names differ, so it is the query that was read."""
     loaded.execute(
@@ -243,11 +244,8 @@ def test_source_file_and_sql_options_read_the_same_rows(loaded, capsys, tmp_path
         f"url: postgresql://{USER}:${{PQLKIT_TEST_PG_PASSWORD}}@127.0.0.1:{loaded.port}/postgres\n"
         f"schema: tiny\nqueries:\n  events: '{query}'\n"
     )
-    os.environ["PQLKIT_TEST_PG_PASSWORD"] = PASSWORD
-    try:
-        status, from_file, err = run_cli(capsys, "metrics", source_file, "--spec", TINY_SPEC, "--format", "json")
-    finally:
-        del os.environ["PQLKIT_TEST_PG_PASSWORD"]
+    monkeypatch.setenv("PQLKIT_TEST_PG_PASSWORD", PASSWORD)
+    status, from_file, err = run_cli(capsys, "metrics", source_file, "--spec", TINY_SPEC, "--format", "json")
     assert status == 0, err
     assert from_file == from_files
 
@@ -437,7 +435,7 @@ def test_mask_url(url, masked):
 def test_url_parameters_and_notebook_source(monkeypatch):
     """pqlkit's URL parameters (schema, *_sql) are taken out before connecting; the notebook
     string carries them back without the password, which moves to PGPASSWORD."""
-    monkeypatch.delenv("PGPASSWORD", raising=False)
+    monkeypatch.setenv("PGPASSWORD", "")  # restored after the test: notebook_source sets it
     source = database_source("postgresql://a:s3cr3t-pw@db:5432/p?sslmode=disable&schema=analytics",
                              sql={"events": "SELECT 1"})
     assert source.url == "postgresql://a:s3cr3t-pw@db:5432/p?sslmode=disable"
