@@ -122,11 +122,13 @@ EXPORT_FORMATS: dict[str, ExportFormat] = {
             "event_id": (("messageId",), ("message_id",), ("id",)),
             "user_id": (("userId",), ("user_id",)),
             "event": (("event_text",), ("event",)),
-            "timestamp": (("timestamp",),),
+            # Segment's own order when timestamp is missing (https://segment.com/docs/connections/spec/common/#timestamps).
+            "timestamp": (("timestamp",), ("originalTimestamp",), ("original_timestamp",), ("sentAt",), ("sent_at",),
+                          ("receivedAt",), ("received_at",)),
             "anonymous_id": (("anonymousId",), ("anonymous_id",)),
             "properties": (("properties",),),
         },
-        required=(("event", "event_text"), ("timestamp",), ("userId", "user_id")),
+        required=(("event", "event_text"), ("userId", "user_id", "anonymousId", "anonymous_id")),
     ),
     "amplitude": ExportFormat(
         name="amplitude",
@@ -315,13 +317,29 @@ def check_events_format(value: str | None) -> str:
 
 
 def find_events_files(folder: Path) -> list[Path]:
-    """The files in ``folder`` that can hold the events table."""
-    return [folder / f"events{suffix}" for suffix in EVENT_FILE_SUFFIXES if (folder / f"events{suffix}").is_file()]
+    """The files in ``folder`` that can hold the events table (also ``events.zip`` and a folder ``events/``)."""
+    found = [folder / f"events{suffix}" for suffix in EVENT_FILE_SUFFIXES if (folder / f"events{suffix}").is_file()]
+    return found + [p for p in (folder / "events.zip", folder / "events") if p.exists()]
 
 
-def create_raw_events(con: duckdb.DuckDBPyConnection, path: Path, events_format: str | None) -> str:
-    """Create the temp table ``raw_events`` from ``path`` in the canonical shape; return the format used."""
+def create_raw_events(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    events_format: str | None,
+    *,
+    stitch_identities: bool = False,
+    source_timezone: str | None = None,
+) -> str:
+    """Create the temp table ``raw_events`` from ``path`` in the canonical shape; return the format used.
+
+    ``path`` may be ``events.zip`` or a folder of parts (:func:`pqlkit.exports.combine_parts`); an
+    export gets its vendor's rules (:func:`pqlkit.exports.finish_export`).
+    """
+    from .exports import combine_parts, finish_export
+
     events_format = check_events_format(events_format)
+    if path.is_dir() or path.name.endswith(".zip"):
+        path = combine_parts(path)
     if not path.is_file():
         raise DataError(f"{path}: file not found", path=str(path))
     if path.stat().st_size == 0:
@@ -344,8 +362,12 @@ def create_raw_events(con: duckdb.DuckDBPyConnection, path: Path, events_format:
     _check_export_keys(export, keys, nested, path, explicit=events_format != "auto")
     if _is_json(path):
         _create_export_from_json(con, export, relation, path)
+        records = f"(SELECT json FROM {relation})"
     else:
         _create_export_from_table(con, export, relation, path)
+        records = f"(SELECT to_json(t) AS json FROM {relation} AS t)"
+    finish_export(con, fmt, source=records, where=str(path), stitch_identities=stitch_identities,
+                  source_timezone=source_timezone)
     return fmt
 
 
@@ -366,6 +388,9 @@ def register_export_frame(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, e
         export = EXPORT_FORMATS[fmt]
         _check_export_keys(export, list(columns), {}, where, explicit=events_format != "auto")
         _create_export_from_table(con, export, "_export_frame", where)
+        from .exports import finish_export
+
+        finish_export(con, fmt, where=str(where))
     con.execute("DROP TABLE _export_frame")
     return fmt
 

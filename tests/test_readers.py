@@ -109,12 +109,14 @@ def test_parquet_variants_with_typed_timestamps(folder, tmp_path):
 
 def test_read_events_gives_canonical_text_columns():
     """Mixpanel: properties.distinct_id -> user_id, properties.time (epoch s) -> timestamp,
-    properties.$insert_id -> event_id; the rest of properties stays as JSON text."""
+    the event_id is Mixpanel's duplicate key (event, distinct_id, time, $insert_id joined by the unit
+    separator, https://docs.mixpanel.com/reference/event-deduplication); the rest of properties stays
+    as JSON text."""
     events = pk.read_events(EXPORTS / "mixpanel" / "events.jsonl")
     assert list(events.columns) == ["event_id", "user_id", "event", "timestamp", "properties"]
     first = events.iloc[0]
     assert first["user_id"] == "00042"
-    assert first["event_id"] == "hpuDqcvpltpCjBsebtxwadtEBDnFAdyce1"
+    assert first["event_id"] == "\x1f".join(["Signed Up", "00042", "1767607200", "hpuDqcvpltpCjBsebtxwadtEBDnFAdyce1"])
     assert first["timestamp"] == "1767607200"  # 2026-01-05T10:00:00Z; parsed by the loader
     assert json.loads(first["properties"]) == {"mp_processing_time_ms": 1767607200874, "$email": "user@example.com"}
     assert events["user_id"].isna().sum() == 1  # distinct_id "" is missing
@@ -142,7 +144,8 @@ def test_amplitude_prefers_insert_id_and_reads_event_time_as_utc(tmp_path):
     (folder / "users.csv").write_text("user_id,signup_at\n00042,2026-01-05T09:00:00Z\n")
     (folder / "events.json").write_text("".join(json.dumps(r) + "\n" for r in rows))
     events = pk.read_events(folder / "events.json")
-    assert events["event_id"].tolist() == ["i-1", "u-2"]
+    # Amplitude de-duplicates on insert_id per device (else user): the key carries both.
+    assert events["event_id"].tolist() == ["i-1\x1fuser:00042", "u-2\x1fuser:00042"]
     dataset = pk.load(folder)
     assert dataset.data_quality()["events"]["used"] == 2  # same event_id counter 1, but not duplicates
     assert used_events(dataset)[0][2] == pd.Timestamp("2026-01-05T10:00:00.123Z")
