@@ -400,8 +400,8 @@ def table_reader_sql(path: Path) -> str:
 
     A CSV file's header, text encoding and line ends are read first, in Python
     (:func:`_csv_layout`), so DuckDB does no dialect guessing: UTF-8 (with or without a byte-order
-    mark) and UTF-16 with a byte-order mark are read; ``\\r\\n``, ``\\n`` and bare ``\\r`` line
-    ends are read.
+    mark) and little-endian UTF-16 (with or without one) are read, and so are ``\\r\\n``, ``\\n``
+    and bare ``\\r`` line ends. Other encodings are an error that names what the bytes look like.
     """
     quoted = sql_string(str(path))
     if path.name.endswith(".parquet"):
