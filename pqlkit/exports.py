@@ -72,6 +72,7 @@ __all__ = [
     "finish_export",
     "combine_parts",
     "derive_users",
+    "write_users",
     "identity_merges",
     "match_column_names",
 ]
@@ -95,6 +96,7 @@ SIGNUP_FIELDS = {
     "posthog": "person_created_at",
 }
 _SEP = "chr(31)"  # the unit separator: no event name or id holds it
+_JSON_SUFFIXES = (".json", ".json.gz", ".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
 _PART_SUFFIXES = (".json", ".json.gz", ".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz", ".parquet", ".csv", ".csv.gz")
 
 
@@ -273,26 +275,50 @@ def _links_sql(events_format: str) -> list[str]:
 
 def _stitch(con: duckdb.DuckDBPyConnection, events_format: str, source: str | None) -> int:
     """Re-attribute anonymous rows of ``raw_events`` through the vendor's links; return how many changed."""
-    links = _links_sql(events_format)
-    if not links:
+    if source is None or not _links_sql(events_format):
         return 0
-    if source is None:
-        columns = _columns(con, "raw_events")
-        source = "(SELECT to_json(r) AS json FROM raw_events AS r)"
-        if events_format == "segment" and "anonymous_id" in columns:
-            source = "(SELECT json_object('userId', user_id, 'anonymousId', anonymous_id) AS json FROM raw_events)"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _records AS SELECT json, row_number() OVER () AS n FROM {source} WHERE json IS NOT NULL")
     known = "(SELECT DISTINCT trim(CAST(user_id AS VARCHAR)) AS id FROM raw_users WHERE user_id IS NOT NULL)"
-    has_users = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'raw_users'").fetchone()[0] or \
-        con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'raw_users'").fetchone()[0]
+    has_users = bool(con.execute(
+        "SELECT count(*) FROM (SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views()) "
+        "WHERE table_name = 'raw_users'"
+    ).fetchone()[0])
+    _identity_table(con, events_format, source, known=known if has_users else None)
+    anonymous = "e.anonymous_id" if "anonymous_id" in _columns(con, "raw_events") else "NULL"
+    keep = f"trim(e.user_id) IN (SELECT id FROM {known})" if has_users else "FALSE"
+    before = con.execute("SELECT count(*) FROM raw_events").fetchone()[0]
+    merged = con.execute(
+        f"""
+        UPDATE raw_events AS r SET user_id = m.target
+        FROM (
+            SELECT e.rowid AS rid, COALESCE(a.target, b.target) AS target FROM raw_events AS e
+            LEFT JOIN _identity AS a ON trim(e.user_id) = a.alias
+            LEFT JOIN _identity AS b ON e.user_id IS NULL AND trim(CAST({anonymous} AS VARCHAR)) = b.alias
+            WHERE NOT COALESCE({keep}, FALSE) AND COALESCE(a.target, b.target) IS NOT NULL
+        ) AS m
+        WHERE r.rowid = m.rid
+        """
+    ).fetchone()[0]
+    con.execute("DROP TABLE _identity")
+    if con.execute("SELECT count(*) FROM raw_events").fetchone()[0] != before:
+        raise RuntimeError("internal error: the identity merge changed the number of events rows; please report this as a pqlkit bug")
+    return int(merged)
+
+
+def _identity_table(con: duckdb.DuckDBPyConnection, events_format: str, source: str, *, known: str | None) -> None:
+    """The temp table ``_identity`` (``alias``, ``target``): each merged id and the user it counts for.
+
+    ``source`` gives one ``json`` value per source record, in file order. A link's target must be a
+    known user (``known``, the users table's ids) when there is a users table; an alias linked to
+    several users counts for the first in file order. A PostHog person counts for the first of its
+    distinct_ids that is a known user (without a users table: that was identified by ``$identify``).
+    """
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _records AS SELECT json, row_number() OVER () AS n FROM {source} WHERE json IS NOT NULL")
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _links AS SELECT alias, target, n FROM ("
-        + " UNION ALL ".join(links)
+        + " UNION ALL ".join(_links_sql(events_format))
         + ") WHERE alias IS NOT NULL AND target IS NOT NULL AND alias <> target"
     )
-    # A person's user: the first of its distinct_ids that is a known user (or, without a users
-    # table, that was identified: the target of an $identify).
-    identified = known if has_users else "(SELECT DISTINCT target AS id FROM _links WHERE NOT starts_with(target, chr(0)))"
+    identified = known or "(SELECT DISTINCT target AS id FROM _links WHERE NOT starts_with(target, chr(0)))"
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _links AS
@@ -305,29 +331,11 @@ def _stitch(con: duckdb.DuckDBPyConnection, events_format: str, source: str | No
         WHERE NOT starts_with(COALESCE(p.target, l.target), chr(0)) AND l.alias <> COALESCE(p.target, l.target)
         """
     )
-    only_known = f"WHERE target IN (SELECT id FROM {known})" if has_users else ""
+    only_known = f"WHERE target IN (SELECT id FROM {known})" if known else ""
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _identity AS SELECT alias, arg_min(target, n) AS target FROM _links {only_known} GROUP BY 1"
     )
-    anonymous = "anonymous_id" if "anonymous_id" in _columns(con, "raw_events") else "NULL"
-    keep = f"trim(e.user_id) IN (SELECT id FROM {known})" if has_users else "FALSE"
-    before = con.execute("SELECT count(*) FROM raw_events").fetchone()[0]
-    merged = con.execute(
-        f"""
-        UPDATE raw_events AS r SET user_id = m.target
-        FROM (
-            SELECT e.rowid AS rid, COALESCE(a.target, b.target) AS target FROM raw_events AS e
-            LEFT JOIN _identity AS a ON trim(e.user_id) = a.alias
-            LEFT JOIN _identity AS b ON e.user_id IS NULL AND trim(CAST(e.{anonymous} AS VARCHAR)) = b.alias
-            WHERE NOT COALESCE({keep}, FALSE)
-                AND COALESCE(a.target, b.target) IS NOT NULL
-        ) AS m
-        WHERE r.rowid = m.rid
-        """
-    ).fetchone()[0]
-    con.execute("DROP TABLE _records; DROP TABLE _links; DROP TABLE _identity")
-    assert con.execute("SELECT count(*) FROM raw_events").fetchone()[0] == before
-    return int(merged)
+    con.execute("DROP TABLE _records; DROP TABLE _links")
 
 
 # --- archives and folders -------------------------------------------------------------------------
@@ -447,7 +455,8 @@ def derive_users(
     path: str | os.PathLike,
     *,
     events_format: str = "auto",
-    stitch_identities: bool = True,
+    stitch_identities: bool = False,
+    source_timezone: str | None = None,
 ) -> pd.DataFrame:
     """One row per identified user of an export, for when the export is all there is.
 
@@ -460,6 +469,8 @@ def derive_users(
     stitch_identities : bool
         Merge anonymous ids into their users first (:func:`finish_export`), so that first seen
         counts the onboarding events tracked before the user was identified.
+    source_timezone : str, optional
+        As for :class:`ExportSource`.
 
     Returns
     -------
@@ -473,12 +484,21 @@ def derive_users(
     from .readers import _connect, _json_relation, create_raw_events, find_events_files
 
     path = Path(path)
-    if path.is_dir() and not any(_is_part(p.name) for p in path.iterdir() if p.is_file() and p.name.startswith("part")):
-        found = find_events_files(path)
-        if len(found) == 1:
-            path = found[0]
+    if path.is_dir() and (found := find_events_files(path)):
+        if len(found) > 1:
+            names = ", ".join(p.name for p in found)
+            raise DataError(f"{path}: the events are there more than once ({names}); keep one", path=str(path))
+        path = found[0]  # a dataset folder; else the folder holds the parts themselves
     con = _connect()
-    fmt = create_raw_events(con, path, events_format, stitch_identities=stitch_identities)
+    fmt = create_raw_events(con, path, events_format, stitch_identities=stitch_identities,
+                            source_timezone=source_timezone)
+    if fmt == "canonical":
+        raise DataError(
+            f"{path}: these events are canonical (user_id, event, timestamp), not an export from Segment, Amplitude, "
+            "Mixpanel or PostHog; write the users table from your product database (docs/metrics.md#input-tables), "
+            "or pass --events-format",
+            path=str(path),
+        )
     file = combine_parts(path) if path.is_dir() or path.name.endswith(".zip") else path
     text = "NULLIF(trim(CAST(timestamp AS VARCHAR)), '')"
     parse = (
@@ -490,7 +510,7 @@ def derive_users(
         f"FROM raw_events WHERE NULLIF(trim(user_id), '') IS NOT NULL GROUP BY 1"
     )
     signup = _signup_field_sql(fmt)
-    if signup and file.name.endswith((".json", ".json.gz", ".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")):
+    if signup and file.name.endswith(_JSON_SUFFIXES):
         relation = _json_relation(con, file)
         user_sql, value_sql, where = signup
         value = f"NULLIF(trim({value_sql}), '')"
@@ -521,6 +541,25 @@ def derive_users(
     return frame
 
 
+def write_users(frame: pd.DataFrame, out: str | os.PathLike) -> Path:
+    """Write :func:`derive_users`' table as ``.csv``, ``.csv.gz`` or ``.parquet`` (times as ISO 8601 UTC).
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``, holding the columns ``user_id``, ``signup_at``, ``signup_source``.
+    """
+    out = Path(out)
+    if out.name.endswith(".parquet"):
+        frame.to_parquet(out, index=False)
+    elif out.name.endswith((".csv", ".csv.gz")):
+        text = frame.assign(signup_at=frame["signup_at"].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+        text.to_csv(out, index=False)
+    else:
+        raise DataError(f"{out}: write the users as .csv, .csv.gz or .parquet", path=str(out))
+    return out
+
+
 def _signup_field_sql(fmt: str) -> tuple[str, str, str] | None:
     """(user id, created value, filter) SQL over ``json`` records for the vendor's signup field."""
     if fmt == "amplitude":
@@ -534,21 +573,13 @@ def _signup_field_sql(fmt: str) -> tuple[str, str, str] | None:
 
 
 def _alias_sql(con: duckdb.DuckDBPyConnection, fmt: str, file: Path) -> str:
-    """SQL relation of the ids that are another user's alias (anonymous ids), to leave out of the users."""
+    """SQL relation of the ids merged into another user (anonymous ids), to leave out of the users."""
     from .readers import _json_relation
 
-    links = _links_sql(fmt)
-    if not links or not file.name.endswith((".json", ".json.gz", ".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")):
+    if not _links_sql(fmt) or not file.name.endswith(_JSON_SUFFIXES):
         return "(SELECT CAST(NULL AS VARCHAR) AS alias WHERE FALSE)"
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _records AS SELECT json, row_number() OVER () AS n FROM {_json_relation(con, file)} "
-        "WHERE json IS NOT NULL"
-    )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _aliases AS SELECT DISTINCT alias FROM (" + " UNION ALL ".join(links) + ") "
-        "WHERE alias IS NOT NULL AND target IS NOT NULL AND alias <> target"
-    )
-    return "_aliases"
+    _identity_table(con, fmt, f"(SELECT json FROM {_json_relation(con, file)})", known=None)
+    return "(SELECT alias FROM _identity)"
 
 
 # --- column names as warehouses write them ------------------------------------------------------------

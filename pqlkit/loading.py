@@ -379,7 +379,7 @@ def load(
     from .exports import identity_merges
 
     return Dataset(
-        identity_merges=identity_merges(engine.con) if stitch_identities else None,
+        identity_merges=identity_merges(engine.con) if getattr(source, "stitch_identities", False) else None,
         engine=engine,
         as_of=as_of_ts,
         level=level,
