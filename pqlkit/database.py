@@ -52,7 +52,7 @@ import duckdb
 import pyarrow as pa
 
 from .errors import DataError, PqlkitError
-from .loading import TABLES, _table_files
+from .loading import TABLES, table_files
 from .sql import quote_identifier as _quote
 from .sql import sql_string as _literal
 
@@ -643,7 +643,7 @@ def copy_dataset(folder: str | os.PathLike, url: str | DatabaseSource, *, schema
     written = {}
     try:
         for table in TABLES:
-            files = _table_files(folder, table)
+            files = table_files(folder, table)
             if not files:
                 continue
             create_raw_table(con, f"raw_{table}", files[0])

@@ -74,6 +74,7 @@ __all__ = [
     "query_frame",
     "TABLES",
     "REASONS",
+    "table_files",
     "FORMATS",
 ]
 
@@ -413,7 +414,7 @@ def _read_raw_tables(con: duckdb.DuckDBPyConnection, source, events_format: str 
         )
     sources = {}
     for table in TABLES:
-        found = find_events_files(folder) if table == "events" else _table_files(folder, table)
+        found = find_events_files(folder) if table == "events" else table_files(folder, table)
         hint = ""
         if table == "users":
             hint = (
@@ -464,8 +465,14 @@ def _match_column_names(con: duckdb.DuckDBPyConnection, sources: Mapping[str, st
                 con.execute(f"ALTER TABLE {name} RENAME COLUMN {quote_identifier(old)} TO {quote_identifier(new)}")
 
 
-def _table_files(folder: Path, table: str) -> list[Path]:
-    """The files in ``folder`` that can hold the canonical ``table``."""
+def table_files(folder: Path, table: str) -> list[Path]:
+    """The files in ``folder`` that can hold the canonical ``table`` (``{table}.parquet``, ``.csv``, ``.csv.gz``).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files that exist, in the order of :data:`FORMATS` (more than one is an error for the caller).
+    """
     return [folder / f"{table}.{fmt}" for fmt in FORMATS if (folder / f"{table}.{fmt}").is_file()]
 
 
@@ -547,7 +554,7 @@ def _read_raw_tables_spark(engine, source, events_format: str | None) -> dict[st
             base = str(source).rstrip("/")
             found = [p for p in (f"{base}/{table}.{fmt}" for fmt in FORMATS) if engine.exists(p)]
         else:
-            found = _table_files(folder, table)
+            found = table_files(folder, table)
         path = _one_table_file(str(source) if remote else folder, table, found)
         if path is None:
             continue
