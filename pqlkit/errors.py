@@ -31,7 +31,7 @@ class DataError(PqlkitError):
 
 
 class SpecError(PqlkitError):
-    """An activation spec that does not follow SPEC §2.
+    """An activation spec that does not follow docs/metrics.md#activation-spec.
 
     Attributes
     ----------

@@ -1,4 +1,4 @@
-"""The command line: SPEC §4's JSON object, and input mistakes as one line on stderr with exit 2."""
+"""The command line: the JSON summary (docs/metrics.md#json-summary), and input mistakes as one line on stderr with exit 2."""
 
 from __future__ import annotations
 
