@@ -270,21 +270,34 @@ def nav_bar(pages: Sequence[tuple[str, str]], current: int | None) -> str:
     )
 
 
+# nbconvert's lab template without the blocks that load scripts from a CDN (require.js, MathJax, mermaid,
+# the widget manager): a page holds no widgets, diagrams or LaTeX, and offline those scripts only fail.
+_PAGE_TEMPLATE = "pqlkit_page.html.j2"
+_PAGE_TEMPLATE_SOURCE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{% block jupyter_widgets %}{% endblock jupyter_widgets %}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""
+
+
 def render_page(nb, *, title: str, nav: str) -> str:
     """One notebook as a standalone HTML page: no code, figures embedded, ``nav`` on top.
 
     Returns
     -------
     str
-        The page (nbconvert's ``lab`` template) of :func:`page_notebook` of ``nb``.
+        The page (nbconvert's ``lab`` template, without its remote scripts) of :func:`page_notebook` of ``nb``.
     """
+    from jinja2 import DictLoader
     from nbconvert import HTMLExporter
 
     page_nb = page_notebook(nb)
     page_nb.metadata["title"] = title
     exporter = HTMLExporter(
         template_name="lab", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
-        embed_images=True,
+        embed_images=True, extra_loaders=[DictLoader({_PAGE_TEMPLATE: _PAGE_TEMPLATE_SOURCE})],
+        template_file=_PAGE_TEMPLATE,
     )
     body, _ = exporter.from_notebook_node(page_nb)
     return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + "\n" + nav, body, count=1)

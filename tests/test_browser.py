@@ -67,10 +67,6 @@ KNOWN_DEFECTS: dict[str, dict[str, str]] = {
         "04_pricing_signals": "issue 14: the price-point table is wider than 1280 px",
         "05_gtm_playbook": "issue 14: the sales lead table is wider than 1280 px",
     },
-    "remote_resources": {
-        page: "pages load require.js and MathJax from a CDN (nbconvert's lab template): they fail offline"
-        for page in PAGES if page != "index"
-    },
 }
 
 

@@ -140,3 +140,14 @@ def test_paths_outside_out_are_refused(tmp_path):
     for parts in (("..", "x.html"), ("link", "x.html"), ("/etc/passwd",)):
         with pytest.raises(pk.PqlkitError, match="outside the report folder"):
             pages.inside(out.resolve(), *parts)
+
+
+def test_a_page_loads_nothing_from_the_network():
+    """nbconvert's lab template puts require.js and MathJax from cdnjs.cloudflare.com (and mermaid from
+    jsdelivr) in every page's head; offline those fail. A page keeps nbconvert's layout and styles
+    (``jp-Notebook``) but holds no script and no remote URL outside its embedded images."""
+    nb = notebook_with(nbformat.v4.new_output("stream", name="stdout", text="42"), hidden=False)
+    page = pages.render_page(nb, title="t", nav="")
+    assert "jp-Notebook" in page and "42" in page
+    assert "<script" not in page
+    assert "cdnjs" not in page and "jsdelivr" not in page and "mathjax" not in page.lower()
