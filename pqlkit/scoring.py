@@ -128,6 +128,14 @@ class PayScore:
         ``feature``, ``importance_mean``, ``importance_std``, most important first.
     top_decile_extra_payers : int or None
         Payers in the score's top validation decile minus those in today's order's top decile.
+    validation_rows : pandas.DataFrame
+        The validation leads: ``entity_id``, ``cutoff_at`` (the snapshot), ``signup_at``,
+        ``paid`` (0/1), ``today_priority`` (among the validation leads of that snapshot),
+        ``pay_probability`` (the chosen model fitted on the training cohorts).
+    feature_names : tuple of str
+        The model's input columns (segments one-hot as ``segment=value``).
+    model : sklearn estimator or None
+        The chosen kind refitted on every labelled row (calibrated), which scored today's list.
     """
 
     scores: pd.DataFrame
@@ -143,6 +151,7 @@ class PayScore:
     lift: pd.DataFrame = field(default_factory=pd.DataFrame)
     importance: pd.DataFrame = field(default_factory=pd.DataFrame)
     top_decile_extra_payers: int | None = None
+    validation_rows: pd.DataFrame = field(default_factory=pd.DataFrame)
     feature_names: tuple[str, ...] = ()
     model: Any = field(default=None, compare=False, repr=False)
 
@@ -829,7 +838,10 @@ def _pay_score(entities: pd.DataFrame, *, context: Context, within_days: float, 
     return PayScore(
         scores=scores, reason=None, model_name=chosen, rows=counts, models=models,
         calibration=_calibration_table(y_valid, p_valid), lift=lift, importance=importance,
-        top_decile_extra_payers=int(top["score"] - top["today"]), feature_names=tuple(X_all.columns), model=final,
+        top_decile_extra_payers=int(top["score"] - top["today"]),
+        validation_rows=validation[["entity_id", "cutoff_at", "signup_at", "paid"]].assign(
+            today_priority=today_priority.astype("int64"), pay_probability=p_valid).reset_index(drop=True),
+        feature_names=tuple(X_all.columns), model=final,
         **base,
     )
 
