@@ -133,6 +133,11 @@ class DuckDBEngine:
         """
         return f"min({expr}, {int(count)}) FILTER (WHERE {where})"
 
+    @staticmethod
+    def nth(items: str, index: int) -> str:
+        """SQL: the ``index``-th element (from 1) of a list, NULL when the list is shorter."""
+        return f"({items})[{int(index)}]"
+
     def columns(self, name: str) -> dict[str, str]:
         """Column name to DuckDB type name."""
         return {row[0]: row[1] for row in self.con.execute(f"DESCRIBE {name}").fetchall()}
@@ -231,6 +236,12 @@ class SparkEngine:
         """SQL aggregate: the values of ``expr`` over rows where ``where``, sorted (Spark has no top-N
         ``min``; the list is whole, and readers take its first ``count``)."""
         return f"list_sort(list(CASE WHEN {where} THEN {expr} END))"
+
+    @staticmethod
+    def nth(items: str, index: int) -> str:
+        """SQL: the ``index``-th element (from 1) of an array, NULL when it is shorter (Spark's ANSI
+        indexing raises instead, so ``try_element_at``, which sqlglot passes through)."""
+        return f"try_element_at({items}, {int(index)})"
 
     def columns(self, name: str) -> dict[str, str]:
         types = {}

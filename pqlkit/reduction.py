@@ -52,7 +52,7 @@ def step_events(spec: ActivationSpec) -> dict[str, int]:
     return needed
 
 
-def _step_sql(index: int, step: Step, spec: ActivationSpec) -> str:
+def _step_sql(index: int, step: Step, spec: ActivationSpec, engine) -> str:
     """SQL giving ``(entity_id, step, step_at)`` for the entities that completed ``step``.
 
     It reads ``event_facts`` (per user and step event: the earliest times, see
@@ -75,7 +75,7 @@ def _step_sql(index: int, step: Step, spec: ActivationSpec) -> str:
     facts = f"event_facts AS f WHERE f.by_entity = 1 AND f.step_event = '{event}' AND f.first_times IS NOT NULL"
     by_count = f"""
         SELECT c.entity_id, c.step_at FROM (
-            SELECT f.entity_id, list_sort(flatten(list(f.first_times)))[{step.min_count}] AS step_at
+            SELECT f.entity_id, {engine.nth('list_sort(flatten(list(f.first_times)))', step.min_count)} AS step_at
             FROM {facts} GROUP BY f.entity_id
         ) AS c JOIN entities AS q USING (entity_id)
         WHERE c.step_at IS NOT NULL AND {_within_window('c.step_at', window)}
@@ -86,7 +86,7 @@ def _step_sql(index: int, step: Step, spec: ActivationSpec) -> str:
         SELECT entity_id, first_ts AS step_at FROM (
             SELECT entity_id, first_ts, row_number() OVER (PARTITION BY entity_id ORDER BY first_ts, user_id) AS n
             FROM (
-                SELECT f.entity_id, f.user_id, f.first_times[1] AS first_ts FROM {facts}
+                SELECT f.entity_id, f.user_id, {engine.nth('f.first_times', 1)} AS first_ts FROM {facts}
             ) AS firsts JOIN entities AS q USING (entity_id)
             WHERE first_ts IS NOT NULL AND {_within_window('first_ts', window)}
         ) AS numbered_users WHERE n = {step.min_users}
@@ -165,7 +165,7 @@ def reduce(dataset: Dataset, spec: ActivationSpec) -> pd.DataFrame:
         from .loading import event_facts
 
         dataset.event_facts = event_facts(engine, step_events=needed)
-    steps_sql = " UNION ALL ".join(f"({_step_sql(i, step, spec)})" for i, step in enumerate(spec.steps))
+    steps_sql = " UNION ALL ".join(f"({_step_sql(i, step, spec, engine)})" for i, step in enumerate(spec.steps))
     pivot = "".join(
         f", max(step_at) FILTER (WHERE step = {i}) AS {_q(step.name + '_at')}" for i, step in enumerate(spec.steps)
     )
