@@ -1,22 +1,31 @@
-"""Benchmark: ``pqlkit metrics`` against the DuckDB floor and a plain in-memory pandas path.
+"""Benchmark: ``pqlkit metrics`` against the DuckDB floor and an analyst's plain pandas script.
 
 Run by hand (it is not a test)::
 
-    .venv/bin/python benchmarks/run.py                       # 1M, 10M and 50M events
-    .venv/bin/python benchmarks/run.py --events 1e6 2e6      # other sizes
-    .venv/bin/python benchmarks/run.py --skip-pandas         # pandas path off (it is the slow one)
+    .venv/bin/python benchmarks/run.py --quick            # 1M events, 3 rounds: checks it works (~1 min)
+    .venv/bin/python benchmarks/run.py                    # 1M, 10M, 50M; the sample; the report on 10M
+    .venv/bin/python benchmarks/run.py --with-100m        # also 100M events (long: ~1 h to generate)
+    .venv/bin/python benchmarks/run.py --events 1e6 2e6 --rounds 7 --no-report
 
-For each size it generates a Parquet dataset with ``pqlkit sample`` (kept under ``--workdir`` for
-the next run), then measures, each in a fresh process, whole-process wall time and peak resident
-memory (``wait4``'s ``ru_maxrss``) of:
+Workloads, each command a fresh process, measured whole (wall time, and the peak resident memory
+of the process and its children from ``os.wait4``'s rusage):
 
-- ``pqlkit metrics DATASET --spec data/activation.yaml --format json`` (the product);
-- the floor: DuckDB alone scanning the same events file and grouping by user and event
-  (``min(timestamp)``, ``count(*)``);
-- the pandas path: the three tables read into pandas with ``pd.read_parquet``, then the same
-  core through ``pk.entity_table(frames, spec)``.
+- ``pqlkit metrics DATASET --spec data/activation.yaml --format json`` on Parquet with typed
+  timestamps (``TIMESTAMP WITH TIME ZONE``, as a warehouse unload writes them: the default of
+  ``pqlkit sample --format parquet``) and, at the ``--text-events`` sizes, on the same sample with
+  ISO 8601 text timestamps (``--timestamps text``);
+- the floor: DuckDB alone scanning the typed events file and grouping by user and event
+  (``min(timestamp)``, ``count(*)``); every ratio is to this floor;
+- the user's alternative: a plain pandas script computing the same summary (read the files with
+  pandas, de-duplicate, merge, groupby: what an analyst without pqlkit writes), at the
+  ``--pandas-events`` sizes; its answers are checked against pqlkit's;
+- ``pqlkit metrics`` on the bundled sample (data/sample);
+- ``pqlkit report`` on the ``--report-events`` dataset (10M events by default).
 
-It prints a Markdown table (paste it into the README with the machine it ran on).
+The commands of one size run in alternation (A B C A B C ...), ``--rounds`` times, so a slow
+spell of the shared machine hits them alike; the table quotes medians. Datasets are generated once
+with ``pqlkit sample`` and cached in ``benchmarks/.data`` (``--data-dir``; gitignored). The output
+is a Markdown table, with the machine it ran on, to paste into the README.
 """
 
 from __future__ import annotations
@@ -26,138 +35,305 @@ import json
 import os
 import platform
 import shlex
+import shutil
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-EVENTS_PER_USER_GUESS = 45.0
+EVENTS_PER_USER = 44.8  # 1,000,000 users give 44,791,972 events (data/README.md, "Larger samples")
+SPEC = ROOT / "data" / "activation.yaml"
 
+# The floor: one scan of the events, grouped by user and event.
 FLOOR = """
-import duckdb, sys
+import sys, duckdb
 con = duckdb.connect()
-con.execute("SET memory_limit = '{memory}'")
 n = con.execute(
     "SELECT count(*) FROM (SELECT user_id, event, min(timestamp) AS first_seen, count(*) AS n "
     "FROM read_parquet(?) GROUP BY user_id, event)", [sys.argv[1]]).fetchone()[0]
 print(n)
 """
 
-PANDAS_PATH = """
-import sys, warnings
+# What an analyst without pqlkit writes: user level, the rules of docs/metrics.md#data-quality
+# and #definitions in plain pandas (drop empties and bad times, de-duplicate, merge on the users,
+# drop events before signup; k-th qualifying event per step; k-th step time is the PQL time).
+PANDAS_SCRIPT = """
+import json, math, sys
+import numpy as np
 import pandas as pd
-import pqlkit as pk
-folder = sys.argv[1]
-frames = {name: pd.read_parquet(f"{folder}/{name}.parquet") for name in ("users", "events", "conversions")}
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    entities, dataset = pk.entity_table(frames, sys.argv[2])
-print(pk.summary(entities, ledger=dataset.ledger)["raw_pqls"])
+import yaml
+
+folder, spec = sys.argv[1], yaml.safe_load(open(sys.argv[2]))
+
+def instants(column):
+    if isinstance(column.dtype, pd.DatetimeTZDtype):
+        return column
+    return pd.to_datetime(column, utc=True, format="ISO8601", errors="coerce")
+
+users = pd.read_parquet(f"{folder}/users.parquet", columns=["user_id", "signup_at"])
+events = pd.read_parquet(f"{folder}/events.parquet", columns=["event_id", "user_id", "event", "timestamp"])
+payments = pd.read_parquet(f"{folder}/conversions.parquet", columns=["user_id", "paid_at"])
+users["signup_at"] = instants(users["signup_at"])
+events["timestamp"] = instants(events["timestamp"])
+payments["paid_at"] = instants(payments["paid_at"])
+
+users = users.dropna().drop_duplicates("user_id")
+events = events.dropna().drop_duplicates("event_id")
+as_of = max(users["signup_at"].max(), events["timestamp"].max(), payments["paid_at"].max())
+events = events.merge(users, on="user_id")                      # unknown users drop out
+events = events[events["timestamp"] >= events["signup_at"]]
+
+table = users.set_index("user_id")
+steps = [step["name"] for step in spec["steps"]]
+for step in spec["steps"]:
+    window = pd.Timedelta(days=step.get("within_days", spec["window_days"]))
+    qualifying = events[(events["event"] == step["event"]) & (events["timestamp"] <= events["signup_at"] + window)]
+    qualifying = qualifying.sort_values(["user_id", "timestamp"])
+    nth = qualifying.groupby("user_id").nth(step.get("min_count", 1) - 1).set_index("user_id")["timestamp"]
+    table[step["name"]] = nth
+k = math.ceil(spec["threshold"] * len(steps) - 1e-9)
+seconds = np.sort(np.column_stack([(table[s] - as_of).dt.total_seconds().to_numpy() for s in steps]), axis=1)
+table["pql_at"] = as_of + pd.to_timedelta(seconds[:, k - 1], unit="s")
+paid_at = payments.dropna().merge(users[["user_id"]], on="user_id").groupby("user_id")["paid_at"].min()
+table["paid_at"] = paid_at
+
+pql = table["pql_at"].notna()
+paid = table["paid_at"].notna()
+paid_pqls = int((pql & paid & (table["paid_at"] >= table["pql_at"])).sum())
+paid_before = int((pql & paid & (table["paid_at"] < table["pql_at"])).sum())
+days = (table.loc[pql, "pql_at"] - table.loc[pql, "signup_at"]).dt.total_seconds() / 86400
+print(json.dumps({
+    "entities": len(table),
+    "raw_pqls": int(pql.sum()),
+    "pql_rate": float(pql.mean()),
+    "time_to_pql_median_days": float(days.median()),
+    "paid_pqls": paid_pqls,
+    "paid_before_pql": paid_before,
+    "paid_without_pql": int((~pql & paid).sum()),
+    "pql_to_paid_rate": paid_pqls / (int(pql.sum()) - paid_before),
+}))
 """
+COMPARED = ("entities", "raw_pqls", "paid_pqls", "paid_before_pql", "paid_without_pql", "time_to_pql_median_days")
 
 
-def measure(command: list[str], *, env: dict | None = None) -> dict:
-    """Run ``command``; return wall seconds, peak RSS in MiB, exit status and stdout."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    out, err = process.communicate()
-    # communicate() reaped the child; its rusage is in RUSAGE_CHILDREN only cumulatively, so use
-    # a wrapper that reports its own child's peak instead.
-    seconds = time.perf_counter() - start
-    return {"seconds": seconds, "status": process.returncode, "stdout": out.decode(), "stderr": err.decode()}
+@dataclass
+class Run:
+    """One whole-process run."""
+
+    seconds: float
+    peak_mib: float
+    status: int
+    stdout: str
+    stderr: str
 
 
-def measure_peak(command: list[str], *, env: dict | None = None) -> dict:
-    """Like :func:`measure`, with the peak RSS of that one process tree (via ``os.wait4``)."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    # Read the pipes before reaping, so a chatty child cannot block.
-    out = process.stdout.read()
-    err = process.stderr.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    seconds = time.perf_counter() - start
-    return {
-        "seconds": seconds,
-        "peak_mib": usage.ru_maxrss / 1024,  # Linux reports KiB
-        "status": process.returncode,
-        "stdout": out.decode(),
-        "stderr": err.decode(),
-    }
+@dataclass
+class Workload:
+    """A command measured ``rounds`` times; ``group`` runs alternate with the rest of its group."""
+
+    name: str
+    events: int | None
+    command: list[str]
+    group: str
+    floor: str | None = None  # name of the workload that is this one's floor
+    target: str = ""
+    runs: list[Run] = field(default_factory=list)
+
+    def median(self, attribute: str) -> float:
+        return statistics.median(getattr(run, attribute) for run in self.runs)
+
+    @property
+    def failed(self) -> bool:
+        return any(run.status != 0 for run in self.runs)
 
 
-def dataset_for(events: float, workdir: Path, seed: int) -> tuple[Path, dict]:
-    """Generate (once) a Parquet dataset with about ``events`` events."""
-    users = max(100, int(events / EVENTS_PER_USER_GUESS))
-    folder = workdir / f"events_{int(events):d}"
+def measure(command: list[str], *, env: dict[str, str] | None = None) -> Run:
+    """Run ``command`` in a fresh process; wall time and peak RSS of it and its children (KiB → MiB)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=err, env=env, cwd=ROOT)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Run(seconds, usage.ru_maxrss / 1024, process.returncode, out.read().decode(), err.read().decode())
+
+
+def pqlkit(*arguments: str) -> list[str]:
+    executable = BIN / "pqlkit"
+    prefix = [str(executable)] if executable.exists() else [sys.executable, "-m", "pqlkit.cli"]
+    return [*prefix, *arguments]
+
+
+def dataset(events: float, timestamps: str, data_dir: Path, seed: int) -> tuple[Path, dict]:
+    """Generate (once, cached in ``data_dir``) a Parquet sample of about ``events`` events."""
+    users = max(100, round(events / EVENTS_PER_USER))
+    folder = data_dir / f"users_{users}_seed_{seed}_{timestamps}"
     info_file = folder / "bench.json"
     if info_file.exists():
         return folder, json.loads(info_file.read_text())
-    folder.mkdir(parents=True, exist_ok=True)
-    run = measure_peak([str(BIN / "pqlkit"), "sample", str(folder), "--users", str(users), "--seed", str(seed),
-                        "--format", "parquet"])
-    if run["status"] != 0:
-        sys.exit(f"pqlkit sample failed:\n{run['stderr']}")
-    import duckdb
+    print(f"# generating {folder.name} ...", file=sys.stderr, flush=True)
+    shutil.rmtree(folder, ignore_errors=True)
+    run = measure(pqlkit("sample", str(folder), "--users", str(users), "--seed", str(seed),
+                         "--format", "parquet", "--timestamps", timestamps))
+    if run.status != 0:
+        sys.exit(f"pqlkit sample failed:\n{run.stderr}")
+    import pyarrow.parquet as pq
 
-    rows = duckdb.connect().execute("SELECT count(*) FROM read_parquet(?)", [str(folder / "events.parquet")]).fetchone()[0]
-    info = {"users": users, "events": rows, "generate_seconds": run["seconds"], "generate_peak_mib": run["peak_mib"],
-            "events_mib": (folder / "events.parquet").stat().st_size / 2**20}
+    info = {"users": users, "events": pq.read_metadata(folder / "events.parquet").num_rows,
+            "events_mib": (folder / "events.parquet").stat().st_size / 2**20,
+            "generate_seconds": run.seconds, "generate_peak_mib": run.peak_mib}
     info_file.write_text(json.dumps(info))
     return folder, info
 
 
+def build_workloads(args: argparse.Namespace) -> list[Workload]:
+    """Every workload of the run, grouped for alternation."""
+    spec = str(args.spec)
+    workloads = []
+    for target in args.events:
+        typed, info = dataset(target, "typed", args.data_dir, args.seed)
+        group = f"{info['events']:,} events"
+        floor = f"floor, {group}"
+        workloads.append(Workload(floor, info["events"], [sys.executable, "-c", FLOOR, str(typed / "events.parquet")],
+                                  group))
+        workloads.append(Workload(f"pqlkit metrics, typed Parquet, {group}", info["events"],
+                                  pqlkit("metrics", str(typed), "--spec", spec, "--format", "json"), group, floor,
+                                  "≤ 3× floor" + (", ≤ 1 GB" if 5e6 <= info["events"] <= 2e7 else "")))
+        if target in args.text_events:
+            text, _ = dataset(target, "text", args.data_dir, args.seed)
+            workloads.append(Workload(f"pqlkit metrics, text Parquet, {group}", info["events"],
+                                      pqlkit("metrics", str(text), "--spec", spec, "--format", "json"), group, floor))
+        if target in args.pandas_events:
+            workloads.append(Workload(f"pandas script, typed Parquet, {group}", info["events"],
+                                      [sys.executable, "-c", PANDAS_SCRIPT, str(typed), spec], group, floor))
+    if not args.no_sample:
+        workloads.append(Workload("pqlkit metrics, bundled sample", None,
+                                  pqlkit("metrics", str(ROOT / "data" / "sample"), "--spec", spec, "--format", "json"),
+                                  "sample", target="≤ 1.0 s"))
+    if args.report_events:
+        typed, info = dataset(args.report_events, "typed", args.data_dir, args.seed)
+        out = args.data_dir / "report"  # kept after the run, to look at
+        shutil.rmtree(out, ignore_errors=True)
+        workloads.append(Workload(f"pqlkit report, {info['events']:,} events", info["events"],
+                                  pqlkit("report", str(typed), "--spec", spec, "--out", str(out), "--no-progress"),
+                                  "report", target="≤ 60 s"))
+    return workloads
+
+
+def run_alternating(workloads: list[Workload], *, rounds: int, report_rounds: int, env: dict[str, str]) -> None:
+    """A B C A B C ... within each group; a failed command is not run again."""
+    groups: dict[str, list[Workload]] = {}
+    for workload in workloads:
+        groups.setdefault(workload.group, []).append(workload)
+    for group, members in groups.items():
+        for round_number in range(report_rounds if group == "report" else rounds):
+            for workload in members:
+                if workload.failed:
+                    continue
+                run = measure(workload.command, env=env)
+                workload.runs.append(run)
+                state = "" if run.status == 0 else f" FAILED ({run.status}): {run.stderr.strip()[-400:]}"
+                print(f"# {round_number + 1}: {workload.name}: {run.seconds:.2f} s, {run.peak_mib:,.0f} MiB{state}",
+                      file=sys.stderr, flush=True)
+
+
+def answers(workload: Workload) -> dict | None:
+    run = next((run for run in workload.runs if run.status == 0), None)
+    if run is None:
+        return None
+    result = json.loads(run.stdout)
+    return {key: round(result[key], 6) if isinstance(result[key], float) else result[key] for key in COMPARED}
+
+
+def markdown(workloads: list[Workload]) -> list[str]:
+    """The results table and the pandas comparison."""
+    by_name = {workload.name: workload for workload in workloads}
+    lines = ["| workload | runs | median time | median peak memory | vs floor | target |", "|---|---:|---:|---:|---:|---|"]
+    for workload in workloads:
+        if not workload.runs:
+            continue
+        ok = workload.runs and not workload.failed
+        time_cell = f"{workload.median('seconds'):.2f} s" if ok else "failed"
+        floor = by_name.get(workload.floor or "")
+        ratio = (f"{workload.median('seconds') / floor.median('seconds'):.1f}×"
+                 if ok and floor is not None and floor.runs and not floor.failed else "")
+        lines.append(f"| {workload.name} | {len(workload.runs)} | {time_cell} | "
+                     f"{workload.median('peak_mib'):,.0f} MiB | {ratio} | {workload.target} |")
+    lines += ["", "The user's alternative (an analyst's pandas script, same summary):", "",
+              "| events | `pqlkit metrics` | pandas script | pandas / pqlkit | pandas peak memory | same answers |",
+              "|---:|---:|---:|---:|---:|---|"]
+    for workload in workloads:
+        if not workload.name.startswith("pandas script") or not workload.runs:
+            continue
+        product = by_name[workload.name.replace("pandas script", "pqlkit metrics")]
+        if workload.failed or product.failed:
+            lines.append(f"| {workload.events:,} | | failed | | | |")
+            continue
+        same = answers(workload) == answers(product)
+        lines.append(f"| {workload.events:,} | {product.median('seconds'):.2f} s | {workload.median('seconds'):.2f} s | "
+                     f"{workload.median('seconds') / product.median('seconds'):.1f}× | "
+                     f"{workload.median('peak_mib'):,.0f} MiB | {'yes' if same else 'NO: see stderr'} |")
+        if not same:
+            print(f"# answers differ: pandas {answers(workload)} vs pqlkit {answers(product)}", file=sys.stderr)
+    return lines
+
+
+def machine() -> str:
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    cpu = platform.processor() or platform.machine()
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                   if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB, {platform.system()}, Python {platform.python_version()}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--events", type=float, nargs="+", default=[1e6, 1e7, 5e7], help="target event counts")
-    parser.add_argument("--workdir", type=Path, default=ROOT / "build" / "bench")
-    parser.add_argument("--spec", type=Path, default=ROOT / "data" / "activation.yaml")
+    parser.add_argument("--events", type=float, nargs="+", default=[1e6, 1e7, 5e7], help="typed event counts")
+    parser.add_argument("--with-100m", action="store_true", help="add 100M typed events (long)")
+    parser.add_argument("--text-events", type=float, nargs="*", default=[1e6, 1e7],
+                        help="sizes also measured on text-timestamp Parquet (default 1e6 1e7)")
+    parser.add_argument("--pandas-events", type=float, nargs="*", default=[1e6, 1e7],
+                        help="sizes at which the pandas script runs (default 1e6 1e7)")
+    parser.add_argument("--report-events", type=float, default=1e7, help="dataset of the report run (0: none)")
+    parser.add_argument("--no-report", dest="report_events", action="store_const", const=0.0)
+    parser.add_argument("--no-sample", action="store_true", help="skip the bundled sample")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds per size (default 5)")
+    parser.add_argument("--report-rounds", type=int, default=1, help="rounds of the report (default 1)")
+    parser.add_argument("--quick", action="store_true",
+                        help="1M events (typed, text, pandas), the sample, 3 rounds, no report")
+    parser.add_argument("--data-dir", type=Path, default=ROOT / "benchmarks" / ".data")
+    parser.add_argument("--spec", type=Path, default=SPEC)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--memory-limit", default=None, help="PQLKIT_MEMORY_LIMIT for pqlkit metrics (e.g. 3GB)")
-    parser.add_argument("--skip-pandas", action="store_true")
-    parser.add_argument("--pandas-max-events", type=float, default=2e7,
-                        help="skip the pandas path above this many events (default 2e7)")
+    parser.add_argument("--memory-limit", help="PQLKIT_MEMORY_LIMIT for pqlkit (e.g. 2GB)")
     args = parser.parse_args(argv)
-
+    if args.quick:
+        args.events, args.text_events, args.pandas_events = [1e6], [1e6], [1e6]
+        args.rounds, args.report_events = min(args.rounds, 3), 0.0
+    if args.with_100m:
+        args.events.append(1e8)
     env = dict(os.environ)
     if args.memory_limit:
         env["PQLKIT_MEMORY_LIMIT"] = args.memory_limit
-    floor_memory = args.memory_limit or "4GB"
-    rows = []
-    for target in args.events:
-        folder, info = dataset_for(target, args.workdir, args.seed)
-        print(f"# {info['events']:,} events, {info['users']:,} users, events.parquet {info['events_mib']:.0f} MiB "
-              f"(generated in {info['generate_seconds']:.0f} s)", file=sys.stderr, flush=True)
-        product = measure_peak([str(BIN / "pqlkit"), "metrics", str(folder), "--spec", str(args.spec), "--format", "json"],
-                               env=env)
-        if product["status"] != 0:
-            print(product["stderr"], file=sys.stderr)
-        floor = measure_peak([sys.executable, "-c", FLOOR.format(memory=floor_memory), str(folder / "events.parquet")])
-        pandas_run = None
-        if not args.skip_pandas and info["events"] <= args.pandas_max_events:
-            pandas_run = measure_peak([sys.executable, "-c", PANDAS_PATH, str(folder), str(args.spec)])
-        rows.append((info, product, floor, pandas_run))
-        print(f"#   metrics {product['seconds']:.1f} s / {product['peak_mib']:.0f} MiB; floor {floor['seconds']:.1f} s / "
-              f"{floor['peak_mib']:.0f} MiB" + (f"; pandas {pandas_run['seconds']:.1f} s / {pandas_run['peak_mib']:.0f} MiB"
-                                                 if pandas_run else ""), file=sys.stderr, flush=True)
 
-    print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
-          f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, Python {platform.python_version()}"
-          + (f", PQLKIT_MEMORY_LIMIT={args.memory_limit}" if args.memory_limit else ""))
+    workloads = build_workloads(args)
+    run_alternating(workloads, rounds=args.rounds, report_rounds=args.report_rounds, env=env)
+    print(f"Machine: {machine()}" + (f"; PQLKIT_MEMORY_LIMIT={args.memory_limit}" if args.memory_limit else ""))
+    print(f"Whole processes, medians of alternating runs; floor = DuckDB alone scanning the typed events and "
+          f"grouping by user and event.")
     print()
-    print("| events | users | events.parquet | `pqlkit metrics` | peak memory | DuckDB floor | floor memory | ratio to floor | pandas path | pandas memory |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for info, product, floor, pandas_run in rows:
-        ok = "" if product["status"] == 0 else " (failed)"
-        pandas_cells = (f"{pandas_run['seconds']:.1f} s | {pandas_run['peak_mib']:,.0f} MiB" if pandas_run
-                        else "not run | ")
-        print(f"| {info['events']:,} | {info['users']:,} | {info['events_mib']:,.0f} MiB | {product['seconds']:.1f} s{ok} | "
-              f"{product['peak_mib']:,.0f} MiB | {floor['seconds']:.1f} s | {floor['peak_mib']:,.0f} MiB | "
-              f"{product['seconds'] / floor['seconds']:.1f}× | {pandas_cells} |")
+    print("\n".join(markdown(workloads)))
     print()
-    print("Command: " + shlex.join([sys.executable, *sys.argv]))
+    print("Command: " + shlex.join([Path(sys.executable).name, "benchmarks/run.py", *(argv if argv is not None else sys.argv[1:])]))
     return 0
 
 

@@ -1,11 +1,14 @@
 """pqlkit: Product Qualified Lead metrics from raw product events.
 
 >>> import pqlkit as pk
->>> entities, dataset = pk.entity_table("data/sample", "data/activation.yaml")   # doctest: +SKIP
->>> pk.pql_rate(entities, by="channel")                                          # doctest: +SKIP
+>>> entities, ctx = pk.entity_table("data/sample", "data/activation.yaml")   # doctest: +SKIP
+>>> pk.pql_rate(entities, by="channel")                                      # doctest: +SKIP
+>>> pk.current_pqls(entities, context=ctx)                                   # doctest: +SKIP
 """
 
+from .context import AsOf, Context, NotebookPaths, check_columns, notebook_setup
 from .errors import DataError, DataQualityError, PqlkitError, PqlkitWarning, SpecError
+from .database import DatabaseSource
 from .loading import FORMATS, REASONS, TABLES, Dataset, ledger_to_dict, load, parse_as_of
 from .metrics import (
     activation_distribution,
@@ -16,6 +19,8 @@ from .metrics import (
     pql_to_paid,
     pqls,
     pqls_over_time,
+    period_start,
+    rate_table,
     share_pql_by_day,
     stalled_trials,
     summary,
@@ -25,9 +30,9 @@ from .metrics import (
     wilson_interval,
 )
 from .readers import EVENTS_FORMATS, convert_events, detect_events_format, read_events
-from .reduction import entity_table, reduce
+from .reduction import entity_table, pql_times, reduce
 from . import cohorts, engines, explore, narrative, playbook, pricing
-from .explore import resolve_path
+from .paths import repo_root, resolve_path
 from .narrative import record_headlines
 from .spec import ActivationSpec, Step
 
@@ -42,9 +47,19 @@ __all__ = [
     "plots",
     "pricing",
     "record_headlines",
+    "repo_root",
     "resolve_path",
+    "AsOf",
+    "Context",
+    "NotebookPaths",
+    "check_columns",
+    "notebook_setup",
+    "period_start",
+    "pql_times",
+    "rate_table",
     "ActivationSpec",
     "DataError",
+    "DatabaseSource",
     "DataQualityError",
     "Dataset",
     "FORMATS",

@@ -1,4 +1,8 @@
-"""The ``pqlkit`` command line: ``metrics``, ``validate``, ``sample`` and ``report``.
+"""The ``pqlkit`` command line: ``metrics``, ``validate``, ``sample``, ``report`` and ``export``.
+
+A dataset is a folder, a database URL (``postgresql://user@host:5432/db``, with ``--schema`` or one
+query per table: ``--users-sql``, ``--events-sql``, ``--conversions-sql``) or a YAML source file
+(:mod:`pqlkit.database`). ``export`` writes the per-entity table and the current PQLs to database tables.
 
 Problems with the input (a missing file or column, a bad spec, strict-mode drops) print one line on
 stderr starting with ``pqlkit: error:`` and exit with status 2, without a traceback. A notebook that
@@ -24,13 +28,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     metrics = commands.add_parser("metrics", help="compute every PQL metric for a dataset")
-    metrics.add_argument("dataset", help="folder with users, events and (optionally) conversions")
+    metrics.add_argument("dataset", help="dataset folder, database URL (postgresql://...) or YAML source file")
     metrics.add_argument("--spec", required=True, help="activation spec (YAML)")
     _add_analysis_options(metrics)
     metrics.add_argument("--format", choices=("json", "table"), default="table", help="output format (default: table)")
 
     validate = commands.add_parser("validate", help="check a dataset (and a spec): the data-quality ledger")
-    validate.add_argument("dataset")
+    validate.add_argument("dataset", help="dataset folder, database URL (postgresql://...) or YAML source file")
     validate.add_argument("--spec", help="activation spec (YAML) to check against the data")
     _add_analysis_options(validate)
     validate.add_argument("--format", choices=("json", "table"), default="table")
@@ -40,14 +44,48 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--users", type=int, default=3000, help="number of users (default: 3000)")
     sample.add_argument("--seed", type=int, default=7, help="random seed (default: 7)")
     sample.add_argument("--format", choices=("parquet", "csv", "csv.gz"), default="parquet")
+    sample.add_argument(
+        "--timestamps", choices=("typed", "text"),
+        help="Parquet timestamps: typed (TIMESTAMP WITH TIME ZONE, the default) or ISO 8601 text; CSV is text",
+    )
 
     report = commands.add_parser("report", help="run every notebook and write the HTML report")
-    report.add_argument("dataset", help="folder with users, events and (optionally) conversions")
+    report.add_argument("dataset", help="dataset folder, database URL (postgresql://...) or YAML source file")
     report.add_argument("--spec", required=True, help="activation spec (YAML)")
     _add_selection_options(report)
     report.add_argument("--out", required=True, help="report folder (index.html, one page per notebook, notebooks/, data/)")
     report.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bars")
+    report.add_argument("--pdf", action="store_true", help="also print every page to a PDF beside it (headless Chromium)")
+
+    export = commands.add_parser("export", help="write the per-entity table and the current PQLs to database tables")
+    export.add_argument("dataset", help=DATASET_HELP)
+    export.add_argument("--spec", required=True, help="activation spec (YAML)")
+    _add_analysis_options(export)
+    export.add_argument("--to", required=True, metavar="URL", help="database to write to (postgresql://...)")
+    export.add_argument("--to-schema", dest="to_schema", help="schema to write to (created when missing)")
+    export.add_argument("--entities-table", default="pqlkit_entities", help="default: pqlkit_entities")
+    export.add_argument("--pqls-table", default="pqlkit_current_pqls", help="default: pqlkit_current_pqls")
     return parser
+
+
+DATASET_HELP = "dataset folder, database URL (postgresql://...) or YAML source file"
+
+
+def _add_database_options(parser: argparse.ArgumentParser) -> None:
+    """Where in a database the tables are: the schema, or one SQL query per table."""
+    group = parser.add_argument_group("database sources (a postgresql:// URL as the dataset)")
+    group.add_argument("--schema", help="schema holding users, events and conversions (default: the current schema)")
+    for table in ("users", "events", "conversions"):
+        group.add_argument(f"--{table}-sql", dest=f"{table}_sql", metavar="SQL",
+                           help=f"a query giving the {table} rows, instead of the {table} table")
+
+
+def _dataset(args: argparse.Namespace):
+    """The dataset argument, as a database source when it is one (with --schema and the queries)."""
+    from .database import database_source
+
+    sql = {table: getattr(args, f"{table}_sql", None) for table in ("users", "events", "conversions")}
+    return database_source(args.dataset, schema=args.schema, sql={k: v for k, v in sql.items() if v}) or args.dataset
 
 
 def _add_selection_options(parser: argparse.ArgumentParser) -> None:
@@ -64,6 +102,7 @@ def _add_selection_options(parser: argparse.ArgumentParser) -> None:
         help="shape of the events file: canonical, or an export from Segment, Amplitude, Mixpanel or PostHog "
         "(default: auto, detected from the file's name and columns)",
     )
+    _add_database_options(parser)
 
 
 def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
@@ -98,11 +137,11 @@ def _metrics(args: argparse.Namespace) -> int:
     from .metrics import summary
     from .reduction import entity_table
 
-    entities, dataset = entity_table(
-        args.dataset, args.spec, as_of=args.as_of, level=args.level, strict=args.strict,
+    entities, context = entity_table(
+        _dataset(args), args.spec, as_of=args.as_of, level=args.level, strict=args.strict,
         events_format=args.events_format, engine=args.engine,
     )
-    result = summary(entities, ledger=dataset.ledger)
+    result = summary(entities, context=context)
     if args.format == "json":
         print(json.dumps(result, indent=2, allow_nan=False))
     else:
@@ -116,7 +155,7 @@ def _validate(args: argparse.Namespace) -> int:
 
     spec = ActivationSpec.from_yaml(args.spec) if args.spec else None
     level = args.level or (spec.level if spec else "user")
-    dataset = load(args.dataset, level=level, as_of=args.as_of, strict=args.strict, events_format=args.events_format,
+    dataset = load(_dataset(args), level=level, as_of=args.as_of, strict=args.strict, events_format=args.events_format,
                    engine=args.engine)
     problems = spec.with_level(level).check_events(dataset.event_names()) if spec else []
     quality = dataset.data_quality()
@@ -134,7 +173,9 @@ def _sample(args: argparse.Namespace) -> int:
 
     if args.users < 1:
         raise PqlkitError(f"--users must be at least 1, but {args.users} was passed")
-    paths = write_sample(args.out_dir, n_users=args.users, seed=args.seed, fmt=args.format)
+    if args.timestamps == "typed" and args.format != "parquet":
+        raise PqlkitError(f"--timestamps typed needs --format parquet: {args.format} holds timestamps as text")
+    paths = write_sample(args.out_dir, n_users=args.users, seed=args.seed, fmt=args.format, timestamps=args.timestamps)
     for table, path in paths.items():
         print(f"{table}: {path}")
     return 0
@@ -144,8 +185,8 @@ def _report(args: argparse.Namespace) -> int:
     from .report import NotebookFailed, run_report
 
     try:
-        index = run_report(args.dataset, args.spec, out=args.out, as_of=args.as_of, level=args.level,
-                           events_format=args.events_format, progress=args.progress)
+        index = run_report(_dataset(args), args.spec, out=args.out, as_of=args.as_of, level=args.level,
+                           events_format=args.events_format, progress=args.progress, pdf=args.pdf)
     except NotebookFailed as failure:
         print(f"pqlkit: error: {failure}", file=sys.stderr)
         return 1
@@ -153,7 +194,23 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"metrics": _metrics, "validate": _validate, "sample": _sample, "report": _report}
+def _export(args: argparse.Namespace) -> int:
+    from .database import export_results, mask_url
+    from .reduction import entity_table
+
+    entities, context = entity_table(
+        _dataset(args), args.spec, as_of=args.as_of, level=args.level, strict=args.strict,
+        events_format=args.events_format, engine=args.engine,
+    )
+    written = export_results(entities, args.to, context=context, schema=args.to_schema,
+                             entities_table=args.entities_table, pqls_table=args.pqls_table)
+    where = f"{args.to_schema}." if args.to_schema else ""
+    for table, rows in written.items():
+        print(f"{mask_url(args.to)}: {rows} rows written to {where}{table}")
+    return 0
+
+
+_COMMANDS = {"metrics": _metrics, "validate": _validate, "sample": _sample, "report": _report, "export": _export}
 
 
 def format_ledger(quality: dict) -> str:

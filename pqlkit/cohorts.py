@@ -1,7 +1,8 @@
 """Signup cohorts and trends over time (notebooks 02 and 03).
 
-Everything here works on the per-entity table from :func:`pqlkit.reduce`, except
-:func:`current_pqls_over_time`, which needs the events and runs in DuckDB.
+Everything here works on the per-entity table from :func:`pqlkit.entity_table`, except
+:func:`current_pqls_over_time`, which also needs the events (through ``context.dataset``) and runs
+in DuckDB.
 
 Maturity. A cohort that signed up last week cannot have the PQL rate of one that signed up three
 months ago: its members have not had the time. So every cohort figure here is either taken at a
@@ -17,9 +18,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .context import AsOf, Context, context_as_of, context_value
 from .errors import PqlkitError
-from .loading import Dataset, query_frame
-from .metrics import _period_start, pql_to_paid, pqls_over_time, time_to_pql_km_median, wilson_interval
+from .loading import query_frame
+from .metrics import period_start, pql_to_paid, pqls_over_time, rate_table, time_to_pql_km_median
+from .reduction import MICROSECONDS_PER_DAY
 
 __all__ = [
     "cohort_matrix",
@@ -35,30 +38,12 @@ __all__ = [
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_DAY_US = 86_400_000_000
-
-
-def _spec_value(entities: pd.DataFrame, name: str, value, default):
-    if value is not None:
-        return value
-    spec = entities.attrs.get("spec")
-    return getattr(spec, name) if spec is not None else default
-
-
-def _with_rate(table: pd.DataFrame, *, hits: str, total: str, rate: str) -> pd.DataFrame:
-    table = table.copy()
-    n = table[total].to_numpy(dtype=float)
-    k = table[hits].to_numpy(dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        table[rate] = np.where(n > 0, k / np.where(n > 0, n, 1), np.nan)
-    table["ci_low"], table["ci_high"] = wilson_interval(k, n)
-    return table
 
 
 def _cohort_column(entities: pd.DataFrame, freq: str) -> pd.Series:
     if entities.empty:
         return pd.Series([], index=entities.index, dtype="datetime64[us, UTC]")
-    return _period_start(entities["signup_at"], freq)
+    return period_start(entities["signup_at"], freq=freq)
 
 
 # --- the cohort triangle -----------------------------------------------------------------------
@@ -117,7 +102,9 @@ def cohort_matrix(
     return table
 
 
-def cohort_rates(entities: pd.DataFrame, *, freq: str = "W", horizon_days: float | None = None) -> pd.DataFrame:
+def cohort_rates(
+    entities: pd.DataFrame, *, context: Context | None = None, freq: str = "W", horizon_days: float | None = None
+) -> pd.DataFrame:
     """PQL rate per signup cohort at a fixed age, with Wilson intervals and a maturity flag.
 
     The rate is the share of the cohort that became PQL within ``horizon_days`` of signup, which
@@ -128,21 +115,24 @@ def cohort_rates(entities: pd.DataFrame, *, freq: str = "W", horizon_days: float
     Parameters
     ----------
     entities : pandas.DataFrame
-        The per-entity table (:func:`pqlkit.reduce`).
+        The per-entity table (:func:`pqlkit.entity_table`).
+    context : Context, optional
+        The analysis context, for the default ``horizon_days``.
     freq : {"W", "M"}
         Weekly (Monday) or monthly signup cohorts.
     horizon_days : float, optional
-        The fixed age; default the spec's ``trial_days``.
+        The fixed age; default the context's ``trial_days``.
 
     Returns
     -------
     pandas.DataFrame
         One row per cohort, oldest first: ``signup_cohort``, ``entities``, ``pqls_within``,
-        ``pql_rate``, ``ci_low``, ``ci_high``, ``pqls_to_date``, ``youngest_age_days``, ``mature``.
+        ``pql_rate``, ``ci_low``, ``ci_high``, ``pqls_to_date``, ``youngest_age_days``, ``mature``,
+        ``horizon_days`` (the fixed age, the same on every row).
     """
-    horizon = float(_spec_value(entities, "trial_days", horizon_days, 14))
+    horizon = float(context_value("horizon_days", horizon_days, context, caller="cohort_rates", attribute="trial_days"))
     columns = ["signup_cohort", "entities", "pqls_within", "pql_rate", "ci_low", "ci_high", "pqls_to_date",
-               "youngest_age_days", "mature"]
+               "youngest_age_days", "mature", "horizon_days"]
     if entities.empty:
         return pd.DataFrame({c: [] for c in columns})
     frame = pd.DataFrame({
@@ -158,8 +148,8 @@ def cohort_rates(entities: pd.DataFrame, *, freq: str = "W", horizon_days: float
     for column in ("entities", "pqls_within", "pqls_to_date"):
         table[column] = table[column].astype("int64")
     table["mature"] = table["youngest_age_days"] >= horizon
-    table = _with_rate(table, hits="pqls_within", total="entities", rate="pql_rate")
-    table.attrs["horizon_days"] = horizon
+    table = rate_table(table, hits="pqls_within", total="entities", rate="pql_rate")
+    table["horizon_days"] = horizon
     return table[columns]
 
 
@@ -198,40 +188,53 @@ def cohort_time_to_pql(entities: pd.DataFrame, *, freq: str = "W") -> pd.DataFra
     return table
 
 
-def pql_cohort_conversion(entities: pd.DataFrame, *, freq: str = "M", within_days: float = 30) -> pd.DataFrame:
+def pql_cohort_conversion(
+    entities: pd.DataFrame, *, context: Context | None = None, freq: str = "M", within_days: float = 30, as_of: AsOf = None
+) -> pd.DataFrame:
     """PQL-to-paid per PQL cohort (the week or month the entities became PQLs), at a fixed lag.
 
     A PQL counts as converted when it paid within ``within_days`` of ``pql_at`` (PQLs that paid
-    before becoming PQLs are left out of the denominator, as in SPEC §3). A cohort with a PQL less
-    than ``within_days`` old is marked ``mature = False``.
+    before becoming PQLs are left out of the denominator, as in docs/metrics.md#metrics). A cohort
+    with a PQL less than ``within_days`` old at ``as_of`` is marked ``mature = False``.
+
+    Parameters
+    ----------
+    context : Context, optional
+        The analysis context, for ``as_of``.
+    freq : {"W", "M"}
+        PQL weeks or months.
+    within_days : float
+        The fixed lag after ``pql_at``.
+    as_of : optional
+        Overrides the context's.
 
     Returns
     -------
     pandas.DataFrame
         One row per PQL cohort, oldest first: ``pql_cohort``, ``pqls``, ``paid_before_pql``,
         ``eligible``, ``paid_pqls``, ``pql_to_paid_rate``, ``ci_low``, ``ci_high``,
-        ``youngest_days_since_pql``, ``mature``.
+        ``youngest_days_since_pql``, ``mature``, ``within_days`` (the lag, the same on every row).
     """
+    as_of = context_as_of(as_of, context, caller="pql_cohort_conversion")
     columns = ["pql_cohort", "pqls", "paid_before_pql", "eligible", "paid_pqls", "pql_to_paid_rate", "ci_low",
-               "ci_high", "youngest_days_since_pql", "mature"]
+               "ci_high", "youngest_days_since_pql", "mature", "within_days"]
     pqls = entities[entities["is_pql"]]
     if pqls.empty:
         return pd.DataFrame({c: [] for c in columns})
     frame = pqls.copy()
-    frame["pql_cohort"] = _period_start(frame["pql_at"], freq)
+    frame["pql_cohort"] = period_start(frame["pql_at"], freq=freq)
     table = pql_to_paid(frame, within_days=within_days, by="pql_cohort")
-    as_of = entities.attrs.get("as_of")
-    if as_of is None:
-        as_of = entities["last_seen_at"].max()
     since = (as_of - frame["pql_at"]).dt.total_seconds() / 86400
     youngest = since.groupby(frame["pql_cohort"]).min()
     table["youngest_days_since_pql"] = table["pql_cohort"].map(youngest).astype(float)
     table["mature"] = table["youngest_days_since_pql"] >= within_days
-    table.attrs["within_days"] = float(within_days)
+    table["within_days"] = float(within_days)
     return table[columns].reset_index(drop=True)
 
 
-def seasonality(entities: pd.DataFrame, *, by: str = "weekday", horizon_days: float | None = None) -> pd.DataFrame:
+def seasonality(
+    entities: pd.DataFrame, *, context: Context | None = None, by: str = "weekday", horizon_days: float | None = None
+) -> pd.DataFrame:
     """PQL rate by signup weekday or calendar month, and on which weekdays/months PQLs happen.
 
     The rate is taken at a fixed age, as in :func:`cohort_rates`: the share of entities at least
@@ -239,21 +242,23 @@ def seasonality(entities: pd.DataFrame, *, by: str = "weekday", horizon_days: fl
 
     Parameters
     ----------
+    context : Context, optional
+        The analysis context, for the default ``horizon_days``.
     by : {"weekday", "month"}
         Group by the weekday (Mon..Sun, all seven listed) or the calendar month (those present).
     horizon_days : float, optional
-        Default: the spec's ``trial_days``.
+        Default: the context's ``trial_days``.
 
     Returns
     -------
     pandas.DataFrame
         One row per weekday/month, in calendar order: ``weekday`` or ``month``, ``signups`` (all),
         ``mature`` (old enough to judge), ``pqls_within``, ``pql_rate``, ``ci_low``, ``ci_high``,
-        ``pqls_reached`` (PQLs whose ``pql_at`` falls on that weekday/month).
+        ``pqls_reached`` (PQLs whose ``pql_at`` falls on that weekday/month), ``horizon_days``.
     """
     if by not in ("weekday", "month"):
         raise ValueError(f"The value for `by` must be one of ['weekday', 'month'], but {by!r} was passed.")
-    horizon = float(_spec_value(entities, "trial_days", horizon_days, 14))
+    horizon = float(context_value("horizon_days", horizon_days, context, caller="seasonality", attribute="trial_days"))
     labels = WEEKDAYS if by == "weekday" else MONTHS
 
     def key(stamps: pd.Series) -> pd.Series:
@@ -275,19 +280,28 @@ def seasonality(entities: pd.DataFrame, *, by: str = "weekday", horizon_days: fl
         table[column] = table[column].astype("int64")
     if by == "month":
         table = table[(table["signups"] > 0) | (table["pqls_reached"] > 0)].reset_index(drop=True)
-    table = _with_rate(table, hits="pqls_within", total="mature", rate="pql_rate")
-    table.attrs["horizon_days"] = horizon
-    return table[[by, "signups", "mature", "pqls_within", "pql_rate", "ci_low", "ci_high", "pqls_reached"]]
+    table = rate_table(table, hits="pqls_within", total="mature", rate="pql_rate")
+    table["horizon_days"] = horizon
+    return table[[by, "signups", "mature", "pqls_within", "pql_rate", "ci_low", "ci_high", "pqls_reached",
+                  "horizon_days"]]
 
 
 # --- trends ------------------------------------------------------------------------------------
 
 
-def weekly_pqls(entities: pd.DataFrame, *, window: int = 4, freq: str = "W") -> pd.DataFrame:
+def weekly_pqls(
+    entities: pd.DataFrame, *, context: Context | None = None, window: int = 4, freq: str = "W", as_of: AsOf = None
+) -> pd.DataFrame:
     """New PQLs per week (Monday 00:00 UTC) with a trailing rolling mean.
 
     Parameters
     ----------
+    context : Context, optional
+        The analysis context, for ``as_of``.
+    as_of : optional
+        Overrides the context's.
+    freq : {"W", "M"}
+        Weeks or months.
     window : int
         Periods in the rolling mean (a partial window at the start averages what there is).
 
@@ -300,11 +314,11 @@ def weekly_pqls(entities: pd.DataFrame, *, window: int = 4, freq: str = "W") -> 
     """
     if window < 1:
         raise ValueError(f"The value for `window` must be a whole number >= 1, but {window!r} was passed.")
-    table = pqls_over_time(entities, freq=freq)
+    as_of = context_as_of(as_of, context, caller="weekly_pqls")
+    table = pqls_over_time(entities, freq=freq, as_of=as_of)
     table["rolling_mean"] = table["new_pqls"].rolling(window, min_periods=1).mean()
-    as_of = entities.attrs.get("as_of")
     step = pd.DateOffset(weeks=1) if freq == "W" else pd.DateOffset(months=1)
-    if len(table) and as_of is not None:
+    if len(table):
         ends = table["period_start"] + step
         table["complete"] = ends <= as_of + pd.Timedelta(microseconds=1)
     else:
@@ -314,26 +328,39 @@ def weekly_pqls(entities: pd.DataFrame, *, window: int = 4, freq: str = "W") -> 
     return table
 
 
-def current_pqls_over_time(dataset: Dataset, entities: pd.DataFrame, *, active_days: float | None = None) -> pd.DataFrame:
-    """How many PQLs were *current* at the end of each past week, as SPEC §3 defines current.
+def current_pqls_over_time(
+    entities: pd.DataFrame, *, context: Context | None = None, active_days: float | None = None
+) -> pd.DataFrame:
+    """How many PQLs were *current* at the end of each past week, as docs/metrics.md#metrics defines current.
 
     At the end ``W`` of each week (Sunday 23:59:59.999999 UTC; for the last week, ``as_of``), an
     entity counts when it was a PQL (``pql_at <= W``), not yet paying (no ``paid_at <= W``) and had
     an event in ``[W - active_days, W]``. Step completion times are those of the per-entity table
     (taken at ``as_of``). The event look-up runs in DuckDB. The last row equals
-    ``len(pqlkit.current_pqls(entities))``.
+    ``len(pqlkit.current_pqls(entities, context=context))``.
+
+    Parameters
+    ----------
+    context : Context
+        The analysis context: ``as_of``, the default ``active_days`` and the dataset (the events).
+    active_days : float, optional
+        Overrides the context's.
 
     Returns
     -------
     pandas.DataFrame
         One row per week: ``week_start``, ``week_end``, ``pqls_to_date``, ``current_pqls``.
     """
-    active = float(_spec_value(entities, "active_days", active_days, 14))
-    weeks = pqls_over_time(entities, freq="W")
+    active = float(context_value("active_days", active_days, context, caller="current_pqls_over_time"))
+    if context is None or context.dataset is None:
+        raise ValueError("current_pqls_over_time needs `context` with the loaded dataset (it reads the events): "
+                         "pass context=... (the second value returned by pk.entity_table)")
+    dataset = context.dataset
+    as_of = context.as_of
+    weeks = pqls_over_time(entities, freq="W", as_of=as_of)
     columns = ["week_start", "week_end", "pqls_to_date", "current_pqls"]
     if weeks.empty:
         return pd.DataFrame({c: [] for c in columns})
-    as_of = entities.attrs.get("as_of", dataset.as_of)
     ends = weeks["period_start"] + pd.Timedelta(days=7) - pd.Timedelta(microseconds=1)
     ends = ends.where(ends <= as_of, as_of)
     frame = pd.DataFrame({"week_start": weeks["period_start"], "week_end": ends.astype("datetime64[us, UTC]")})
@@ -357,7 +384,7 @@ def current_pqls_over_time(dataset: Dataset, entities: pd.DataFrame, *, active_d
             JOIN _pqls AS p ON p.pql_at <= w.week_end AND (p.paid_at IS NULL OR p.paid_at > w.week_end)
             JOIN seen AS s ON s.entity_id = p.entity_id
                 AND s.ts <= w.week_end
-                AND s.ts >= w.week_end - INTERVAL {round(active * _DAY_US)} MICROSECOND
+                AND s.ts >= w.week_end - INTERVAL {round(active * MICROSECONDS_PER_DAY)} MICROSECOND
             GROUP BY w.week_end
             """
         )

@@ -11,10 +11,13 @@ SQL, and the DuckDB path stays plain DuckDB, with no dataframe layer between the
 query plan. sqlglot only has to translate a handful of function names (``arg_min`` to ``min_by``,
 ``make_timestamp`` to ``timestamp_micros``, ``regexp_matches`` to ``rlike``...).
 
-DuckDB settings, from the environment or the arguments: ``PQLKIT_MEMORY_LIMIT`` (default ``2GB``;
-DuckDB spills to a temporary folder beyond it), ``PQLKIT_THREADS`` and ``PQLKIT_TEMP_DIR``.
-Spark: ``SPARK_REMOTE`` (Spark Connect) or ``PQLKIT_SPARK_MASTER`` (default ``local[*]``), or pass
-your own session with ``SparkEngine(session=...)``.
+DuckDB settings, from the arguments or else the environment: ``PQLKIT_MEMORY_LIMIT`` (default
+``2GB``; DuckDB spills to a temporary folder beyond it), ``PQLKIT_THREADS`` and ``PQLKIT_TEMP_DIR``.
+Spark: ``SPARK_REMOTE`` (Spark Connect) or ``PQLKIT_SPARK_MASTER`` (default ``local[*]``), with
+``PQLKIT_SPARK_PARTITIONS`` and ``PQLKIT_SPARK_DRIVER_MEMORY``; or pass your own session with
+``SparkEngine(session=...)``. Settings reach both engines as configuration values
+(``duckdb.connect(config=...)``, ``SparkSession.builder.config``), never inside SQL text; a value an
+engine would refuse stops with one line naming the variable.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import duckdb
@@ -35,6 +39,83 @@ ENGINES = ("duckdb", "spark")
 # DuckDB's own default is 80 % of the machine; pqlkit caps it so that a report next to a notebook
 # server stays bounded (50M events in under 4 GB), and DuckDB spills to disk beyond it.
 DEFAULT_MEMORY_LIMIT = "2GB"
+
+
+# Where each DuckDB setting comes from: the keyword argument, else the environment variable.
+_DUCKDB_VARIABLES = {
+    "memory_limit": "PQLKIT_MEMORY_LIMIT",
+    "threads": "PQLKIT_THREADS",
+    "temp_directory": "PQLKIT_TEMP_DIR",
+}
+
+
+def _setting(argument: str, value, variable: str) -> tuple[str, object] | None:
+    """``(source, value)`` of one setting: the argument when given, else the environment variable."""
+    if value is not None:
+        return f"`{argument}`", value
+    text = os.environ.get(variable)
+    if text is None or not text.strip():
+        return None
+    return variable, text.strip()
+
+
+def _duckdb_settings(*, memory_limit, threads, temp_directory) -> dict[str, tuple[str, object]]:
+    """DuckDB setting name -> (where its value came from, the value), for ``duckdb.connect(config=...)``.
+
+    Values are passed to DuckDB as configuration, never formatted into SQL, so a temporary folder
+    named ``it's here`` is a folder name and nothing else.
+    """
+    given = {"memory_limit": memory_limit, "threads": threads, "temp_directory": temp_directory}
+    settings = {}
+    for name, variable in _DUCKDB_VARIABLES.items():
+        found = _setting(name, given[name], variable)
+        if found is not None:
+            settings[name] = found
+    settings.setdefault("memory_limit", ("the default", DEFAULT_MEMORY_LIMIT))
+    settings.setdefault("temp_directory", (
+        "the default", str(Path(tempfile.gettempdir()) / f"pqlkit-duckdb-{os.getpid()}")))
+    source, value = settings.get("threads", (None, None))
+    if source is not None:
+        count = _positive_int(value)
+        if count is None:
+            raise PqlkitError(
+                f"{source}: {value!r} is not a number of threads; give a whole number of at least 1 (e.g. 4), "
+                "or leave it unset for all cores"
+            )
+        settings["threads"] = (source, count)
+    return settings
+
+
+def _positive_int(value) -> int | None:
+    """``value`` as an integer of at least 1, or None (``"4"`` and ``4`` pass; ``"4.5"``, ``0``, ``True`` do not)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 1 else None
+    text = str(value).strip()
+    return int(text) if re.fullmatch(r"\+?[0-9]+", text) and int(text) >= 1 else None
+
+
+def _connect(settings: Mapping[str, tuple[str, object]]) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with ``settings`` as its configuration.
+
+    Raises
+    ------
+    PqlkitError
+        One line naming the variable (or argument) whose value DuckDB refused, and DuckDB's reason.
+    """
+    try:
+        return duckdb.connect(config={name: value for name, (_, value) in settings.items()})
+    except duckdb.Error:
+        pass
+    for name, (source, value) in settings.items():  # which one? each alone, to name it
+        try:
+            duckdb.connect(config={name: value}).close()
+        except duckdb.Error as error:
+            reason = str(error).splitlines()[0].split(": ", 1)[-1]
+            hint = {"memory_limit": "a size such as 3GB", "temp_directory": "a folder DuckDB can create"}.get(name, "another value")
+            raise PqlkitError(f"{source}: DuckDB refuses {name} = {value!r} ({reason}); set it to {hint}") from None
+    raise PqlkitError("DuckDB refuses the combination of PQLKIT_MEMORY_LIMIT, PQLKIT_THREADS and PQLKIT_TEMP_DIR")
 
 
 def make_engine(engine: str | object | None = None):
@@ -74,27 +155,13 @@ class DuckDBEngine:
 
     def __init__(self, *, memory_limit: str | None = None, threads: int | None = None,
                  temp_directory: str | None = None):
-        self.con = duckdb.connect()
-        self.con.execute("SET TimeZone = 'UTC'")
+        settings = _duckdb_settings(memory_limit=memory_limit, threads=threads, temp_directory=temp_directory)
+        self.con = _connect(settings)
+        self.con.execute("SET TimeZone = 'UTC'")  # after connecting: the setting needs the ICU extension loaded
         try:
             self.con.execute("SET enable_progress_bar = false")
         except duckdb.Error:
             pass  # inside a Jupyter kernel DuckDB refuses the setting (no ipywidgets), and it is already off there
-        memory_limit = memory_limit or os.environ.get("PQLKIT_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
-        threads = threads or os.environ.get("PQLKIT_THREADS")
-        temp_directory = temp_directory or os.environ.get("PQLKIT_TEMP_DIR") or str(
-            Path(tempfile.gettempdir()) / f"pqlkit-duckdb-{os.getpid()}"
-        )
-        try:
-            if memory_limit:
-                self.con.execute(f"SET memory_limit = '{memory_limit}'")
-            if threads:
-                self.con.execute(f"SET threads = {int(threads)}")
-            self.con.execute(f"SET temp_directory = '{temp_directory}'")
-        except (duckdb.Error, ValueError) as error:
-            raise PqlkitError(
-                f"DuckDB settings: {str(error).splitlines()[0]}; check PQLKIT_MEMORY_LIMIT (e.g. 3GB) and PQLKIT_THREADS"
-            ) from None
 
     def run(self, sql: str) -> None:
         """Run a statement."""
@@ -159,6 +226,39 @@ _SPARK_TYPES = {
 }
 
 
+# Spark's size format for JVM memory (JavaUtils.byteStringAs): a whole number and an optional unit.
+_SPARK_MEMORY = re.compile(r"[0-9]+([kmgtp]b?|b)?", re.IGNORECASE)
+
+
+def spark_settings() -> tuple[str, str]:
+    """``PQLKIT_SPARK_PARTITIONS`` (default ``8``) and ``PQLKIT_SPARK_DRIVER_MEMORY`` (default ``2g``), checked.
+
+    They reach Spark as configuration values (``builder.config``), never inside SQL text; a value
+    Spark could not parse would otherwise surface as a JVM start-up failure.
+
+    Returns
+    -------
+    tuple of str
+        ``spark.sql.shuffle.partitions`` and ``spark.driver.memory``.
+
+    Raises
+    ------
+    PqlkitError
+        One line naming the variable whose value is not valid.
+    """
+    partitions = (os.environ.get("PQLKIT_SPARK_PARTITIONS") or "8").strip()
+    if _positive_int(partitions) is None:
+        raise PqlkitError(
+            f"PQLKIT_SPARK_PARTITIONS: {partitions!r} is not a number of partitions; give a whole number of at least 1 (e.g. 8)"
+        )
+    memory = (os.environ.get("PQLKIT_SPARK_DRIVER_MEMORY") or "2g").strip()
+    if not _SPARK_MEMORY.fullmatch(memory):
+        raise PqlkitError(
+            f"PQLKIT_SPARK_DRIVER_MEMORY: {memory!r} is not a JVM memory size; give a number and a unit such as 4g or 512m"
+        )
+    return str(_positive_int(partitions)), memory
+
+
 def spark_session():
     """A Spark session: Spark Connect at ``SPARK_REMOTE`` if set, else ``PQLKIT_SPARK_MASTER`` or local."""
     try:
@@ -169,11 +269,12 @@ def spark_session():
     if os.environ.get("SPARK_REMOTE"):
         builder = builder.remote(os.environ["SPARK_REMOTE"])
     else:
+        partitions, memory = spark_settings()
         builder = (
             builder.master(os.environ.get("PQLKIT_SPARK_MASTER", "local[*]"))
             .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", os.environ.get("PQLKIT_SPARK_PARTITIONS", "8"))
-            .config("spark.driver.memory", os.environ.get("PQLKIT_SPARK_DRIVER_MEMORY", "2g"))
+            .config("spark.sql.shuffle.partitions", partitions)
+            .config("spark.driver.memory", memory)
         )
     try:
         session = builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
@@ -189,7 +290,7 @@ def spark_session():
 class SparkEngine:
     """Runs pqlkit's SQL on Apache Spark, transpiled from DuckDB's dialect with sqlglot.
 
-    Reads canonical Parquet and CSV tables (SPEC §1); exports from Segment, Amplitude, Mixpanel or
+    Reads canonical Parquet and CSV tables (docs/metrics.md#input-tables); exports from Segment, Amplitude, Mixpanel or
     PostHog go through :func:`pqlkit.convert_events` first.
     """
 
@@ -264,27 +365,115 @@ class SparkEngine:
         return path.getFileSystem(context._jsc.hadoopConfiguration()).exists(path)
 
     def read(self, table: str, path) -> None:
-        """Register ``raw_{table}`` from a Parquet or CSV file, with ``_row`` in file order."""
+        """Register ``raw_{table}`` from a Parquet or CSV file, with ``_row`` in file order.
+
+        A CSV file follows the DuckDB engine's parsing rule, so both engines give the same ledger or
+        the same error (docs/metrics.md#input-tables): every column is text, a quoted value may hold
+        commas, quotes and line breaks, and a row whose fields do not match the header, or a quote
+        never closed, stops the analysis instead of becoming a row of nulls (Spark's PERMISSIVE mode
+        alone would null it). A local file is first read by the DuckDB reader itself, which gives the
+        same message, line number and all; Spark's rows are then checked against its count. A file
+        on the cluster (``s3a://``, ``hdfs://``, ``file://``) is checked by Spark: a malformed row
+        is refused with the same wording, without the line number Spark does not know.
+        """
         from pyspark.sql import functions
 
         name = str(path).rsplit("/", 1)[-1]
         if name.endswith(".parquet"):
-            reader = self.spark.read.parquet
+            frame = self._resolve(path, lambda: self.spark.read.parquet(str(path)))
         elif name.endswith((".csv", ".csv.gz")):
-            def reader(location):
-                return self.spark.read.csv(location, header=True, inferSchema=False, quote='"', escape='"',
-                                           multiLine=False, mode="PERMISSIVE", encoding="UTF-8")
+            frame = self._read_csv(path)
         else:
             raise DataError(
                 f"{path}: --engine spark reads Parquet and CSV tables; convert an export first "
                 "(pqlkit.convert_events) or use the DuckDB engine",
                 path=str(path),
             )
+        # Spark reads one file's partitions in order and numbers them so: the id follows file order.
+        frame.withColumn("_row", functions.monotonically_increasing_id()).createOrReplaceTempView(f"raw_{table}")
+
+    @staticmethod
+    def _resolve(path, read):
+        """``read()``'s frame with its schema resolved, so a bad file fails here, with its name."""
         try:
-            frame = reader(str(path))
-            frame.schema  # noqa: B018 - resolve now, so a bad file fails here with its name
+            frame = read()
+            frame.schema  # noqa: B018
         except Exception as error:
             first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             raise DataError(f"{path}: cannot read the file ({first})", path=str(path)) from None
-        # Spark reads one file's partitions in order and numbers them so: the id follows file order.
-        frame.withColumn("_row", functions.monotonically_increasing_id()).createOrReplaceTempView(f"raw_{table}")
+        return frame
+
+    def _read_csv(self, path):
+        """A CSV file as Spark reads it under the DuckDB engine's rule (see :meth:`read`)."""
+        from pyspark.sql import functions
+        from pyspark.sql.types import StringType, StructField, StructType
+
+        location = str(path)
+        local = None if "://" in location else Path(location)
+        expected = _duckdb_csv_shape(local) if local is not None else None
+        if expected is not None:
+            columns = expected[0]
+        else:
+            header = self._resolve(path, lambda: self.spark.read.csv(location, header=True, multiLine=True)).columns
+            # as DuckDB's reader names them: stripped, an empty name becomes column{i}
+            columns = [column.strip().lstrip("\ufeff") or f"column{i}" for i, column in enumerate(header)]
+        schema = StructType([StructField(column, StringType()) for column in columns]
+                            + [StructField(_CORRUPT, StringType())])
+        frame = self._resolve(path, lambda: self.spark.read.csv(
+            location, header=True, schema=schema, enforceSchema=True, quote='"', escape='"', multiLine=True,
+            mode="PERMISSIVE", columnNameOfCorruptRecord=_CORRUPT, encoding="UTF-8",
+        ))
+        # One pass: the row count and the first malformed row (Spark refuses a query of the corrupt-record
+        # column alone, hence the count of the first column beside it).
+        rows, _, corrupt = frame.agg(
+            functions.sum(functions.lit(1)), functions.count(functions.col(f"`{columns[0]}`")),
+            functions.first(functions.col(_CORRUPT), ignorenulls=True),
+        ).collect()[0]
+        if corrupt is not None:
+            raise DataError(_malformed_row(path, corrupt, len(columns)), path=location)
+        if expected is not None and (rows or 0) != expected[1]:
+            raise DataError(
+                f"{path}: Spark reads {rows or 0} rows where the DuckDB reader reads {expected[1]} (an encoding "
+                "Spark's CSV reader does not take, such as UTF-16?); re-save the file as UTF-8 CSV or as Parquet",
+                path=location,
+            )
+        return frame.drop(_CORRUPT)
+
+
+# The column Spark puts a row it cannot parse into (PERMISSIVE mode); no user column is named so.
+_CORRUPT = "_pqlkit_malformed_row"
+
+
+def _duckdb_csv_shape(path: Path) -> tuple[list[str], int]:
+    """The columns and the row count of a local CSV file as the DuckDB engine reads it.
+
+    It is the DuckDB engine's own reader (:func:`pqlkit.readers.create_raw_table`), so a file it
+    refuses raises the very :class:`DataError` the DuckDB engine gives.
+    """
+    from .readers import create_raw_table
+
+    con = duckdb.connect()
+    try:
+        create_raw_table(con, "raw_check", path)
+        columns = [row[0] for row in con.execute("DESCRIBE raw_check").fetchall()]
+        rows = con.execute("SELECT count(*) FROM raw_check").fetchone()[0]
+    finally:
+        con.close()
+    return columns, rows
+
+
+def _malformed_row(path, record: str, expected: int) -> str:
+    """The one-line refusal of a row Spark could not parse, in the DuckDB reader's words."""
+    import csv
+    import io
+
+    start = record.splitlines()[0][:60] if record.strip() else ""
+    try:
+        fields = next(csv.reader(io.StringIO(record, newline=""), strict=True), [])
+    except csv.Error:
+        return f"{path}: a quoted value (\") is never closed (the row starting {start!r}); close the quote or remove it"
+    if len(fields) != expected:
+        return (f"{path}: {len(fields)} fields where the header has {expected} (the row starting {start!r}); check "
+                "the delimiter (must be ',') and the quoting on that line")
+    return (f"{path}: the CSV is malformed (the row starting {start!r}: a stray quote?); save it again as a "
+            "comma-separated CSV file")

@@ -2,7 +2,8 @@
 
 The event-level work (the event catalogue, the ranking of candidate steps) is SQL that runs in the
 dataset's DuckDB database, so the events never come into pandas; only one row per event (or per
-entity) comes back. The rest works on the per-entity table from :func:`pqlkit.reduce`.
+entity) comes back. The rest works on the per-entity table from :func:`pqlkit.entity_table` and
+its :class:`~pqlkit.Context`.
 
 Choices (also in the docstrings):
 
@@ -18,19 +19,20 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterable, Sequence
-from pathlib import Path
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from .context import AsOf, Context, context_steps, context_value
 from .errors import PqlkitError, PqlkitWarning
 from .loading import Dataset
 from .metrics import current_pqls, pql_rate, pql_to_paid, wilson_interval
+from .paths import shorten_paths
+from .reduction import MICROSECONDS_PER_DAY, days_after_sql, pql_times
 from .spec import ActivationSpec
 
 __all__ = [
-    "resolve_path",
     "event_catalogue",
     "rank_candidate_steps",
     "completion_curves",
@@ -38,69 +40,7 @@ __all__ = [
     "compare_levels",
 ]
 
-_DAY_US = 86_400_000_000
-
-
-# --- paths -------------------------------------------------------------------------------------
-
-
-def _is_repo_root(folder: Path) -> bool:
-    marker = folder / "pyproject.toml"
-    if not marker.is_file():
-        return False
-    try:
-        text = marker.read_text(encoding="utf-8")
-    except OSError:
-        return False
-    return 'name = "pqlkit"' in text
-
-
-def _repo_root(start: Path) -> Path | None:
-    for folder in (start, *start.parents):
-        if _is_repo_root(folder):
-            return folder
-    return None
-
-
-def resolve_path(path: str | os.PathLike, *, base: str = "notebooks") -> str:
-    """Resolve a notebook parameter path without relying on the working directory.
-
-    Absolute paths are returned unchanged. A relative path is taken relative to the ``notebooks/``
-    folder of the pqlkit repository, found by walking up from the current directory to a folder
-    whose ``pyproject.toml`` names the ``pqlkit`` project (and, failing that, from the installed
-    package's folder). Without any repository the path is resolved against the current directory.
-
-    Parameters
-    ----------
-    path : str or path-like
-        ``"../data/sample"`` (relative to notebooks/) or an absolute path.
-    base : str
-        The folder, inside the repository, that relative paths are relative to.
-
-    Returns
-    -------
-    str
-        An absolute, normalised path (it need not exist).
-
-    Examples
-    --------
-    >>> resolve_path("/tmp/data")
-    '/tmp/data'
-    """
-    given = Path(os.fspath(path)).expanduser()
-    if given.is_absolute():
-        return str(given)
-    root = _repo_root(Path.cwd().resolve()) or _repo_root(Path(__file__).resolve().parent)
-    anchor = (root / base) if root is not None else Path.cwd()
-    return os.path.normpath(str(anchor / given))
-
-
 # --- SQL helpers -------------------------------------------------------------------------------
-
-
-def _plus_days(moment: str, days: float) -> str:
-    """SQL: ``moment`` plus ``days`` days, to the microsecond (as the reduction writes windows)."""
-    return f"{moment} + INTERVAL {round(float(days) * _DAY_US)} MICROSECOND"
 
 
 def _timestamp(stamp: pd.Timestamp) -> str:
@@ -148,7 +88,7 @@ def event_catalogue(dataset: Dataset) -> pd.DataFrame:
         SELECT p.event,
             CAST(sum(p.n) AS BIGINT) AS events,
             CAST(count(*) AS BIGINT) AS entities,
-            median(CAST(epoch_us(p.first_ts) - epoch_us(e.signup_at) AS DOUBLE) / {_DAY_US}) AS median_days_to_first
+            median(CAST(epoch_us(p.first_ts) - epoch_us(e.signup_at) AS DOUBLE) / {MICROSECONDS_PER_DAY}) AS median_days_to_first
         FROM per_entity AS p JOIN ent AS e ON p.entity_id = e.entity_id
         GROUP BY p.event
         ORDER BY entities DESC, p.event
@@ -168,8 +108,8 @@ def event_catalogue(dataset: Dataset) -> pd.DataFrame:
 
 def rank_candidate_steps(
     dataset: Dataset,
-    entities: pd.DataFrame,
     *,
+    spec: ActivationSpec | None,
     min_counts: Sequence[int] = (1, 3),
     within_days: float = 14,
     min_doers: int = 10,
@@ -185,9 +125,9 @@ def rank_candidate_steps(
     Parameters
     ----------
     dataset : Dataset
-        The loaded dataset the entity table was reduced from.
-    entities : pandas.DataFrame
-        The per-entity table (:func:`pqlkit.reduce`), for the spec (``in_spec``).
+        The loaded dataset (``context.dataset``).
+    spec : ActivationSpec or None
+        The spec whose step events are flagged ``in_spec`` (``context.spec``); None flags none.
     min_counts : sequence of int
         The k values to try (at least k events).
     within_days : float
@@ -202,7 +142,7 @@ def rank_candidate_steps(
     -------
     pandas.DataFrame
         One row per (event, k), best first: ``event``, ``min_count``, ``within_days``,
-        ``in_spec`` (the event is a step of the spec in ``entities.attrs``), ``entities`` (judged),
+        ``in_spec`` (the event is a step of ``spec``), ``entities`` (judged),
         ``doers``, ``coverage`` (doers / entities), ``paid_doers``,
         ``conversion_doers`` (= precision, paid_doers / doers), ``conversion_others`` (paid share of
         the entities not doing it), ``lift`` (conversion_doers / conversion_others; inf when the
@@ -214,25 +154,26 @@ def rank_candidate_steps(
     --------
     A login that everyone does has lift 1; an invitation done mostly by future payers has lift > 1.
 
-    >>> rank_candidate_steps(dataset, entities, min_counts=(1,), within_days=7)   # doctest: +SKIP
+    >>> rank_candidate_steps(ctx.dataset, spec=ctx.spec, min_counts=(1,), within_days=7)   # doctest: +SKIP
     """
     ks = sorted({int(k) for k in min_counts})
     if not ks or ks[0] < 1:
         raise ValueError(f"The value for `min_counts` must be whole numbers >= 1, but {list(min_counts)!r} was passed.")
     if within_days is None or within_days <= 0:
         raise ValueError(f"The value for `within_days` must be a number > 0, but {within_days!r} was passed.")
-    spec = entities.attrs.get("spec")
     spec_events = {step.event for step in spec.steps if step.event} if spec is not None else set()
     restrict = ""
     if events is not None:
         names = ", ".join("'" + str(name).replace("'", "''") + "'" for name in events)
         restrict = f"AND ev.event IN ({names})" if names else "AND FALSE"
+    # Three stages: the entities judged (observed for the whole window) and whether they paid; the
+    # doers of each (event, k) among them, counted in SQL; then the rates and the lift in pandas.
     judged = f"""
         WITH ent AS ({_ENTITY_SIGNUP}),
         paid AS (SELECT entity_id, min(paid_at) AS paid_at FROM conversions WHERE entity_id IS NOT NULL GROUP BY entity_id)
         SELECT ent.entity_id, ent.signup_at, (paid.paid_at IS NOT NULL) AS paid
         FROM ent LEFT JOIN paid ON ent.entity_id = paid.entity_id
-        WHERE {_plus_days('ent.signup_at', within_days)} <= {_timestamp(dataset.as_of)}
+        WHERE {days_after_sql('ent.signup_at', within_days)} <= {_timestamp(dataset.as_of)}
     """
     totals = dataset.sql(
         f"SELECT count(*) AS n, sum(CASE WHEN paid THEN 1 ELSE 0 END) AS paid FROM ({judged}) AS judged"
@@ -246,7 +187,7 @@ def rank_candidate_steps(
         counts AS (
             SELECT ev.entity_id, ev.event, count(*) AS n
             FROM events AS ev JOIN judged AS j ON ev.entity_id = j.entity_id
-            WHERE ev.ts <= {_plus_days('j.signup_at', within_days)} {restrict}
+            WHERE ev.ts <= {days_after_sql('j.signup_at', within_days)} {restrict}
             GROUP BY ev.entity_id, ev.event
         ),
         ks AS (SELECT * FROM (VALUES {values}) AS v(min_count))
@@ -291,7 +232,9 @@ def rank_candidate_steps(
 def completion_curves(
     entities: pd.DataFrame,
     *,
+    context: Context | None = None,
     days: Sequence[float] | None = None,
+    steps: Sequence[str] | None = None,
     include_pql: bool = True,
 ) -> pd.DataFrame:
     """Share of entities that completed each step within d days of signup, for each day d.
@@ -303,10 +246,13 @@ def completion_curves(
     Parameters
     ----------
     entities : pandas.DataFrame
-        The per-entity table (:func:`pqlkit.reduce`).
+        The per-entity table (:func:`pqlkit.entity_table`).
+    context : Context, optional
+        The analysis context: the step names and the default ``days``.
     days : sequence of float, optional
-        Days since signup to evaluate; default 0, 1, ..., 2 × the spec's ``trial_days`` (30 without a
-        spec).
+        Days since signup to evaluate; default 0, 1, ..., 2 × the context's ``trial_days``.
+    steps : sequence of str, optional
+        The step names (default: the context's).
     include_pql : bool
         Add a curve named ``"PQL"`` for reaching the PQL threshold.
 
@@ -322,11 +268,9 @@ def completion_curves(
     >>> completion_curves(entities, days=[1, 7, 14])        # doctest: +SKIP
     """
     if days is None:
-        spec = entities.attrs.get("spec")
-        horizon = int(round(2 * spec.trial_days)) if spec is not None else 30
-        days = list(range(0, horizon + 1))
-    steps = list(entities.attrs.get("steps") or [c[:-3] for c in entities.columns if c.endswith("_at")
-                                                   and c not in ("signup_at", "pql_at", "paid_at", "last_seen_at")])
+        trial_days = context_value("days", None, context, caller="completion_curves", attribute="trial_days")
+        days = list(range(0, int(round(2 * trial_days)) + 1))
+    steps = context_steps(steps, context, entities, caller="completion_curves")
     columns = {step: f"{step}_at" for step in steps}
     if include_pql:
         columns["PQL"] = "pql_at"
@@ -347,38 +291,24 @@ def completion_curves(
     return table
 
 
-def _without_paths(message: str, paths) -> str:
-    """``message`` with each of ``paths`` shortened to its last part (notebook output stays portable)."""
-    for path in paths:
-        if isinstance(path, (str, os.PathLike)) and os.fspath(path):
-            full = os.fspath(path)
-            message = message.replace(full, os.path.basename(full.rstrip("/")) or full)
-    return message
-
-
 # --- threshold and level comparisons -----------------------------------------------------------
 
 
-def _with_threshold(entities: pd.DataFrame, required: int) -> pd.DataFrame:
+def _with_threshold(entities: pd.DataFrame, steps: list[str], required: int) -> pd.DataFrame:
     """A copy of the entity table where a PQL needs ``required`` steps."""
-    steps = list(entities.attrs.get("steps") or [])
     table = entities.copy()
-    times = table[[f"{s}_at" for s in steps]]
-    if len(table):
-        naive = times.apply(lambda column: column.dt.tz_localize(None)).to_numpy(dtype="datetime64[us]")
-        kth = np.sort(naive, axis=1)[:, required - 1]
-        pql_at = pd.Series(kth, index=table.index, dtype="datetime64[us]").dt.tz_localize("UTC")
-    else:
-        pql_at = pd.Series([], index=table.index, dtype="datetime64[us, UTC]")
-    table["pql_at"] = pql_at.where(table["steps_done"] >= required)
+    table["pql_at"] = pql_times(table, steps=steps, steps_required=required)
     table["is_pql"] = table["pql_at"].notna()
     table["time_to_pql_days"] = (table["pql_at"] - table["signup_at"]).dt.total_seconds() / 86400
-    table.attrs = dict(entities.attrs)
     return table
 
 
 def compare_thresholds(
-    entities: pd.DataFrame, *, steps_required: Sequence[int] | None = None, has_payments: bool = True
+    entities: pd.DataFrame,
+    *,
+    context: Context | None = None,
+    steps_required: Sequence[int] | None = None,
+    has_payments: bool | None = None,
 ) -> pd.DataFrame:
     """What the PQL threshold does to PQL volume and to PQL-to-paid conversion.
 
@@ -388,12 +318,15 @@ def compare_thresholds(
     Parameters
     ----------
     entities : pandas.DataFrame
-        The per-entity table (:func:`pqlkit.reduce`).
+        The per-entity table (:func:`pqlkit.entity_table`).
+    context : Context
+        The analysis context: the steps, the spec's threshold (``chosen``), ``as_of`` and
+        ``active_days`` (``current_pqls``), and whether there are payments.
     steps_required : sequence of int, optional
         The k values to compare; default every k from 1 to the number of steps.
-    has_payments : bool
-        Pass ``dataset.has_conversions``: without a payments table the PQL-to-paid columns are NaN
-        (a rate of 0 would read as "nobody pays").
+    has_payments : bool, optional
+        Default ``context.has_conversions``: without a payments table the PQL-to-paid columns are
+        NaN (a rate of 0 would read as "nobody pays").
 
     Returns
     -------
@@ -406,18 +339,20 @@ def compare_thresholds(
     --------
     >>> compare_thresholds(entities)[["steps_required", "pqls", "pql_to_paid_rate"]]   # doctest: +SKIP
     """
-    steps = list(entities.attrs.get("steps") or [])
-    if not steps:
-        raise ValueError("`entities` has no step names in attrs; use the table returned by pqlkit.reduce")
-    spec = entities.attrs.get("spec")
-    chosen = spec.steps_required if spec is not None else None
+    if context is None:
+        raise ValueError("compare_thresholds needs `context`: pass context=... (the second value returned by "
+                         "pk.entity_table)")
+    steps = context_steps(None, context, entities, caller="compare_thresholds")
+    chosen = context.steps_required
+    if has_payments is None:
+        has_payments = context.has_conversions
     ks = list(range(1, len(steps) + 1)) if steps_required is None else sorted({int(k) for k in steps_required})
     bad = [k for k in ks if not 1 <= k <= len(steps)]
     if bad:
         raise ValueError(f"The value for `steps_required` must be between 1 and {len(steps)}, but {bad!r} was passed.")
     rows = []
     for k in ks:
-        table = _with_threshold(entities, k)
+        table = _with_threshold(entities, steps, k)
         rate = pql_rate(table).iloc[0]
         paid = pql_to_paid(table).iloc[0]
         rows.append({
@@ -428,7 +363,7 @@ def compare_thresholds(
             "pql_rate": float(rate["pql_rate"]),
             "pql_rate_ci_low": float(rate["ci_low"]),
             "pql_rate_ci_high": float(rate["ci_high"]),
-            "current_pqls": len(current_pqls(table)) if "as_of" in table.attrs else np.nan,
+            "current_pqls": len(current_pqls(table, context=context)),
             "eligible": int(paid["eligible"]),
             "paid_pqls": int(paid["paid_pqls"]),
             "pql_to_paid_rate": float(paid["pql_to_paid_rate"]) if has_payments else np.nan,
@@ -439,10 +374,10 @@ def compare_thresholds(
 
 
 def compare_levels(
-    source,
+    source: str | os.PathLike | Mapping[str, pd.DataFrame],
     spec: ActivationSpec | str | os.PathLike,
     *,
-    as_of=None,
+    as_of: AsOf = None,
     levels: Sequence[str] = ("user", "account"),
     events_format: str | None = None,
 ) -> pd.DataFrame:
@@ -486,16 +421,16 @@ def compare_levels(
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", PqlkitWarning)
-                table, dataset = entity_table(source, spec, as_of=as_of, level=level, events_format=events_format)
+                table, context = entity_table(source, spec, as_of=as_of, level=level, events_format=events_format)
         except PqlkitError as error:
-            row["note"] = _without_paths(str(error), [spec.source, source])
+            row["note"] = shorten_paths(str(error), [spec.source, source])
             rows.append(row)
             continue
         if table.empty:
             row["note"] = "no entities in scope (at account level: no user has an account_id)"
             rows.append(row)
             continue
-        result = summary(table, ledger=dataset.ledger)
+        result = summary(table, context=context)
         low, high = wilson_interval(result["raw_pqls"], result["entities"])
         row.update({
             "available": True,
@@ -506,7 +441,7 @@ def compare_levels(
             "ci_high": float(high),
             "current_pqls": result["current_pqls"],
             "time_to_pql_median_days": result["time_to_pql_median_days"] if result["time_to_pql_median_days"] is not None else np.nan,
-            "pql_to_paid_rate": result["pql_to_paid_rate"] if (result["pql_to_paid_rate"] is not None and dataset.has_conversions) else np.nan,
+            "pql_to_paid_rate": result["pql_to_paid_rate"] if (result["pql_to_paid_rate"] is not None and context.has_conversions) else np.nan,
         })
         rows.append(row)
     table = pd.DataFrame(rows)

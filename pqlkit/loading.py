@@ -1,4 +1,4 @@
-"""Load a dataset folder (or pandas frames) into DuckDB and apply the data-quality rules of SPEC §1.
+"""Load a dataset folder (or pandas frames) into DuckDB and apply the data-quality rules of docs/metrics.md#data-quality.
 
 The events never pass through pandas: each table is read by DuckDB straight from its Parquet or CSV
 file (or from a registered pandas frame), checked once, and kept in an in-process DuckDB database as
@@ -6,18 +6,18 @@ the clean tables ``users``, ``events`` and ``conversions``. What comes back to p
 ledger and, on request, the users.
 
 Every row read is either used or counted under exactly one reason in the ledger
-(:attr:`Dataset.ledger`). The reasons and their precedence are SPEC §1's:
+(:attr:`Dataset.ledger`). The reasons and their precedence are those of docs/metrics.md#data-quality:
 ``missing_value``, ``bad_timestamp``, ``duplicate``, ``unknown_user``, ``before_signup``,
 ``after_as_of``, ``no_account``.
 
-Choices where SPEC is silent (also in the README):
+Choices where the contract (docs/metrics.md) is silent (also in the README):
 
 - Identifiers, event names and segment values are trimmed of surrounding white space; an empty or
   white-space-only value counts as missing.
 - Events whose ``event_id`` is empty, in a table that has the column, are compared on every column
   (like a table without ``event_id``).
 - The default ``as_of`` is the latest parseable timestamp in any row of the three tables, dropped
-  rows included, as SPEC §3 says ("any row").
+  rows included, as docs/metrics.md#definitions says ("any row").
 - At account level a conversion row is matched by its ``account_id`` first, else through the account
   of its ``user_id``.
 
@@ -41,7 +41,7 @@ Reading (what the files may look like):
   timestamp or a number: a float ``user_id`` or a boolean ``timestamp`` (a Parquet file with the
   wrong types) is an error that says how to write the column.
 - Events more than 90 days after the latest signup or payment, when ``as_of`` is not given, raise a
-  :class:`~pqlkit.errors.PqlkitWarning`: they still set the default ``as_of`` (SPEC §3), and the
+  :class:`~pqlkit.errors.PqlkitWarning`: they still set the default ``as_of`` (docs/metrics.md#definitions), and the
   warning says how many there are and to pass ``as_of``.
 """
 
@@ -60,6 +60,7 @@ import pandas as pd
 
 from .engines import query_frame
 from .errors import DataError, DataQualityError, PqlkitError, PqlkitWarning
+from .sql import quote_identifier, sql_string
 
 __all__ = [
     "Dataset",
@@ -82,7 +83,7 @@ REASONS = (
     "after_as_of",
     "no_account",
 )
-# The reasons that can apply to each table, in SPEC order; no_account only at account level.
+# The reasons that can apply to each table, in the contract's order; no_account only at account level.
 _TABLE_REASONS = {
     "users": ("missing_value", "bad_timestamp", "duplicate", "after_as_of", "no_account"),
     "events": REASONS,
@@ -115,7 +116,9 @@ class Dataset:
         The level the rows were checked for (``no_account`` applies at account level only).
     ledger : pandas.DataFrame
         One row per table and outcome: ``table``, ``reason`` (``"used"`` or a drop reason),
-        ``rows``. Every reason that applies to a table is listed, zeros included.
+        ``rows``, and ``read`` (the table's rows as read from the source, counted on their own,
+        the same on each of its rows). Every reason that applies to a table is listed, zeros
+        included.
     sources : dict
         Table name to the file it was read from (``"<DataFrame>"`` for frames).
     segments : list of str
@@ -163,23 +166,73 @@ class Dataset:
             "WHERE by_entity = 0 AND event IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2"
         )
 
+    def dropped_event_reasons(self, names: list[str]) -> dict[str, dict[str, int]]:
+        """Why the events of the given names were dropped, for names that no used event has.
+
+        Parameters
+        ----------
+        names : list of str
+            Event names (a spec's step events).
+
+        Returns
+        -------
+        dict
+            ``{event name: {reason: rows}}`` for each name among ``names`` that occurs in the rows
+            read but in no used row; reasons in ledger order. Names absent from what was read are
+            left out.
+        """
+        if not names:
+            return {}
+        used = set(self.event_names())
+        wanted = sorted({name for name in names if name not in used})
+        if not wanted:
+            return {}
+        listed = ", ".join(sql_string(name) for name in wanted)
+        found: dict[str, dict[str, int]] = {}
+        rows = self.engine.rows(
+            f"SELECT event, _reason, sum(n) FROM event_facts WHERE by_entity = 0 AND event IN ({listed}) "
+            "AND _reason IS NOT NULL GROUP BY 1, 2"
+        )
+        for event, reason, count in rows:
+            found.setdefault(event, {})[reason] = int(count)
+        return {event: {r: reasons[r] for r in REASONS if r in reasons} for event, reasons in found.items()}
+
     def users(self) -> pd.DataFrame:
         """The used users rows as a pandas frame."""
         return self.sql("SELECT * FROM users ORDER BY signup_at, user_id")
 
     def data_quality(self) -> dict:
-        """The ledger as SPEC §4's ``data_quality`` mapping: ``{table: {read, used, dropped}}``."""
+        """The ledger as the JSON summary's ``data_quality`` mapping (docs/metrics.md#json-summary): ``{table: {read, used, dropped}}``."""
         return ledger_to_dict(self.ledger)
 
 
 def ledger_to_dict(ledger: pd.DataFrame) -> dict:
-    """Turn a ledger frame into ``{table: {"read": n, "used": n, "dropped": {reason: n}}}``."""
+    """Turn a ledger frame into ``{table: {"read": n, "used": n, "dropped": {reason: n}}}``.
+
+    ``read`` is the ledger's own count of the rows read from the source (its ``read`` column), not
+    the sum of the outcomes, so ``read == used + sum(dropped)`` is a check that can fail.
+
+    Parameters
+    ----------
+    ledger : pandas.DataFrame
+        :attr:`Dataset.ledger`: columns ``table``, ``reason``, ``rows``, ``read``.
+
+    Returns
+    -------
+    dict
+        ``{table: {"read": int, "used": int, "dropped": {reason: int}}}``, tables in ledger order.
+    """
+    if "read" not in ledger:
+        raise PqlkitError(
+            "ledger_to_dict needs the ledger's 'read' column (the rows read from each source); "
+            "pass Dataset.ledger from pqlkit.load"
+        )
     result = {}
     for table, rows in ledger.groupby("table", sort=False):
         counts = dict(zip(rows["reason"], rows["rows"].astype(int)))
         used = int(counts.pop("used", 0))
         dropped = {reason: int(n) for reason, n in counts.items()}
-        result[table] = {"read": used + sum(dropped.values()), "used": used, "dropped": dropped}
+        result[table] = {"read": int(rows["read"].iloc[0]), "used": used, "dropped": dropped}
     return result
 
 
@@ -224,6 +277,8 @@ def load(
     strict: bool = False,
     events_format: str | None = None,
     engine: str | object | None = None,
+    schema: str | None = None,
+    sql: Mapping[str, str] | None = None,
     step_events: Mapping[str, int] | None = None,
 ) -> Dataset:
     """Read and check a dataset.
@@ -241,10 +296,14 @@ def load(
     strict : bool
         Raise :class:`~pqlkit.errors.DataQualityError` instead of dropping any row.
     events_format : {"auto", "canonical", "segment", "amplitude", "mixpanel", "posthog"}, optional
-        The shape of the events table: canonical (SPEC §1) or an export read by
+        The shape of the events table: canonical (docs/metrics.md#input-tables) or an export read by
         :mod:`pqlkit.readers`. None or ``"auto"`` detects it from the file's name and columns.
     engine : {"duckdb", "spark"} or an engine object, optional
         Where the checks and the reduction run (:mod:`pqlkit.engines`); default DuckDB in process.
+    schema, sql : optional
+        For a database source (``source`` a ``postgresql://`` URL, a YAML source file or a
+        :class:`~pqlkit.database.DatabaseSource`): the schema holding the tables, and table name to
+        a SQL query giving that table's rows instead (:mod:`pqlkit.database`).
     step_events : mapping of str to int, optional
         The events an activation spec counts, each with the number of earliest times a step needs
         (its largest ``min_count``). The pass over the events that tags them also keeps, per user,
@@ -269,6 +328,10 @@ def load(
         raise PqlkitError(f"The value for `level` must be one of ['user', 'account'], but {level!r} was passed.")
     from .engines import make_engine
 
+    if schema is not None or sql:
+        from .database import database_source
+
+        source = database_source(source, schema=schema, sql=sql)
     engine = make_engine(engine)
     if engine.name == "duckdb":
         sources = _read_raw_tables(engine.con, source, events_format)
@@ -278,8 +341,9 @@ def load(
     columns = {table: {k: v for k, v in names.items() if k != "_row"} for table, names in raw_columns.items()}
     for table, names in columns.items():
         _check_required(table, names, sources[table], level)
+    read_counts = _count_read(engine, sources)
     for table in ("users", "events"):
-        if engine.rows(f"SELECT count(*) FROM raw_{table}")[0][0] == 0:
+        if read_counts[table] == 0:
             raise DataError(
                 f"{sources[table]}: the {table} table has no rows; an analysis needs at least one",
                 path=sources[table],
@@ -308,7 +372,7 @@ def load(
     facts = event_facts(engine, step_events=step_events)
     if "conversions" in sources:
         _tag_conversions(engine, literal, account, columns["conversions"])
-    ledger = _ledger(engine, sources, level)
+    ledger = _ledger(engine, sources, level, read_counts)
     if strict:
         _raise_if_dropped(ledger)
     _publish_clean_tables(engine, level, sources)
@@ -334,6 +398,11 @@ def _read_raw_tables(con: duckdb.DuckDBPyConnection, source, events_format: str 
     events_format = check_events_format(events_format)
     if isinstance(source, Mapping):
         return _register_frames(con, source, events_format)
+    from .database import database_source, read_raw_tables
+
+    database = database_source(source)  # a postgresql:// URL, a YAML source file, a DatabaseSource
+    if database is not None:
+        return read_raw_tables(con, database, events_format)
     folder = Path(source)
     if not folder.is_dir():
         raise DataError(
@@ -427,6 +496,11 @@ def _read_raw_tables_spark(engine, source, events_format: str | None) -> dict[st
     """
     if isinstance(source, Mapping):
         raise DataError("<DataFrame>: --engine spark reads a dataset folder; write the frames as Parquet first")
+    from .database import database_source
+
+    if database_source(source) is not None:
+        raise DataError(f"{database_source(source).display}: --engine spark reads files; read a database with the "
+                        "default engine (duckdb)")
     if events_format not in (None, "auto", "canonical"):
         raise DataError(f"{source}: --engine spark reads canonical tables only; convert the {events_format} "
                         "export with pqlkit.convert_events first", path=str(source))
@@ -455,7 +529,7 @@ FAR_FUTURE_DAYS = 90
 def _warn_far_future(engine, sources: Mapping[str, str], latest: Mapping[str, pd.Timestamp | None]) -> None:
     """Warn when the default ``as_of`` is pulled far past the other tables by a few events.
 
-    SPEC §3 makes the default ``as_of`` the latest parseable timestamp, so one event with a broken
+    docs/metrics.md#definitions makes the default ``as_of`` the latest parseable timestamp, so one event with a broken
     clock (2099-01-01) moves the whole analysis to 2099: every trial looks old, nobody is current.
     That stays the rule; this names the events that did it and what to do. ``latest`` holds each
     table's latest timestamp, so the events are only counted when there is something to count.
@@ -491,7 +565,7 @@ def _check_required(table: str, columns: Mapping[str, str], path: str, level: st
                 export = ", or for an export from Segment, Amplitude, Mixpanel or PostHog pass --events-format"
             raise DataError(
                 f"{path}: missing required column {column!r}{hint}; found columns: {found}. "
-                f"Rename the column or see SPEC §1 for the {table} table{export}",
+                f"Rename the column or see docs/metrics.md#input-tables for the {table} table{export}",
                 path=path,
                 column=column,
             )
@@ -519,7 +593,7 @@ _TIME_TYPES = r"(TIMESTAMP( WITH TIME ZONE|_S|_MS|_NS|_TZ)?|DATE)"
 
 
 def _check_types(table: str, columns: Mapping[str, str], path: str) -> None:
-    """Columns whose type cannot hold what SPEC §1 says (a float id, a boolean timestamp) are errors."""
+    """Columns whose type cannot hold what docs/metrics.md#input-tables says (a float id, a boolean timestamp) are errors."""
     text_columns = [name for name in (*_ID_COLUMNS, "event") if name in columns and (name != "event" or table == "events")]
     for name in text_columns:
         kind = columns[name].upper()
@@ -546,13 +620,9 @@ def _check_types(table: str, columns: Mapping[str, str], path: str) -> None:
 # --- staging: typed, trimmed values and the per-row facts the reasons need -----------------------
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _text_sql(column: str) -> str:
     """SQL: the column as trimmed text, NULL when empty. Only values with an edge space pay for trim."""
-    text = f"CAST({_q(column)} AS VARCHAR)"
+    text = f"CAST({quote_identifier(column)} AS VARCHAR)"
     return f"NULLIF(CASE WHEN starts_with({text}, ' ') OR ends_with({text}, ' ') THEN trim({text}) ELSE {text} END, '')"
 
 
@@ -578,7 +648,7 @@ def _timestamp_sql(value: str, dtype: str) -> str:
 
 
 def _epoch_sql(number: str) -> str:
-    """SQL: an epoch number as TIMESTAMPTZ, its unit told by its size (SPEC is silent; see the docstring).
+    """SQL: an epoch number as TIMESTAMPTZ, its unit told by its size (the contract is silent; see the docstring).
 
     Seconds from 1e8 (1973-03-03) up to 1e11, milliseconds from 1e11 (1973-03-03) up to 1e14,
     microseconds from 1e14 up to 1e17. Anything smaller or larger is not read as a time.
@@ -609,17 +679,17 @@ def _stage(engine, table: str, columns: Mapping[str, str], *, row: str) -> None:
     trimmed once and parsed once."""
     ts_column = _TIMESTAMP_COLUMN[table]
     ts_type = columns[ts_column]
-    ts_value = _text_sql(ts_column) if _is_text(ts_type) else _q(ts_column)
+    ts_value = _text_sql(ts_column) if _is_text(ts_type) else quote_identifier(ts_column)
     inner = [f"{row} AS _row", f"{ts_value} AS _ts_value"]
     names = ["_row"]
     for name in columns:
         if name == ts_column:
             continue
         if name in _ID_COLUMNS or name == "event" or table == "users":
-            inner.append(f"{_text_sql(name)} AS {_q(name)}")
+            inner.append(f"{_text_sql(name)} AS {quote_identifier(name)}")
         else:
-            inner.append(_q(name))
-        names.append(_q(name))
+            inner.append(quote_identifier(name))
+        names.append(quote_identifier(name))
     for name in ("user_id", "account_id"):
         if name not in columns:
             inner.append(f"CAST(NULL AS VARCHAR) AS {name}")
@@ -664,7 +734,7 @@ def _timestamp_literal(stamp: pd.Timestamp) -> str:
     return f"TIMESTAMPTZ '{stamp.isoformat()}'"
 
 
-# --- tagging: the first reason that applies, in SPEC order ---------------------------------------
+# --- tagging: the first reason that applies, in the contract's order ---------------------------------------
 # Duplicates: the first row in file order of each group is the one kept, so a row is a duplicate
 # when its _row is not its group's min(_row). An aggregate and a join on _row: cheaper than a
 # window over every event, and it spills to disk like any DuckDB aggregate.
@@ -704,7 +774,7 @@ def _event_keys(columns: Mapping[str, str]) -> list[str]:
     The same non-empty ``event_id``; rows without one (or tables without the column) are compared on
     every column, timestamps as instants.
     """
-    others = [_q(name) for name in columns if name not in ("event_id", "timestamp")] + ["_ts"]
+    others = [quote_identifier(name) for name in columns if name not in ("event_id", "timestamp")] + ["_ts"]
     if "event_id" in columns:
         return ["event_id"] + [f"CASE WHEN event_id IS NULL THEN {part} END" for part in others]
     return others
@@ -816,7 +886,7 @@ def _tag_conversions(engine, as_of: str, account: bool, columns: Mapping[str, st
         missing = "c.user_id IS NULL"
         known = "u.user_id IS NOT NULL"
         entity = "u.user_id"
-    extras = [f"c.{_q(name)}" for name in ("plan", "mrr") if name in columns]
+    extras = [f"c.{quote_identifier(name)}" for name in ("plan", "mrr") if name in columns]
     engine.table(
         "tagged_conversions",
         f"""
@@ -836,7 +906,25 @@ def _tag_conversions(engine, as_of: str, account: bool, columns: Mapping[str, st
     )
 
 
-def _ledger(engine, sources: Mapping[str, str], level: str) -> pd.DataFrame:
+def _count_read(engine, sources: Mapping[str, str]) -> dict[str, int]:
+    """The rows of each raw table as read from its source (one ``count(*)`` each, in one query).
+
+    Counted before any check, so the ledger's ``read`` is a count of its own, not the sum of the
+    outcomes: :func:`_ledger` then checks that read = used + dropped.
+    """
+    union = " UNION ALL ".join(f"SELECT '{table}' AS table_name, count(*) AS n FROM raw_{table}" for table in sources)
+    return {table: int(n) for table, n in engine.rows(union)}
+
+
+def _ledger(engine, sources: Mapping[str, str], level: str, read_counts: Mapping[str, int]) -> pd.DataFrame:
+    """The ledger frame, after checking that every row read is used or dropped exactly once.
+
+    Raises
+    ------
+    RuntimeError
+        When the tagged rows of a table do not add up to the rows read: a row was lost or made
+        between reading and tagging. That is a bug in pqlkit, never in the data.
+    """
     rows = []
     counted = {
         "users": "SELECT COALESCE(_reason, 'used') AS outcome, count(*) AS n FROM tagged_users GROUP BY 1",
@@ -845,11 +933,19 @@ def _ledger(engine, sources: Mapping[str, str], level: str) -> pd.DataFrame:
     }
     for table in sources:
         counts = {outcome: int(n) for outcome, n in engine.rows(counted[table])}
+        tagged = int(sum(counts.values()))
+        if tagged != read_counts[table]:
+            raise RuntimeError(
+                f"internal error: {sources[table]}: {read_counts[table]} rows were read but {tagged} were tagged "
+                f"as used or dropped ({counts}); the data-quality ledger would not add up. Please report this "
+                "as a pqlkit bug"
+            )
         reasons = [r for r in _TABLE_REASONS[table] if level == "account" or r != "no_account"]
-        rows.append({"table": table, "reason": "used", "rows": counts.get("used", 0)})
-        rows.extend({"table": table, "reason": reason, "rows": counts.get(reason, 0)} for reason in reasons)
+        read = read_counts[table]
+        rows.append({"table": table, "reason": "used", "rows": counts.get("used", 0), "read": read})
+        rows.extend({"table": table, "reason": reason, "rows": counts.get(reason, 0), "read": read} for reason in reasons)
     ledger = pd.DataFrame(rows)
-    ledger["rows"] = ledger["rows"].astype("int64")
+    ledger[["rows", "read"]] = ledger[["rows", "read"]].astype("int64")
     return ledger
 
 
@@ -871,7 +967,7 @@ def _publish_clean_tables(engine, level: str, sources: Mapping[str, str]) -> Non
         name for name in engine.columns("tagged_users")
         if not name.startswith("_") and name not in ("user_id", "account_id")
     ]
-    segment_list = "".join(f", {_q(name)}" for name in user_columns)
+    segment_list = "".join(f", {quote_identifier(name)}" for name in user_columns)
     engine.table(
         "users",
         f"""
@@ -882,7 +978,7 @@ def _publish_clean_tables(engine, level: str, sources: Mapping[str, str]) -> Non
     engine.view("events", "SELECT user_id, entity_id, event, ts FROM tagged_events WHERE _reason IS NULL")  # read on demand
     if "conversions" in sources:
         kept = [name for name in engine.columns("tagged_conversions") if name != "_reason"]
-        engine.table("conversions", f"SELECT {', '.join(_q(n) for n in kept)} FROM tagged_conversions WHERE _reason IS NULL")
+        engine.table("conversions", f"SELECT {', '.join(quote_identifier(n) for n in kept)} FROM tagged_conversions WHERE _reason IS NULL")
     else:
         engine.table(
             "conversions",

@@ -1,8 +1,10 @@
-"""The four PQL metric families (SPEC §3), each computed from the per-entity table.
+"""The four PQL metric families (docs/metrics.md#metrics), each computed from the per-entity table.
 
-Every function takes the per-entity table from :func:`pqlkit.reduce` first, everything else
-keyword-only, and returns a new tidy frame (or a number); the input is never modified. Defaults for
-``as_of`` and the spec's day settings come from the table's ``attrs``.
+Every function takes the per-entity table from :func:`pqlkit.entity_table` first, everything else
+keyword-only, and returns a new tidy frame (or a number); the input is never modified. What the
+table alone cannot say (``as_of``, the step names, the spec's day settings) comes from
+``context=`` (the :class:`~pqlkit.Context` returned beside the table) or from an explicit
+argument; a function missing one says which argument to pass.
 """
 
 from __future__ import annotations
@@ -13,11 +15,15 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
+from .context import AsOf, Context, check_columns, context_as_of, context_steps, context_value
 from .loading import ledger_to_dict
 
 __all__ = [
     "wilson_interval",
+    "rate_table",
+    "period_start",
     "activation_funnel",
     "activation_distribution",
     "pqls",
@@ -40,7 +46,9 @@ _FREQS = ("W", "M")
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def wilson_interval(successes, trials, *, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+def wilson_interval(
+    successes: ArrayLike, trials: ArrayLike, *, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval for a proportion (no continuity correction).
 
     Parameters
@@ -74,7 +82,31 @@ def wilson_interval(successes, trials, *, confidence: float = 0.95) -> tuple[np.
     return low, high
 
 
-def _rate_table(groups: pd.DataFrame, *, hits: str, total: str, rate: str) -> pd.DataFrame:
+def rate_table(groups: pd.DataFrame, *, hits: str, total: str, rate: str) -> pd.DataFrame:
+    """A copy of a table of counts with a rate and its Wilson 95 % interval added.
+
+    Parameters
+    ----------
+    groups : pandas.DataFrame
+        One row per group, with the count columns ``hits`` and ``total``.
+    hits, total : str
+        The numerator and denominator columns.
+    rate : str
+        The name of the rate column to add.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``groups``' columns, then ``{rate}`` (hits / total, NaN where total is 0), ``ci_low``,
+        ``ci_high``.
+
+    Examples
+    --------
+    >>> rate_table(pd.DataFrame({"k": [81, 0], "n": [263, 0]}), hits="k", total="n", rate="share").round(4)
+        k    n   share  ci_low  ci_high
+    0  81  263  0.3080  0.2553   0.3662
+    1   0    0     NaN     NaN      NaN
+    """
     table = groups.copy()
     with np.errstate(invalid="ignore", divide="ignore"):
         table[rate] = np.where(table[total] > 0, table[hits] / table[total].where(table[total] > 0), np.nan)
@@ -82,33 +114,19 @@ def _rate_table(groups: pd.DataFrame, *, hits: str, total: str, rate: str) -> pd
     return table
 
 
-def _as_of(entities: pd.DataFrame, as_of) -> pd.Timestamp:
-    from .loading import parse_as_of
+def period_start(stamps: pd.Series, *, freq: str) -> pd.Series:
+    """The start of the week (Monday 00:00 UTC) or month holding each timestamp.
 
-    value = as_of if as_of is not None else entities.attrs.get("as_of")
-    if value is None:
-        raise ValueError("`as_of` is not set: pass as_of=..., or use the table returned by pqlkit.reduce")
-    return parse_as_of(value)
+    Returns
+    -------
+    pandas.Series
+        Datetimes (UTC, microseconds) on the same index.
 
-
-def _setting(entities: pd.DataFrame, name: str, value):
-    if value is not None:
-        return value
-    spec = entities.attrs.get("spec")
-    if spec is None:
-        raise ValueError(f"`{name}` is not set: pass {name}=..., or use the table returned by pqlkit.reduce")
-    return getattr(spec, name)
-
-
-def _steps(entities: pd.DataFrame) -> list[str]:
-    steps = entities.attrs.get("steps")
-    if steps is None:
-        steps = [c[:-3] for c in entities.columns if c.endswith("_at") and c not in
-                 ("signup_at", "pql_at", "paid_at", "last_seen_at")]
-    return list(steps)
-
-
-def _period_start(stamps: pd.Series, freq: str) -> pd.Series:
+    Examples
+    --------
+    >>> period_start(pd.Series(pd.to_datetime(["2026-01-08T10:00Z"])), freq="W").iloc[0]
+    Timestamp('2026-01-05 00:00:00+0000', tz='UTC')
+    """
     if freq not in _FREQS:
         raise ValueError(f"The value for `freq` must be one of {list(_FREQS)}, but {freq!r} was passed.")
     naive = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
@@ -122,8 +140,17 @@ def _period_start(stamps: pd.Series, freq: str) -> pd.Series:
 # --- 0. activation -----------------------------------------------------------------------------
 
 
-def activation_funnel(entities: pd.DataFrame) -> pd.DataFrame:
+def activation_funnel(
+    entities: pd.DataFrame, *, context: Context | None = None, steps: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Per-step completion: how many entities completed each step.
+
+    Parameters
+    ----------
+    context : Context, optional
+        The analysis context (the second value returned by :func:`pqlkit.entity_table`).
+    steps : sequence of str, optional
+        The step names (default: the context's).
 
     Returns
     -------
@@ -131,17 +158,26 @@ def activation_funnel(entities: pd.DataFrame) -> pd.DataFrame:
         One row per step in spec order: ``step``, ``entities`` (in scope), ``completed``,
         ``share`` (completed / entities), ``ci_low``, ``ci_high`` (Wilson 95 %).
     """
-    steps = _steps(entities)
+    steps = context_steps(steps, context, entities, caller="activation_funnel")
     counts = pd.DataFrame({
         "step": steps,
         "entities": len(entities),
         "completed": [int(entities[f"{s}_at"].notna().sum()) for s in steps],
     })
-    return _rate_table(counts, hits="completed", total="entities", rate="share")
+    return rate_table(counts, hits="completed", total="entities", rate="share")
 
 
-def activation_distribution(entities: pd.DataFrame) -> pd.DataFrame:
+def activation_distribution(
+    entities: pd.DataFrame, *, context: Context | None = None, steps: Sequence[str] | None = None
+) -> pd.DataFrame:
     """How many entities have done 0, 1, ... n of the n steps.
+
+    Parameters
+    ----------
+    context : Context, optional
+        The analysis context (the second value returned by :func:`pqlkit.entity_table`).
+    steps : sequence of str, optional
+        The step names (default: the context's).
 
     Returns
     -------
@@ -149,7 +185,7 @@ def activation_distribution(entities: pd.DataFrame) -> pd.DataFrame:
         One row per possible count, zeros included: ``steps_done``, ``activation_rate``,
         ``entities``, ``share``.
     """
-    n_steps = len(_steps(entities))
+    n_steps = len(context_steps(steps, context, entities, caller="activation_distribution"))
     counts = entities["steps_done"].value_counts().reindex(range(n_steps + 1), fill_value=0)
     table = pd.DataFrame({"steps_done": counts.index.astype("int64"), "entities": counts.to_numpy(dtype="int64")})
     table.insert(1, "activation_rate", table["steps_done"] / n_steps)
@@ -161,12 +197,27 @@ def activation_distribution(entities: pd.DataFrame) -> pd.DataFrame:
 
 
 def pqls(entities: pd.DataFrame) -> pd.DataFrame:
-    """The raw PQLs: every entity in scope that reached the threshold, earliest PQL first."""
+    """The raw PQLs: every entity in scope that reached the threshold, earliest PQL first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The PQL rows with the columns of the per-entity table, sorted by ``pql_at`` then ``entity_id``.
+    """
     return entities[entities["is_pql"]].sort_values(["pql_at", "entity_id"]).reset_index(drop=True)
 
 
-def current_pqls(entities: pd.DataFrame, *, as_of=None, active_days: float | None = None) -> pd.DataFrame:
+def current_pqls(
+    entities: pd.DataFrame, *, context: Context | None = None, as_of: AsOf = None, active_days: float | None = None
+) -> pd.DataFrame:
     """PQLs in play now: not paying at ``as_of`` and seen within ``active_days`` before it.
+
+    Parameters
+    ----------
+    context : Context, optional
+        The analysis context (the second value returned by :func:`pqlkit.entity_table`).
+    as_of, active_days : optional
+        Override the context's.
 
     Returns
     -------
@@ -174,8 +225,8 @@ def current_pqls(entities: pd.DataFrame, *, as_of=None, active_days: float | Non
         The PQL rows, with ``days_since_seen`` and ``days_since_pql`` added, sorted by
         ``activation_rate`` (high first), then most recently seen.
     """
-    as_of = _as_of(entities, as_of)
-    active_days = _setting(entities, "active_days", active_days)
+    as_of = context_as_of(as_of, context, caller="current_pqls")
+    active_days = context_value("active_days", active_days, context, caller="current_pqls")
     since = as_of - pd.Timedelta(days=active_days)
     mask = entities["is_pql"] & entities["paid_at"].isna() & (entities["last_seen_at"] >= since)
     table = entities[mask].copy()
@@ -184,25 +235,36 @@ def current_pqls(entities: pd.DataFrame, *, as_of=None, active_days: float | Non
     return table.sort_values(["activation_rate", "last_seen_at", "entity_id"], ascending=[False, False, True]).reset_index(drop=True)
 
 
-def pqls_over_time(entities: pd.DataFrame, *, freq: str = "W", as_of=None) -> pd.DataFrame:
+def pqls_over_time(
+    entities: pd.DataFrame, *, context: Context | None = None, freq: str = "W", as_of: AsOf = None
+) -> pd.DataFrame:
     """New PQLs per week (Monday 00:00 UTC) or per month, every period listed, zeros included.
 
     Periods run from the one holding the earliest ``signup_at`` to the one holding ``as_of``.
+
+    Parameters
+    ----------
+    context : Context, optional
+        The analysis context (the second value returned by :func:`pqlkit.entity_table`).
+    freq : {"W", "M"}
+        Weeks or months.
+    as_of : optional
+        Overrides the context's.
 
     Returns
     -------
     pandas.DataFrame
         ``period_start`` (datetime, UTC), ``new_pqls``, ``cumulative_pqls``.
     """
-    as_of = _as_of(entities, as_of)
+    as_of = context_as_of(as_of, context, caller="pqls_over_time")
     if entities.empty:
         return pd.DataFrame({"period_start": pd.Series([], dtype="datetime64[us, UTC]"),
                              "new_pqls": pd.Series([], dtype="int64"), "cumulative_pqls": pd.Series([], dtype="int64")})
-    last = _period_start(pd.Series([as_of]), freq).iloc[0]
-    first = _period_start(pd.Series([entities["signup_at"].min()]), freq).iloc[0]
+    last = period_start(pd.Series([as_of]), freq=freq).iloc[0]
+    first = period_start(pd.Series([entities["signup_at"].min()]), freq=freq).iloc[0]
     step = pd.DateOffset(weeks=1) if freq == "W" else pd.DateOffset(months=1)
     periods = pd.date_range(first, last, freq=step).astype("datetime64[us, UTC]")
-    counts = _period_start(entities.loc[entities["is_pql"], "pql_at"], freq).value_counts()
+    counts = period_start(entities.loc[entities["is_pql"], "pql_at"], freq=freq).value_counts()
     table = pd.DataFrame({"period_start": periods})
     table["new_pqls"] = table["period_start"].map(counts).fillna(0).astype("int64")
     table["cumulative_pqls"] = table["new_pqls"].cumsum()
@@ -231,16 +293,10 @@ def pql_rate(entities: pd.DataFrame, *, by: str | Sequence[str] | None = None, c
     --------
     >>> pk.pql_rate(entities, by="channel")       # doctest: +SKIP
     """
-    keys = [by] if isinstance(by, str) else list(by or [])
-    missing = [k for k in keys if k not in entities.columns]
-    if missing:
-        raise ValueError(
-            f"`by` names columns that are not in the table: {missing}; segment columns are "
-            f"{entities.attrs.get('segments', [])}"
-        )
+    keys = check_columns(entities, by, argument="by")
     frame = entities[keys + ["is_pql"]].copy()
     if cohort is not None:
-        frame["signup_cohort"] = _period_start(entities["signup_at"], cohort)
+        frame["signup_cohort"] = period_start(entities["signup_at"], freq=cohort)
         keys = keys + ["signup_cohort"]
     if keys:
         grouped = frame.groupby(keys, dropna=False, sort=True)["is_pql"]
@@ -249,7 +305,7 @@ def pql_rate(entities: pd.DataFrame, *, by: str | Sequence[str] | None = None, c
         counts = pd.DataFrame({"entities": [len(frame)], "pqls": [int(frame["is_pql"].sum())]})
     counts["pqls"] = counts["pqls"].astype("int64")
     counts["entities"] = counts["entities"].astype("int64")
-    return _rate_table(counts, hits="pqls", total="entities", rate="pql_rate")
+    return rate_table(counts, hits="pqls", total="entities", rate="pql_rate")
 
 
 # --- 3. time to PQL ----------------------------------------------------------------------------
@@ -321,9 +377,14 @@ def time_to_pql_curve(entities: pd.DataFrame) -> pd.DataFrame:
 
 
 def time_to_pql_km_median(entities: pd.DataFrame) -> float | None:
-    """Kaplan–Meier median time to PQL in days (SPEC §3), or None where the curve never gets there.
+    """Kaplan–Meier median time to PQL in days (docs/metrics.md#metrics), or None where the curve never gets there.
 
     The smallest event time at which the survival estimate is <= 0.5, with a tolerance of 1e-9.
+
+    Returns
+    -------
+    float or None
+        Days from signup.
     """
     if not entities["is_pql"].any():
         return None
@@ -358,13 +419,26 @@ def share_pql_by_day(entities: pd.DataFrame, *, days: Sequence[float] = (1, 3, 7
             "mature": int(mature.sum()),
             "pql_by_day": int(reached.sum()),
         })
-    return _rate_table(pd.DataFrame(rows), hits="pql_by_day", total="mature", rate="share")
+    return rate_table(pd.DataFrame(rows), hits="pql_by_day", total="mature", rate="share")
 
 
 def stalled_trials(
-    entities: pd.DataFrame, *, as_of=None, trial_days: float | None = None, stall_day: float | None = None
+    entities: pd.DataFrame,
+    *,
+    context: Context | None = None,
+    as_of: AsOf = None,
+    trial_days: float | None = None,
+    stall_day: float | None = None,
+    steps: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Trials stuck near their end: not PQL, not paying, ``stall_day <= age < trial_days``.
+
+    Parameters
+    ----------
+    context : Context, optional
+        The analysis context (the second value returned by :func:`pqlkit.entity_table`).
+    as_of, trial_days, stall_day, steps : optional
+        Override the context's.
 
     Returns
     -------
@@ -372,14 +446,14 @@ def stalled_trials(
         The entity rows with ``trial_days_left`` and ``missing_steps`` (the step names not done,
         comma-separated), oldest trial first.
     """
-    as_of = _as_of(entities, as_of)
-    trial_days = _setting(entities, "trial_days", trial_days)
-    stall_day = _setting(entities, "stall_day", stall_day)
+    as_of = context_as_of(as_of, context, caller="stalled_trials")
+    trial_days = context_value("trial_days", trial_days, context, caller="stalled_trials")
+    stall_day = context_value("stall_day", stall_day, context, caller="stalled_trials")
+    steps = context_steps(steps, context, entities, caller="stalled_trials")
     age = (as_of - entities["signup_at"]).dt.total_seconds() / 86400
     mask = ~entities["is_pql"] & entities["paid_at"].isna() & (age >= stall_day) & (age < trial_days)
     table = entities[mask].copy()
     table["trial_days_left"] = trial_days - age[mask]
-    steps = _steps(entities)
     table["missing_steps"] = [
         ", ".join(s for s in steps if pd.isna(row[f"{s}_at"])) for _, row in table.iterrows()
     ] if len(table) else pd.Series([], dtype="str")
@@ -408,7 +482,7 @@ def pql_to_paid(
         ``paid_pqls``, ``pql_to_paid_rate`` (NaN when nothing is eligible), ``ci_low``, ``ci_high``,
         and ``paid_without_pql`` (paying entities that are not PQLs).
     """
-    keys = [by] if isinstance(by, str) else list(by or [])
+    keys = check_columns(entities, by, argument="by")
     frame = entities[keys].copy() if keys else pd.DataFrame(index=entities.index)
     is_pql = entities["is_pql"]
     paid = entities["paid_at"].notna()
@@ -426,7 +500,7 @@ def pql_to_paid(
         counts = frame[sums].sum().to_frame().T
     counts[sums] = counts[sums].astype("int64")
     counts.insert(len(keys) + 2, "eligible", counts["pqls"] - counts["paid_before_pql"])
-    table = _rate_table(counts, hits="paid_pqls", total="eligible", rate="pql_to_paid_rate")
+    table = rate_table(counts, hits="paid_pqls", total="eligible", rate="pql_to_paid_rate")
     return table[[*keys, "pqls", "paid_before_pql", "eligible", "paid_pqls", "pql_to_paid_rate",
                   "ci_low", "ci_high", "paid_without_pql"]]
 
@@ -455,36 +529,56 @@ def _number_or_none(value) -> float | None:
     return None if math.isnan(value) else value
 
 
-def summary(entities: pd.DataFrame, *, ledger: pd.DataFrame | None = None, as_of=None) -> dict:
-    """Every headline number of SPEC §4 as a plain dict (JSON-ready: no NaN, None for missing).
+def summary(
+    entities: pd.DataFrame, *, context: Context | None = None, ledger: pd.DataFrame | None = None, as_of: AsOf = None
+) -> dict:
+    """Every headline number of docs/metrics.md#json-summary as a plain dict (JSON-ready: no NaN, None for missing).
 
     Parameters
     ----------
     entities : pandas.DataFrame
-        The per-entity table from :func:`pqlkit.reduce`.
+        The per-entity table from :func:`pqlkit.entity_table`.
+    context : Context
+        The analysis context (level, steps, day settings, and the dataset's ledger); required.
     ledger : pandas.DataFrame, optional
-        The dataset's ledger (:attr:`Dataset.ledger`), for ``data_quality``.
+        Overrides the context's dataset ledger, for ``data_quality``.
     as_of : optional
-        Defaults to the table's ``attrs["as_of"]``.
+        Overrides the context's.
+
+    Returns
+    -------
+    dict
+        ``as_of``, ``level``, ``entities``, ``raw_pqls``, ``current_pqls``, ``pql_rate``,
+        ``activation_rate_mean``, ``time_to_pql_median_days``, ``time_to_pql_km_median_days``,
+        ``stalled_in_trial``, ``paid_pqls``, ``paid_before_pql``, ``paid_without_pql``,
+        ``pql_to_paid_rate``, ``step_completion`` (step -> entities), ``pqls_over_time`` (a list of
+        ``{week, new_pqls}``) and ``data_quality`` (``{table: {read, used, dropped}}``; empty without a
+        ledger).
     """
-    as_of = _as_of(entities, as_of)
+    if context is None:
+        raise ValueError(
+            "summary needs `context`: pass context=... (the second value returned by pk.entity_table)"
+        )
+    as_of = context_as_of(as_of, context, caller="summary")
+    if ledger is None and context.dataset is not None:
+        ledger = context.ledger
     n = len(entities)
     raw = int(entities["is_pql"].sum())
     conversion = pql_to_paid(entities).iloc[0]
     median = entities.loc[entities["is_pql"], "time_to_pql_days"].median() if raw else None
     weeks = pqls_over_time(entities, freq="W", as_of=as_of)
-    funnel = activation_funnel(entities)
+    funnel = activation_funnel(entities, context=context)
     return {
         "as_of": as_of.isoformat(timespec="microseconds"),
-        "level": entities.attrs.get("level", "user"),
+        "level": context.level,
         "entities": n,
         "raw_pqls": raw,
-        "current_pqls": len(current_pqls(entities, as_of=as_of)),
+        "current_pqls": len(current_pqls(entities, context=context, as_of=as_of)),
         "pql_rate": raw / n if n else None,
         "activation_rate_mean": _number_or_none(entities["activation_rate"].mean()) if n else None,
         "time_to_pql_median_days": _number_or_none(median),
         "time_to_pql_km_median_days": time_to_pql_km_median(entities),
-        "stalled_in_trial": len(stalled_trials(entities, as_of=as_of)),
+        "stalled_in_trial": len(stalled_trials(entities, context=context, as_of=as_of)),
         "paid_pqls": int(conversion["paid_pqls"]),
         "paid_before_pql": int(conversion["paid_before_pql"]),
         "paid_without_pql": int(conversion["paid_without_pql"]),

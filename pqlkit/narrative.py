@@ -17,19 +17,19 @@ import json
 import math
 import os
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .loading import Dataset
+from .context import Context
+from .paths import shorten_paths
 
 __all__ = [
     "pct",
     "interval",
     "days",
-    "noun",
     "enough",
     "notes_for_warnings",
     "scope_sentence",
@@ -76,18 +76,23 @@ HEADLINE_KEYS = (
 )
 
 
-# --- formatting --------------------------------------------------------------------------------
+# --- formatting -----------------------------------------------------------------------------------
 
 
 def _missing(value) -> bool:
     return value is None or (isinstance(value, (float, np.floating)) and math.isnan(value))
 
 
-def pct(value, *, digits: int | None = None) -> str:
+def pct(value: float | None, *, digits: int | None = None) -> str:
     """A share as a percentage: whole percent from 10 % up, one decimal below; ``n/a`` for missing.
 
     >>> pct(0.4123), pct(0.034), pct(None)
     ('41%', '3.4%', 'n/a')
+
+    Returns
+    -------
+    str
+        ``41%``, ``3.4%`` or ``n/a``.
     """
     if _missing(value):
         return "n/a"
@@ -97,32 +102,48 @@ def pct(value, *, digits: int | None = None) -> str:
     return f"{value * 100:.{digits}f}%"
 
 
-def interval(low, high) -> str:
+def interval(low: float | None, high: float | None) -> str:
     """A 95 % interval of shares: ``95% CI 36–46%``.
 
     >>> interval(0.36, 0.462)
     '95% CI 36–46%'
+
+    Returns
+    -------
+    str
+        ``95% CI 36–46%``, or ``no interval`` when a bound is missing.
     """
     if _missing(low) or _missing(high):
         return "no interval"
     return f"95% CI {pct(low)[:-1]}–{pct(high)}"
 
 
-def days(value, *, digits: int = 1) -> str:
-    """Days with one decimal: ``3.1 days``; ``n/a`` for missing."""
+def days(value: float | None, *, digits: int = 1) -> str:
+    """Days with one decimal: ``3.1 days``; ``n/a`` for missing.
+
+    Returns
+    -------
+    str
+        ``3.1 days`` or ``n/a``.
+    """
     if _missing(value):
         return "n/a"
     return f"{float(value):.{digits}f} days"
 
 
-def noun(entities: pd.DataFrame, *, plural: bool = True) -> str:
-    """``"users"`` or ``"accounts"`` (or the singular), from the table's level."""
-    word = "account" if entities.attrs.get("level") == "account" else "user"
-    return word + "s" if plural else word
+def _signed(change) -> str:
+    if _missing(change):
+        return "n/a"
+    return f"{'+' if change >= 0 else '−'}{pct(abs(change))}"
 
 
-def enough(table: pd.DataFrame | None, column: str | None = None, *, min_rows: int = 1) -> bool:
-    """Whether a result table has at least ``min_rows`` rows (with a value in ``column``)."""
+def enough(table: pd.DataFrame | None, *, column: str | None = None, min_rows: int = 1) -> bool:
+    """Whether a result table has at least ``min_rows`` rows (with a value in ``column``).
+
+    Returns
+    -------
+    bool
+    """
     if table is None or len(table) == 0:
         return False
     if column is not None:
@@ -130,89 +151,25 @@ def enough(table: pd.DataFrame | None, column: str | None = None, *, min_rows: i
     return len(table) >= min_rows
 
 
+def _single(table: pd.DataFrame, column: str) -> float | None:
+    """The one value of a result table's fixed-setting column (``horizon_days``), None if none or several."""
+    values = table[column].dropna().unique() if column in table else []
+    return float(values[0]) if len(values) == 1 else None
+
+
 def _rate_phrase(rate, low, high) -> str:
     return f"{pct(rate)} ({interval(low, high)})"
 
 
-# --- loading and data quality ------------------------------------------------------------------
-
-
-def _short(message: str, paths: Iterable) -> str:
-    for path in paths:
-        if path is None:
-            continue
-        full = os.fspath(path)
-        if full:
-            message = message.replace(full, os.path.basename(full.rstrip("/")) or full)
-    return message
-
-
-@contextlib.contextmanager
-def notes_for_warnings(*paths) -> Iterator[None]:
-    """Print warnings raised inside the block as ``Note: ...`` lines on stdout.
-
-    Warnings on stderr carry machine-specific paths and break nbval; printed notes are stable.
-    The given paths (spec, data folder) are shortened to their last part in the messages.
-    """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        yield
-    seen = set()
-    for warning in caught:
-        text = _short(str(warning.message), paths)
-        if text not in seen:
-            seen.add(text)
-            print(f"Note: {text}")
-
-
-def scope_sentence(entities: pd.DataFrame, dataset: Dataset) -> str:
-    """What is being analysed: as of when, at which level, how many entities, which spec."""
-    spec = entities.attrs.get("spec")
-    as_of = dataset.as_of.strftime("%Y-%m-%d %H:%M UTC")
-    n = len(entities)
-    text = f"As of {as_of}, at {dataset.level} level: {n:,} {noun(entities, plural=n != 1)} in scope."
-    if spec is not None:
-        source = os.path.basename(spec.source)
-        text += (f" A PQL has done {spec.steps_required} of the {len(spec.steps)} steps of {source} "
-                 f"({', '.join(spec.step_names)}).")
-    if not dataset.has_conversions:
-        text += " There is no conversions table, so nothing about payments can be measured."
-    return text
-
-
-def ledger_table(dataset: Dataset) -> pd.DataFrame:
-    """The data-quality ledger as one row per table: ``table``, ``read``, ``used``, then one column
-    per drop reason (zeros included, blank where a reason does not apply to the table)."""
-    ledger = dataset.ledger
-    wide = ledger.pivot_table(index="table", columns="reason", values="rows", aggfunc="sum", sort=False)
-    reasons = [r for r in ledger["reason"].drop_duplicates() if r != "used"]
-    wide = wide.reindex(columns=["used", *reasons])
-    wide.insert(0, "read", wide.sum(axis=1, skipna=True).astype("int64"))
-    order = [t for t in ("users", "events", "conversions") if t in wide.index]
-    wide = wide.loc[order].reset_index()
-    wide.columns.name = None
-    for column in wide.columns[1:]:
-        wide[column] = wide[column].astype("Int64")
-    return wide
-
-
-def ledger_sentence(dataset: Dataset) -> str:
-    """How many rows were read and used, and the main reasons for dropping the rest."""
-    ledger = dataset.ledger
-    read = int(ledger["rows"].sum())
-    used = int(ledger.loc[ledger["reason"] == "used", "rows"].sum())
-    dropped = ledger[(ledger["reason"] != "used") & (ledger["rows"] > 0)]
-    if dropped.empty:
-        return f"All {read:,} rows read were used: no row was dropped."
-    top = dropped.sort_values(["rows", "table", "reason"], ascending=[False, True, True]).head(3)
-    parts = ", ".join(f"{int(r.rows):,} {r.table} rows ({r.reason.replace('_', ' ')})" for r in top.itertuples())
-    return (f"Of {read:,} rows read, {used:,} ({pct(used / read, digits=1)}) are used; "
-            f"{read - used:,} were dropped, mostly {parts}. Nothing is dropped silently.")
-
-
 def tidy(table: pd.DataFrame, *, percent: Sequence[str] = (), digits: int = 2) -> pd.DataFrame:
     """A copy ready to display: shares as ``41.2%``, floats rounded, timestamps as dates (or
-    date and minute when they have a time of day), missing values blank."""
+    date and minute when they have a time of day), missing values blank.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same columns and rows, values formatted for display.
+    """
     frame = table.copy()
     for column in frame.columns:
         series = frame[column]
@@ -231,11 +188,106 @@ def tidy(table: pd.DataFrame, *, percent: Sequence[str] = (), digits: int = 2) -
     return frame
 
 
-# --- 01: activation definition -----------------------------------------------------------------
+# --- scope and data quality -----------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def notes_for_warnings(*paths: str | os.PathLike | None) -> Iterator[None]:
+    """Print warnings raised inside the block as ``Note: ...`` lines on stdout.
+
+    Warnings on stderr carry machine-specific paths and break nbval; printed notes are stable.
+    The given paths (spec, data folder) are shortened to their last part in the messages.
+
+    Returns
+    -------
+    contextlib context manager
+        Yields nothing; prints the notes when the block ends.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    seen = set()
+    for warning in caught:
+        text = shorten_paths(str(warning.message), paths)
+        if text not in seen:
+            seen.add(text)
+            print(f"Note: {text}")
+
+
+def scope_sentence(entities: pd.DataFrame, *, context: Context) -> str:
+    """What is being analysed: as of when, at which level, how many entities, which spec.
+
+    Returns
+    -------
+    str
+        "As of 2026-06-30 23:59 UTC, at user level: 3,000 users in scope. A PQL has done 3 of the 4
+        steps of activation.yaml (...)."
+    """
+    spec = context.spec
+    as_of = context.as_of.strftime("%Y-%m-%d %H:%M UTC")
+    n = len(entities)
+    word = context.noun if n != 1 else context.noun[:-1]
+    text = f"As of {as_of}, at {context.level} level: {n:,} {word} in scope."
+    source = os.path.basename(spec.source)
+    text += (f" A PQL has done {spec.steps_required} of the {len(spec.steps)} steps of {source} "
+             f"({', '.join(spec.step_names)}).")
+    if not context.has_conversions:
+        text += " There is no conversions table, so nothing about payments can be measured."
+    return text
+
+
+def ledger_table(ledger: pd.DataFrame) -> pd.DataFrame:
+    """The data-quality ledger (``context.ledger``) as one row per table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table``, ``read``, ``used``, then one column per drop reason (zeros included, blank where
+        a reason does not apply to the table; docs/metrics.md#data-quality).
+    """
+    wide = ledger.pivot_table(index="table", columns="reason", values="rows", aggfunc="sum", sort=False)
+    reasons = [r for r in ledger["reason"].drop_duplicates() if r != "used"]
+    wide = wide.reindex(columns=["used", *reasons])
+    wide.insert(0, "read", wide.sum(axis=1, skipna=True).astype("int64"))
+    order = [t for t in ("users", "events", "conversions") if t in wide.index]
+    wide = wide.loc[order].reset_index()
+    wide.columns.name = None
+    for column in wide.columns[1:]:
+        wide[column] = wide[column].astype("Int64")
+    return wide
+
+
+def ledger_sentence(ledger: pd.DataFrame) -> str:
+    """How many rows of the ledger (``context.ledger``) were read and used, and the main reasons for
+    dropping the rest.
+
+    Returns
+    -------
+    str
+        One or two sentences.
+    """
+    read = int(ledger["rows"].sum())
+    used = int(ledger.loc[ledger["reason"] == "used", "rows"].sum())
+    dropped = ledger[(ledger["reason"] != "used") & (ledger["rows"] > 0)]
+    if dropped.empty:
+        return f"All {read:,} rows read were used: no row was dropped."
+    top = dropped.sort_values(["rows", "table", "reason"], ascending=[False, True, True]).head(3)
+    parts = ", ".join(f"{int(r.rows):,} {r.table} rows ({r.reason.replace('_', ' ')})" for r in top.itertuples())
+    return (f"Of {read:,} rows read, {used:,} ({pct(used / read, digits=1)}) are used; "
+            f"{read - used:,} were dropped, mostly {parts}. Nothing is dropped silently.")
+
+
+# --- what activation means: events, steps, threshold, level ---------------------------------------
 
 
 def catalogue_sentence(catalogue: pd.DataFrame, *, noun: str = "entities") -> str:
-    """The most widespread and the rarest events."""
+    """The most widespread and the rarest events.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     if catalogue.empty:
         return "No event was used, so there is no event catalogue."
     top = catalogue.iloc[0]
@@ -248,7 +300,13 @@ def catalogue_sentence(catalogue: pd.DataFrame, *, noun: str = "entities") -> st
 
 
 def candidates_sentence(ranking: pd.DataFrame, *, has_payments: bool = True) -> str:
-    """The best separator of future payers, and how the near-universal (vanity) events fare."""
+    """The best separator of future payers, and how the near-universal (vanity) events fare.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     if not has_payments:
         return "There are no payments in this dataset, so events cannot be ranked by how well they separate future payers."
     usable = ranking[ranking["enough_data"] & np.isfinite(ranking["lift"].astype(float))]
@@ -278,7 +336,13 @@ def candidates_sentence(ranking: pd.DataFrame, *, has_payments: bool = True) -> 
 
 
 def funnel_sentence(funnel: pd.DataFrame, *, noun: str = "entities") -> str:
-    """The easiest and the hardest step."""
+    """The easiest and the hardest step.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     if funnel.empty or funnel["entities"].iloc[0] == 0:
         return f"No {noun} in scope, so no step completion to show."
     order = funnel.sort_values(["share", "step"], ascending=[False, True])
@@ -291,7 +355,13 @@ def funnel_sentence(funnel: pd.DataFrame, *, noun: str = "entities") -> str:
 
 
 def curves_sentence(curves: pd.DataFrame, *, trial_days: float | None = None, noun: str = "entities") -> str:
-    """How much of the PQL curve is reached by day 7 and by the end of the trial."""
+    """How much of the PQL curve is reached by day 7 and by the end of the trial.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     pql = curves[(curves["step"] == "PQL") & curves["share"].notna()]
     if pql.empty:
         return f"No {noun} are old enough yet to draw completion curves."
@@ -306,7 +376,13 @@ def curves_sentence(curves: pd.DataFrame, *, trial_days: float | None = None, no
 
 
 def distribution_sentence(distribution: pd.DataFrame, *, steps_required: int | None = None, noun: str = "entities") -> str:
-    """How many did nothing, how many got all the way, and how many are one step short."""
+    """How many did nothing, how many got all the way, and how many are one step short.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     total = int(distribution["entities"].sum())
     if total == 0:
         return f"No {noun} in scope."
@@ -321,7 +397,13 @@ def distribution_sentence(distribution: pd.DataFrame, *, steps_required: int | N
 
 
 def thresholds_sentence(table: pd.DataFrame, *, has_payments: bool = True) -> str:
-    """What moving the threshold one step up or down does to volume and conversion."""
+    """What moving the threshold one step up or down does to volume and conversion.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     chosen = table[table["chosen"]]
     if chosen.empty or table["pqls"].sum() == 0:
         return "No entity reaches even one step, so the threshold cannot be compared yet."
@@ -346,14 +428,14 @@ def thresholds_sentence(table: pd.DataFrame, *, has_payments: bool = True) -> st
     return text
 
 
-def _signed(change) -> str:
-    if _missing(change):
-        return "n/a"
-    return f"{'+' if change >= 0 else '−'}{pct(abs(change))}"
-
-
 def levels_sentence(table: pd.DataFrame) -> str:
-    """User-level against account-level PQL rate."""
+    """User-level against account-level PQL rate.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     rows = {row.level: row for row in table.itertuples()}
     missing = [row for row in table.itertuples() if not row.available]
     if missing:
@@ -368,11 +450,17 @@ def levels_sentence(table: pd.DataFrame) -> str:
             f"{account.current_pqls:,} current leads instead of {user.current_pqls:,}.")
 
 
-# --- 02: PQL metrics ---------------------------------------------------------------------------
+# --- how many PQLs, where and how fast ------------------------------------------------------------
 
 
 def volume_sentence(summary: dict, *, noun: str = "entities") -> str:
-    """Raw and current PQLs out of the entities in scope."""
+    """Raw and current PQLs out of the entities in scope.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     if summary["entities"] == 0:
         return f"No {noun} in scope."
     return (f"{summary['raw_pqls']:,} of {summary['entities']:,} {noun} have reached activation (raw PQLs); "
@@ -381,7 +469,13 @@ def volume_sentence(summary: dict, *, noun: str = "entities") -> str:
 
 
 def weekly_sentence(weekly: pd.DataFrame, *, window: int = 4) -> str:
-    """The last complete weeks against the ones before."""
+    """The last complete weeks against the ones before.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     complete = weekly[weekly["complete"]] if "complete" in weekly else weekly
     if len(complete) < 2 * window:
         total = int(weekly["new_pqls"].sum()) if len(weekly) else 0
@@ -396,7 +490,13 @@ def weekly_sentence(weekly: pd.DataFrame, *, window: int = 4) -> str:
 
 
 def current_trend_sentence(table: pd.DataFrame) -> str:
-    """Current PQLs now against four weeks earlier and the peak."""
+    """Current PQLs now against four weeks earlier and the peak.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     if table.empty:
         return "No weeks to show."
     now = int(table["current_pqls"].iloc[-1])
@@ -410,9 +510,15 @@ def current_trend_sentence(table: pd.DataFrame) -> str:
     return text + "."
 
 
-def segment_sentence(rates: pd.DataFrame, by: str, *, rate: str = "pql_rate", what: str = "activate",
+def segment_sentence(rates: pd.DataFrame, *, by: str, rate: str = "pql_rate", what: str = "activate",
                      noun: str = "entities", min_entities: int = 1) -> str:
-    """The best and the worst segment, with intervals, and whether the intervals overlap."""
+    """The best and the worst segment, with intervals, and whether the intervals overlap.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     data = rates[rates[rate].notna()]
     if len(data) < 2:
         return f"Fewer than two {by} groups with data: nothing to compare."
@@ -427,9 +533,15 @@ def segment_sentence(rates: pd.DataFrame, by: str, *, rate: str = "pql_rate", wh
     return text + "."
 
 
-def time_to_pql_sentence(summary: dict, share_by_day: pd.DataFrame | None = None, *,
+def time_to_pql_sentence(summary: dict, *, share_by_day: pd.DataFrame | None = None,
                          trial_days: float | None = None) -> str:
-    """Median time to PQL and the share of PQLs reached by the end of the trial."""
+    """Median time to PQL and the share of PQLs reached by the end of the trial.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     if summary["raw_pqls"] == 0:
         return "No PQLs yet, so there is no time to PQL to show."
     text = f"Half of the PQLs got there within {days(summary['time_to_pql_median_days'])} of signup"
@@ -442,8 +554,14 @@ def time_to_pql_sentence(summary: dict, share_by_day: pd.DataFrame | None = None
     return text + "."
 
 
-def km_sentence(summary: dict, curve: pd.DataFrame, *, trial_days: float | None = None, noun: str = "entities") -> str:
-    """The Kaplan–Meier reading: the share reaching PQL by the end of the trial and the median."""
+def km_sentence(summary: dict, *, curve: pd.DataFrame, trial_days: float | None = None, noun: str = "entities") -> str:
+    """The Kaplan–Meier reading: the share reaching PQL by the end of the trial and the median.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     if curve.empty or summary["raw_pqls"] == 0:
         return "No PQLs yet, so the Kaplan–Meier curve has nothing to show."
     horizon = trial_days if trial_days is not None else float(curve["days"].max())
@@ -461,7 +579,13 @@ def km_sentence(summary: dict, curve: pd.DataFrame, *, trial_days: float | None 
 
 def stalled_sentence(stalled: pd.DataFrame, *, trial_days: float | None = None, stall_day: float | None = None,
                      noun: str = "entities") -> str:
-    """How many trials are stuck near their end, and the step they miss most."""
+    """How many trials are stuck near their end, and the step they miss most.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     if stalled.empty:
         return f"No trial is stalled: no {noun[:-1] if noun.endswith('s') else noun} between day {stall_day:g} and day {trial_days:g} without activation." \
             if trial_days is not None and stall_day is not None else "No trial is stalled."
@@ -473,55 +597,17 @@ def stalled_sentence(stalled: pd.DataFrame, *, trial_days: float | None = None, 
     return text + ". Customer success can reach out before the trial ends."
 
 
-def paid_sentence(conversion: pd.DataFrame, *, has_payments: bool = True) -> str:
-    """PQL-to-paid with its interval."""
-    if not has_payments:
-        return "There is no conversions table, so PQL-to-paid cannot be measured."
-    row = conversion.iloc[0]
-    if row["eligible"] == 0:
-        return "No PQL could convert yet (none that had not already paid)."
-    return (f"{int(row['paid_pqls']):,} of {int(row['eligible']):,} PQLs went on to pay: PQL-to-paid is "
-            f"{_rate_phrase(row['pql_to_paid_rate'], row['ci_low'], row['ci_high'])}; "
-            f"{int(row['paid_before_pql']):,} paid before becoming PQLs and {int(row['paid_without_pql']):,} "
-            "paid without ever reaching the threshold.")
-
-
-def lag_sentence(lag: pd.DataFrame) -> str:
-    """Median lag from PQL to payment and the share within 14 days."""
-    row = lag.iloc[0]
-    if row["paid_pqls"] == 0:
-        return "No PQL has paid yet, so there is no lag to payment to show."
-    text = (f"Paying PQLs paid a median {days(row['median_days'])} after becoming PQLs "
-            f"(middle half {row['p25_days']:.1f}–{row['p75_days']:.1f} days)")
-    if "within_14d" in lag:
-        text += f"; {pct(row['within_14d'])} paid within 14 days"
-    return text + "."
-
-
-def plan_sentence(by_plan: pd.DataFrame, *, key: str = "plan", what: str = "{}") -> str:
-    """Which plan (or price point) the converted PQLs choose, and at what MRR.
-
-    ``what`` formats a group's name, e.g. ``"the {} a month price point"``.
-    """
-    data = by_plan[by_plan["converted_pqls"] > 0] if len(by_plan) else by_plan
-    if data.empty:
-        return "No PQL has paid yet, so there is no plan mix to show."
-    top = data.sort_values(["converted_pqls", key], ascending=[False, True]).iloc[0]
-    text = f"Most converted PQLs chose {what.format(top[key])} ({pct(top['share_of_paid_pqls'])} of them"
-    if not _missing(top["mean_mrr"]):
-        text += f", mean MRR {top['mean_mrr']:,.0f}"
-    text += ")"
-    if len(data) > 1:
-        others = data[data[key] != top[key]].sort_values(["converted_pqls", key], ascending=[False, True])
-        text += "; then " + ", ".join(f"{what.format(r[key])} ({pct(r['share_of_paid_pqls'])})" for _, r in others.iterrows())
-    return text + "."
-
-
-# --- 03: cohorts -------------------------------------------------------------------------------
+# --- cohorts and seasonality ----------------------------------------------------------------------
 
 
 def heatmap_sentence(matrix: pd.DataFrame) -> str:
-    """The latest mature reading at the longest common day, oldest against newest cohort."""
+    """The latest mature reading at the longest common day, oldest against newest cohort.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     data = matrix[matrix["pql_rate"].notna()]
     if data.empty:
         return "No cohort is old enough yet to fill a cell of the cohort heatmap."
@@ -540,10 +626,16 @@ def heatmap_sentence(matrix: pd.DataFrame) -> str:
 
 
 def cohort_rates_sentence(rates: pd.DataFrame) -> str:
-    """Mature cohorts: range and the latest; how many are still too young."""
+    """Mature cohorts: range and the latest; how many are still too young.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     if rates.empty:
         return "No signup cohorts."
-    horizon = rates.attrs.get("horizon_days")
+    horizon = _single(rates, "horizon_days")
     mature = rates[rates["mature"]]
     young = int((~rates["mature"]).sum())
     within = f" within {horizon:g} days" if horizon else ""
@@ -562,7 +654,13 @@ def cohort_rates_sentence(rates: pd.DataFrame) -> str:
 
 
 def cohort_time_sentence(table: pd.DataFrame) -> str:
-    """Median time to PQL: first against last cohort with PQLs."""
+    """Median time to PQL: first against last cohort with PQLs.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     data = table[table["median_days"].notna()]
     if data.empty:
         return "No cohort has PQLs yet, so there is no time to PQL per cohort."
@@ -575,13 +673,19 @@ def cohort_time_sentence(table: pd.DataFrame) -> str:
 
 
 def pql_cohort_sentence(table: pd.DataFrame, *, has_payments: bool = True) -> str:
-    """PQL-to-paid per PQL cohort: range among mature cohorts."""
+    """PQL-to-paid per PQL cohort: range among mature cohorts.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     if not has_payments:
         return "There is no conversions table, so PQL-to-paid per cohort cannot be measured."
     data = table[table["pql_to_paid_rate"].notna()] if len(table) else table
     if data.empty:
         return "No PQL cohort yet."
-    within = table.attrs.get("within_days")
+    within = _single(table, "within_days")
     label = f" within {within:g} days" if within else ""
     mature = data[data["mature"]]
     if mature.empty:
@@ -594,19 +698,92 @@ def pql_cohort_sentence(table: pd.DataFrame, *, has_payments: bool = True) -> st
 
 
 def seasonality_sentence(table: pd.DataFrame) -> str:
-    """Best and worst weekday/month for signups that activate."""
+    """Best and worst weekday/month for signups that activate.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     key = "weekday" if "weekday" in table else "month"
     data = table[table["pql_rate"].notna()]
     if len(data) < 2:
         return f"Not enough signups old enough to judge to compare PQL rates by {key}."
-    return segment_sentence(data, key, what="signups activate", noun="").replace("  ", " ").strip()
+    return segment_sentence(data, by=key, what="signups activate", noun="").replace("  ", " ").strip()
 
 
-# --- 04: pricing -------------------------------------------------------------------------------
+# --- payments and pricing -------------------------------------------------------------------------
+
+
+def paid_sentence(conversion: pd.DataFrame, *, has_payments: bool = True) -> str:
+    """PQL-to-paid with its interval.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
+    if not has_payments:
+        return "There is no conversions table, so PQL-to-paid cannot be measured."
+    row = conversion.iloc[0]
+    if row["eligible"] == 0:
+        return "No PQL could convert yet (none that had not already paid)."
+    return (f"{int(row['paid_pqls']):,} of {int(row['eligible']):,} PQLs went on to pay: PQL-to-paid is "
+            f"{_rate_phrase(row['pql_to_paid_rate'], row['ci_low'], row['ci_high'])}; "
+            f"{int(row['paid_before_pql']):,} paid before becoming PQLs and {int(row['paid_without_pql']):,} "
+            "paid without ever reaching the threshold.")
+
+
+def lag_sentence(lag: pd.DataFrame) -> str:
+    """Median lag from PQL to payment and the share within 14 days.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
+    row = lag.iloc[0]
+    if row["paid_pqls"] == 0:
+        return "No PQL has paid yet, so there is no lag to payment to show."
+    text = (f"Paying PQLs paid a median {days(row['median_days'])} after becoming PQLs "
+            f"(middle half {row['p25_days']:.1f}–{row['p75_days']:.1f} days)")
+    if "within_14d" in lag:
+        text += f"; {pct(row['within_14d'])} paid within 14 days"
+    return text + "."
+
+
+def plan_sentence(by_plan: pd.DataFrame, *, key: str = "plan", what: str = "{}") -> str:
+    """Which plan (or price point) the converted PQLs choose, and at what MRR.
+
+    ``what`` formats a group's name, e.g. ``"the {} a month price point"``.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
+    data = by_plan[by_plan["converted_pqls"] > 0] if len(by_plan) else by_plan
+    if data.empty:
+        return "No PQL has paid yet, so there is no plan mix to show."
+    top = data.sort_values(["converted_pqls", key], ascending=[False, True]).iloc[0]
+    text = f"Most converted PQLs chose {what.format(top[key])} ({pct(top['share_of_paid_pqls'])} of them"
+    if not _missing(top["mean_mrr"]):
+        text += f", mean MRR {top['mean_mrr']:,.0f}"
+    text += ")"
+    if len(data) > 1:
+        others = data[data[key] != top[key]].sort_values(["converted_pqls", key], ascending=[False, True])
+        text += "; then " + ", ".join(f"{what.format(r[key])} ({pct(r['share_of_paid_pqls'])})" for _, r in others.iterrows())
+    return text + "."
 
 
 def benchmark_sentence(reading: pd.DataFrame) -> str:
-    """The verdict in words, with the rate, its interval, the band and what to look at."""
+    """The verdict in words, with the rate, its interval, the band and what to look at.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     row = reading.iloc[0]
     band = f"{pct(row['band_low'])}–{pct(row['band_high'])}"
     if row["verdict"] == "no_data":
@@ -617,7 +794,13 @@ def benchmark_sentence(reading: pd.DataFrame) -> str:
 
 
 def free_to_paid_sentence(table: pd.DataFrame) -> str:
-    """Free-to-paid of all signups past the trial, against the published median of 8 %."""
+    """Free-to-paid of all signups past the trial, against the published median of 8 %.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     row = table.iloc[0]
     if _missing(row["free_to_paid_rate"]):
         return ("No free-to-paid rate: no payments table, or no signup has been around for "
@@ -629,7 +812,13 @@ def free_to_paid_sentence(table: pd.DataFrame) -> str:
 
 
 def checks_sentence(checks: pd.DataFrame) -> str:
-    """What paid-before-PQL and paid-without-PQL say about the definition."""
+    """What paid-before-PQL and paid-without-PQL say about the definition.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     total = int(checks["paying"].sum())
     if total == 0:
         return "No paying entities yet, so the definition cannot be checked against payments."
@@ -648,7 +837,13 @@ def checks_sentence(checks: pd.DataFrame) -> str:
 
 
 def revenue_sentence(table: pd.DataFrame, *, currency: str = "") -> str:
-    """Expected new customers and MRR at stake, with the low-high range."""
+    """Expected new customers and MRR at stake, with the low-high range.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     rows = table.set_index("case")
     exp = rows.loc["expected"]
     if exp["current_pqls"] == 0:
@@ -664,17 +859,29 @@ def revenue_sentence(table: pd.DataFrame, *, currency: str = "") -> str:
             f"(between {currency}{low['mrr_at_stake']:,.0f} and {currency}{high['mrr_at_stake']:,.0f}).")
 
 
-# --- 05: playbook ------------------------------------------------------------------------------
+# --- who acts: KPIs and the CRM hand-over ---------------------------------------------------------
 
 
-def kpi_sentence(kpis: pd.DataFrame, north_star: str) -> str:
-    """The north star KPI and its value."""
+def kpi_sentence(kpis: pd.DataFrame, *, north_star: str) -> str:
+    """The north star KPI and its value.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     star = kpis[kpis["north_star"]].iloc[0]
     return f"North star ({north_star}): {star['kpi']} = {star['shown']}. {star['question']}"
 
 
-def crm_sentence(table: pd.DataFrame, path: str | os.PathLike, *, noun: str = "entities") -> str:
-    """How many leads were exported, and the first one."""
+def crm_sentence(table: pd.DataFrame, *, path: str | os.PathLike, noun: str = "entities") -> str:
+    """How many leads were exported, and the first one.
+
+    Returns
+    -------
+    str
+        Plain sentences (no Markdown), deterministic for nbval.
+    """
     name = os.path.basename(os.fspath(path))
     if table.empty:
         return f"No current PQLs to hand over; {name} holds only the header row."
@@ -684,7 +891,7 @@ def crm_sentence(table: pd.DataFrame, path: str | os.PathLike, *, noun: str = "e
             f"account of {int(top['account_size'])}).")
 
 
-# --- the headline record -----------------------------------------------------------------------
+# --- the headline record --------------------------------------------------------------------------
 
 
 def _plain(value):
@@ -705,8 +912,8 @@ def _plain(value):
 
 def record_headlines(
     entities: pd.DataFrame,
-    dataset: Dataset,
     *,
+    context: Context,
     output_dir: str | os.PathLike,
     notebook: str,
     keys: Sequence[str] = HEADLINE_KEYS,
@@ -720,8 +927,10 @@ def record_headlines(
 
     Parameters
     ----------
-    entities, dataset
-        What :func:`pqlkit.entity_table` returned.
+    entities : pandas.DataFrame
+        The per-entity table.
+    context : Context
+        Its analysis context (the second value returned by :func:`pqlkit.entity_table`).
     output_dir : path
         Created if missing.
     notebook : str
@@ -734,7 +943,7 @@ def record_headlines(
     """
     from .metrics import summary
 
-    result = summary(entities, ledger=dataset.ledger)
+    result = summary(entities, context=context)
     unknown = [k for k in keys if k not in result]
     if unknown:
         raise ValueError(f"`keys` names values that pqlkit.summary does not have: {unknown}; it has {sorted(result)}")

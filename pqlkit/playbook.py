@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .context import AsOf, Context, context_steps, context_value
 from .metrics import current_pqls
 
 __all__ = [
@@ -28,6 +30,8 @@ __all__ = [
     "prioritise_pqls",
     "export_for_crm",
     "CRM_COLUMNS",
+    "FORMULA_TRIGGERS",
+    "defuse_formulas",
 ]
 
 #: Team goal -> the summary key of its headline KPI.
@@ -137,7 +141,15 @@ def team_kpis(summary: dict, team: str, *, has_payments: bool = True) -> pd.Data
     return table.loc[list(TEAMS[team]), ["kpi", "shown", "question"]].reset_index(drop=True)
 
 
-def prioritise_pqls(entities: pd.DataFrame, *, as_of=None, active_days: float | None = None) -> pd.DataFrame:
+def prioritise_pqls(
+    entities: pd.DataFrame,
+    *,
+    context: Context | None = None,
+    as_of: AsOf = None,
+    active_days: float | None = None,
+    steps: list[str] | tuple[str, ...] | None = None,
+    segments: list[str] | tuple[str, ...] | None = None,
+) -> pd.DataFrame:
     """The current PQLs, ranked for sales: activation first, then recency, then account size.
 
     Order: ``activation_rate`` (high first), then ``days_since_seen`` in whole days (seen today
@@ -153,6 +165,10 @@ def prioritise_pqls(entities: pd.DataFrame, *, as_of=None, active_days: float | 
         The per-entity table (:func:`pqlkit.reduce`).
     as_of, active_days : optional
         As in :func:`pqlkit.current_pqls`.
+    context : Context, optional
+        The analysis context: ``as_of``, ``active_days``, the step names and the segment columns.
+    steps, segments : sequence of str, optional
+        Override the context's.
 
     Returns
     -------
@@ -161,9 +177,9 @@ def prioritise_pqls(entities: pd.DataFrame, *, as_of=None, active_days: float | 
         ``account_size``: ``priority`` (1 = call first), ``missing_steps`` (comma-separated step
         names not done, empty when all are), ``days_since_*`` in days.
     """
-    table = current_pqls(entities, as_of=as_of, active_days=active_days)
-    steps = list(entities.attrs.get("steps") or [])
-    segments = [s for s in entities.attrs.get("segments", []) if s in table.columns]
+    table = current_pqls(entities, context=context, as_of=as_of, active_days=active_days)
+    steps = context_steps(steps, context, entities, caller="prioritise_pqls")
+    segments = [s for s in context_value("segments", segments, context, caller="prioritise_pqls") if s in table.columns]
     if "n_users" in table.columns:
         size = table["n_users"].astype("int64")
         account = table["entity_id"]
@@ -188,11 +204,59 @@ def prioritise_pqls(entities: pd.DataFrame, *, as_of=None, active_days: float | 
     return table[columns]
 
 
+#: The first characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+# A negative number written as text ("-3", "-0.25"): a spreadsheet reads it as that number and
+# nothing else, so it is left as it is (as defusedcsv does); "-2+3" or "-A1" is not one.
+_NEGATIVE_NUMBER = re.compile(r"-[0-9]+(\.[0-9]+)?")
+
+
+def _defuse(value):
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS) and not _NEGATIVE_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def defuse_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` safe to open in a spreadsheet: no text cell can run as a formula.
+
+    Every text cell, and every column name, that begins with one of :data:`FORMULA_TRIGGERS`
+    (``=``, ``+``, ``-``, ``@``, tab, carriage return) gets a leading ``'``, as the OWASP guidance on
+    CSV injection recommends: ``=HYPERLINK(...)`` is written ``'=HYPERLINK(...)``. Numbers stay
+    numbers: numeric columns are not touched, and a text cell that is a plain negative number
+    (``-3``, ``-0.5``, as a segment read from a CSV holds it) is left as it is. Every CSV pqlkit
+    writes from the data goes through this function.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same columns (names defused likewise) and rows; text columns are ``object`` dtype.
+    """
+    frame = frame.copy()
+    for column in frame.columns:
+        series = frame[column]
+        text = pd.api.types.is_string_dtype(series) or pd.api.types.is_object_dtype(series)
+        if not (text or isinstance(series.dtype, pd.CategoricalDtype)):
+            continue  # numbers, booleans and timestamps: a CSV writes them as they are
+        frame[column] = series.astype("object").map(_defuse)
+    frame.columns = [_defuse(str(name)) for name in frame.columns]
+    return frame
+
+
 def export_for_crm(table: pd.DataFrame, path: str | os.PathLike, *, digits: int = 2) -> Path:
     """Write a prioritised PQL list as a CSV a CRM can import.
 
     Timestamps are written as ISO 8601 in UTC (``2026-06-30T14:05:00Z``), floats rounded to
     ``digits``, rows in priority order, no index column. The folder is created if needed.
+
+    No cell is a formula: a text value from the data (an id, a segment value, a plan name, a step
+    name) that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is written with a
+    leading apostrophe (``'=HYPERLINK(...)``), so a spreadsheet shows it as text instead of running
+    it (OWASP's advice on CSV injection); numbers are written as numbers, so ``-3`` stays ``-3``.
+    Rows end in CRLF (RFC 4180).
+    See :func:`defuse_formulas`.
 
     Parameters
     ----------
@@ -217,5 +281,7 @@ def export_for_crm(table: pd.DataFrame, path: str | os.PathLike, *, digits: int 
             frame[column] = series.round(digits)
     if "priority" in frame:
         frame = frame.sort_values("priority")
-    frame.to_csv(out, index=False, lineterminator="\n")
+    # CRLF line ends (RFC 4180): Python's csv module quotes a cell holding any character of the line
+    # terminator, so a carriage return inside a value is quoted, not read as the end of a row.
+    defuse_formulas(frame).to_csv(out, index=False, lineterminator="\r\n")
     return out

@@ -58,6 +58,10 @@ def set_style() -> None:
 
     Seaborn's white-grid theme, a fixed figure size (8 × 4.5 in) and resolution (100 dpi), and
     settings that keep saved SVG files identical from run to run (``svg.hashsalt``, no date).
+
+    Returns
+    -------
+    None
     """
     import seaborn as sns
 
@@ -93,8 +97,14 @@ def _percent_axis(axis) -> None:
     axis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
 
 
-def _noun(table: pd.DataFrame, noun: str | None) -> str:
-    return noun or table.attrs.get("noun", "entities")
+def _noun(noun: str | None) -> str:
+    return noun or "entities"
+
+
+def _within_label(table: pd.DataFrame, column: str) -> str:
+    """`` within N days`` from a result table's fixed-age column (blank when the table has none)."""
+    values = table[column].dropna().unique() if column in table else []
+    return f" within {float(values[0]):g} days" if len(values) == 1 else ""
 
 
 def _errors(table: pd.DataFrame, rate: str) -> np.ndarray:
@@ -107,9 +117,15 @@ def _errors(table: pd.DataFrame, rate: str) -> np.ndarray:
 
 
 def plot_event_catalogue(catalogue: pd.DataFrame, *, noun: str | None = None, ax: Axes | None = None) -> Axes:
-    """Horizontal bars: share of entities doing each event (from :func:`pqlkit.explore.event_catalogue`)."""
+    """Horizontal bars: share of entities doing each event (from :func:`pqlkit.explore.event_catalogue`).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+    """
     _need(catalogue, "the event catalogue")
-    noun = _noun(catalogue, noun)
+    noun = _noun(noun)
     data = catalogue.sort_values(["share_of_entities", "event"], ascending=[True, False])
     ax = _axes(ax, (8.0, max(2.5, 0.4 * len(data) + 1)))
     ax.barh(data["event"], data["share_of_entities"], color=_MAIN)
@@ -128,6 +144,11 @@ def plot_candidate_steps(ranking: pd.DataFrame, *, top: int = 12, ax: Axes | Non
     """Horizontal bars of conversion lift per candidate step; steps of the spec highlighted.
 
     Takes :func:`pqlkit.explore.rank_candidate_steps`; only rows with ``enough_data`` and a lift.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
     """
     data = ranking[ranking["enough_data"] & np.isfinite(ranking["lift"].astype(float))].head(top)
     _need(data, "candidate steps")
@@ -148,9 +169,15 @@ def plot_candidate_steps(ranking: pd.DataFrame, *, top: int = 12, ax: Axes | Non
 
 
 def plot_step_completion(funnel: pd.DataFrame, *, noun: str | None = None, ax: Axes | None = None) -> Axes:
-    """Bars with 95 % intervals: share of entities completing each step (:func:`pqlkit.activation_funnel`)."""
+    """Bars with 95 % intervals: share of entities completing each step (:func:`pqlkit.activation_funnel`).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+    """
     _need(funnel, "step completion")
-    noun = _noun(funnel, noun)
+    noun = _noun(noun)
     ax = _axes(ax)
     ax.bar(funnel["step"], funnel["share"], yerr=_errors(funnel, "share"), capsize=4, color=_MAIN)
     for x, (share, done) in enumerate(zip(funnel["share"], funnel["completed"])):
@@ -165,9 +192,15 @@ def plot_step_completion(funnel: pd.DataFrame, *, noun: str | None = None, ax: A
 
 def plot_completion_curves(curves: pd.DataFrame, *, trial_days: float | None = None, noun: str | None = None,
                            ax: Axes | None = None) -> Axes:
-    """Lines: share of (mature) entities that completed each step by day d (:func:`pqlkit.explore.completion_curves`)."""
+    """Lines: share of (mature) entities that completed each step by day d (:func:`pqlkit.explore.completion_curves`).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+    """
     _need(curves, "completion curves", "share")
-    noun = _noun(curves, noun)
+    noun = _noun(noun)
     ax = _axes(ax)
     for step, group in curves.groupby("step", sort=False):
         style = {"color": "black", "linewidth": 2.5} if step == "PQL" else {"linewidth": 1.5}
@@ -186,9 +219,15 @@ def plot_completion_curves(curves: pd.DataFrame, *, trial_days: float | None = N
 
 def plot_activation_distribution(distribution: pd.DataFrame, *, steps_required: int | None = None,
                                  noun: str | None = None, ax: Axes | None = None) -> Axes:
-    """Bars: share of entities by activation rate (:func:`pqlkit.activation_distribution`); PQL bars highlighted."""
+    """Bars: share of entities by activation rate (:func:`pqlkit.activation_distribution`); PQL bars highlighted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+    """
     _need(distribution, "the activation distribution", "share")
-    noun = _noun(distribution, noun)
+    noun = _noun(noun)
     ax = _axes(ax)
     labels = [f"{rate:.0%}\n({done} of {len(distribution) - 1})" for rate, done in
               zip(distribution["activation_rate"], distribution["steps_done"])]
@@ -208,6 +247,11 @@ def plot_threshold_comparison(table: pd.DataFrame, *, has_payments: bool = True,
     """Bars of PQL count per threshold, with PQL-to-paid (and its interval) on a second axis.
 
     Takes :func:`pqlkit.explore.compare_thresholds`. Returns the left (PQL count) Axes.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The left (PQL count) Axes.
     """
     _need(table, "the threshold comparison")
     ax = _axes(ax)
@@ -230,7 +274,13 @@ def plot_threshold_comparison(table: pd.DataFrame, *, has_payments: bool = True,
 
 
 def plot_level_comparison(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Bars with intervals: PQL rate at user and at account level (:func:`pqlkit.explore.compare_levels`)."""
+    """Bars with intervals: PQL rate at user and at account level (:func:`pqlkit.explore.compare_levels`).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+    """
     data = table[table["available"]]
     _need(data, "the level comparison", "pql_rate")
     ax = _axes(ax, (6.0, 4.0))
@@ -250,6 +300,11 @@ def plot_pqls_over_time(weekly: pd.DataFrame, *, ax: Axes | None = None) -> Axes
     """Bars of new PQLs per week with the rolling mean (:func:`pqlkit.cohorts.weekly_pqls`).
 
     A week that is not over yet (``complete = False``) is drawn pale.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
     """
     _need(weekly, "new PQLs per week")
     ax = _axes(ax)
@@ -267,7 +322,13 @@ def plot_pqls_over_time(weekly: pd.DataFrame, *, ax: Axes | None = None) -> Axes
 
 
 def plot_current_pqls_over_time(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Line: PQLs current at each week end (:func:`pqlkit.cohorts.current_pqls_over_time`)."""
+    """Line: PQLs current at each week end (:func:`pqlkit.cohorts.current_pqls_over_time`).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+    """
     _need(table, "current PQLs over time")
     ax = _axes(ax)
     x = table["week_end"].dt.tz_localize(None)
@@ -302,6 +363,11 @@ def plot_rates(
         A benchmark band to shade.
     overall : float, optional
         A reference line (the overall rate).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
     """
     data = table[table[rate].notna()]
     _need(data, title)
@@ -333,7 +399,13 @@ def _daily_histogram(ax: Axes, values: pd.Series, what: str) -> Axes:
 
 
 def plot_time_to_pql_distribution(pqls: pd.DataFrame, *, trial_days: float | None = None, ax: Axes | None = None) -> Axes:
-    """Histogram of time to PQL in days (the PQL rows, e.g. :func:`pqlkit.pqls`), one bar per day."""
+    """Histogram of time to PQL in days (the PQL rows, e.g. :func:`pqlkit.pqls`), one bar per day.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+    """
     values = pqls["time_to_pql_days"].dropna()
     ax = _daily_histogram(_axes(ax), values, "time to PQL")
     if trial_days:
@@ -347,9 +419,15 @@ def plot_time_to_pql_distribution(pqls: pd.DataFrame, *, trial_days: float | Non
 
 def plot_km_curve(curve: pd.DataFrame, *, trial_days: float | None = None, noun: str | None = None,
                   ax: Axes | None = None) -> Axes:
-    """Step curve: Kaplan–Meier share reaching PQL by day, with its 95 % band (:func:`pqlkit.time_to_pql_curve`)."""
+    """Step curve: Kaplan–Meier share reaching PQL by day, with its 95 % band (:func:`pqlkit.time_to_pql_curve`).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+    """
     _need(curve, "the Kaplan–Meier curve")
-    noun = _noun(curve, noun)
+    noun = _noun(noun)
     ax = _axes(ax)
     ax.step(curve["days"], curve["share_pql"], where="post", color=_MAIN, linewidth=2, label="Kaplan–Meier estimate")
     ax.fill_between(curve["days"], curve["ci_low"], curve["ci_high"], step="post", color=_MAIN, alpha=0.2,
@@ -369,7 +447,13 @@ def plot_km_curve(curve: pd.DataFrame, *, trial_days: float | None = None, noun:
 
 
 def plot_paid_lag(lag: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Histogram of days from PQL to first payment (:func:`pqlkit.paid_lag`), one bar per day."""
+    """Histogram of days from PQL to first payment (:func:`pqlkit.paid_lag`), one bar per day.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+    """
     ax = _daily_histogram(_axes(ax), lag["lag_days"].dropna(), "the lag to payment")
     ax.set_title("Time from PQL to first payment")
     ax.set_xlabel("Days from PQL to first payment")
@@ -393,6 +477,11 @@ def plot_cohort_heatmap(matrix: pd.DataFrame, *, freq: str | None = None, ax: Ax
     """Heatmap: cumulative PQL rate by signup cohort (rows) and days since signup (columns).
 
     Takes :func:`pqlkit.cohorts.cohort_matrix`; immature cells are left blank.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
     """
     _need(matrix, "the cohort heatmap", "pql_rate")
     import seaborn as sns
@@ -415,10 +504,14 @@ def plot_cohort_rates(rates: pd.DataFrame, *, freq: str | None = None, ax: Axes 
     """Points with 95 % intervals per signup cohort; immature cohorts hollow and grey.
 
     Takes :func:`pqlkit.cohorts.cohort_rates`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
     """
     _need(rates, "cohort PQL rates", "pql_rate")
-    horizon = rates.attrs.get("horizon_days")
-    within = f" within {horizon:g} days" if horizon else ""
+    within = _within_label(rates, "horizon_days")
     return _cohort_points(
         _axes(ax), rates, cohort="signup_cohort", rate="pql_rate", freq=freq,
         title=f"PQL rate{within} of signup, per cohort", xlabel="Signup cohort (start)",
@@ -447,7 +540,13 @@ def _cohort_points(ax: Axes, table: pd.DataFrame, *, cohort: str, rate: str, fre
 
 
 def plot_cohort_time_to_pql(table: pd.DataFrame, *, freq: str | None = None, ax: Axes | None = None) -> Axes:
-    """Median time to PQL per signup cohort, with the interquartile range (:func:`pqlkit.cohorts.cohort_time_to_pql`)."""
+    """Median time to PQL per signup cohort, with the interquartile range (:func:`pqlkit.cohorts.cohort_time_to_pql`).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+    """
     data = table[table["median_days"].notna()]
     _need(data, "time to PQL per cohort")
     ax = _axes(ax)
@@ -467,11 +566,16 @@ def plot_cohort_time_to_pql(table: pd.DataFrame, *, freq: str | None = None, ax:
 
 
 def plot_pql_cohort_conversion(table: pd.DataFrame, *, freq: str | None = None, ax: Axes | None = None) -> Axes:
-    """PQL-to-paid within N days per PQL cohort, immature cohorts hollow (:func:`pqlkit.cohorts.pql_cohort_conversion`)."""
+    """PQL-to-paid within N days per PQL cohort, immature cohorts hollow (:func:`pqlkit.cohorts.pql_cohort_conversion`).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+    """
     data = table[table["pql_to_paid_rate"].notna()].reset_index(drop=True)
     _need(data, "PQL-to-paid per PQL cohort")
-    within = table.attrs.get("within_days")
-    label = f" within {within:g} days" if within else ""
+    label = _within_label(table, "within_days")
     return _cohort_points(
         _axes(ax), data, cohort="pql_cohort", rate="pql_to_paid_rate", freq=freq,
         title=f"PQL-to-paid{label}, per PQL cohort", xlabel="PQL cohort (when they became PQLs)",
@@ -480,12 +584,17 @@ def plot_pql_cohort_conversion(table: pd.DataFrame, *, freq: str | None = None, 
 
 
 def plot_seasonality(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Bars with 95 % intervals: PQL rate by signup weekday or month (:func:`pqlkit.cohorts.seasonality`)."""
+    """Bars with 95 % intervals: PQL rate by signup weekday or month (:func:`pqlkit.cohorts.seasonality`).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+    """
     key = "weekday" if "weekday" in table else "month"
     data = table[table["pql_rate"].notna()]
     _need(data, f"seasonality by {key}")
-    horizon = table.attrs.get("horizon_days")
-    within = f" within {horizon:g} days" if horizon else ""
+    within = _within_label(table, "horizon_days")
     ax = _axes(ax)
     ax.bar(data[key], data["pql_rate"], yerr=_errors(data, "pql_rate"), capsize=4, color=_MAIN)
     _percent_axis(ax.yaxis)
@@ -499,7 +608,13 @@ def plot_seasonality(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
 
 def plot_benchmark(reading: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """The PQL-to-paid rate and its interval against the shaded benchmark band (:func:`pqlkit.pricing.benchmark_reading`)."""
+    """The PQL-to-paid rate and its interval against the shaded benchmark band (:func:`pqlkit.pricing.benchmark_reading`).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+    """
     _need(reading, "the benchmark reading", "pql_to_paid_rate")
     row = reading.iloc[0]
     ax = _axes(ax, (8.0, 2.6))
@@ -519,7 +634,13 @@ def plot_benchmark(reading: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
 
 def plot_revenue_at_stake(table: pd.DataFrame, *, currency: str = "", ax: Axes | None = None) -> Axes:
-    """Bars: monthly recurring revenue at stake, low / expected / high (:func:`pqlkit.pricing.revenue_at_stake`)."""
+    """Bars: monthly recurring revenue at stake, low / expected / high (:func:`pqlkit.pricing.revenue_at_stake`).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+    """
     _need(table, "revenue at stake", "mrr_at_stake")
     ax = _axes(ax, (6.0, 4.0))
     ax.bar(table["case"], table["mrr_at_stake"], color=[_MUTED, _MAIN, _MUTED][: len(table)])
@@ -534,10 +655,15 @@ def plot_revenue_at_stake(table: pd.DataFrame, *, currency: str = "", ax: Axes |
 # --- 05: playbook ------------------------------------------------------------------------------
 
 
-def plot_kpis(weekly: pd.DataFrame, monthly_rates: pd.DataFrame, *, axes: Sequence[Axes] | None = None) -> Sequence[Axes]:
+def plot_kpis(weekly: pd.DataFrame, *, monthly_rates: pd.DataFrame, axes: Sequence[Axes] | None = None) -> Sequence[Axes]:
     """Two small panels: new PQLs per week and PQL rate per signup month (for the playbook's overview).
 
     Returns the two Axes.
+
+    Returns
+    -------
+    sequence of matplotlib.axes.Axes
+        The two panels (weekly PQLs, monthly PQL rate).
     """
     _need(weekly, "new PQLs per week")
     if axes is None:

@@ -19,6 +19,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from .context import Context, context_value
 from .loading import Dataset
 from .metrics import current_pqls, paid_lag, pql_to_paid, wilson_interval
 
@@ -92,9 +93,10 @@ def benchmark_verdict(ci_low: float | None, ci_high: float | None, *, low: float
 def benchmark_reading(
     entities: pd.DataFrame,
     *,
+    context: Context | None = None,
     low: float = 0.15,
     high: float = 0.30,
-    has_payments: bool = True,
+    has_payments: bool | None = None,
     within_days: float | None = None,
 ) -> pd.DataFrame:
     """The PQL-to-paid rate, its interval, the band, the verdict and what it points to.
@@ -102,12 +104,14 @@ def benchmark_reading(
     Parameters
     ----------
     entities : pandas.DataFrame
-        The per-entity table (:func:`pqlkit.reduce`).
+        The per-entity table (:func:`pqlkit.entity_table`).
+    context : Context, optional
+        The analysis context, for ``has_payments``.
     low, high : float
         The benchmark band.
-    has_payments : bool
-        Pass ``dataset.has_conversions``: without a payments table the rate means nothing and the
-        verdict is ``"no_data"``.
+    has_payments : bool, optional
+        Default ``context.has_conversions``: without a payments table the rate means nothing and
+        the verdict is ``"no_data"``.
     within_days : float, optional
         Count only payments within this many days of ``pql_at``.
 
@@ -118,6 +122,8 @@ def benchmark_reading(
         ``band_low``, ``band_high``, ``verdict``, ``action``.
     """
     _check_band(low, high)
+    has_payments = context_value("has_payments", has_payments, context, caller="benchmark_reading",
+                                 attribute="has_conversions")
     row = pql_to_paid(entities, within_days=within_days).iloc[0]
     rate, ci_low, ci_high = (float(row[c]) for c in ("pql_to_paid_rate", "ci_low", "ci_high"))
     if not has_payments:
@@ -201,7 +207,14 @@ def _paid_summary(frame: pd.DataFrame, key: str, total_eligible: int) -> pd.Data
     return table
 
 
-def conversion_by_plan(entities: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
+def _dataset(context: Context | None, caller: str) -> Dataset:
+    if context is None or context.dataset is None:
+        raise ValueError(f"{caller} needs `context` with the loaded dataset (it reads the payments): pass "
+                         "context=... (the second value returned by pk.entity_table)")
+    return context.dataset
+
+
+def conversion_by_plan(entities: pd.DataFrame, *, context: Context) -> pd.DataFrame:
     """How paying entities split by the plan of their first payment, and how PQLs convert to each.
 
     ``pql_to_paid_rate`` is per plan: PQLs that converted to that plan / all eligible PQLs (PQLs
@@ -215,7 +228,7 @@ def conversion_by_plan(entities: pd.DataFrame, dataset: Dataset) -> pd.DataFrame
         ``median_lag_days`` (PQL to payment), ``share_of_paid_pqls``, ``pql_to_paid_rate``,
         ``ci_low``, ``ci_high``. Empty without payments.
     """
-    frame = _paying(entities, dataset)
+    frame = _paying(entities, _dataset(context, "conversion_by_plan"))
     eligible = int(pql_to_paid(entities).iloc[0]["eligible"])
     frame["plan"] = frame["paid_plan"].where(frame["paid_plan"].notna(), "(no plan)").astype("str")
     columns = ["plan", "paying", "converted_pqls", "paid_before_pql", "paid_without_pql", "mean_mrr",
@@ -225,7 +238,7 @@ def conversion_by_plan(entities: pd.DataFrame, dataset: Dataset) -> pd.DataFrame
     return _paid_summary(frame, "plan", eligible)[columns]
 
 
-def conversion_by_price_point(entities: pd.DataFrame, dataset: Dataset, *, max_points: int = 8) -> pd.DataFrame:
+def conversion_by_price_point(entities: pd.DataFrame, *, context: Context, max_points: int = 8) -> pd.DataFrame:
     """As :func:`conversion_by_plan`, by MRR price point (the distinct MRR values of first payments).
 
     When there are more than ``max_points`` distinct values, they are grouped into ``max_points``
@@ -237,7 +250,7 @@ def conversion_by_price_point(entities: pd.DataFrame, dataset: Dataset, *, max_p
         ``price_point`` (label, e.g. ``"49"`` or ``"49–99"``), ``mrr_low`` (sort key) and the
         columns of :func:`conversion_by_plan` after ``plan``; empty without MRR values.
     """
-    frame = _paying(entities, dataset)
+    frame = _paying(entities, _dataset(context, "conversion_by_price_point"))
     frame = frame[frame["mrr"].notna()].copy()
     columns = ["price_point", "mrr_low", "paying", "converted_pqls", "paid_before_pql", "paid_without_pql",
                "mean_mrr", "median_lag_days", "share_of_paid_pqls", "pql_to_paid_rate", "ci_low", "ci_high"]
@@ -281,12 +294,19 @@ def lag_summary(entities: pd.DataFrame, *, days: tuple[float, ...] = (7, 14, 30)
     return pd.DataFrame([row])
 
 
-def free_to_paid(entities: pd.DataFrame, *, min_age_days: float | None = None, has_payments: bool = True) -> pd.DataFrame:
+def free_to_paid(
+    entities: pd.DataFrame,
+    *,
+    context: Context | None = None,
+    min_age_days: float | None = None,
+    has_payments: bool | None = None,
+) -> pd.DataFrame:
     """Free-to-paid conversion of all signups old enough to have finished the trial.
 
     Comparable with published free-to-paid figures (which count every trial or free signup, not
-    only PQLs): the share of entities at least ``min_age_days`` old (default the spec's
-    ``trial_days``) that have paid, by ``as_of``.
+    only PQLs): the share of entities at least ``min_age_days`` old (default the context's
+    ``trial_days``) that have paid, by ``as_of``. ``has_payments`` defaults to
+    ``context.has_conversions``.
 
     Returns
     -------
@@ -294,9 +314,9 @@ def free_to_paid(entities: pd.DataFrame, *, min_age_days: float | None = None, h
         One row: ``min_age_days``, ``entities`` (old enough), ``paying``, ``free_to_paid_rate``,
         ``ci_low``, ``ci_high`` (NaN without entities or without payments).
     """
-    if min_age_days is None:
-        spec = entities.attrs.get("spec")
-        min_age_days = spec.trial_days if spec is not None else 14
+    min_age_days = context_value("min_age_days", min_age_days, context, caller="free_to_paid", attribute="trial_days")
+    has_payments = context_value("has_payments", has_payments, context, caller="free_to_paid",
+                                 attribute="has_conversions")
     old = entities["age_days"] >= min_age_days
     n = int(old.sum())
     paying = int((old & entities["paid_at"].notna()).sum())
@@ -346,8 +366,8 @@ def definition_checks(entities: pd.DataFrame) -> pd.DataFrame:
 
 def revenue_at_stake(
     entities: pd.DataFrame,
-    dataset: Dataset | None = None,
     *,
+    context: Context | None = None,
     expected_conversion: float | None = None,
     average_mrr: float | None = None,
 ) -> pd.DataFrame:
@@ -357,8 +377,9 @@ def revenue_at_stake(
     ----------
     entities : pandas.DataFrame
         The per-entity table.
-    dataset : Dataset, optional
-        For the MRR of payments; not needed when ``average_mrr`` is given.
+    context : Context, optional
+        The analysis context: ``as_of`` and ``active_days`` (current PQLs), and the dataset (the MRR
+        of payments; without one, ``average_mrr`` must be given).
     expected_conversion : float, optional
         Default: the observed PQL-to-paid rate, with its Wilson interval as the low and high case.
     average_mrr : float, optional
@@ -375,10 +396,11 @@ def revenue_at_stake(
     --------
     40 current PQLs, 25 % conversion, 100 a month: 10 customers, 1,000 MRR at stake.
     """
-    current = len(current_pqls(entities))
+    if expected_conversion is not None and not 0 <= expected_conversion <= 1:
+        raise ValueError(f"The value for `expected_conversion` must be in [0, 1], but {expected_conversion!r} was passed.")
+    current = len(current_pqls(entities, context=context))
+    dataset = context.dataset if context is not None else None
     if expected_conversion is not None:
-        if not 0 <= expected_conversion <= 1:
-            raise ValueError(f"The value for `expected_conversion` must be in [0, 1], but {expected_conversion!r} was passed.")
         rates = {"low": expected_conversion, "expected": expected_conversion, "high": expected_conversion}
     else:
         row = pql_to_paid(entities).iloc[0]

@@ -1,7 +1,7 @@
 """Read product-analytics exports (Segment, Amplitude, Mixpanel, PostHog) as the canonical events table.
 
 Analysts rarely have pqlkit's canonical ``events`` file; they have an export from the tool they already
-use. The readers here turn such an export into the canonical columns of SPEC §1 (``event_id``,
+use. The readers here turn such an export into the canonical columns of docs/metrics.md#input-tables (``event_id``,
 ``user_id``, ``event``, ``timestamp``, plus ``properties`` as JSON text, and ``anonymous_id`` where
 the tool has one). The work is done by DuckDB (``read_json_objects``, ``read_csv``, ``read_parquet``
 and SQL that maps the fields), so a large export never passes through pandas.
@@ -11,7 +11,7 @@ Formats (``events_format``)
 ===============  =========================================  ==========================================
 format           file shapes                                 mapping to the canonical columns
 ===============  =========================================  ==========================================
-``canonical``    SPEC §1 ``events`` (Parquet, CSV, JSON)     as is
+``canonical``    the ``events`` table (Parquet, CSV, JSON)   as is
 ``segment``      track calls as JSON lines; the warehouse   ``messageId``/``id`` → ``event_id``,
                  ``tracks`` table as CSV or Parquet          ``userId``/``user_id`` → ``user_id``,
                                                              ``event_text`` (the name), else ``event``
@@ -47,6 +47,7 @@ formats is an error that lists them; pass the format explicitly.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
@@ -62,6 +63,7 @@ import duckdb
 import pandas as pd
 
 from .errors import DataError, PqlkitError, PqlkitWarning
+from .sql import quote_identifier, sql_string
 
 __all__ = [
     "EVENTS_FORMATS",
@@ -286,7 +288,7 @@ def convert_events(
     out = Path(out)
     con = _connect()
     create_raw_events(con, Path(path), events_format)
-    target = _sql_string(str(out))
+    target = sql_string(str(out))
     rows = f"({_raw_events_in_order(con)})"
     if out.name.endswith(".parquet"):
         con.execute(f"COPY {rows} TO {target} (FORMAT parquet)")
@@ -369,15 +371,22 @@ def register_export_frame(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, e
 
 
 def table_reader_sql(path: Path) -> str:
-    """The DuckDB table function that reads a Parquet or CSV file (all CSV columns as text)."""
-    quoted = _sql_string(str(path))
+    """The DuckDB table function that reads a Parquet or CSV file (all CSV columns as text).
+
+    A CSV file's header, text encoding and line ends are read first, in Python
+    (:func:`_csv_layout`), so DuckDB does no dialect guessing: UTF-8 (with or without a byte-order
+    mark) and UTF-16 with a byte-order mark are read; ``\\r\\n``, ``\\n`` and bare ``\\r`` line
+    ends are read.
+    """
+    quoted = sql_string(str(path))
     if path.name.endswith(".parquet"):
         return f"read_parquet({quoted})"
-    header = _csv_header(path)
-    columns = ", ".join(f"{_sql_string(name)}: 'VARCHAR'" for name in header)
+    header, options = _csv_layout(path)
+    columns = ", ".join(f"{sql_string(name)}: 'VARCHAR'" for name in header)
+    extra = "".join(f", {key} = {sql_string(value)}" for key, value in options.items())
     return (
         f"read_csv({quoted}, header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
-        f"columns = {{{columns}}})"
+        f"columns = {{{columns}}}{extra})"
     )
 
 
@@ -395,7 +404,8 @@ def read_error(path: Path | str, error: Exception) -> DataError:
             "download or compress the file again"
         )
     elif "unicode" in lowered or "utf-8" in lowered or "utf8" in lowered:
-        message = f"{name}: {at}the text is not UTF-8; re-save the file as UTF-8 (in Excel: 'CSV UTF-8')"
+        found = _first_non_utf8(Path(name))
+        message = f"{name}: {at}the text is not UTF-8{f' ({found})' if found else ''}; re-save the file as UTF-8 (in Excel: 'CSV UTF-8')"
     elif match := re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text):
         expected, found = match.groups()
         message = (
@@ -428,14 +438,6 @@ def _connect() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _is_json(path: Path) -> bool:
     return path.name.endswith(JSON_SUFFIXES)
 
@@ -452,23 +454,76 @@ def _peek(path: Path, size: int = 1 << 16) -> bytes:
         raise read_error(path, error) from None
 
 
-def _csv_header(path: Path) -> list[str]:
-    """The header row of a CSV file, read in Python so DuckDB needs no dialect sniffing."""
-    try:
-        with _open_bytes(path) as handle:
-            raw = handle.readline(1 << 20)
-    except (OSError, EOFError, zlib.error) as error:
-        raise read_error(path, error) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
+HEADER_LIMIT = 1 << 20
+_UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
+
+
+def _text_encoding(path: Path, head: bytes) -> str:
+    """The encoding of a text file from its first bytes: ``utf-8`` or ``utf-16-le`` (what DuckDB reads).
+
+    UTF-16 is told by its byte-order mark, or (without one) by NUL bytes in every other position of a
+    text that starts with ASCII. UTF-16 big-endian is an error that names it: DuckDB reads only
+    little-endian UTF-16.
+    """
+    kind = _UTF16_BOMS.get(head[:2])
+    if kind is None and len(head) >= 4 and head[1] == 0 and head[3] == 0 and head[0] != 0 and head[2] != 0:
+        kind = "utf-16-le"
+    if kind is None and len(head) >= 4 and head[0] == 0 and head[2] == 0 and head[1] != 0 and head[3] != 0:
+        kind = "utf-16-be"
+    if kind == "utf-16-be":
         raise DataError(
-            f"{path}: line 1: the text is not UTF-8; re-save the file as UTF-8 (in Excel: 'CSV UTF-8')",
+            f"{path}: the text is UTF-16 big-endian, which pqlkit does not read; re-save the file as UTF-8 "
+            "(in Excel: 'CSV UTF-8')",
+            path=str(path),
+        )
+    return kind or "utf-8"
+
+
+def _csv_layout(path: Path) -> tuple[list[str], dict[str, str]]:
+    """The header row of a CSV file and the ``read_csv`` options its encoding and line ends need.
+
+    Returns
+    -------
+    (list of str, dict)
+        The column names (an empty name becomes ``column{i}``), and ``encoding`` / ``new_line``
+        options for DuckDB where the file is UTF-16 or ends its lines with a bare ``\\r``.
+    """
+    head = _peek(path, HEADER_LIMIT)
+    encoding = _text_encoding(path, head)
+    options = {}
+    if encoding == "utf-16-le":
+        options["encoding"] = "utf-16"
+        text = head.decode("utf-16", errors="ignore") if head[:2] == b"\xff\xfe" else head.decode("utf-16-le", errors="ignore")
+    else:
+        try:
+            text = _decode_utf8_head(head)
+        except UnicodeDecodeError as error:
+            line = len(re.split(rb"\r\n|\r|\n", head[: error.start]))
+            raise DataError(
+                f"{path}: line {line}: the text is not UTF-8 ({_guess_encoding(head[error.start:error.start + 4])}); "
+                "re-save the file as UTF-8 (in Excel: 'CSV UTF-8')",
+                path=str(path),
+            ) from None
+    text = text.lstrip("\ufeff")
+    if "\r" in text and "\n" not in text:
+        # Old Mac OS and some spreadsheet exports end lines with a bare carriage return.
+        options["new_line"] = "\\r"
+    if not text.strip("\r\n\x00 \t"):
+        raise DataError(f"{path}: the file is empty; write a header row with the column names", path=str(path))
+    try:
+        names = next(csv.reader(io.StringIO(text, newline="")))
+    except (csv.Error, StopIteration) as error:
+        raise DataError(
+            f"{path}: line 1: the header row cannot be read as CSV ({error}); write one line of comma-separated "
+            "column names",
             path=str(path),
         ) from None
-    if not text.strip():
-        raise DataError(f"{path}: the file is empty; write a header row with the column names", path=str(path))
-    names = next(csv.reader(io.StringIO(text)))
+    if any("\x00" in name for name in names):
+        raise DataError(
+            f"{path}: line 1: the header holds NUL bytes (\\x00), so this is not a text CSV file "
+            "(a binary file, or text in an encoding other than UTF-8); re-save the file as UTF-8 CSV",
+            path=str(path),
+        )
     names = [name.strip() or f"column{index}" for index, name in enumerate(names)]
     if len(names) == 1 and any(sep in names[0] for sep in ";\t|"):
         sep = next(sep for sep in ";\t|" if sep in names[0])
@@ -484,7 +539,49 @@ def _csv_header(path: Path) -> list[str]:
             path=str(path),
             column=repeated[0],
         )
-    return names
+    return names, options
+
+
+def _decode_utf8_head(head: bytes) -> str:
+    """Decode the first bytes of a UTF-8 file; a character cut at the end of the sample is not an error."""
+    try:
+        return head.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        if error.start >= len(head) - 3 and error.reason == "unexpected end of data":
+            return head[: error.start].decode("utf-8-sig")
+        raise
+
+
+def _first_non_utf8(path: Path, limit: int = 1 << 28) -> str:
+    """What the first byte that is not UTF-8 suggests (:func:`_guess_encoding`); '' if none is found.
+
+    Only used on the error path, so the extra read of the file costs nothing when the file is good.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    seen = 0
+    try:
+        with _open_bytes(path) as handle:
+            while seen < limit and (chunk := handle.read(1 << 20)):
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as error:
+                    return _guess_encoding(chunk[error.start:error.start + 4])
+                seen += len(chunk)
+    except (OSError, EOFError, zlib.error):
+        return ""
+    return ""
+
+
+def _guess_encoding(sample: bytes) -> str:
+    """Name the likely encoding of bytes that are not UTF-8, for the error message."""
+    if not sample:
+        return "it ends in the middle of a character"
+    byte = sample[0]
+    if 0x80 <= byte <= 0x9F:
+        return f"byte 0x{byte:02X} suggests Windows-1252"
+    if byte >= 0xA0:
+        return f"byte 0x{byte:02X} suggests Latin-1 (ISO-8859-1) or Windows-1252"
+    return f"byte 0x{byte:02X}"
 
 
 def _describe(con: duckdb.DuckDBPyConnection, relation: str, path: Path) -> dict[str, str]:
@@ -525,11 +622,24 @@ def _create_table(con: duckdb.DuckDBPyConnection, name: str, select_from: str, p
 
 def _json_relation(con: duckdb.DuckDBPyConnection, path: Path) -> str:
     """``read_json_objects`` over the file: one row per record; a malformed line becomes a NULL row."""
-    head = _peek(path).lstrip()
-    quoted = _sql_string(str(path))
+    head = _peek(path)
+    if _text_encoding(path, head) != "utf-8":
+        raise DataError(
+            f"{path}: the text is UTF-16; JSON is read as UTF-8 (as RFC 8259 requires between systems); "
+            "convert the file to UTF-8 (iconv -f UTF-16 -t UTF-8) or export it again",
+            path=str(path),
+        )
+    head = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    quoted = sql_string(str(path))
     if head.startswith(b"["):
         # A JSON array: records cannot be told apart when it is broken, so errors stay errors.
         return f"read_json_objects({quoted}, format = 'array')"
+    if b"\n" not in head and b"\r" in head.rstrip(b"\r"):
+        raise DataError(
+            f"{path}: the JSON lines are separated by bare carriage returns (\\r), not line feeds; "
+            "convert the line ends (tr '\\r' '\\n') or export the file again",
+            path=str(path),
+        )
     first_line = head.split(b"\n", 1)[0].strip()
     if first_line.startswith(b"{") and not first_line.endswith(b"}"):
         # One object spread over several lines (pretty-printed): not JSON lines.
@@ -626,7 +736,7 @@ def _check_export_keys(export: ExportFormat, keys: list[str], nested: Mapping[st
 
 
 def _json_path(parts: tuple[str, ...]) -> str:
-    return _sql_string("$" + "".join('."' + part.replace('"', '\\"') + '"' for part in parts))
+    return sql_string("$" + "".join('."' + part.replace('"', '\\"') + '"' for part in parts))
 
 
 def _create_export_from_json(con: duckdb.DuckDBPyConnection, export: ExportFormat, relation: str, path: Path) -> None:
@@ -636,25 +746,25 @@ def _create_export_from_json(con: duckdb.DuckDBPyConnection, export: ExportForma
             value = f"json -> {_json_path(candidates[0])}"
             if export.drop_from_properties:
                 patch = "{" + ", ".join(f'"{key}": null' for key in export.drop_from_properties) + "}"
-                value = f"json_merge_patch({value}, {_sql_string(patch)})"
+                value = f"json_merge_patch({value}, {sql_string(patch)})"
             expression = f"CAST({value} AS VARCHAR)"
         else:
             parts = [f"NULLIF(json ->> {_json_path(path_)}, '')" for path_ in candidates]
             expression = parts[0] if len(parts) == 1 else f"COALESCE({', '.join(parts)})"
-        select.append(f"{expression} AS {_q(column)}")
+        select.append(f"{expression} AS {quote_identifier(column)}")
     _create_json_table(con, relation, select, path)
 
 
 def _create_canonical_json(con: duckdb.DuckDBPyConnection, relation: str, keys: list[str], path: Path) -> None:
-    """Canonical events as JSON: the SPEC columns as text, every other key kept as a property column."""
+    """Canonical events as JSON: the contract's columns as text, every other key kept as a property column."""
     select = []
     if not keys:
         select.append("CAST(NULL AS VARCHAR) AS column0")
     for key in keys:
         if key in CANONICAL_COLUMNS:
-            select.append(f"NULLIF(json ->> {_json_path((key,))}, '') AS {_q(key)}")
+            select.append(f"NULLIF(json ->> {_json_path((key,))}, '') AS {quote_identifier(key)}")
         else:
-            select.append(f"CAST(json -> {_json_path((key,))} AS VARCHAR) AS {_q(key)}")
+            select.append(f"CAST(json -> {_json_path((key,))} AS VARCHAR) AS {quote_identifier(key)}")
     _create_json_table(con, relation, select, path)
 
 
@@ -689,7 +799,7 @@ def _create_export_from_table(con: duckdb.DuckDBPyConnection, export: ExportForm
             expression = expressions[0]
         else:
             expression = "COALESCE(" + ", ".join(f"NULLIF(CAST({e} AS VARCHAR), '')" for e in expressions) + ")"
-        select.append(f"{expression} AS {_q(column)}")
+        select.append(f"{expression} AS {quote_identifier(column)}")
     _create_table(con, "raw_events", relation, path, select=", ".join(select))
 
 
@@ -700,9 +810,9 @@ def _table_field(columns: Mapping[str, str], parts: tuple[str, ...], *, keep_typ
     kind = columns[top].upper()
     if not rest:
         if top == "properties":
-            return f"CAST({_q(top)} AS VARCHAR)" if kind == "VARCHAR" else f"CAST(to_json({_q(top)}) AS VARCHAR)"
+            return f"CAST({quote_identifier(top)} AS VARCHAR)" if kind == "VARCHAR" else f"CAST(to_json({quote_identifier(top)}) AS VARCHAR)"
         if keep_type:
-            return _q(top)
-        return f"NULLIF(CAST({_q(top)} AS VARCHAR), '')"
-    as_json = f"TRY_CAST({_q(top)} AS JSON)" if kind == "VARCHAR" else f"to_json({_q(top)})"
+            return quote_identifier(top)
+        return f"NULLIF(CAST({quote_identifier(top)} AS VARCHAR), '')"
+    as_json = f"TRY_CAST({quote_identifier(top)} AS JSON)" if kind == "VARCHAR" else f"to_json({quote_identifier(top)})"
     return f"NULLIF(json_extract_string({as_json}, {_json_path(rest)}), '')"

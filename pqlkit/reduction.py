@@ -1,4 +1,4 @@
-"""The reduction: events in, one row per entity out (SPEC §3).
+"""The reduction: events in, one row per entity out (docs/metrics.md#definitions).
 
 It runs in DuckDB over the clean tables of a :class:`~pqlkit.loading.Dataset`, so the events stay
 out of pandas; only the per-entity table (one row per user or account) comes back as a pandas frame.
@@ -6,14 +6,19 @@ out of pandas; only the per-entity table (one row per user or account) comes bac
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
+from .context import Context
 from .errors import SpecError
-from .loading import Dataset, _q
+from .loading import Dataset
+from .sql import quote_identifier
 from .spec import ActivationSpec, Step
 
-__all__ = ["reduce", "entity_table", "step_events", "RESERVED_COLUMNS"]
+__all__ = ["reduce", "entity_table", "pql_times", "days_after_sql", "step_events", "MICROSECONDS_PER_DAY",
+           "RESERVED_COLUMNS"]
 
 RESERVED_COLUMNS = (
     "entity_id",
@@ -29,14 +34,31 @@ RESERVED_COLUMNS = (
     "last_seen_at",
     "age_days",
 )
-_DAY_US = 86_400_000_000
+#: Microseconds in a day: windows in days become exact microsecond intervals in SQL.
+MICROSECONDS_PER_DAY = 86_400_000_000
+
+
+def days_after_sql(moment: str, days: float) -> str:
+    """SQL for the instant ``days`` days after the SQL expression ``moment``, to the microsecond.
+
+    Returns
+    -------
+    str
+        ``"{moment} + INTERVAL {n} MICROSECOND"``.
+
+    Examples
+    --------
+    >>> days_after_sql("signup_at", 1.5)
+    'signup_at + INTERVAL 129600000000 MICROSECOND'
+    """
+    return f"{moment} + INTERVAL {round(float(days) * MICROSECONDS_PER_DAY)} MICROSECOND"
 
 
 def _within_window(moment: str, days: float | None) -> str:
     """SQL: ``moment`` is at most ``days`` after the entity's signup (``q.signup_at``)."""
     if days is None:
         return "TRUE"
-    return f"{moment} <= q.signup_at + INTERVAL {round(float(days) * _DAY_US)} MICROSECOND"
+    return f"{moment} <= {days_after_sql('q.signup_at', days)}"
 
 
 def step_events(spec: ActivationSpec) -> dict[str, int]:
@@ -109,7 +131,7 @@ def _check_names(spec: ActivationSpec, segments: list[str]) -> None:
 
 
 def reduce(dataset: Dataset, spec: ActivationSpec) -> pd.DataFrame:
-    """Reduce the events of ``dataset`` to one row per entity, as SPEC §3 defines.
+    """Reduce the events of ``dataset`` to one row per entity, as docs/metrics.md#definitions defines.
 
     Parameters
     ----------
@@ -134,8 +156,8 @@ def reduce(dataset: Dataset, spec: ActivationSpec) -> pd.DataFrame:
         - ``last_seen_at`` (datetime): the latest used event of any name.
         - ``age_days`` (float): ``as_of - signup_at`` in days.
 
-        ``attrs`` carries ``as_of``, ``level``, ``spec``, ``steps`` (names) and ``segments``,
-        which the metric functions use as defaults.
+        The table carries no state: the metric functions take the :class:`~pqlkit.Context`
+        (``pk.Context.from_dataset(dataset, spec)``, or the one :func:`entity_table` returns).
 
     Examples
     --------
@@ -149,10 +171,12 @@ def reduce(dataset: Dataset, spec: ActivationSpec) -> pd.DataFrame:
     engine = dataset.engine
     segments = dataset.segments
     if spec.level == "user":
-        segment_sql = "".join(f", {_q(name)}" for name in segments)
+        segment_sql = "".join(f", {quote_identifier(name)}" for name in segments)
         engine.table("entities", f"SELECT entity_id, signup_at, account_id{segment_sql} FROM users")
     else:
-        segment_sql = "".join(f", arg_min({_q(name)}, (signup_at, user_id)) AS {_q(name)}" for name in segments)
+        segment_sql = "".join(
+            f", arg_min({quote_identifier(name)}, (signup_at, user_id)) AS {quote_identifier(name)}" for name in segments
+        )
         engine.table(
             "entities",
             f"SELECT entity_id, min(signup_at) AS signup_at, count(*) AS n_users{segment_sql} FROM users GROUP BY entity_id",
@@ -167,9 +191,9 @@ def reduce(dataset: Dataset, spec: ActivationSpec) -> pd.DataFrame:
         dataset.event_facts = event_facts(engine, step_events=needed)
     steps_sql = " UNION ALL ".join(f"({_step_sql(i, step, spec, engine)})" for i, step in enumerate(spec.steps))
     pivot = "".join(
-        f", max(step_at) FILTER (WHERE step = {i}) AS {_q(step.name + '_at')}" for i, step in enumerate(spec.steps)
+        f", max(step_at) FILTER (WHERE step = {i}) AS {quote_identifier(step.name + '_at')}" for i, step in enumerate(spec.steps)
     )
-    step_columns = "".join(f", s.{_q(step.name + '_at')}" for step in spec.steps)
+    step_columns = "".join(f", s.{quote_identifier(step.name + '_at')}" for step in spec.steps)
     query = f"""
         WITH step_times AS ({steps_sql}),
         wide AS (SELECT entity_id{pivot} FROM step_times GROUP BY entity_id),
@@ -200,11 +224,7 @@ def _finish(table: pd.DataFrame, spec: ActivationSpec, dataset: Dataset) -> pd.D
     done = table[step_columns].notna()
     table["steps_done"] = done.sum(axis=1).astype("int64")
     table["activation_rate"] = table["steps_done"] / len(step_columns)
-    required = spec.steps_required
-    # pql_at: the k-th smallest completion time; NaT sorts last, so rows with fewer than k steps get NaT.
-    times = np.sort(table[step_columns].apply(lambda column: column.dt.tz_localize(None)).to_numpy(dtype="datetime64[us]"), axis=1)
-    kth = pd.Series(times[:, required - 1] if len(table) else [], index=table.index, dtype="datetime64[us]")
-    table["pql_at"] = kth.dt.tz_localize("UTC").where(table["steps_done"] >= required)
+    table["pql_at"] = pql_times(table, steps=spec.step_names, steps_required=spec.steps_required)
     table["is_pql"] = table["pql_at"].notna()
     table["time_to_pql_days"] = (table["pql_at"] - table["signup_at"]).dt.total_seconds() / 86400
     table["age_days"] = (as_of - table["signup_at"]).dt.total_seconds() / 86400
@@ -213,15 +233,35 @@ def _finish(table: pd.DataFrame, spec: ActivationSpec, dataset: Dataset) -> pd.D
         *step_columns, "steps_done", "activation_rate", "is_pql", "pql_at", "time_to_pql_days",
         "paid_at", "last_seen_at", "age_days",
     ]
-    table = table[order].reset_index(drop=True)
-    table.attrs = {
-        "as_of": as_of,
-        "level": spec.level,
-        "spec": spec,
-        "steps": spec.step_names,
-        "segments": list(dataset.segments),
-    }
-    return table
+    return table[order].reset_index(drop=True)
+
+
+def pql_times(entities: pd.DataFrame, *, steps: list[str] | tuple[str, ...], steps_required: int) -> pd.Series:
+    """When each entity became a PQL: the ``steps_required``-th earliest of its step completion times.
+
+    Parameters
+    ----------
+    entities : pandas.DataFrame
+        With a ``{step}_at`` column (datetime, UTC) per step.
+    steps : sequence of str
+        The step names.
+    steps_required : int
+        The k of "k of n steps" (1 <= k <= n).
+
+    Returns
+    -------
+    pandas.Series
+        ``pql_at`` (datetime, UTC) on the table's index; NaT where fewer than k steps are done.
+
+    Examples
+    --------
+    Steps done on day 3 and day 1, a third not done: with k = 2, ``pql_at`` is day 3; with k = 3, NaT.
+    """
+    columns = [f"{name}_at" for name in steps]
+    times = entities[columns].apply(lambda column: column.dt.tz_localize(None)).to_numpy(dtype="datetime64[us]")
+    # NaT sorts last, so the k-th smallest is NaT exactly when fewer than k steps are done.
+    kth = np.sort(times, axis=1)[:, steps_required - 1] if len(entities) else []
+    return pd.Series(kth, index=entities.index, dtype="datetime64[us]").dt.tz_localize("UTC").rename("pql_at")
 
 
 def entity_table(
@@ -233,7 +273,9 @@ def entity_table(
     strict: bool = False,
     events_format: str | None = None,
     engine: str | object | None = None,
-) -> tuple[pd.DataFrame, Dataset]:
+    schema: str | None = None,
+    sql: Mapping[str, str] | None = None,
+) -> tuple[pd.DataFrame, Context]:
     """Load, check and reduce in one call.
 
     Parameters
@@ -242,15 +284,22 @@ def entity_table(
         See :func:`pqlkit.load`.
     spec : ActivationSpec or path
         The spec, or the path of its YAML file.
-    as_of, strict, events_format, engine
-        See :func:`pqlkit.load`.
+    as_of, strict, events_format, engine, schema, sql
+        See :func:`pqlkit.load` (``schema`` and ``sql`` for a database source).
     level : {"user", "account"}, optional
         Overrides the spec's level.
 
     Returns
     -------
-    (pandas.DataFrame, Dataset)
-        The per-entity table (see :func:`reduce`) and the dataset (for its ledger).
+    (pandas.DataFrame, Context)
+        The per-entity table (columns as :func:`reduce`) and its :class:`~pqlkit.Context`
+        (``as_of``, the spec at the level used, the segments, and the dataset for its ledger and SQL):
+        pass it as ``context=`` to the metric functions.
+
+    Examples
+    --------
+    >>> entities, ctx = pk.entity_table("data/sample", "data/activation.yaml")   # doctest: +SKIP
+    >>> pk.current_pqls(entities, context=ctx)                                   # doctest: +SKIP
     """
     from .loading import load
 
@@ -258,6 +307,7 @@ def entity_table(
         spec = ActivationSpec.from_yaml(spec)
     spec = spec.with_level(level)
     dataset = load(source, level=spec.level, as_of=as_of, strict=strict, events_format=events_format, engine=engine,
-                   step_events=step_events(spec))
-    spec.check_events(dataset.event_names())
-    return reduce(dataset, spec), dataset
+                   schema=schema, sql=sql, step_events=step_events(spec))
+    names = [step.event for step in spec.steps if step.event is not None]
+    spec.check_events(dataset.event_names(), dropped=dataset.dropped_event_reasons(names))
+    return reduce(dataset, spec), Context.from_dataset(dataset, spec)

@@ -1,4 +1,4 @@
-"""The activation spec (SPEC §2): which steps make a user or account a PQL.
+"""The activation spec (docs/metrics.md#activation-spec): which steps make a user or account a PQL.
 
 Read it from YAML with :meth:`ActivationSpec.from_yaml` or build it from a dict with
 :meth:`ActivationSpec.from_dict`; both validate every key and raise :class:`~pqlkit.errors.SpecError`
@@ -23,6 +23,9 @@ __all__ = ["Step", "ActivationSpec", "LEVELS", "MAX_STEPS"]
 
 LEVELS = ("user", "account")
 MAX_STEPS = 20
+# Day values (windows, active_days, trial_days, stall_day) beyond 100 years are refused: they are typing
+# mistakes, and a window of 1e300 days cannot be turned into a time interval.
+MAX_DAYS = 36_525
 
 _SPEC_KEYS = ("level", "threshold", "window_days", "active_days", "trial_days", "stall_day", "steps")
 _STEP_KEYS = ("name", "event", "min_count", "within_days", "min_users")
@@ -113,23 +116,49 @@ class ActivationSpec:
         spec._check_steps_for_level()
         return spec
 
-    def check_events(self, event_names: Iterable[str]) -> list[str]:
-        """Warn about steps whose event never occurs in the data.
+    def check_events(
+        self, event_names: Iterable[str], *, dropped: Mapping[str, Mapping[str, int]] | None = None
+    ) -> list[str]:
+        """Warn about steps whose event no used row has.
 
-        Returns the warning messages (also issued as :class:`PqlkitWarning`), each listing the
-        closest event names found in the data.
+        Parameters
+        ----------
+        event_names : iterable of str
+            The event names of the used events (:meth:`pqlkit.Dataset.event_names`).
+        dropped : mapping, optional
+            ``{event name: {reason: rows}}`` for events that occur only in dropped rows
+            (:meth:`pqlkit.Dataset.dropped_event_reasons`). Such a step is said to wait for an
+            event that occurs only in dropped rows, with the reasons; a step whose event is in
+            neither is said to wait for an event that never occurs in the data.
+
+        Returns
+        -------
+        list of str
+            The warning messages (also issued as :class:`PqlkitWarning`), each listing the
+            closest event names found among the used events.
         """
         known = sorted(set(event_names))
+        dropped = dropped or {}
         messages = []
         for step in self.steps:
             if step.event is None or step.event in known:
                 continue
             close = difflib.get_close_matches(step.event, known, n=3, cutoff=0.4)
             hint = f"closest event names: {', '.join(map(repr, close))}" if close else "no similar event names"
-            message = (
-                f"{self.source}: step {step.name!r} waits for event {step.event!r}, "
-                f"which never occurs in the data ({hint})"
-            )
+            reasons = dropped.get(step.event)
+            if reasons:
+                total = sum(reasons.values())
+                why = ", ".join(f"{reason} {n}" for reason, n in reasons.items())
+                message = (
+                    f"{self.source}: step {step.name!r} waits for event {step.event!r}, which occurs only in "
+                    f"dropped rows ({total} row{'s' if total != 1 else ''}: {why}); see the data-quality ledger "
+                    f"(docs/metrics.md#data-quality) ({hint})"
+                )
+            else:
+                message = (
+                    f"{self.source}: step {step.name!r} waits for event {step.event!r}, "
+                    f"which never occurs in the data ({hint})"
+                )
             warnings.warn(message, PqlkitWarning, stacklevel=2)
             messages.append(message)
         return messages
@@ -139,12 +168,21 @@ class ActivationSpec:
         """Read and validate a spec from a YAML file (safe loader only)."""
         source = os.fspath(path)
         try:
-            with open(source, encoding="utf-8") as handle:
-                raw = yaml.safe_load(handle)
+            with open(source, "rb") as handle:
+                data = handle.read(MAX_SPEC_BYTES + 1)
         except FileNotFoundError:
             raise SpecError(f"{source}: spec file not found; pass the path of an activation YAML") from None
-        except (OSError, UnicodeDecodeError) as error:
-            raise SpecError(f"{source}: cannot read the spec file ({error})") from None
+        except IsADirectoryError:
+            raise SpecError(f"{source}: is a folder, not a spec file; pass the path of an activation YAML") from None
+        except OSError as error:
+            raise SpecError(f"{source}: cannot read the spec file ({error.strerror or error})") from None
+        if len(data) > MAX_SPEC_BYTES:
+            raise SpecError(f"{source}: the spec file is larger than {MAX_SPEC_BYTES // 1024} KB; is it the activation YAML?")
+        text = _decode_spec(data, source)
+        try:
+            raw = yaml.safe_load(text)
+        except RecursionError:
+            raise SpecError(f"{source}: the YAML is nested too deeply to be a spec; a spec is a mapping with a 'steps' list") from None
         except yaml.constructor.ConstructorError as error:
             where = getattr(error, "problem_mark", None)
             line = f" at line {where.line + 1}" if where is not None else ""
@@ -208,6 +246,31 @@ class ActivationSpec:
                 )
 
 
+MAX_SPEC_BYTES = 1 << 20
+
+
+def _decode_spec(data: bytes, source: str) -> str:
+    """The spec's text: UTF-8 (with or without a byte-order mark) or UTF-16 with its mark (YAML 1.1 allows
+    both); other bytes are an error that names what they look like."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise SpecError(f"{source}: the spec starts like UTF-16 text but is not; re-save it as UTF-8") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        byte = data[error.start]
+        line = data[: error.start].count(b"\n") + 1
+        guess = "Windows-1252" if 0x80 <= byte <= 0x9F else "Latin-1 (ISO-8859-1) or Windows-1252"
+        raise SpecError(
+            f"{source}: line {line}: the text is not UTF-8 (byte 0x{byte:02X} suggests {guess}); re-save the spec as UTF-8"
+        ) from None
+    if "\x00" in text:
+        raise SpecError(f"{source}: the spec holds NUL bytes (\\x00), so it is not a text file; re-save it as UTF-8 YAML")
+    return text
+
+
 def _check_keys(raw: Mapping, allowed: tuple[str, ...], source: str, *, where: str) -> None:
     for key in raw:
         if key not in allowed:
@@ -239,12 +302,18 @@ def _number(
         raise SpecError(f"{source}: the value for `{label}` must be {kind}, but {value!r} was passed", key=label)
     if positive and value <= 0:
         raise SpecError(f"{source}: the value for `{label}` must be greater than 0, but {value!r} was passed", key=label)
+    if positive and value > MAX_DAYS:
+        raise SpecError(
+            f"{source}: the value for `{label}` must be at most {MAX_DAYS} days (100 years), but {value!r} was passed; "
+            "for no limit, write null",
+            key=label,
+        )
     return value
 
 
-def _integer(raw: Mapping, key: str, default: Any, source: str, *, label: str) -> Any:
+def _integer(raw: Mapping, key: str, default: Any, source: str, *, label: str, allow_none: bool = True) -> Any:
     value = raw.get(key, default)
-    if value is None:
+    if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise SpecError(f"{source}: the value for `{label}` must be a whole number >= 1, but {value!r} was passed", key=label)
@@ -271,7 +340,7 @@ def _parse_step(raw: Any, index: int, source: str) -> Step:
     return Step(
         name=name,
         event=event,
-        min_count=_integer(raw, "min_count", 1, source, label=f"{where}min_count"),
+        min_count=_integer(raw, "min_count", 1, source, label=f"{where}min_count", allow_none=False),
         within_days=_number(raw, "within_days", None, source, positive=True, label=f"{where}within_days"),
         min_users=min_users,
     )

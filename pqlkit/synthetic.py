@@ -3,7 +3,7 @@
 The generator draws accounts and users, a latent "activated" flag per user, the
 product events that flag implies, and the first payment per account, then (with
 ``dirty=True``) injects a small, counted number of rows of every data-quality
-kind in SPEC §1. Every behavioural constant lives in :data:`TRUE_PARAMETERS`, so
+kind in docs/metrics.md#data-quality. Every behavioural constant lives in :data:`TRUE_PARAMETERS`, so
 a test can check that the metrics recover what the generator put in.
 
 Everything is vectorised with numpy and seeded by a single
@@ -46,7 +46,7 @@ import pyarrow.parquet as pq
 
 from .loading import REASONS
 
-__all__ = ["TRUE_PARAMETERS", "expected_data_quality", "generate_sample", "write_sample"]
+__all__ = ["TRUE_PARAMETERS", "Sample", "expected_data_quality", "generate_sample", "write_sample"]
 
 # --------------------------------------------------------------------------- #
 # Vocabulary
@@ -75,7 +75,7 @@ _PLANS = ("starter", "team", "business")
 _UTC_OFFSETS = ("+02:00", "-05:00", "+05:30", "-08:00", "+01:00", "+09:00")
 _BAD_TIMESTAMPS = ("not-a-date", "2026-13-45T99:00:00Z", "2026-02-30T08:15:00Z", "#VALUE!")
 _FORMATS = ("parquet", "csv", "csv.gz")
-# Drop reasons of SPEC §1, in the order a loader applies them.
+# Drop reasons (docs/metrics.md#data-quality), in the order a loader applies them.
 _REASONS = REASONS
 _USED, _MISSING, _BAD, _DUPLICATE, _UNKNOWN, _BEFORE = range(6)
 
@@ -265,7 +265,7 @@ TRUE_PARAMETERS: Mapping[str, Any] = _freeze(
         },
         # -- dirty rows (dirty=True only) ----------------------------------------
         # Counts are round(rate * base) with at least 1; base = clean events,
-        # users or first payments. Every injected row is counted in .attrs.
+        # users or first payments. Every injected row is counted in Sample.injected.
         "dirty_rates": {
             "events_missing_value": 0.003,  # user_id, event or timestamp empty
             "events_bad_timestamp": 0.002,
@@ -361,18 +361,25 @@ class _Simulation:
     cv_repeat: np.ndarray
 
 
-def _draw_users(
-    rng: np.random.Generator, n_users: int, t0: int, days: int
+# -- stage 1: accounts and users ------------------------------------------------
+
+
+def _draw_accounts(
+    rng: np.random.Generator, n_accounts: int, *, t0: int, days: int
 ) -> dict[str, np.ndarray]:
-    """Accounts and their users, users in signup order."""
+    """One batch of accounts: company size, channel, country, number of members, creation time.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``size``, ``channel``, ``country`` (codes into ``_COMPANY_SIZES``, ``_CHANNELS``,
+        ``_COUNTRIES``), ``n_members`` (users the account will have, before the data end cut)
+        and ``created`` (epoch seconds), one entry per account.
+    """
     size_mix = _probabilities(_COMPANY_SIZE_MIX, _COMPANY_SIZES)
-    channel_mix = _probabilities(TRUE_PARAMETERS["channel_mix"], _CHANNELS)
-    country_mix = _probabilities(TRUE_PARAMETERS["country_mix"], _COUNTRIES)
     cdfs = [np.cumsum(_users_per_account_pmf(size)) for size in _COMPANY_SIZES]
     for cdf in cdfs:
         cdf[-1] = 1.0
-    mean_users = sum(size_mix[i] * _mean_users_per_account(s) for i, s in enumerate(_COMPANY_SIZES))
-
     day = np.arange(days)
     weekday = (t0 // DAY + day + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
     weekday_factor = np.array(list(TRUE_PARAMETERS["signup_weekday_factor"].values()))
@@ -381,6 +388,41 @@ def _draw_users(
     day_weight /= day_weight.sum()
     hour_weight = np.array(TRUE_PARAMETERS["signup_hour_of_day_weight"])
     hour_weight /= hour_weight.sum()
+
+    size = rng.choice(len(_COMPANY_SIZES), n_accounts, p=size_mix)
+    channel = rng.choice(len(_CHANNELS), n_accounts, p=_probabilities(TRUE_PARAMETERS["channel_mix"], _CHANNELS))
+    country = rng.choice(len(_COUNTRIES), n_accounts, p=_probabilities(TRUE_PARAMETERS["country_mix"], _COUNTRIES))
+    u = rng.random(n_accounts)
+    n_members = np.empty(n_accounts, dtype=np.int64)
+    for i, cdf in enumerate(cdfs):
+        in_size = size == i
+        n_members[in_size] = np.searchsorted(cdf, u[in_size], side="right") + 1
+    created = (
+        t0
+        + rng.choice(days, n_accounts, p=day_weight) * DAY
+        + rng.choice(24, n_accounts, p=hour_weight) * 3600
+        + rng.integers(0, 3600, n_accounts)
+    )
+    return {"size": size, "channel": channel, "country": country, "n_members": n_members, "created": created}
+
+
+def _draw_users(rng: np.random.Generator, n_users: int, t0: int, days: int) -> dict[str, np.ndarray]:
+    """Accounts and their users, users in signup order.
+
+    Accounts are drawn in batches (:func:`_draw_accounts`) until ``n_users`` users sign up
+    before the data end; a teammate joins 15 min + Exponential(6 days) after the first user.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Per user (index = user number - 1): ``account`` (0-based, in order of first
+        appearance), ``member`` (0 = the account's first user), ``signup``, ``created`` (the
+        account's creation), ``channel``, ``company_size``, ``country``. Per account:
+        ``first_user`` (index of its first user) and ``account_number`` (1-based, in order of
+        the first user's signup).
+    """
+    size_mix = _probabilities(_COMPANY_SIZE_MIX, _COMPANY_SIZES)
+    mean_users = sum(size_mix[i] * _mean_users_per_account(s) for i, s in enumerate(_COMPANY_SIZES))
     join = TRUE_PARAMETERS["teammate_join_delay"]
     t1 = t0 + days * DAY
 
@@ -389,20 +431,8 @@ def _draw_users(
     account_offset = 0
     while total < n_users:  # one batch almost always suffices
         n_accounts = math.ceil((n_users - total) / mean_users * 1.1) + 16
-        size = rng.choice(len(_COMPANY_SIZES), n_accounts, p=size_mix)
-        channel = rng.choice(len(_CHANNELS), n_accounts, p=channel_mix)
-        country = rng.choice(len(_COUNTRIES), n_accounts, p=country_mix)
-        u = rng.random(n_accounts)
-        n_members = np.empty(n_accounts, dtype=np.int64)
-        for i, cdf in enumerate(cdfs):
-            in_size = size == i
-            n_members[in_size] = np.searchsorted(cdf, u[in_size], side="right") + 1
-        created = (
-            t0
-            + rng.choice(days, n_accounts, p=day_weight) * DAY
-            + rng.choice(24, n_accounts, p=hour_weight) * 3600
-            + rng.integers(0, 3600, n_accounts)
-        )
+        batch = _draw_accounts(rng, n_accounts, t0=t0, days=days)
+        n_members, created = batch["n_members"], batch["created"]
         account = np.repeat(np.arange(n_accounts), n_members)
         member = np.arange(len(account)) - np.repeat(_group_starts(n_members), n_members)
         delay = np.floor(join["minimum_minutes"] * 60 + rng.exponential(join["mean_days"] * DAY, len(account)))
@@ -414,9 +444,9 @@ def _draw_users(
                 "member": member[keep],
                 "signup": signup[keep],
                 "created": created[account[keep]],
-                "channel": channel[account[keep]],
-                "company_size": size[account[keep]],
-                "country": country[account[keep]],
+                "channel": batch["channel"][account[keep]],
+                "company_size": batch["size"][account[keep]],
+                "country": batch["country"][account[keep]],
             }
         )
         total += int(keep.sum())
@@ -439,57 +469,109 @@ def _draw_users(
     return users
 
 
-def _simulate(*, n_users: int, seed: int, t0: int, days: int, dirty: bool) -> _Simulation:
-    P = TRUE_PARAMETERS
-    behaviour_rng, dirt_rng = np.random.default_rng(seed).spawn(2)
-    rng = behaviour_rng
-    t1 = t0 + days * DAY
-    window = P["trial_days"] * DAY
-    lo, hi = 300.0, window - 3600.0  # in-window value events: [5 min, 14 d - 1 h]
+# -- stage 2: journeys (invites, activation, the steps and their times) ---------
 
-    users = _draw_users(rng, n_users, t0, days)
-    n = n_users
-    signup = users["signup"]
-    account = users["account"]
-    first_user = users["first_user"]
-    n_accounts = len(first_user)
-    is_first = users["member"] == 0
+_STEP_KEYS = ("integration_connected", "report_created", "teammate_invited", "dashboard_shared")
+_IN_WINDOW = (300.0, TRUE_PARAMETERS["trial_days"] * DAY - 3600.0)  # value events: [5 min, 14 d - 1 h]
 
-    # -- teammate invites: the first user invites each later teammate ---------
-    joiner = np.flatnonzero(~is_first)
-    lead_cfg = P["teammate_invite_lead"]
+
+@dataclass
+class _Journeys:
+    """What each user does in (and just after) the trial, times as seconds."""
+
+    activated: np.ndarray
+    pql_offset: np.ndarray  # seconds from signup to the third step; inf when not activated
+    activated_at: np.ndarray  # epoch seconds; -1 where not activated
+    primary: np.ndarray  # primary platform code (_WEB or _DESKTOP)
+    # (user, epoch seconds, event codes) in the order they enter the events table
+    value_events: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+
+
+def _draw_invites(
+    rng: np.random.Generator, users: Mapping[str, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The first user of an account invites each later teammate 5 min to 1 day before they join.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``invite_user`` and ``invite_ts`` (one entry per invite), and per user the offset from
+        their signup of their first invite (int64 max when they invite nobody).
+    """
+    signup, account, first_user = users["signup"], users["account"], users["first_user"]
+    joiner = np.flatnonzero(users["member"] != 0)
+    lead_cfg = TRUE_PARAMETERS["teammate_invite_lead"]
     join_delay = signup[joiner] - signup[first_user[account[joiner]]]
     lead_min = lead_cfg["minimum_minutes"] * 60
     lead_max = np.minimum(lead_cfg["maximum_days"] * DAY, 0.9 * join_delay)
     lead = np.floor(lead_min + rng.random(len(joiner)) * (lead_max - lead_min)).astype(np.int64)
     invite_user = first_user[account[joiner]]
     invite_ts = signup[joiner] - lead
-    first_invite_offset = np.full(n, np.iinfo(np.int64).max)
+    first_invite_offset = np.full(len(signup), np.iinfo(np.int64).max)
     np.minimum.at(first_invite_offset, invite_user, invite_ts - signup[invite_user])
-    forced_invite = first_invite_offset <= window  # an invite inside the window is a done step
+    return invite_user, invite_ts, first_invite_offset
 
-    # -- activation ------------------------------------------------------------
+
+def _draw_steps_done(
+    rng: np.random.Generator, users: Mapping[str, np.ndarray], forced_invite: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Who is activated, and which of the four steps each user does within the window.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``activated`` (bool per user) and ``mask`` (bool, users x 4 steps in ``_STEP_KEYS``
+        order): activated users do 3 or 4 steps, the others 0, 1 or 2. An invite inside the
+        window (``forced_invite``) is always a done step.
+    """
+    P = TRUE_PARAMETERS
+    n = len(users["signup"])
     channel_p = np.array([P["channel_activation"][c] for c in _CHANNELS])
     size_m = np.array([P["company_size_activation_multiplier"][s] for s in _COMPANY_SIZES])
     activated = rng.random(n) < channel_p[users["channel"]] * size_m[users["company_size"]]
 
-    step_keys = ("integration_connected", "report_created", "teammate_invited", "dashboard_shared")
     all_four = rng.random(n) < P["activated_all_four_steps"]
-    dropped = rng.choice(4, n, p=_probabilities(P["activated_dropped_step_weight"], step_keys))
+    dropped = rng.choice(4, n, p=_probabilities(P["activated_dropped_step_weight"], _STEP_KEYS))
     mask_activated = np.ones((n, 4), dtype=bool)
     three = np.flatnonzero(~all_four)
     mask_activated[three, dropped[three]] = False
     mask_activated[forced_invite, 2] = True
 
+    # Not activated: the first `steps_wanted` steps of a weighted race (a draw without replacement).
     steps_wanted = rng.choice(3, n, p=_probabilities(P["not_activated_steps_in_window"], (0, 1, 2)))
-    race = rng.exponential(size=(n, 4)) / _probabilities(P["not_activated_step_weight"], step_keys)
+    race = rng.exponential(size=(n, 4)) / _probabilities(P["not_activated_step_weight"], _STEP_KEYS)
     race[forced_invite, 2] = -1.0  # the forced invite is always among the chosen steps
     steps_wanted = np.maximum(steps_wanted, forced_invite.astype(steps_wanted.dtype))
     race_rank = np.argsort(np.argsort(race, axis=1), axis=1)
     mask_not_activated = race_rank < steps_wanted[:, None]
-    mask = np.where(activated[:, None], mask_activated, mask_not_activated)
-    del race, race_rank, mask_activated, mask_not_activated
+    return activated, np.where(activated[:, None], mask_activated, mask_not_activated)
 
+
+def _draw_step_times(
+    rng: np.random.Generator,
+    signup: np.ndarray,
+    activated: np.ndarray,
+    mask: np.ndarray,
+    forced_invite: np.ndarray,
+    first_invite_offset: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    """When each step is done, as offsets from signup, and when an activated user becomes a PQL.
+
+    Step times are Exponential truncated to the window (``_IN_WINDOW``); reports count from the
+    integration (if done), the dashboard from the first report (if any). The PQL instant is the
+    third completed step.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Per user ``t_integration``; per report ``report_user`` and ``report_t`` (sorted by user,
+        then time); per user ``t_invite``, ``t_dashboard`` and ``pql_offset`` (inf when not
+        activated). Times of steps not done are drawn too (so the random stream does not
+        depend on the mask) and ignored.
+    """
+    P = TRUE_PARAMETERS
+    n = len(signup)
+    lo, hi = _IN_WINDOW
     mean_days = P["step_time_mean_days"]
     t_integration = lo + _truncated_exponential(rng, mean_days["integration_connected"] * DAY, hi - lo, n)
     reports_done = P["reports_when_step_done"]
@@ -525,8 +607,34 @@ def _simulate(*, n_users: int, seed: int, t0: int, days: int, dirty: bool) -> _S
         axis=1,
     )
     pql_offset = np.where(activated, np.sort(completion, axis=1)[:, 2], np.inf)
+    return t_integration, report_user, report_t, t_invite, t_dashboard, pql_offset
+
+
+def _draw_journeys(rng: np.random.Generator, users: Mapping[str, np.ndarray]) -> _Journeys:
+    """Invites, activation, the time of every step, exports and late steps of each user.
+
+    Stages: :func:`_draw_invites`, :func:`_draw_steps_done`, :func:`_draw_step_times`, then
+    second integrations, trial exports, the late third step of some users not activated, and
+    each user's primary platform.
+
+    Returns
+    -------
+    _Journeys
+        Activation per user and the trial value events (integrations, reports, invites,
+        dashboards, exports, late third steps, and the invites of joining teammates).
+    """
+    P = TRUE_PARAMETERS
+    signup = users["signup"]
+    n = len(signup)
+    window = P["trial_days"] * DAY
+    lo, hi = _IN_WINDOW
+    invite_user, invite_ts, first_invite_offset = _draw_invites(rng, users)
+    forced_invite = first_invite_offset <= window  # an invite inside the window is a done step
+    activated, mask = _draw_steps_done(rng, users, forced_invite)
+
+    times = _draw_step_times(rng, signup, activated, mask, forced_invite, first_invite_offset)
+    t_integration, report_user, report_t, t_invite, t_dashboard, pql_offset = times
     activated_at = np.where(activated, signup + np.floor(np.where(activated, pql_offset, 0)), -1).astype(np.int64)
-    del completion
 
     second_integration = mask[:, 0] & (rng.random(n) < P["second_integration_share"])
     t_second_integration = t_integration + _truncated_exponential(rng, 3 * DAY, hi - t_integration, n)
@@ -543,7 +651,47 @@ def _simulate(*, n_users: int, seed: int, t0: int, days: int, dirty: bool) -> _S
 
     primary = rng.choice(2, n, p=_probabilities(P["primary_platform_mix"], ("web", "desktop")))
 
-    # -- payment (account level) ------------------------------------------------
+    value_events = []
+    for who, offset, code in (  # (user, offset from their signup, event code; None = late step)
+        (np.flatnonzero(mask[:, 0]), t_integration[mask[:, 0]], _INTEGRATION),
+        (np.flatnonzero(second_integration), t_second_integration[second_integration], _INTEGRATION),
+        (report_user, report_t, _REPORT),
+        (np.flatnonzero(mask[:, 2]), t_invite[mask[:, 2]], _INVITE),
+        (np.flatnonzero(mask[:, 3]), t_dashboard[mask[:, 3]], _DASHBOARD),
+        (export_user, export_t, _EXPORT),
+        (np.flatnonzero(late), late_t[late], None),
+    ):
+        codes = np.full(len(who), code, np.int8) if code is not None else late_code[who].astype(np.int8)
+        value_events.append((who, signup[who] + offset, codes))
+    value_events.append((invite_user, invite_ts.astype(float), np.full(len(invite_user), _INVITE, np.int8)))
+    return _Journeys(
+        activated=activated,
+        pql_offset=pql_offset,
+        activated_at=activated_at,
+        primary=primary,
+        value_events=value_events,
+    )
+
+
+# -- stage 3: payments (account level) -----------------------------------------
+
+
+def _draw_payments(
+    rng: np.random.Generator, users: Mapping[str, np.ndarray], journeys: _Journeys, *, t1: int
+) -> dict[str, np.ndarray]:
+    """The first payment of each account: whether, who, when and which plan.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Per account: ``payer`` (user index), ``paid_at`` (epoch seconds), ``plan`` (code into
+        ``_PLANS``), ``paid_seen`` (pays before the data end) and ``account_paid_at``
+        (``paid_at`` where seen, else int64 max).
+    """
+    P = TRUE_PARAMETERS
+    signup, account, first_user = users["signup"], users["account"], users["first_user"]
+    activated, pql_offset = journeys.activated, journeys.pql_offset
+    n_accounts = len(first_user)
     account_activated = np.bincount(account, weights=activated, minlength=n_accounts) > 0
     by_activation = np.lexsort((np.where(activated, pql_offset + signup, np.inf), account))
     earliest_activated = by_activation[_group_starts(np.bincount(account, minlength=n_accounts))]
@@ -580,8 +728,26 @@ def _simulate(*, n_users: int, seed: int, t0: int, days: int, dirty: bool) -> _S
         plan[account_size == i] = np.searchsorted(cdf, plan_u[account_size == i], side="right")
     paid_seen = pays & (paid_at < t1)
     account_paid_at = np.where(paid_seen, paid_at, np.iinfo(np.int64).max)
+    return {"payer": payer, "paid_at": paid_at, "plan": plan, "paid_seen": paid_seen, "account_paid_at": account_paid_at}
 
-    # -- sessions ------------------------------------------------------------------
+
+# -- stage 4: events (sessions of vanity events, post-trial value events) --------
+
+
+def _draw_sessions(
+    rng: np.random.Generator, users: Mapping[str, np.ndarray], user_paid_at: np.ndarray, *, t1: int
+) -> dict[str, np.ndarray]:
+    """When each user has a session: in the trial, after it, and weekly while paying.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Per session: ``user`` (int32), ``t`` (epoch seconds, float) and ``post`` (after the trial).
+    """
+    P = TRUE_PARAMETERS
+    signup = users["signup"]
+    n = len(signup)
+    window = P["trial_days"] * DAY
     gamma_cfg = P["trial_sessions_gamma"]
     n_trial = 1 + rng.poisson(rng.gamma(gamma_cfg["shape"], gamma_cfg["scale"], n))
     trial_user = np.repeat(np.arange(n), n_trial)
@@ -590,21 +756,32 @@ def _simulate(*, n_users: int, seed: int, t0: int, days: int, dirty: bool) -> _S
     n_post = rng.poisson(P["post_trial_sessions_mean"], n)
     post_user = np.repeat(np.arange(n), n_post)
     post_offset = window + 60 + rng.exponential(P["post_trial_session_mean_days"] * DAY, len(post_user))
-    user_paid_at = account_paid_at[account]
     retained_from = np.maximum(signup + window + 60, np.minimum(user_paid_at, t1)).astype(float)
     retained_length = np.maximum(t1 - retained_from, 0.0)
     n_retained = rng.poisson(P["paying_sessions_per_week"] * retained_length / (7 * DAY))
     retained_user = np.repeat(np.arange(n), n_retained)
     retained_t = retained_from[retained_user] + rng.random(len(retained_user)) * retained_length[retained_user]
+    return {
+        "user": np.concatenate([trial_user, post_user, retained_user]).astype(np.int32),
+        "t": np.concatenate([signup[trial_user] + trial_offset, signup[post_user] + post_offset, retained_t]),
+        "post": np.concatenate(
+            [np.zeros(len(trial_user), bool), np.ones(len(post_user) + len(retained_user), bool)]
+        ),
+    }
 
-    session_user = np.concatenate([trial_user, post_user, retained_user]).astype(np.int32)
-    session_t = np.concatenate(
-        [signup[trial_user] + trial_offset, signup[post_user] + post_offset, retained_t]
-    )
-    session_post = np.concatenate(
-        [np.zeros(len(trial_user), bool), np.ones(len(post_user) + len(retained_user), bool)]
-    )
-    del trial_user, trial_offset, post_user, post_offset, retained_user, retained_t
+
+def _session_events(
+    rng: np.random.Generator, sessions: Mapping[str, np.ndarray], primary: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The vanity events of each session: a login, page views, maybe a settings view.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Per vanity event: user (int32), time (float seconds), event code, platform code.
+    """
+    P = TRUE_PARAMETERS
+    session_user, session_t = sessions["user"], sessions["t"]
     n_sessions = len(session_user)
     session_platform = np.where(
         rng.random(n_sessions) < P["mobile_session_share"], _MOBILE, primary[session_user]
@@ -625,172 +802,231 @@ def _simulate(*, n_users: int, seed: int, t0: int, days: int, dirty: bool) -> _S
     vanity_t += np.repeat(session_t - vanity_t[session_start], n_in_session)
     vanity_user = np.repeat(session_user, n_in_session)
     vanity_platform = np.repeat(session_platform, n_in_session)
+    return vanity_user, vanity_t, vanity_code, vanity_platform
 
-    post_value_parts = []
-    engaged = session_post & (activated | (user_paid_at < t1))[session_user]
+
+def _draw_events(
+    rng: np.random.Generator,
+    users: Mapping[str, np.ndarray],
+    journeys: _Journeys,
+    payments: Mapping[str, np.ndarray],
+    *,
+    t1: int,
+) -> dict[str, np.ndarray]:
+    """Every clean event: session vanity events, trial value events, post-trial value events.
+
+    After the trial, a session of an activated user or of a paying account's user has a
+    report, an export or a shared dashboard with the shares of ``post_trial_value_event_share``.
+    Events at or after the data end are cut.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Per event, not yet in time order: ``user`` (int32), ``code`` and ``platform`` (int8)
+        and ``ts`` (whole epoch seconds, int64).
+    """
+    P = TRUE_PARAMETERS
+    user_paid_at = payments["account_paid_at"][users["account"]]
+    sessions = _draw_sessions(rng, users, user_paid_at, t1=t1)
+    vanity_user, vanity_t, vanity_code, vanity_platform = _session_events(rng, sessions, journeys.primary)
+    session_user, session_t = sessions["user"], sessions["t"]
+    engaged = sessions["post"] & (journeys.activated | (user_paid_at < t1))[session_user]
+    post_value_events = []
     for code, share in (
         (_REPORT, P["post_trial_value_event_share"]["report_created"]),
         (_EXPORT, P["post_trial_value_event_share"]["export_downloaded"]),
         (_DASHBOARD, P["post_trial_value_event_share"]["dashboard_shared"]),
     ):
-        chosen = np.flatnonzero(engaged & (rng.random(n_sessions) < share))
-        post_value_parts.append(
-            (session_user[chosen], session_t[chosen] + rng.uniform(60, 1200, len(chosen)), code)
-        )
+        chosen = np.flatnonzero(engaged & (rng.random(len(session_user)) < share))
+        who = session_user[chosen]
+        post_value_events.append((who, session_t[chosen] + rng.uniform(60, 1200, len(chosen)), np.full(len(who), code, np.int8)))
+    del sessions, session_user, session_t, engaged
 
-    # -- all clean events ----------------------------------------------------------
-    value_parts = [  # (user, offset from their signup, event code; None = late step)
-        (np.flatnonzero(mask[:, 0]), t_integration[mask[:, 0]], _INTEGRATION),
-        (np.flatnonzero(second_integration), t_second_integration[second_integration], _INTEGRATION),
-        (report_user, report_t, _REPORT),
-        (np.flatnonzero(mask[:, 2]), t_invite[mask[:, 2]], _INVITE),
-        (np.flatnonzero(mask[:, 3]), t_dashboard[mask[:, 3]], _DASHBOARD),
-        (export_user, export_t, _EXPORT),
-        (np.flatnonzero(late), late_t[late], None),
-    ]
-    ev_user_parts = [vanity_user]
-    ev_t_parts = [vanity_t]
-    ev_code_parts = [vanity_code]
-    ev_platform_parts = [vanity_platform]
-    for who, offset, code in value_parts:
-        ev_user_parts.append(who)
-        ev_t_parts.append(signup[who] + offset)
-        ev_code_parts.append(np.full(len(who), code, np.int8) if code is not None else late_code[who].astype(np.int8))
-        ev_platform_parts.append(primary[who].astype(np.int8))
-    ev_user_parts.append(invite_user)
-    ev_t_parts.append(invite_ts.astype(float))
-    ev_code_parts.append(np.full(len(invite_user), _INVITE, np.int8))
-    ev_platform_parts.append(primary[invite_user].astype(np.int8))
-    for who, t, code in post_value_parts:
-        ev_user_parts.append(who)
-        ev_t_parts.append(t)
-        ev_code_parts.append(np.full(len(who), code, np.int8))
-        ev_platform_parts.append(primary[who].astype(np.int8))
-
-    ev_t = np.concatenate(ev_t_parts)
-    del ev_t_parts, vanity_t
+    # Concatenated in this order (vanity, trial value events, post-trial ones): the stable
+    # sort by time in _events_in_file_order breaks ties by it, so it fixes the event numbers.
+    parts = journeys.value_events + post_value_events
+    ev_t = np.concatenate([vanity_t] + [t for _, t, _ in parts])
+    del vanity_t
     keep = ev_t < t1  # nothing after the data end (t1 is a whole second)
     ev_ts = np.floor(ev_t[keep]).astype(np.int64)
     del ev_t
-    ev_user = np.concatenate([part.astype(np.int32, copy=False) for part in ev_user_parts])[keep]
-    ev_code = np.concatenate(ev_code_parts)[keep]
-    ev_platform = np.concatenate(ev_platform_parts)[keep]
-    del ev_user_parts, ev_code_parts, ev_platform_parts, keep, post_value_parts
-    del vanity_user, vanity_code, vanity_platform, session_user, session_t, session_post, session_platform
-    del session_start, n_in_session, has_settings, engaged, report_user, report_t, export_user, export_t
-    n_clean = len(ev_ts)
+    primary = journeys.primary
+    return {
+        "user": np.concatenate([vanity_user] + [who.astype(np.int32, copy=False) for who, _, _ in parts])[keep],
+        "code": np.concatenate([vanity_code] + [codes for _, _, codes in parts])[keep],
+        "platform": np.concatenate([vanity_platform] + [primary[who].astype(np.int8) for who, _, _ in parts])[keep],
+        "ts": ev_ts,
+    }
 
-    # -- conversions ------------------------------------------------------------
-    cv_account_idx = np.flatnonzero(paid_seen)
-    cv_user = payer[cv_account_idx]
-    cv_ts = paid_at[cv_account_idx]
-    cv_plan = plan[cv_account_idx]
-    cv_account = users["account_number"][cv_account_idx]
-    n_paid = len(cv_account_idx)
 
-    # -- dirt (its own random stream, so dirty=False is the same sample, clean) --
-    rates = P["dirty_rates"]
-    rng = dirt_rng
+# -- stage 5: dirty rows (their own random stream) --------------------------------
+
+
+def _dirty_users(rng: np.random.Generator, users: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Users without an account (whole single-user accounts) and repeated users rows.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``has_account`` per user; ``users_row`` (the user shown in each row of the users
+        table, repeats at the end) and ``users_reason`` (drop reason code) per row.
+    """
+    rates = TRUE_PARAMETERS["dirty_rates"]
+    n = len(users["signup"])
     has_account = np.ones(n, dtype=bool)
-    n_unknown_users = 0
-    users_row = np.arange(n)
-    users_reason = np.zeros(n, dtype=np.int8)
-    ev_extra: list[dict[str, np.ndarray]] = []
-    dup_src = np.zeros(0, dtype=np.int64)
-    cv_reason = np.zeros(n_paid, dtype=np.int8)
-    cv_repeat = np.zeros(n_paid, dtype=bool)
-    if dirty:
-        # users with no account: whole single-user accounts lose their account_id
-        members = np.bincount(account, minlength=n_accounts)
-        single = np.flatnonzero(members == 1)
-        n_no_account = min(_dirty_count(rates["users_no_account"], n), len(single))
-        no_account = rng.choice(single, n_no_account, replace=False)
-        has_account[first_user[no_account]] = False
-        # repeated users rows, appended at the end
-        n_dup_users = _dirty_count(rates["users_duplicate"], n)
-        dup_users = np.sort(rng.choice(n, min(n_dup_users, n), replace=False))
-        users_row = np.concatenate([users_row, dup_users])
-        users_reason = np.concatenate([users_reason, np.full(len(dup_users), _DUPLICATE, np.int8)])
+    members = np.bincount(users["account"], minlength=len(users["first_user"]))
+    single = np.flatnonzero(members == 1)
+    n_no_account = min(_dirty_count(rates["users_no_account"], n), len(single))
+    no_account = rng.choice(single, n_no_account, replace=False)
+    has_account[users["first_user"][no_account]] = False
+    n_dup_users = _dirty_count(rates["users_duplicate"], n)
+    dup_users = np.sort(rng.choice(n, min(n_dup_users, n), replace=False))
+    return {
+        "has_account": has_account,
+        "users_row": np.concatenate([np.arange(n), dup_users]),
+        "users_reason": np.concatenate([np.zeros(n, np.int8), np.full(len(dup_users), _DUPLICATE, np.int8)]),
+    }
 
-        n_unknown_users = _dirty_count(rates["unknown_users_per_user"], n)
-        if n_clean:
-            count = _dirty_count(rates["events_missing_value"], n_clean)
-            src = rng.integers(0, n_clean, count)
-            field = rng.integers(0, 3, count)
-            ev_extra.append(
-                {
-                    "user": np.where(field == 0, -1, ev_user[src]),
-                    "code": np.where(field == 1, -1, ev_code[src]),
-                    "ts": ev_ts[src],
-                    "state": np.where(field == 2, -2, -1),
-                    "platform": ev_platform[src],
-                    "reason": np.full(count, _MISSING),
-                }
-            )
-            count = _dirty_count(rates["events_bad_timestamp"], n_clean)
-            src = rng.integers(0, n_clean, count)
-            ev_extra.append(
-                {
-                    "user": ev_user[src],
-                    "code": ev_code[src],
-                    "ts": ev_ts[src],
-                    "state": rng.integers(0, len(_BAD_TIMESTAMPS), count),
-                    "platform": ev_platform[src],
-                    "reason": np.full(count, _BAD),
-                }
-            )
-        count = _dirty_count(rates["events_unknown_user"], n_clean)
-        unknown_event_p = np.array([0.3, 0.45, 0.05, 0.02, 0.1, 0.0, 0.02, 0.06])
-        ev_extra.append(
+
+def _dirty_events(
+    rng: np.random.Generator,
+    clean: Mapping[str, np.ndarray],
+    signup: np.ndarray,
+    *,
+    n_unknown_users: int,
+    t0: int,
+    t1: int,
+) -> tuple[list[dict[str, np.ndarray]], np.ndarray]:
+    """Extra events rows a loader must drop, one kind of dirt per part, and the rows to repeat.
+
+    Missing values and bad timestamps are copies of clean events with one field spoiled;
+    unknown users' events are new; events before signup are a real user's page views or logins.
+
+    Returns
+    -------
+    tuple
+        A list of parts, each a dict of ``user``, ``code``, ``ts``, ``state`` (-1 normal, -2
+        empty, k = ``_BAD_TIMESTAMPS[k]``), ``platform`` and ``reason`` arrays; and the clean
+        rows to duplicate (``dup_src``).
+    """
+    rates = TRUE_PARAMETERS["dirty_rates"]
+    n = len(signup)
+    n_clean = len(clean["ts"])
+    ev_user, ev_code, ev_ts, ev_platform = clean["user"], clean["code"], clean["ts"], clean["platform"]
+    extra: list[dict[str, np.ndarray]] = []
+    if n_clean:
+        count = _dirty_count(rates["events_missing_value"], n_clean)
+        src = rng.integers(0, n_clean, count)
+        field = rng.integers(0, 3, count)
+        extra.append(
             {
-                "user": n + rng.integers(0, n_unknown_users, count),
-                "code": rng.choice(len(_EVENTS), count, p=unknown_event_p),
-                "ts": rng.integers(t0, t1, count),
-                "state": np.full(count, -1),
-                "platform": rng.choice(3, count, p=[0.7, 0.18, 0.12]),
-                "reason": np.full(count, _UNKNOWN),
+                "user": np.where(field == 0, -1, ev_user[src]),
+                "code": np.where(field == 1, -1, ev_code[src]),
+                "ts": ev_ts[src],
+                "state": np.where(field == 2, -2, -1),
+                "platform": ev_platform[src],
+                "reason": np.full(count, _MISSING),
             }
         )
-        count = _dirty_count(rates["events_before_signup"], n_clean)
-        who = rng.integers(0, n, count)
-        ev_extra.append(
+        count = _dirty_count(rates["events_bad_timestamp"], n_clean)
+        src = rng.integers(0, n_clean, count)
+        extra.append(
             {
-                "user": who,
-                "code": np.where(rng.random(count) < 0.8, _PAGE, _LOGIN),
-                "ts": signup[who] - rng.integers(60, 3 * DAY, count),
-                "state": np.full(count, -1),
-                "platform": np.full(count, _WEB),
-                "reason": np.full(count, _BEFORE),
+                "user": ev_user[src],
+                "code": ev_code[src],
+                "ts": ev_ts[src],
+                "state": rng.integers(0, len(_BAD_TIMESTAMPS), count),
+                "platform": ev_platform[src],
+                "reason": np.full(count, _BAD),
             }
         )
-        n_dup_events = min(_dirty_count(rates["events_duplicate"], n_clean), n_clean)
-        dup_src = rng.choice(n_clean, n_dup_events, replace=False)
+    count = _dirty_count(rates["events_unknown_user"], n_clean)
+    unknown_event_p = np.array([0.3, 0.45, 0.05, 0.02, 0.1, 0.0, 0.02, 0.06])
+    extra.append(
+        {
+            "user": n + rng.integers(0, n_unknown_users, count),
+            "code": rng.choice(len(_EVENTS), count, p=unknown_event_p),
+            "ts": rng.integers(t0, t1, count),
+            "state": np.full(count, -1),
+            "platform": rng.choice(3, count, p=[0.7, 0.18, 0.12]),
+            "reason": np.full(count, _UNKNOWN),
+        }
+    )
+    count = _dirty_count(rates["events_before_signup"], n_clean)
+    who = rng.integers(0, n, count)
+    extra.append(
+        {
+            "user": who,
+            "code": np.where(rng.random(count) < 0.8, _PAGE, _LOGIN),
+            "ts": signup[who] - rng.integers(60, 3 * DAY, count),
+            "state": np.full(count, -1),
+            "platform": np.full(count, _WEB),
+            "reason": np.full(count, _BEFORE),
+        }
+    )
+    n_dup_events = min(_dirty_count(rates["events_duplicate"], n_clean), n_clean)
+    return extra, rng.choice(n_clean, n_dup_events, replace=False)
 
-        # conversions: a later upgrade row for a few payers (kept), unknown payers
-        room = np.flatnonzero(cv_ts < t1 - 2 * DAY)
-        n_repeat = min(_dirty_count(rates["conversions_repeat_payment"], n_paid), len(room))
-        repeat = np.sort(rng.choice(room, n_repeat, replace=False))
-        repeat_ts = cv_ts[repeat] + DAY + rng.integers(0, t1 - 1 - DAY - cv_ts[repeat])
-        n_unknown_cv = _dirty_count(rates["conversions_unknown_user"], max(n_paid, 1))
-        cv_user = np.concatenate([cv_user, cv_user[repeat], n + rng.integers(0, n_unknown_users, n_unknown_cv)])
-        cv_account = np.concatenate(
-            [cv_account, cv_account[repeat], n_accounts + 1 + np.arange(n_unknown_cv)]
-        )
-        cv_ts = np.concatenate([cv_ts, repeat_ts, rng.integers(t0, t1, n_unknown_cv)])
-        cv_plan = np.concatenate(
+
+def _dirty_conversions(
+    rng: np.random.Generator,
+    conversions: Mapping[str, np.ndarray],
+    *,
+    n_users: int,
+    n_accounts: int,
+    n_unknown_users: int,
+    t0: int,
+    t1: int,
+) -> dict[str, np.ndarray]:
+    """A later upgrade row for a few payers (kept) and payments by unknown users (dropped).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``user``, ``account``, ``ts``, ``plan``, ``reason`` and ``repeat`` (an upgrade row)
+        per conversions row: the clean rows first, then the upgrades, then the unknown payers.
+    """
+    rates = TRUE_PARAMETERS["dirty_rates"]
+    cv_user, cv_account, cv_ts, cv_plan = (conversions[key] for key in ("user", "account", "ts", "plan"))
+    n_paid = len(cv_ts)
+    room = np.flatnonzero(cv_ts < t1 - 2 * DAY)
+    n_repeat = min(_dirty_count(rates["conversions_repeat_payment"], n_paid), len(room))
+    repeat = np.sort(rng.choice(room, n_repeat, replace=False))
+    repeat_ts = cv_ts[repeat] + DAY + rng.integers(0, t1 - 1 - DAY - cv_ts[repeat])
+    n_unknown_cv = _dirty_count(rates["conversions_unknown_user"], max(n_paid, 1))
+    return {
+        "user": np.concatenate([cv_user, cv_user[repeat], n_users + rng.integers(0, n_unknown_users, n_unknown_cv)]),
+        "account": np.concatenate([cv_account, cv_account[repeat], n_accounts + 1 + np.arange(n_unknown_cv)]),
+        "ts": np.concatenate([cv_ts, repeat_ts, rng.integers(t0, t1, n_unknown_cv)]),
+        "plan": np.concatenate(
             [cv_plan, np.minimum(cv_plan[repeat] + 1, len(_PLANS) - 1), rng.integers(0, len(_PLANS), n_unknown_cv)]
-        )
-        cv_reason = np.concatenate(
-            [cv_reason, np.zeros(n_repeat, np.int8), np.full(n_unknown_cv, _UNKNOWN, np.int8)]
-        )
-        cv_repeat = np.concatenate([cv_repeat, np.ones(n_repeat, bool), np.zeros(n_unknown_cv, bool)])
+        ),
+        "reason": np.concatenate(
+            [np.zeros(n_paid, np.int8), np.zeros(n_repeat, np.int8), np.full(n_unknown_cv, _UNKNOWN, np.int8)]
+        ),
+        "repeat": np.concatenate([np.zeros(n_paid, bool), np.ones(n_repeat, bool), np.zeros(n_unknown_cv, bool)]),
+    }
 
-    # -- events in file order: by time, each duplicate right after its original --
-    def gather(name: str, clean: np.ndarray, dtype: Any) -> np.ndarray:
-        return np.concatenate([clean.astype(dtype, copy=False)] + [part[name].astype(dtype) for part in ev_extra])
 
-    base_ts = gather("ts", ev_ts, np.int64)
-    del ev_ts
+def _events_in_file_order(
+    clean: dict[str, np.ndarray], extra: list[dict[str, np.ndarray]], dup_src: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The events table's rows: by time, numbered by rank, each duplicate right after its original.
+
+    Empties ``clean`` as it goes, so that at most two copies of a column live at once.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Per row: ``number`` (the event id's number), ``ts``, ``user``, ``code``, ``platform``,
+        ``state`` and ``reason``.
+    """
+    n_clean = len(clean["ts"])
+
+    def gather(name: str, clean_column: np.ndarray, dtype: Any) -> np.ndarray:
+        return np.concatenate([clean_column.astype(dtype, copy=False)] + [part[name].astype(dtype) for part in extra])
+
+    base_ts = gather("ts", clean.pop("ts"), np.int64)
     n_base = len(base_ts)
     order = np.argsort(base_ts, kind="stable")
     number = np.empty(n_base, dtype=np.int64)  # event number = rank in time order
@@ -799,80 +1035,136 @@ def _simulate(*, n_users: int, seed: int, t0: int, days: int, dirty: bool) -> _S
     source = np.insert(order, number[dup_src], dup_src) if len(dup_src) else order
     del order
     duplicate_rows = np.flatnonzero(np.diff(source, prepend=-1) == 0) if len(dup_src) else np.zeros(0, np.int64)
-    ev_number = number[source]
+    out = {"number": number[source]}
     del number
-    ev_ts_out = base_ts[source]
+    out["ts"] = base_ts[source]
     del base_ts
-    ev_user_out = gather("user", ev_user, np.int32)[source]
-    del ev_user
-    ev_code_out = gather("code", ev_code, np.int8)[source]
-    del ev_code
-    ev_platform_out = gather("platform", ev_platform, np.int8)[source]
-    del ev_platform
-    ev_state = gather("state", np.full(n_clean, -1, np.int8), np.int8)[source]
-    reason = gather("reason", np.zeros(n_clean, np.int8), np.int8)[source]
-    reason[duplicate_rows] = _DUPLICATE
-    del source
+    out["user"] = gather("user", clean.pop("user"), np.int32)[source]
+    out["code"] = gather("code", clean.pop("code"), np.int8)[source]
+    out["platform"] = gather("platform", clean.pop("platform"), np.int8)[source]
+    out["state"] = gather("state", np.full(n_clean, -1, np.int8), np.int8)[source]
+    out["reason"] = gather("reason", np.zeros(n_clean, np.int8), np.int8)[source]
+    out["reason"][duplicate_rows] = _DUPLICATE
+    return out
 
-    # -- timestamp text formats (dirty only) -----------------------------------
-    mix = P["timestamp_format_mix"]
+
+def _timestamp_formats(rng: np.random.Generator, count: int, *, dirty: bool) -> np.ndarray:
+    """How each timestamp is written: 0 = "Z", 1 = naive, 2 + k = ``_UTC_OFFSETS[k]``.
+
+    Returns
+    -------
+    numpy.ndarray
+        int8 codes; all 0 without ``dirty`` (and then no random numbers are drawn).
+    """
+    if not dirty:
+        return np.zeros(count, np.int8)
+    mix = TRUE_PARAMETERS["timestamp_format_mix"]
     grid = 1200  # draw on a grid of 1/1200: 0.95 / 0.025 / 0.025, 6 offsets x 5
     z_units, naive_units = round(mix["utc_z"] * grid), round(mix["naive"] * grid)
     offset_units = grid - z_units - naive_units
+    u = rng.integers(0, grid, count, dtype=np.int16)
+    out = np.zeros(count, np.int8)
+    out[(u >= z_units) & (u < z_units + naive_units)] = 1
+    offset = u >= z_units + naive_units
+    out[offset] = 2 + (u[offset] - z_units - naive_units) * len(_UTC_OFFSETS) // offset_units
+    return out
 
-    def formats(count: int) -> np.ndarray:
-        """0 = "Z", 1 = naive, 2 + k = _UTC_OFFSETS[k]."""
-        if not dirty:
-            return np.zeros(count, np.int8)
-        u = rng.integers(0, grid, count, dtype=np.int16)
-        out = np.zeros(count, np.int8)
-        out[(u >= z_units) & (u < z_units + naive_units)] = 1
-        offset = u >= z_units + naive_units
-        out[offset] = 2 + (u[offset] - z_units - naive_units) * len(_UTC_OFFSETS) // offset_units
-        return out
 
-    users_fmt = formats(n)[users_row]  # a repeated row repeats its original's text
-    ev_fmt = formats(n_base)[ev_number - 1]  # so does a duplicate event (same number)
-    cv_order = np.argsort(cv_ts, kind="stable")
-    cv_fmt = formats(len(cv_ts))
+# -- the whole simulation ------------------------------------------------------------
 
-    user_width = max(7, len(str(n + n_unknown_users)))
-    account_width = max(6, len(str(n_accounts + len(cv_account))))
+
+def _simulate(*, n_users: int, seed: int, t0: int, days: int, dirty: bool) -> _Simulation:
+    """Run the stages: accounts and users, journeys, payments, events, then dirty rows.
+
+    The behaviour and the dirt draw from two streams spawned from ``seed``, so
+    ``dirty=False`` gives the same sample without the dirty rows.
+
+    Returns
+    -------
+    _Simulation
+        The arrays of every table, rows in file order.
+    """
+    # Longer than 80 lines only because the last 37 name the _Simulation's fields one by one.
+    behaviour_rng, dirt_rng = np.random.default_rng(seed).spawn(2)
+    t1 = t0 + days * DAY
+    users = _draw_users(behaviour_rng, n_users, t0, days)
+    journeys = _draw_journeys(behaviour_rng, users)
+    payments = _draw_payments(behaviour_rng, users, journeys, t1=t1)
+    clean = _draw_events(behaviour_rng, users, journeys, payments, t1=t1)
+    journeys.value_events.clear()  # now in `clean`
+    n = n_users
+    n_accounts = len(users["first_user"])
+    paid = np.flatnonzero(payments["paid_seen"])
+    conversions = {
+        "user": payments["payer"][paid],
+        "account": users["account_number"][paid],
+        "ts": payments["paid_at"][paid],
+        "plan": payments["plan"][paid],
+        "reason": np.zeros(len(paid), dtype=np.int8),
+        "repeat": np.zeros(len(paid), dtype=bool),
+    }
+
+    if dirty:
+        dirty_users = _dirty_users(dirt_rng, users)
+        n_unknown_users = _dirty_count(TRUE_PARAMETERS["dirty_rates"]["unknown_users_per_user"], n)
+        extra, dup_src = _dirty_events(
+            dirt_rng, clean, users["signup"], n_unknown_users=n_unknown_users, t0=t0, t1=t1
+        )
+        conversions = _dirty_conversions(
+            dirt_rng, conversions, n_users=n, n_accounts=n_accounts, n_unknown_users=n_unknown_users, t0=t0, t1=t1
+        )
+    else:
+        dirty_users = {
+            "has_account": np.ones(n, dtype=bool),
+            "users_row": np.arange(n),
+            "users_reason": np.zeros(n, dtype=np.int8),
+        }
+        n_unknown_users = 0
+        extra, dup_src = [], np.zeros(0, dtype=np.int64)
+    events = _events_in_file_order(clean, extra, dup_src)
+    del clean, extra
+
+    users_row = dirty_users["users_row"]
+    n_base = len(events["ts"]) - len(dup_src)  # rows before the duplicates
+    users_fmt = _timestamp_formats(dirt_rng, n, dirty=dirty)[users_row]  # a repeated row repeats its text
+    ev_fmt = _timestamp_formats(dirt_rng, n_base, dirty=dirty)[events["number"] - 1]  # so does a duplicate
+    cv_order = np.argsort(conversions["ts"], kind="stable")
+    cv_fmt = _timestamp_formats(dirt_rng, len(cv_order), dirty=dirty)
     return _Simulation(
         t0=t0,
         t1=t1,
         dirty=dirty,
         n_users=n,
         n_unknown_users=n_unknown_users,
-        user_width=user_width,
-        account_width=account_width,
+        user_width=max(7, len(str(n + n_unknown_users))),
+        account_width=max(6, len(str(n_accounts + len(conversions["account"])))),
         event_width=max(9, len(str(n_base))),
-        signup=signup,
-        account_number=users["account_number"][account],
-        has_account=has_account,
+        signup=users["signup"],
+        account_number=users["account_number"][users["account"]],
+        has_account=dirty_users["has_account"],
         channel=users["channel"],
         company_size=users["company_size"],
         country=users["country"],
-        activated=activated,
-        activated_at=activated_at,
+        activated=journeys.activated,
+        activated_at=journeys.activated_at,
         users_row=users_row,
         users_fmt=users_fmt,
-        users_reason=users_reason,
-        ev_user=ev_user_out,
-        ev_code=ev_code_out,
-        ev_ts=ev_ts_out,
-        ev_state=ev_state,
+        users_reason=dirty_users["users_reason"],
+        ev_user=events["user"],
+        ev_code=events["code"],
+        ev_ts=events["ts"],
+        ev_state=events["state"],
         ev_fmt=ev_fmt,
-        ev_platform=ev_platform_out,
-        ev_number=ev_number,
-        ev_reason=reason,
-        cv_user=cv_user[cv_order],
-        cv_account=cv_account[cv_order],
-        cv_ts=cv_ts[cv_order],
-        cv_plan=cv_plan[cv_order],
+        ev_platform=events["platform"],
+        ev_number=events["number"],
+        ev_reason=events["reason"],
+        cv_user=conversions["user"][cv_order],
+        cv_account=conversions["account"][cv_order],
+        cv_ts=conversions["ts"][cv_order],
+        cv_plan=conversions["plan"][cv_order],
         cv_fmt=cv_fmt,
-        cv_reason=cv_reason[cv_order],
-        cv_repeat=cv_repeat[cv_order],
+        cv_reason=conversions["reason"][cv_order],
+        cv_repeat=conversions["repeat"][cv_order],
     )
 
 
@@ -1011,9 +1303,13 @@ def _timestamp_text(seconds: np.ndarray, fmt: np.ndarray, state: np.ndarray | No
 def _timestamp_column(
     seconds: np.ndarray, fmt: np.ndarray, state: np.ndarray | None, *, text: bool
 ) -> pa.Array:
+    """Text (:func:`_timestamp_text`) or ``timestamp[us, tz=UTC]``; a typed column has no place
+    for a bad timestamp, so an empty or bad one (``state != -1``) is null there, as when a
+    warehouse casts such text to ``TIMESTAMP WITH TIME ZONE``."""
     if text:
         return _timestamp_text(seconds, fmt, state)
-    return pa.array(seconds.astype(np.int64) * 1_000_000).cast(pa.timestamp("us", tz="UTC"))
+    mask = None if state is None else state != -1
+    return pa.array(seconds.astype(np.int64) * 1_000_000, mask=mask).cast(pa.timestamp("us", tz="UTC"))
 
 
 def _labels(names: tuple[str, ...], codes: np.ndarray) -> pa.Array:
@@ -1106,8 +1402,12 @@ def _conversions_batches(sim: _Simulation, *, text: bool) -> Iterator[pa.RecordB
     )
 
 
-def _injected(sim: _Simulation) -> dict[str, dict[str, int]]:
-    """Rows a loader must drop, per table and SPEC §1 reason, at the default as_of."""
+def _injected(sim: _Simulation, *, text: bool) -> dict[str, dict[str, int]]:
+    """Rows a loader must drop, per table and drop reason (docs/metrics.md#data-quality), at the default as_of.
+
+    With typed timestamps (``text=False``) a bad timestamp is null, so its row is a
+    ``missing_value`` instead of a ``bad_timestamp``.
+    """
 
     def counts(reason: np.ndarray, no_account: int) -> dict[str, int]:
         found = np.bincount(reason, minlength=len(_REASONS))
@@ -1122,11 +1422,16 @@ def _injected(sim: _Simulation) -> dict[str, dict[str, int]]:
     ev_no_account = ev_ok & ~sim.has_account[np.where(ev_ok, sim.ev_user, 0)]
     cv_ok = (sim.cv_reason == _USED) & (sim.cv_user < sim.n_users)
     cv_no_account = cv_ok & ~sim.has_account[np.where(cv_ok, sim.cv_user, 0)]
-    return {
+    injected = {
         "users": counts(sim.users_reason, users_no_account.sum()),
         "events": counts(sim.ev_reason, ev_no_account.sum()),
         "conversions": counts(sim.cv_reason, cv_no_account.sum()),
     }
+    if not text:
+        events = injected["events"]
+        events["missing_value"] += events["bad_timestamp"]
+        events["bad_timestamp"] = 0
+    return injected
 
 
 # --------------------------------------------------------------------------- #
@@ -1163,6 +1468,68 @@ def _check_arguments(n_users: int, seed: int, start: str, days: int) -> tuple[in
     return n_users, seed, t0, days
 
 
+_TIMESTAMPS = ("typed", "text")
+
+
+@dataclass(frozen=True, eq=False)
+class Sample(Mapping[str, pd.DataFrame]):
+    """A generated sample: its tables, and what the generator knows about them.
+
+    Also a read-only mapping of table name to frame (``sample["events"]``; iterating gives
+    ``"users"``, ``"events"``, ``"conversions"`` and, when present, ``"truth"``), so a sample can
+    be passed wherever pqlkit takes a dict of frames (``pk.entity_table(sample, spec)``).
+
+    Attributes
+    ----------
+    users, events, conversions : pandas.DataFrame
+        The tables, columns as in docs/metrics.md#input-tables.
+    injected : mapping of str to mapping of str to int
+        Per table, every drop reason of docs/metrics.md#data-quality to the number of its rows a
+        loader must drop at the default ``as_of`` (``no_account`` at account level only).
+    data_end : str
+        ``start + days`` in ISO 8601 (``2026-07-01T00:00:00Z``); no timestamp is at or after it.
+    repeat_payments : int
+        Extra, kept, later payment rows in ``conversions`` (upgrades of an account that paid).
+    truth : pandas.DataFrame or None
+        With ``with_truth``: ``user_id``, ``activated`` (bool), ``activated_at`` (the time of the
+        third step; NaT when not activated; can be after the data end). Else None.
+    """
+
+    users: pd.DataFrame
+    events: pd.DataFrame
+    conversions: pd.DataFrame
+    injected: Mapping[str, Mapping[str, int]]
+    data_end: str
+    repeat_payments: int
+    truth: pd.DataFrame | None = None
+
+    # Compared by identity: Mapping's value comparison would ask a DataFrame for a truth value.
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._names():
+            raise KeyError(name)
+        return getattr(self, name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    def _names(self) -> tuple[str, ...]:
+        return ("users", "events", "conversions") + (("truth",) if self.truth is not None else ())
+
+
+def _check_timestamps(timestamps: str | None, *, default: str) -> str:
+    if timestamps is None:
+        return default
+    if timestamps not in _TIMESTAMPS:
+        raise ValueError(f"The value for `timestamps` must be one of {_TIMESTAMPS}, but {timestamps!r} was passed.")
+    return timestamps
+
+
 def generate_sample(
     *,
     n_users: int = 3000,
@@ -1171,7 +1538,8 @@ def generate_sample(
     days: int = 181,
     dirty: bool = True,
     with_truth: bool = False,
-) -> dict[str, pd.DataFrame]:
+    timestamps: str | None = None,
+) -> Sample:
     """Generate the users, events and conversions of a synthetic B2B SaaS product.
 
     Parameters
@@ -1185,30 +1553,27 @@ def generate_sample(
     days : int
         Length of the data in days. No timestamp is at or after ``start + days``.
     dirty : bool
-        Inject the data-quality problems of SPEC §1 (counted in ``.attrs``) and write
-        a few timestamps with UTC offsets or naive. ``False`` gives clean data: no
-        dropped rows, every user with an account, real UTC timestamp columns.
+        Inject the data-quality problems of docs/metrics.md#data-quality (counted in
+        ``Sample.injected``) and write a few timestamps with UTC offsets or naive. ``False``
+        gives clean data: no dropped rows, every user with an account.
     with_truth : bool
-        Also return a ``"truth"`` frame with the generator's latent activation.
+        Also return the generator's latent activation (``Sample.truth``).
+    timestamps : {"text", "typed"}, optional
+        ``"text"``: ISO 8601 strings, exactly the text written to CSV. ``"typed"``:
+        ``datetime64[us, UTC]``, with NaT for the bad timestamps (then counted as
+        ``missing_value``, as a warehouse's ``TIMESTAMP WITH TIME ZONE`` column would hold
+        them). Default: text when ``dirty``, else typed.
 
     Returns
     -------
-    dict of str to pandas.DataFrame
-        ``"users"``: ``user_id``, ``signup_at``, ``account_id``, ``channel``,
+    Sample
+        ``users``: ``user_id``, ``signup_at``, ``account_id``, ``channel``,
         ``company_size``, ``country``.
-        ``"events"``: ``event_id``, ``user_id``, ``event``, ``timestamp``, ``platform``.
-        ``"conversions"``: ``user_id``, ``account_id``, ``paid_at``, ``plan``, ``mrr``.
-        ``"truth"`` (only with ``with_truth``): ``user_id``, ``activated`` (bool),
-        ``activated_at`` (the time of the third step; NaT when not activated; can
-        be after the data end, where no events are).
-
-        Identifiers and labels are ``str`` with NaN for empty. Timestamp columns are
-        ``str`` ISO 8601 text when ``dirty`` (exactly the text written to CSV), else
-        ``datetime64[us, UTC]``. ``mrr`` is float. Each frame's
-        ``.attrs["injected"]`` maps every SPEC §1 reason to the number of its rows a
-        loader must drop at the default ``as_of`` (``no_account`` at account level
-        only); ``conversions.attrs["repeat_payments"]`` counts the extra, kept,
-        later payment rows. ``.attrs["data_end"]`` is ``start + days`` in ISO 8601.
+        ``events``: ``event_id``, ``user_id``, ``event``, ``timestamp``, ``platform``.
+        ``conversions``: ``user_id``, ``account_id``, ``paid_at``, ``plan``, ``mrr``.
+        ``truth`` (only with ``with_truth``): ``user_id``, ``activated``, ``activated_at``.
+        Identifiers and labels are ``str`` with NaN for empty; ``mrr`` is float. Also
+        ``injected``, ``data_end`` and ``repeat_payments`` (see :class:`Sample`).
 
     See Also
     --------
@@ -1218,31 +1583,25 @@ def generate_sample(
     Examples
     --------
     >>> from pqlkit.synthetic import generate_sample
-    >>> frames = generate_sample(n_users=50, seed=1)
-    >>> frames["users"].columns.tolist()
+    >>> sample = generate_sample(n_users=50, seed=1)
+    >>> sample.users.columns.tolist()
     ['user_id', 'signup_at', 'account_id', 'channel', 'company_size', 'country']
-    >>> frames["events"]["event"].isin(["login", "report_created"]).any()
+    >>> sample["events"]["event"].isin(["login", "report_created"]).any()
     np.True_
+    >>> sample.data_end
+    '2026-07-01T00:00:00Z'
     """
     n_users, seed, t0, days = _check_arguments(n_users, seed, start, days)
+    text = _check_timestamps(timestamps, default="text" if dirty else "typed") == "text"
     sim = _simulate(n_users=n_users, seed=seed, t0=t0, days=days, dirty=bool(dirty))
-    text = sim.dirty
     tables = {
         "users": pa.Table.from_batches(list(_users_batches(sim, text=text))),
         "events": pa.Table.from_batches(list(_events_batches(sim, text=text)), schema=_schema("events", text=text)),
         "conversions": pa.Table.from_batches(list(_conversions_batches(sim, text=text))),
     }
-    injected = _injected(sim)
-    data_end = _timestamp_text(np.array([sim.t1]), np.zeros(1, np.int8), None)[0].as_py()
-    frames: dict[str, pd.DataFrame] = {}
-    for name, table in tables.items():
-        frame = table.to_pandas()
-        frame.attrs["injected"] = injected[name]
-        frame.attrs["data_end"] = data_end
-        frames[name] = frame
-    frames["conversions"].attrs["repeat_payments"] = int(sim.cv_repeat.sum())
+    truth = None
     if with_truth:
-        frames["truth"] = pd.DataFrame(
+        truth = pd.DataFrame(
             {
                 "user_id": _ids("u", np.arange(1, n_users + 1), sim.user_width).to_pandas(),
                 "activated": sim.activated,
@@ -1251,7 +1610,15 @@ def generate_sample(
                 ).as_unit("us").where(sim.activated),
             }
         )
-    return frames
+    return Sample(
+        users=tables["users"].to_pandas(),
+        events=tables["events"].to_pandas(),
+        conversions=tables["conversions"].to_pandas(),
+        injected=_freeze(_injected(sim, text=text)),
+        data_end=_timestamp_text(np.array([sim.t1]), np.zeros(1, np.int8), None)[0].as_py(),
+        repeat_payments=int(sim.cv_repeat.sum()),
+        truth=truth,
+    )
 
 
 def write_sample(
@@ -1263,6 +1630,7 @@ def write_sample(
     start: str = "2026-01-01",
     days: int = 181,
     dirty: bool = True,
+    timestamps: str | None = None,
 ) -> dict[str, Path]:
     """Generate a sample and write ``users``, ``events`` and ``conversions`` files.
 
@@ -1276,10 +1644,13 @@ def write_sample(
     fmt : {"parquet", "csv", "csv.gz"}
         File format, also the file extension. CSV is unquoted, UTF-8, with empty
         fields for missing values and byte-identical for identical arguments.
-        Parquet (zstd) has real ``timestamp[us, UTC]`` columns when ``dirty=False``
-        and ISO 8601 text when ``dirty=True``, since bad timestamps cannot be stored
-        in a timestamp column. Large samples are written in chunks of 2 million
-        events, so memory stays at a few GB for a million users.
+        Parquet is zstd. Large samples are written in chunks of 2 million events, so
+        memory stays at a few GB for a million users.
+    timestamps : {"typed", "text"}, optional
+        Parquet only: ``"typed"`` (the default for Parquet) writes ``timestamp[us, tz=UTC]``
+        columns (``TIMESTAMP WITH TIME ZONE``, as a warehouse unload writes them), with null
+        for a bad timestamp, which a loader then counts as ``missing_value``; ``"text"``
+        writes the ISO 8601 strings of the CSV files. CSV is always text.
 
     Returns
     -------
@@ -1289,8 +1660,8 @@ def write_sample(
     Raises
     ------
     ValueError
-        On an unknown ``fmt``, ``n_users < 1``, ``days < 1``, a negative ``seed``
-        or an unreadable ``start``.
+        On an unknown ``fmt`` or ``timestamps``, ``timestamps="typed"`` with CSV,
+        ``n_users < 1``, ``days < 1``, a negative ``seed`` or an unreadable ``start``.
 
     Examples
     --------
@@ -1302,9 +1673,11 @@ def write_sample(
     """
     if fmt not in _FORMATS:
         raise ValueError(f"The value for `fmt` must be one of {_FORMATS}, but {fmt!r} was passed.")
+    text = _check_timestamps(timestamps, default="typed" if fmt == "parquet" else "text") == "text"
+    if not text and fmt != "parquet":
+        raise ValueError(f"CSV holds timestamps as text: `timestamps='typed'` needs fmt='parquet', not {fmt!r}.")
     n_users, seed, t0, days = _check_arguments(n_users, seed, start, days)
     sim = _simulate(n_users=n_users, seed=seed, t0=t0, days=days, dirty=bool(dirty))
-    text = sim.dirty or fmt != "parquet"
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
@@ -1330,15 +1703,13 @@ def write_sample(
     return paths
 
 
-def expected_data_quality(
-    frames: Mapping[str, pd.DataFrame], *, level: str = "user"
-) -> dict[str, dict[str, Any]]:
-    """The ``data_quality`` ledger a SPEC §1 loader should report for a sample.
+def expected_data_quality(sample: Sample, *, level: str = "user") -> dict[str, dict[str, Any]]:
+    """The ``data_quality`` ledger a loader (docs/metrics.md#data-quality) should report for a sample.
 
     Parameters
     ----------
-    frames : mapping of str to pandas.DataFrame
-        The result of :func:`generate_sample` (its ``.attrs["injected"]`` is read).
+    sample : Sample
+        The result of :func:`generate_sample` (its ``injected`` counts are read).
     level : {"user", "account"}
         At user level ``no_account`` drops nothing.
 
@@ -1357,12 +1728,14 @@ def expected_data_quality(
     """
     if level not in ("user", "account"):
         raise ValueError(f"The value for `level` must be one of ('user', 'account'), but {level!r} was passed.")
+    if not isinstance(sample, Sample):
+        raise TypeError(f"`sample` must be the Sample that generate_sample returns, not {type(sample).__name__}.")
     ledger: dict[str, dict[str, Any]] = {}
     for name in ("users", "events", "conversions"):
-        injected = dict(frames[name].attrs["injected"])
+        injected = dict(sample.injected[name])
         if level == "user":
             injected.pop("no_account")
         dropped = {reason: count for reason, count in injected.items() if count}
-        read = len(frames[name])
+        read = len(sample[name])
         ledger[name] = {"read": read, "used": read - sum(dropped.values()), "dropped": dropped}
     return ledger

@@ -20,6 +20,35 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# --- hypothesis profiles -----------------------------------------------------------------------------
+# "ci" (the default: `make test`, CI=true, plain pytest): the same examples every run
+# (derandomize), no deadline on a shared machine, no example database (a failure saved on one
+# machine must not change the verdict on the next run), a fixed number of examples.
+# "fuzz" (`make fuzz`, HYPOTHESIS_PROFILE=fuzz): a random seed and FUZZ_EXAMPLES examples per test
+# (default 200); `make fuzz` runs rounds of it, each with a new --hypothesis-seed, until its time budget
+# is spent, and prints the seed of a failure. A test asks for more or fewer examples than the
+# profile's with `@examples(factor)` (max_examples = profile's * factor), never with a number of its own.
+CI_EXAMPLES = 30
+_QUIET = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large]
+settings.register_profile(
+    "ci", derandomize=True, deadline=None, max_examples=CI_EXAMPLES, print_blob=True, database=None,
+    suppress_health_check=_QUIET,
+)
+settings.register_profile(
+    "fuzz", derandomize=False, deadline=None, max_examples=int(os.environ.get("FUZZ_EXAMPLES", "200")),
+    print_blob=True, suppress_health_check=_QUIET,
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def examples(factor: float) -> settings:
+    """Settings with ``factor`` times the loaded profile's ``max_examples`` (at least 1)."""
+    return settings(max_examples=max(1, round(settings().max_examples * factor)))
+
+
+# -------------------------------------------------------------------------------------------------------
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"

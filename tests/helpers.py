@@ -38,7 +38,7 @@ def spec(steps: list[dict], **settings) -> pk.ActivationSpec:
 
 
 def analyze(frames: dict, spec_: pk.ActivationSpec, *, as_of=None, level=None, strict=False):
-    """(entities, dataset) for in-memory frames."""
+    """(entities, context) for in-memory frames: what pk.entity_table returns."""
     return pk.entity_table(frames, spec_, as_of=as_of, level=level, strict=strict)
 
 

@@ -29,10 +29,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import pqlkit as pk
+from conftest import examples
 from pqlkit.cli import main
 
 USERS = "user_id,signup_at\n001,2026-01-05T00:00:00Z\n002,2026-01-05T00:00:00Z\n"
@@ -88,12 +89,28 @@ def latin1_line(path: Path) -> None:
     path.write_bytes(b"user_id,event,timestamp\n001,a,2026-01-05T01:00:00Z\n002,caf\xe9,2026-01-06T01:00:00Z\n")
 
 
+def wide_csv(path: Path) -> None:
+    """10,000 columns: the three required ones, then c3 ... c9999."""
+    names = ["user_id", "event", "timestamp"] + [f"c{i}" for i in range(3, 10_000)]
+    values = ["001", "a", "2026-01-05T01:00:00Z"] + ["x"] * (10_000 - 3)
+    path.write_text(",".join(names) + "\n" + ",".join(values) + "\n", encoding="utf-8")
+
+
+def segment_line(**fields) -> str:
+    record = {"userId": "001", "event": "a", "timestamp": "2026-01-05T01:00:00Z", "messageId": "m1", **fields}
+    return json.dumps(record) + "\n"
+
+
+def check_leading_zeros_pair(dataset) -> None:
+    assert dataset.users()["user_id"].tolist() == ["001", "002"]
+
+
 def truncated(data: bytes) -> bytes:
     return data[: len(data) // 2]
 
 
 def check_far_future(dataset, stderr):
-    # The 2099 event sets the default as_of (SPEC §3) and the warning says so.
+    # The 2099 event sets the default as_of (docs/metrics.md#definitions) and the warning says so.
     assert dataset.as_of == pd.Timestamp("2099-01-01T00:00:00Z")
     assert re.search(r"events\.csv: 1 event\(s\) are more than 90 days after the latest signup or payment "
                      r"\(2026-01-05T00:00:00\+00:00\), the latest at 2099-01-01T00:00:00\+00:00; .*Pass --as-of", stderr)
@@ -136,8 +153,26 @@ CASES = [
                  Fails(r"events\.csv: line 2: a quoted value \(\"\) is never closed"), id="unclosed-quote"),
     pytest.param({"events.csv": "user_id,event,event\n001,a,b\n"}, [], Fails(r"events\.csv: line 1: column 'event' appears more than once"), id="duplicate-header"),
     # --- encodings and compression -----------------------------------------------------------
-    pytest.param({"events.csv": latin1_line}, [], Fails(r"events\.csv: line 3: the text is not UTF-8; re-save the file as UTF-8"), id="non-utf8-row"),
-    pytest.param({"users.csv": "user_id,signup_at\n".encode("utf-16")}, [], Fails(r"users\.csv: line 1: the text is not UTF-8"), id="utf16-file"),
+    pytest.param({"events.csv": latin1_line}, [], Fails(r"events\.csv: line 3: the text is not UTF-8 \(byte 0xE9 suggests Latin-1 "
+                                                         r"\(ISO-8859-1\) or Windows-1252\); re-save the file as UTF-8"), id="non-utf8-row"),
+    pytest.param({"events.csv": b"user_id,event,timestamp\n" + b"001,a,2026-01-05T01:00:00Z\n" * 40_000 + b"002,\x93b\x94,2026-01-05T01:00:00Z\n"}, [],
+                 Fails(r"events\.csv: line 40002: the text is not UTF-8 \(byte 0x93 suggests Windows-1252\)"), id="non-utf8-far-down"),
+    # UTF-16 with its byte-order mark (Excel's "Unicode text"), and without one, is read: 2 users, 2 events.
+    pytest.param({"users.csv": USERS.encode("utf-16")}, [], Loads(2, lambda ds, err: check_leading_zeros_pair(ds)), id="utf16-file"),
+    pytest.param({"events.csv": EVENTS.encode("utf-16-le")}, [], Loads(2, check_used([("001", "a", T1), ("002", "b", T1 + pd.Timedelta(days=1))])),
+                 id="utf16-le-without-bom"),
+    pytest.param({"events.csv": EVENTS.encode("utf-16-be")}, [], Fails(r"events\.csv: the text is UTF-16 big-endian, which pqlkit does not read; "
+                                                                       r"re-save the file as UTF-8"), id="utf16-be"),
+    pytest.param({"events.csv": b"\r\x00"}, [], Fails(r"events\.csv: the file is empty; write a header row"), id="carriage-return-nul"),
+    pytest.param({"events.csv": b"user_id\x00,event,timestamp\n001,a,2026-01-05T01:00:00Z\n"}, [],
+                 Fails(r"events\.csv: line 1: the header holds NUL bytes"), id="nul-in-header"),
+    # A NUL byte inside a value is kept as text: the event name is 'a\x00b' (2 rows read, both used).
+    pytest.param({"events.csv": EVENTS.replace(",a,", ",a\x00b,")}, [],
+                 Loads(2, check_used([("001", "a\x00b", T1), ("002", "b", T1 + pd.Timedelta(days=1))])), id="nul-in-value"),
+    pytest.param({"events.csv": None, "events.jsonl": ('{"userId": "001", "event": "a", "timestamp": "2026-01-05", "messageId": "m"}\n').encode("utf-16")}, [],
+                 Fails(r"events\.jsonl: the text is UTF-16; JSON is read as UTF-8"), id="utf16-jsonl"),
+    pytest.param({"events.csv": None, "events.jsonl": '{"userId": "001", "event": "a", "timestamp": "2026-01-05", "messageId": "m"}\r' * 2}, [],
+                 Fails(r"events\.jsonl: the JSON lines are separated by bare carriage returns"), id="jsonl-bare-cr"),
     pytest.param({"events.csv": None, "events.csv.gz": truncated(gz(EVENTS * 200))}, [],
                  Fails(r"events\.csv\.gz: the gzip data is damaged or ends early \(a truncated download\?\)"), id="truncated-csv-gz"),
     pytest.param({"events.csv": None, "events.jsonl.gz": truncated(gz('{"userId": "001", "event": "a", "timestamp": "2026-01-05", "messageId": "m"}\n' * 300))}, [],
@@ -151,6 +186,24 @@ CASES = [
     pytest.param({"users.csv": None, "users.parquet": parquet({"user_id": ["001"], "signup_at": [[1, 2]]})}, [],
                  Fails(r"users\.parquet: column 'signup_at' has type BIGINT\[\]"), id="parquet-list-timestamp"),
     pytest.param({"events.csv": None, "events.parquet": b"PAR1 this is not parquet"}, [], Fails(r"events\.parquet: not a valid Parquet file"), id="not-parquet"),
+    pytest.param({"events.csv": None, "events.parquet": parquet({"user_id": ["001"], "event": pa.array([{"name": "a"}]), "timestamp": ["2026-01-05"]})}, [],
+                 Fails(r"events\.parquet: column 'event' has type STRUCT\(\"?name\"? VARCHAR\); identifiers and event names must be text"), id="parquet-struct-event"),
+    pytest.param({"events.csv": None, "events.parquet": parquet({"user_id": pa.array([b"001"]), "event": ["a"], "timestamp": ["2026-01-05"]})}, [],
+                 Fails(r"events\.parquet: column 'user_id' has type BLOB; .*Write user_id as text"), id="parquet-binary-id"),
+    # Dictionary-encoded text (pandas categoricals) is text: 2 rows read, both used.
+    pytest.param({"events.csv": None, "events.parquet": parquet({"user_id": pa.array(["001", "002"]).dictionary_encode(),
+                                                                  "event": pa.array(["a", "b"]).dictionary_encode(),
+                                                                  "timestamp": ["2026-01-05T01:00:00Z", "2026-01-06T01:00:00Z"]})}, [],
+                 Loads(2, check_used([("001", "a", T1), ("002", "b", T1 + pd.Timedelta(days=1))])), id="parquet-dictionary-columns"),
+    # An all-null event column (Arrow type null): 2 rows read, both missing_value.
+    pytest.param({"events.csv": None, "events.parquet": parquet({"user_id": ["001", "002"], "event": pa.nulls(2),
+                                                                  "timestamp": ["2026-01-05T01:00:00Z"] * 2})}, [],
+                 Loads(2, lambda ds, err: dropped(ds) == {"missing_value": 2} or pytest.fail(str(dropped(ds)))), id="parquet-all-null-column"),
+    # A list-typed property column is kept out of the checks: 2 rows read, both used.
+    pytest.param({"events.csv": None, "events.parquet": parquet({"user_id": ["001", "002"], "event": ["a", "b"],
+                                                                  "timestamp": ["2026-01-05T01:00:00Z", "2026-01-06T01:00:00Z"],
+                                                                  "tags": pa.array([[1, 2], None])})}, [],
+                 Loads(2, check_used([("001", "a", T1), ("002", "b", T1 + pd.Timedelta(days=1))])), id="parquet-list-property"),
     pytest.param({"events.csv": None, "events.parquet": parquet({"user_id": ["001", "002"], "event": ["a", "b"],
                                                                   "timestamp": pa.array([1767574800000, 1767661200000], pa.int64())})}, [],
                  Loads(2, check_used([("001", "a", T1), ("002", "b", T1 + pd.Timedelta(days=1))])), id="parquet-epoch-ms-int64"),
@@ -186,6 +239,19 @@ CASES = [
     pytest.param({"events.csv": EVENTS + "001,a,2099-01-01T00:00:00Z\n"}, ["--as-of", "2026-01-31"],
                  Loads(3, check_far_future_with_as_of, {"as_of": "2026-01-31"}), id="far-future-with-as-of"),
     # --- odd but valid CSV -------------------------------------------------------------------------
+    # Bare carriage returns end the lines (old Mac OS, some spreadsheet exports): read, 2 rows; a quoted
+    # value keeps its own carriage return.
+    pytest.param({"events.csv": EVENTS.replace("\n", "\r")}, [], Loads(2, check_used([("001", "a", T1), ("002", "b", T1 + pd.Timedelta(days=1))])),
+                 id="bare-cr-line-ends"),
+    pytest.param({"users.csv": USERS.replace("\n", "\r"), "events.csv": 'user_id,event,timestamp\r001,"a\rb",2026-01-05T01:00:00Z\r'}, [],
+                 Loads(1, check_used([("001", "a\rb", T1)])), id="bare-cr-with-quoted-cr"),
+    # The header again on line 4 (two files concatenated): a row whose timestamp is the text
+    # 'timestamp': 2 rows, the header row, 1 row = 4 rows read, 1 bad_timestamp.
+    pytest.param({"events.csv": EVENTS + "user_id,event,timestamp\n001,c,2026-01-07T01:00:00Z\n"}, [],
+                 Loads(4, lambda ds, err: dropped(ds) == {"bad_timestamp": 1} or pytest.fail(str(dropped(ds)))), id="header-repeated-mid-file"),
+    pytest.param({"events.csv": wide_csv}, [], Loads(1, check_used([("001", "a", T1)])), id="ten-thousand-columns"),
+    pytest.param({"events.csv": "user_id,event,timestamp\n001," + "e" * 5000 + ",2026-01-05T01:00:00Z\n"}, [],
+                 Loads(1, check_used([("001", "e" * 5000, T1)])), id="five-thousand-character-cell"),
     pytest.param({"events.csv": "\ufeffuser_id,event,timestamp\r\n001,a,2026-01-05T01:00:00Z\r\n"}, [], Loads(1, check_used([("001", "a", T1)])), id="bom-and-crlf"),
     pytest.param({"events.csv": "user_id,event,timestamp\n001,a,2026-01-05T01:00:00Z\n\n,,\n"}, [],
                  Loads(2, lambda ds, err: dropped(ds) == {"missing_value": 1} or pytest.fail(str(dropped(ds)))), id="blank-line-and-empty-row"),
@@ -194,6 +260,16 @@ CASES = [
     pytest.param({"events.csv": None, "events.jsonl": b'{"userId": "001", "event": "a", "timestamp": "2026-01-05T01:00:00Z", "messageId": "m1"}\n'
                                                      b'{"userId": "002", "event": "caf\xe9", "timestamp": "2026-01-05T01:00:00Z", "messageId": "m2"}\n'}, [],
                  Loads(2, lambda ds, err: ("not valid JSON objects" in err and dropped(ds) == {"missing_value": 1}) or pytest.fail(err)), id="non-utf8-json-line"),
+    # --- JSON values of the wrong type -----------------------------------------------------------------
+    # properties as a list, a number where the properties object belongs, a record that is a number,
+    # and 3,000 levels of nesting: every record is one row (4 read); the number record is missing_value.
+    pytest.param({"events.csv": None, "events.jsonl": segment_line(properties=[1, 2]) + segment_line(properties=5, messageId="m2")
+                  + "7\n" + segment_line(messageId="m3", event="b")[:-2] + ', "deep": ' + "[" * 3000 + "]" * 3000 + "}\n"}, [],
+                 Loads(4, lambda ds, err: dropped(ds) == {"missing_value": 1} or pytest.fail(str(dropped(ds)))), id="json-wrong-types-and-deep-nesting"),
+    # Mixpanel with properties as a list: no distinct_id, time or $insert_id there, so missing_value (2 read).
+    pytest.param({"events.csv": None, "events.jsonl": '{"event": "a", "properties": {"distinct_id": "001", "time": 1767574800}}\n'
+                                                      '{"event": "a", "properties": ["001", 1767574800]}\n'}, [],
+                 Loads(2, lambda ds, err: dropped(ds) == {"missing_value": 1} or pytest.fail(str(dropped(ds)))), id="mixpanel-properties-list"),
     # --- the activation spec -------------------------------------------------------------------------
     pytest.param({"spec.yaml": "treshold: 0.5\n" + SPEC_STEPS}, ["metrics", "--spec", "{ds}/spec.yaml"],
                  Fails(r"spec\.yaml: unknown key 'treshold' \(did you mean 'threshold'\?\)"), id="spec-unknown-key"),
@@ -257,7 +333,8 @@ def test_bad_input(tmp_path, capsys, files, args, outcome):
 
 # --- fuzzing: random text in, a PqlkitError or a ledger that adds up out -----------------------------
 
-FUZZ_SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+# The number of examples comes from the hypothesis profile (tests/conftest.py): 40 under "ci".
+FUZZ_SETTINGS = examples(4 / 3)
 CSV_ALPHABET = st.sampled_from(list("0123456789abcT:-+.Z ,;\t\"\n\r") + ["é", "\u2028", "\x00"])
 
 

@@ -30,3 +30,33 @@ def test_environment_matches_pyproject():
     assert conda == wanted
     pip_section = next(d["pip"] for d in environment["dependencies"] if isinstance(d, dict))
     assert pip_section == ["-e ."]
+
+
+def test_every_imported_package_is_declared():
+    """Each third-party module that pqlkit imports (at the top or inside a function) belongs to a
+    distribution that pyproject.toml declares, so a fresh install has it (bleach once slipped through)."""
+    import ast
+    import sys
+    from importlib.metadata import packages_distributions
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = project["dependencies"] + [r for extra in project["optional-dependencies"].values() for r in extra]
+    declared = {_split(r)[0].replace("_", "-") for r in requirements}
+    owners = packages_distributions()
+    undeclared = {}
+    for path in sorted((ROOT / "pqlkit").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top in sys.stdlib_module_names or top == "pqlkit":
+                    continue
+                distributions = {d.lower().replace("_", "-") for d in owners.get(top, [top])}
+                if not distributions & declared:
+                    undeclared.setdefault(top, path.name)
+    assert not undeclared, f"imported but not declared in pyproject.toml: {undeclared}"

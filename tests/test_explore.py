@@ -66,7 +66,7 @@ def two_steps():
 
 
 def test_resolve_path_keeps_absolute_paths(tmp_path):
-    assert explore.resolve_path(tmp_path / "x") == str(tmp_path / "x")
+    assert pk.resolve_path(tmp_path / "x") == str(tmp_path / "x")
 
 
 def test_resolve_path_is_relative_to_notebooks_whatever_the_working_directory(tmp_path, monkeypatch):
@@ -74,9 +74,18 @@ def test_resolve_path_is_relative_to_notebooks_whatever_the_working_directory(tm
     root = Path(__file__).resolve().parents[1]
     expected = str(root / "data" / "sample")
     monkeypatch.chdir(root / "tests")
-    assert explore.resolve_path("../data/sample") == expected
+    assert pk.resolve_path("../data/sample") == expected
     monkeypatch.chdir(tmp_path)
-    assert explore.resolve_path("../data/sample") == expected
+    assert pk.resolve_path("../data/sample") == expected
+
+
+def test_repo_root_is_the_folder_whose_pyproject_names_pqlkit(tmp_path):
+    """The clone holding this file is the root, from any folder inside it; a folder outside any clone has none,
+    and a pyproject.toml of another project does not count."""
+    root = Path(__file__).resolve().parents[1]
+    assert pk.repo_root(root / "tests" / "data") == root == pk.repo_root()
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "other"\n')
+    assert pk.repo_root(tmp_path) is None
 
 
 # --- the event catalogue -----------------------------------------------------------------------
@@ -86,8 +95,8 @@ def test_event_catalogue_counts_by_hand(one_step):
     """login: 5 events by u1-u4 (4 of 5 users, 1.25 each), first 1 hour after signup.
     teammate_invited: 5 events by u1, u2, u4, u5 (4 of 5), first after 1, 3, 15 and 1 days: median 2.
     Both are done by 4 users, so they are ordered by name."""
-    _, dataset = one_step
-    catalogue = explore.event_catalogue(dataset)
+    _, ctx = one_step
+    catalogue = explore.event_catalogue(ctx.dataset)
     assert catalogue["event"].tolist() == ["login", "teammate_invited"]
     login, invite = catalogue.iloc[0], catalogue.iloc[1]
     assert (login["events"], login["entities"]) == (5, 4)
@@ -100,8 +109,8 @@ def test_event_catalogue_counts_by_hand(one_step):
 
 def test_event_catalogue_at_account_level_counts_accounts(one_step):
     """Accounts a1 (u1, u2), a2 (u3), a3 (u4, u5): login by all 3; invites by a1 and a3."""
-    _, dataset = analyze(frames(), INVITE_ONLY, as_of=AS_OF, level="account")
-    catalogue = explore.event_catalogue(dataset).set_index("event")
+    _, ctx = analyze(frames(), INVITE_ONLY, as_of=AS_OF, level="account")
+    catalogue = explore.event_catalogue(ctx.dataset).set_index("event")
     assert catalogue.loc["login", "entities"] == 3
     assert catalogue.loc["teammate_invited", "entities"] == 2
     assert catalogue.loc["teammate_invited", "share_of_entities"] == pytest.approx(2 / 3)
@@ -110,8 +119,8 @@ def test_event_catalogue_at_account_level_counts_accounts(one_step):
 @pytest.mark.filterwarnings("ignore::pqlkit.PqlkitWarning")
 def test_event_catalogue_with_no_used_event_is_empty():
     data = {"users": users([("u1", T0)]), "events": events([("u1", "login", T0 - DAY)])}
-    _, dataset = analyze(data, INVITE_ONLY)
-    catalogue = explore.event_catalogue(dataset)
+    _, ctx = analyze(data, INVITE_ONLY)
+    catalogue = explore.event_catalogue(ctx.dataset)
     assert catalogue.empty
     assert list(catalogue.columns) == ["event", "events", "entities", "share_of_entities", "events_per_entity",
                                        "median_days_to_first"]
@@ -128,8 +137,8 @@ def test_rank_candidate_steps_by_hand(one_step):
     - login ≥2: u3: 0 of 1; others 2 of 3: lift 0.
     - login ≥1: everyone, no "others": lift NaN and not enough data, so last.
     """
-    entities, dataset = one_step
-    ranking = explore.rank_candidate_steps(dataset, entities, min_counts=(1, 2), within_days=14, min_doers=1)
+    entities, ctx = one_step
+    ranking = explore.rank_candidate_steps(ctx.dataset, spec=ctx.spec, min_counts=(1, 2), within_days=14, min_doers=1)
     assert list(zip(ranking["event"], ranking["min_count"])) == [
         ("teammate_invited", 1), ("teammate_invited", 2), ("login", 2), ("login", 1)]
     rows = ranking.set_index(["event", "min_count"])
@@ -145,8 +154,8 @@ def test_rank_candidate_steps_by_hand(one_step):
 
 
 def test_rank_candidate_steps_invariants(one_step):
-    entities, dataset = one_step
-    ranking = explore.rank_candidate_steps(dataset, entities, min_counts=(1, 2, 3), within_days=7, min_doers=1)
+    entities, ctx = one_step
+    ranking = explore.rank_candidate_steps(ctx.dataset, spec=ctx.spec, min_counts=(1, 2, 3), within_days=7, min_doers=1)
     for column in ("coverage", "conversion_doers", "conversion_others", "recall"):
         values = ranking[column].dropna()
         assert ((values >= 0) & (values <= 1)).all(), column
@@ -159,14 +168,14 @@ def test_rank_candidate_steps_invariants(one_step):
 
 
 def test_rank_candidate_steps_min_doers_marks_small_groups(one_step):
-    entities, dataset = one_step
-    ranking = explore.rank_candidate_steps(dataset, entities, min_counts=(1,), within_days=14, min_doers=3)
+    entities, ctx = one_step
+    ranking = explore.rank_candidate_steps(ctx.dataset, spec=ctx.spec, min_counts=(1,), within_days=14, min_doers=3)
     assert not ranking["enough_data"].any()
 
 
 def test_rank_candidate_steps_can_be_restricted_to_events(one_step):
-    entities, dataset = one_step
-    ranking = explore.rank_candidate_steps(dataset, entities, events=["login"], min_doers=1)
+    entities, ctx = one_step
+    ranking = explore.rank_candidate_steps(ctx.dataset, spec=ctx.spec, events=["login"], min_doers=1)
     assert set(ranking["event"]) == {"login"}
 
 
@@ -179,14 +188,14 @@ def test_rank_candidate_steps_can_be_restricted_to_events(one_step):
     ],
 )
 def test_rank_candidate_steps_rejects_bad_arguments(one_step, kwargs, match):
-    entities, dataset = one_step
+    entities, ctx = one_step
     with pytest.raises(ValueError, match=match):
-        explore.rank_candidate_steps(dataset, entities, **kwargs)
+        explore.rank_candidate_steps(ctx.dataset, spec=ctx.spec, **kwargs)
 
 
 def test_rank_candidate_steps_with_nobody_old_enough_is_empty(one_step):
-    entities, dataset = one_step
-    ranking = explore.rank_candidate_steps(dataset, entities, within_days=30)
+    entities, ctx = one_step
+    ranking = explore.rank_candidate_steps(ctx.dataset, spec=ctx.spec, within_days=30)
     assert ranking.empty
 
 
@@ -197,8 +206,8 @@ def test_completion_curves_by_hand(one_step):
     """The invite step is done 1, 3 and 15 days after signup by u1, u2, u4, and 1 day after by u5
     (who is 10 days old). Day 0: 0 of 5; day 1: u1, u5 of 5; day 3: u1, u2, u5 of 5; day 14: u1, u2
     of the 4 users 14+ days old; day 15: u1, u2, u4 of 4."""
-    entities, _ = one_step
-    curves = explore.completion_curves(entities, days=[0, 1, 3, 14, 15])
+    entities, ctx = one_step
+    curves = explore.completion_curves(entities, context=ctx, days=[0, 1, 3, 14, 15])
     invited = curves[curves["step"] == "invited"]
     assert invited["mature"].tolist() == [5, 5, 5, 4, 4]
     assert invited["completed"].tolist() == [0, 2, 3, 2, 3]
@@ -208,15 +217,15 @@ def test_completion_curves_by_hand(one_step):
 
 
 def test_completion_curves_default_days_and_without_pql(one_step):
-    entities, _ = one_step
-    curves = explore.completion_curves(entities, include_pql=False)
+    entities, ctx = one_step
+    curves = explore.completion_curves(entities, context=ctx, include_pql=False)
     assert set(curves["step"]) == {"invited"}
     assert curves["day"].tolist() == [float(d) for d in range(29)]  # 0 .. 2 × trial_days
 
 
 def test_completion_curves_with_nobody_old_enough_has_nan_shares(one_step):
-    entities, _ = one_step
-    curves = explore.completion_curves(entities, days=[100])
+    entities, ctx = one_step
+    curves = explore.completion_curves(entities, context=ctx, days=[100])
     assert curves["mature"].eq(0).all() and curves["share"].isna().all()
 
 
@@ -230,8 +239,8 @@ def test_compare_thresholds_by_hand(two_steps):
       3 of 5 = 60 %. Current (seen in the last 14 days, not paying): u4 (seen day 15).
     - 2 of 2: u1 (PQL day 1), u2 (day 3), u4 (day 15): 60 % of users; u1 and u2 paid after: 2 of 3.
     """
-    entities, _ = two_steps
-    table = explore.compare_thresholds(entities)
+    entities, ctx = two_steps
+    table = explore.compare_thresholds(entities, context=ctx)
     assert table["steps_required"].tolist() == [1, 2]
     assert table["chosen"].tolist() == [True, False]
     assert table["pqls"].tolist() == [5, 3]
@@ -242,38 +251,37 @@ def test_compare_thresholds_by_hand(two_steps):
 
 
 def test_compare_thresholds_matches_the_reduction_at_the_chosen_threshold(two_steps):
-    entities, _ = two_steps
-    chosen = explore.compare_thresholds(entities).query("chosen").iloc[0]
-    summary = pk.summary(entities)
+    entities, ctx = two_steps
+    chosen = explore.compare_thresholds(entities, context=ctx).query("chosen").iloc[0]
+    summary = pk.summary(entities, context=ctx)
     assert chosen["pqls"] == summary["raw_pqls"]
     assert chosen["pql_to_paid_rate"] == pytest.approx(summary["pql_to_paid_rate"])
     assert chosen["current_pqls"] == summary["current_pqls"]
 
 
 def test_compare_thresholds_without_payments_has_no_conversion(two_steps):
-    entities, _ = two_steps
-    table = explore.compare_thresholds(entities, has_payments=False, steps_required=[2])
+    entities, ctx = two_steps
+    table = explore.compare_thresholds(entities, context=ctx, has_payments=False, steps_required=[2])
     assert table["steps_required"].tolist() == [2]
     assert table["pql_to_paid_rate"].isna().all()
 
 
 def test_compare_thresholds_rejects_impossible_thresholds(two_steps):
-    entities, _ = two_steps
+    entities, ctx = two_steps
     with pytest.raises(ValueError, match="between 1 and 2"):
-        explore.compare_thresholds(entities, steps_required=[3])
+        explore.compare_thresholds(entities, context=ctx, steps_required=[3])
 
 
 def test_compare_thresholds_volume_never_grows_with_the_threshold(two_steps):
-    entities, _ = two_steps
-    pqls = explore.compare_thresholds(entities)["pqls"].to_numpy()
+    entities, ctx = two_steps
+    pqls = explore.compare_thresholds(entities, context=ctx)["pqls"].to_numpy()
     assert (np.diff(pqls) <= 0).all()
 
 
 def test_compare_thresholds_on_an_empty_table(two_steps):
-    entities, _ = two_steps
+    entities, ctx = two_steps
     empty = entities.iloc[:0]
-    empty.attrs = dict(entities.attrs)
-    table = explore.compare_thresholds(empty)
+    table = explore.compare_thresholds(empty, context=ctx)
     assert table["pqls"].tolist() == [0, 0]
     assert table["pql_rate"].isna().all()
 

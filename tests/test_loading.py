@@ -1,7 +1,7 @@
-"""SPEC §1 data-quality rules: every reason, their precedence, time zones and ``as_of``.
+"""The data-quality rules (docs/metrics.md#data-quality): every reason, their precedence, time zones and ``as_of``.
 
 Each test builds a handful of rows; the docstring derives the expected ledger by walking the
-reasons in SPEC order (missing_value, bad_timestamp, duplicate, unknown_user, before_signup,
+reasons in the contract's order (missing_value, bad_timestamp, duplicate, unknown_user, before_signup,
 after_as_of, no_account) and taking the first that applies.
 """
 
@@ -129,11 +129,11 @@ def test_bare_date_as_of_is_end_of_day():
     entities, dataset = analyze(frames, ONE_STEP, as_of="2026-01-10")
     assert dataset.as_of == pd.Timestamp("2026-01-10T23:59:59.999999Z")
     assert dropped(dataset, "events") == {"after_as_of": 1}
-    assert pk.summary(entities)["as_of"] == "2026-01-10T23:59:59.999999+00:00"
+    assert pk.summary(entities, context=dataset)["as_of"] == "2026-01-10T23:59:59.999999+00:00"
 
 
 def test_default_as_of_is_latest_parseable_timestamp_of_any_row():
-    """The latest parseable timestamp among all rows, dropped rows included (SPEC §3 "any row"):
+    """The latest parseable timestamp among all rows, dropped rows included (docs/metrics.md#definitions, "any row"):
     the unknown user's event at T0 + 9d beats the used event at T0 + 2d and the payment at T0 + 5d;
     "garbage" is not parseable and is ignored."""
     frames = {
@@ -226,10 +226,82 @@ def test_identifiers_are_strings_and_keep_leading_zeros(tmp_path):
     ],
 )
 def test_parse_as_of(value, expected):
-    """SPEC §3: a bare date is the end of that day; naive is UTC; offsets are converted."""
+    """docs/metrics.md#definitions: a bare date is the end of that day; naive is UTC; offsets are converted."""
     assert pk.parse_as_of(value) == pd.Timestamp(expected)
 
 
 def test_parse_as_of_rejects_garbage():
     with pytest.raises(pk.PqlkitError, match="cannot read 'next tuesday'"):
         pk.parse_as_of("next tuesday")
+
+
+# --- the ledger's read count is counted, not derived --------------------------------------------------
+
+
+def _three_events_folder(tmp_path):
+    """users.csv: u1 (T0); events.csv: three rows of u1 — a at +1 h, b at +2 h, c at +3 h (3 rows written)."""
+    (tmp_path / "users.csv").write_text("user_id,signup_at\nu1,2026-01-05T00:00:00Z\n")
+    (tmp_path / "events.csv").write_text(
+        "user_id,event,timestamp\nu1,a,2026-01-05T01:00:00Z\nu1,b,2026-01-05T02:00:00Z\nu1,c,2026-01-05T03:00:00Z\n"
+    )
+    return tmp_path
+
+
+def test_read_is_the_rows_in_the_file_and_the_ledger_stores_it(tmp_path):
+    """The file holds 3 event rows and 1 user row (written above): read is 3 and 1, stored in the ledger's
+    own ``read`` column, and used + dropped add up to it."""
+    dataset = pk.load(_three_events_folder(tmp_path))
+    events_rows = dataset.ledger[dataset.ledger["table"] == "events"]
+    assert set(events_rows["read"]) == {3}
+    assert dataset.data_quality()["events"] == {
+        "read": 3, "used": 3,
+        "dropped": {"missing_value": 0, "bad_timestamp": 0, "duplicate": 0, "unknown_user": 0, "before_signup": 0, "after_as_of": 0},
+    }
+    assert dataset.data_quality()["users"]["read"] == 1
+
+
+def test_a_row_lost_between_reading_and_tagging_is_caught(tmp_path, monkeypatch):
+    """Inject a fault: after staging, one events row (the first in file order) disappears. The rows read
+    (3, counted from the raw table) no longer equal the rows tagged (2), and load stops with an internal
+    error instead of a ledger that silently adds up."""
+    from pqlkit import loading
+
+    original = loading._stage
+
+    def lossy_stage(engine, table, columns, *, row):
+        original(engine, table, columns, row=row)
+        if table == "events":  # the staged events are a view over the file: read them less their first row
+            engine.run("ALTER VIEW stage_events RENAME TO stage_events_whole")
+            engine.view("stage_events", "SELECT * FROM stage_events_whole WHERE _row > (SELECT min(_row) FROM stage_events_whole)")
+
+    monkeypatch.setattr(loading, "_stage", lossy_stage)
+    with pytest.raises(RuntimeError, match=r"internal error: .*events\.csv: 3 rows were read but 2 were tagged"):
+        pk.load(_three_events_folder(tmp_path))
+
+
+def test_ledger_to_dict_reports_the_counted_read_so_the_identity_can_fail():
+    """A ledger whose outcomes (2 used + 0 dropped) miss a row of the 3 read: ledger_to_dict reports
+    read 3, so read == used + dropped is False — the check that tests and readers of the JSON rely on."""
+    ledger = pd.DataFrame({"table": ["events", "events"], "reason": ["used", "duplicate"], "rows": [2, 0], "read": [3, 3]})
+    quality = pk.ledger_to_dict(ledger)["events"]
+    assert quality == {"read": 3, "used": 2, "dropped": {"duplicate": 0}}
+    assert quality["read"] != quality["used"] + sum(quality["dropped"].values())
+
+
+def test_step_event_only_in_dropped_rows_warns_with_reasons_not_never_occurs():
+    """Events of 'b': one from an unknown user u9, one before u1's signup (T0 - 1 h): both dropped, none
+    used. The warning says 'b' occurs only in dropped rows (2 rows: unknown_user 1, before_signup 1); 'c',
+    in no row read, still never occurs."""
+    frames = {
+        "users": users([("u1", T0)]),
+        "events": events([("u1", "a", T0 + DAY), ("u9", "b", T0 + DAY), ("u1", "b", T0 - pd.Timedelta(hours=1))]),
+    }
+    steps = spec([{"name": "sa", "event": "a"}, {"name": "sb", "event": "b"}, {"name": "sc", "event": "c"}])
+    with pytest.warns(pk.PqlkitWarning) as caught:
+        analyze(frames, steps)
+    messages = [str(w.message) for w in caught if "waits for event" in str(w.message)]
+    assert messages == [
+        "spec: step 'sb' waits for event 'b', which occurs only in dropped rows (2 rows: unknown_user 1, "
+        "before_signup 1); see the data-quality ledger (docs/metrics.md#data-quality) (no similar event names)",
+        "spec: step 'sc' waits for event 'c', which never occurs in the data (no similar event names)",
+    ]

@@ -1,8 +1,9 @@
-"""The four metric families (SPEC §3) on hand-worked data, and the statistics against published values."""
+"""The four metric families (docs/metrics.md#metrics) on hand-worked data, and the statistics against published values."""
 
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -72,7 +73,7 @@ def test_kaplan_meier_matches_the_published_6mp_table():
 
 
 def test_kaplan_meier_median_landing_exactly_on_half():
-    """Four PQLs at days 1, 2, 3, 4, nobody censored: S(2) = 2/4 = 0.5 exactly -> median 2 (SPEC:
+    """Four PQLs at days 1, 2, 3, 4, nobody censored: S(2) = 2/4 = 0.5 exactly -> median 2 (docs/metrics.md#metrics:
     the smallest event time at which S <= 0.5). The plain median over PQLs is (2 + 3) / 2 = 2.5."""
     table = pd.DataFrame({
         "entity_id": list("abcd"), "signup_at": pd.Series([T0] * 4, dtype="datetime64[us, UTC]"),
@@ -109,11 +110,11 @@ def test_current_pqls_at_the_active_days_boundary():
                           ("u3", "a", T0 + DAY), ("u3", "x", T0 + 19 * DAY), ("u4", "x", T0 + 19 * DAY)]),
         "conversions": conversions([("u3", T0 + 10 * DAY)]),
     }
-    entities, _ = analyze(frames, ONE_STEP, as_of=T0 + 20 * DAY)
-    current = pk.current_pqls(entities)
+    entities, ctx = analyze(frames, ONE_STEP, as_of=T0 + 20 * DAY)
+    current = pk.current_pqls(entities, context=ctx)
     assert list(current["entity_id"]) == ["u1"]
     assert current.loc[0, "days_since_seen"] == pytest.approx(14.0)
-    totals = pk.summary(entities)
+    totals = pk.summary(entities, context=ctx)
     assert (totals["raw_pqls"], totals["current_pqls"]) == (3, 1)
 
 
@@ -125,13 +126,13 @@ def test_pqls_over_time_lists_every_week_with_zeros():
         "users": users([("u1", T0), ("u2", T0 + 2 * DAY), ("u3", "2026-01-11T23:00:00Z")]),
         "events": events([("u1", "a", T0 + DAY), ("u2", "a", T0 + 16 * DAY)]),
     }
-    entities, _ = analyze(frames, ONE_STEP, as_of="2026-01-31")
-    weeks = pk.summary(entities)["pqls_over_time"]
+    entities, ctx = analyze(frames, ONE_STEP, as_of="2026-01-31")
+    weeks = pk.summary(entities, context=ctx)["pqls_over_time"]
     assert weeks == [
         {"week": "2026-01-05", "new_pqls": 1}, {"week": "2026-01-12", "new_pqls": 0},
         {"week": "2026-01-19", "new_pqls": 1}, {"week": "2026-01-26", "new_pqls": 0},
     ]
-    monthly = pk.pqls_over_time(entities, freq="M")
+    monthly = pk.pqls_over_time(entities, context=ctx, freq="M")
     assert list(monthly["new_pqls"]) == [2] and list(monthly["cumulative_pqls"]) == [2]
 
 
@@ -146,13 +147,13 @@ def test_pql_rate_by_segment_with_wilson_intervals():
                         ("u5", T0, "paid")], columns=("user_id", "signup_at", "channel")),
         "events": events([("u1", "a", T0 + DAY), ("u3", "x", T0 + DAY)]),
     }
-    entities, _ = analyze(frames, ONE_STEP)
+    entities, ctx = analyze(frames, ONE_STEP)
     by_channel = pk.pql_rate(entities, by="channel").set_index("channel")
     assert by_channel.loc["organic", ["entities", "pqls", "pql_rate"]].tolist() == [2, 1, 0.5]
     assert by_channel.loc["paid", "pql_rate"] == 0.0
     assert by_channel.loc["paid", "ci_high"] == pytest.approx(0.5615, abs=1e-4)
     overall = pk.pql_rate(entities)
-    assert overall.loc[0, "pql_rate"] == pytest.approx(0.2) == pk.summary(entities)["pql_rate"]
+    assert overall.loc[0, "pql_rate"] == pytest.approx(0.2) == pk.summary(entities, context=ctx)["pql_rate"]
     weekly = pk.pql_rate(entities, cohort="W")
     assert weekly["signup_cohort"].tolist() == [T0] and weekly["entities"].tolist() == [5]
 
@@ -174,10 +175,10 @@ def test_time_to_pql_median_of_an_even_count_and_stalled_trials():
                           ("u8", "a", T0 + 6 * DAY)]),
         "conversions": conversions([("u6", T0 + 19 * DAY)]),
     }
-    entities, _ = analyze(frames, ONE_STEP, as_of=T0 + 20 * DAY)
-    totals = pk.summary(entities)
+    entities, ctx = analyze(frames, ONE_STEP, as_of=T0 + 20 * DAY)
+    totals = pk.summary(entities, context=ctx)
     assert totals["time_to_pql_median_days"] == 2.5
-    stalled = pk.stalled_trials(entities)
+    stalled = pk.stalled_trials(entities, context=ctx)
     assert list(stalled["entity_id"]) == ["u3"] and totals["stalled_in_trial"] == 1
     assert stalled.loc[0, "trial_days_left"] == pytest.approx(2.0)
     assert stalled.loc[0, "missing_steps"] == "did_a"
@@ -191,7 +192,7 @@ def test_time_to_pql_percentiles_and_share_by_day():
         "users": users([(f"u{i}", T0) for i in range(1, 6)]),
         "events": events([(f"u{i}", "a", T0 + i * DAY) for i in range(1, 5)]),
     }
-    entities, _ = analyze(frames, ONE_STEP, as_of=T0 + 10 * DAY)
+    entities, ctx = analyze(frames, ONE_STEP, as_of=T0 + 10 * DAY)
     percentiles = pk.time_to_pql_percentiles(entities).set_index("percentile")["time_to_pql_days"]
     assert percentiles[0.5] == pytest.approx(2.5)
     by_day = pk.share_pql_by_day(entities, days=[2]).iloc[0]
@@ -215,8 +216,8 @@ def test_paid_before_and_after_pql():
         "conversions": conversions([("u1", T0 + 5 * DAY), ("u2", T0 + 3 * DAY), ("u3", T0 + DAY),
                                     ("u5", T0 + 2 * DAY)]),
     }
-    entities, _ = analyze(frames, ONE_STEP, as_of=T0 + 10 * DAY)
-    totals = pk.summary(entities)
+    entities, ctx = analyze(frames, ONE_STEP, as_of=T0 + 10 * DAY)
+    totals = pk.summary(entities, context=ctx)
     assert (totals["paid_pqls"], totals["paid_before_pql"], totals["paid_without_pql"]) == (2, 1, 1)
     assert totals["pql_to_paid_rate"] == pytest.approx(2 / 3)
     windowed = pk.pql_to_paid(entities, within_days=2).iloc[0]
@@ -228,8 +229,8 @@ def test_pql_to_paid_rate_is_null_with_nobody_eligible():
     """No PQLs at all: eligible 0 -> the rate is null (not 0), and the summary has no NaN."""
     frames = {"users": users([("u1", T0)]), "events": events([("u1", "x", T0 + DAY)])}
     with pytest.warns(pk.PqlkitWarning):
-        entities, dataset = analyze(frames, ONE_STEP)
-    totals = pk.summary(entities, ledger=dataset.ledger)
+        entities, ctx = analyze(frames, ONE_STEP)
+    totals = pk.summary(entities, context=ctx)
     assert totals["pql_to_paid_rate"] is None and totals["time_to_pql_median_days"] is None
     assert totals["time_to_pql_km_median_days"] is None
     json.dumps(totals, allow_nan=False)
@@ -244,21 +245,139 @@ def test_funnel_and_distribution_add_up():
         "users": users([("u1", T0), ("u2", T0), ("u3", T0)]),
         "events": events([("u1", "a", T0 + DAY), ("u1", "b", T0 + DAY), ("u2", "a", T0 + DAY), ("u3", "x", T0)]),
     }
-    entities, _ = analyze(frames, spec([{"name": "sa", "event": "a"}, {"name": "sb", "event": "b"}]))
-    funnel = pk.activation_funnel(entities)
+    entities, ctx = analyze(frames, spec([{"name": "sa", "event": "a"}, {"name": "sb", "event": "b"}]))
+    funnel = pk.activation_funnel(entities, context=ctx)
     assert funnel["completed"].tolist() == [2, 1]
-    distribution = pk.activation_distribution(entities)
+    distribution = pk.activation_distribution(entities, context=ctx)
     assert distribution["entities"].tolist() == [1, 1, 1]
     assert distribution["activation_rate"].tolist() == [0.0, 0.5, 1.0]
     assert distribution["share"].sum() == pytest.approx(1.0)
-    assert pk.summary(entities)["step_completion"] == {"sa": 2, "sb": 1}
+    assert pk.summary(entities, context=ctx)["step_completion"] == {"sa": 2, "sb": 1}
 
 
 def test_metrics_do_not_modify_their_input():
     frames = {"users": users([("u1", T0), ("u2", T0)]), "events": events([("u1", "a", T0 + DAY), ("u2", "x", T0)])}
-    entities, _ = analyze(frames, ONE_STEP)
+    entities, ctx = analyze(frames, ONE_STEP)
     before = entities.copy()
-    for metric in (pk.current_pqls, pk.stalled_trials, pk.pql_rate, pk.pql_to_paid, pk.time_to_pql_curve,
-                   pk.activation_funnel, pk.pqls_over_time, pk.summary):
+    for metric in (pk.current_pqls, pk.stalled_trials, pk.activation_funnel, pk.pqls_over_time, pk.summary):
+        metric(entities, context=ctx)
+    for metric in (pk.pql_rate, pk.pql_to_paid, pk.time_to_pql_curve):
         metric(entities)
     pd.testing.assert_frame_equal(entities, before)
+
+
+# --- the context is explicit: an analyst's merge, filter or concat changes nothing ----------------
+
+
+def _channels():
+    """as_of d20, one step (a), active_days 14.
+
+    ====  =======  ============  ===============  ============
+    user  channel  a done (d)    last event (d)   paid (d)
+    ====  =======  ============  ===============  ============
+    u1    organic  1             10               -            current PQL
+    u2    organic  2             2                -            PQL, not seen since d2 (< d6): not current
+    u3    paid     3             15               12           PQL, paying: not current
+    u4    paid     -             19               -            not a PQL
+    u5    organic  4             18               -            current PQL
+    ====  =======  ============  ===============  ============
+
+    Current PQLs: u1, u5 (both organic), listed u5 first (all have activation rate 1; most recently
+    seen first). Raw PQLs 4 of 5.
+    """
+    frames = {
+        "users": users([("u1", T0, "organic"), ("u2", T0, "organic"), ("u3", T0, "paid"), ("u4", T0, "paid"),
+                        ("u5", T0, "organic")], columns=("user_id", "signup_at", "channel")),
+        "events": events([("u1", "a", T0 + DAY), ("u1", "x", T0 + 10 * DAY), ("u2", "a", T0 + 2 * DAY),
+                          ("u3", "a", T0 + 3 * DAY), ("u3", "x", T0 + 15 * DAY), ("u4", "x", T0 + 19 * DAY),
+                          ("u5", "a", T0 + 4 * DAY), ("u5", "x", T0 + 18 * DAY)]),
+        "conversions": conversions([("u3", T0 + 12 * DAY)]),
+    }
+    return analyze(frames, ONE_STEP, as_of=T0 + 20 * DAY)
+
+
+def test_merging_a_crm_table_changes_no_result():
+    """A CRM table merged on (with a column of its own ending in _at) gives the same current PQLs
+    (u5, u1), and the same summary, as the table before the merge."""
+    entities, ctx = _channels()
+    crm = pd.DataFrame({"entity_id": ["u1", "u2", "u3", "u4", "u5"], "owner": list("ABABA"),
+                        "created_at": pd.Timestamp("2025-12-01", tz="UTC")})
+    merged = entities.merge(crm, on="entity_id", how="left")
+    assert list(pk.current_pqls(entities, context=ctx)["entity_id"]) == ["u5", "u1"]
+    pd.testing.assert_frame_equal(
+        pk.current_pqls(merged, context=ctx).drop(columns=["owner", "created_at"]), pk.current_pqls(entities, context=ctx))
+    assert pk.summary(merged, context=ctx) == pk.summary(entities, context=ctx)
+    by_owner = pk.pql_rate(merged, by="owner").set_index("owner")
+    assert by_owner["pqls"].to_dict() == {"A": 3, "B": 1}  # A: u1, u3, u5; B: u2 (u4 is not a PQL)
+
+
+def test_a_filtered_table_is_analysed_as_it_is():
+    """Organic only (u1, u2, u5): 3 PQLs of 3, current u5 and u1; the funnel counts 3 of 3."""
+    entities, ctx = _channels()
+    organic = entities[entities["channel"] == "organic"]
+    assert list(pk.current_pqls(organic, context=ctx)["entity_id"]) == ["u5", "u1"]
+    funnel = pk.activation_funnel(organic, context=ctx).iloc[0]
+    assert (funnel["entities"], funnel["completed"]) == (3, 3)
+    assert pk.summary(organic, context=ctx)["raw_pqls"] == 3
+
+
+def test_concatenated_halves_give_the_whole():
+    """Splitting by channel and concatenating back: same raw PQLs (4), current PQLs (2), rate 4/5."""
+    entities, ctx = _channels()
+    parts = [entities[entities["channel"] == c] for c in ("paid", "organic")]
+    whole = pd.concat(parts, ignore_index=True)
+    summary = pk.summary(whole, context=ctx)
+    assert (summary["raw_pqls"], summary["current_pqls"], summary["pql_rate"]) == (4, 2, 0.8)
+    assert summary == pk.summary(entities, context=ctx) | {"pqls_over_time": summary["pqls_over_time"]}
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        pytest.param(lambda e: pk.current_pqls(e), "current_pqls needs `as_of`: pass context=", id="current_pqls"),
+        pytest.param(lambda e: pk.current_pqls(e, as_of="2026-01-25"), "current_pqls needs `active_days`",
+                     id="current_pqls-as_of-only"),
+        pytest.param(lambda e: pk.stalled_trials(e, as_of="2026-01-25"), "stalled_trials needs `trial_days`",
+                     id="stalled_trials"),
+        pytest.param(lambda e: pk.pqls_over_time(e), "pqls_over_time needs `as_of`", id="pqls_over_time"),
+        pytest.param(lambda e: pk.activation_funnel(e), "activation_funnel needs `steps`", id="activation_funnel"),
+        pytest.param(lambda e: pk.summary(e), "summary needs `context`", id="summary"),
+        pytest.param(lambda e: pk.cohorts.cohort_rates(e), "cohort_rates needs `horizon_days`", id="cohort_rates"),
+        pytest.param(lambda e: pk.cohorts.weekly_pqls(e), "weekly_pqls needs `as_of`", id="weekly_pqls"),
+        pytest.param(lambda e: pk.cohorts.current_pqls_over_time(e, active_days=14),
+                     "current_pqls_over_time needs `context` with the loaded dataset", id="current_pqls_over_time"),
+        pytest.param(lambda e: pk.explore.completion_curves(e), "completion_curves needs `days`", id="completion_curves"),
+        pytest.param(lambda e: pk.pricing.free_to_paid(e), "free_to_paid needs `min_age_days`", id="free_to_paid"),
+        pytest.param(lambda e: pk.playbook.prioritise_pqls(e), "current_pqls needs `as_of`", id="prioritise_pqls"),
+    ],
+)
+def test_a_missing_value_names_the_argument_to_pass(call, message):
+    """No silent default (no 14 days from nowhere): without the context, the error says what to pass."""
+    entities, _ = _channels()
+    with pytest.raises(ValueError, match=re.escape(message)):
+        call(entities)
+
+
+def test_explicit_values_stand_in_for_the_context():
+    """as_of and active_days given by hand give the context's answer (u5, u1)."""
+    entities, ctx = _channels()
+    current = pk.current_pqls(entities, as_of=T0 + 20 * DAY, active_days=14)
+    pd.testing.assert_frame_equal(current, pk.current_pqls(entities, context=ctx))
+    # An override wins over the context: with 30 active days u2 (seen d2, 18 days before) is current too.
+    assert list(pk.current_pqls(entities, context=ctx, active_days=30)["entity_id"]) == ["u5", "u1", "u2"]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(lambda e: pk.pql_rate(e, by="chanel"), id="pql_rate"),
+        pytest.param(lambda e: pk.pql_rate(e, by=["channel", "chanel"]), id="pql_rate-list"),
+        pytest.param(lambda e: pk.pql_to_paid(e, by="chanel"), id="pql_to_paid"),
+        pytest.param(lambda e: pk.check_columns(e, "chanel"), id="check_columns"),
+    ],
+)
+def test_a_wrong_column_name_gets_the_same_clear_error(call):
+    entities, _ = _channels()
+    columns = re.escape(str(list(entities.columns)))
+    with pytest.raises(ValueError, match=rf"^The value for `by` must be one of {columns}, but 'chanel' was passed\.$"):
+        call(entities)

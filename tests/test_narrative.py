@@ -39,26 +39,26 @@ def test_interval_and_days():
 
 
 def test_noun_follows_the_level(tiny):
-    entities, _ = tiny
-    assert narrative.noun(entities) == "users"
-    accounts, _ = pk.entity_table(TINY, TINY_SPEC, level="account")
-    assert narrative.noun(accounts) == "accounts" and narrative.noun(accounts, plural=False) == "account"
+    entities, ctx = tiny
+    assert ctx.noun == "users" and ctx.level == "user"
+    _, accounts = pk.entity_table(TINY, TINY_SPEC, level="account")
+    assert accounts.noun == "accounts" and accounts.level == "account"
 
 
 def test_scope_sentence_names_the_spec_file_not_its_path(tiny):
-    entities, dataset = tiny
-    text = narrative.scope_sentence(entities, dataset)
+    entities, ctx = tiny
+    text = narrative.scope_sentence(entities, context=ctx)
     assert "5 users" in text and "2 of the 3 steps of tiny_spec.yaml" in text
     assert str(TINY_SPEC.parent) not in text
     assert "no conversions table" in text
 
 
 def test_ledger_table_and_sentence(tiny):
-    entities, dataset = tiny
-    table = narrative.ledger_table(dataset)
+    entities, ctx = tiny
+    table = narrative.ledger_table(ctx.ledger)
     assert table["table"].tolist() == ["users", "events"]
     assert table["read"].tolist() == [5, 14] and table["used"].tolist() == [5, 14]
-    assert narrative.ledger_sentence(dataset) == "All 19 rows read were used: no row was dropped."
+    assert narrative.ledger_sentence(ctx.ledger) == "All 19 rows read were used: no row was dropped."
 
 
 def test_notes_for_warnings_prints_short_paths(capsys):
@@ -84,31 +84,31 @@ def test_tidy_formats_for_display():
 
 def test_sentences_on_the_tiny_dataset_say_when_data_is_missing(tiny):
     """No payments, one week, nobody 14 days old: each section says so in words."""
-    entities, dataset = tiny
-    summary = pk.summary(entities, ledger=dataset.ledger)
-    ranking = explore.rank_candidate_steps(dataset, entities)
+    entities, ctx = tiny
+    summary = pk.summary(entities, context=ctx)
+    ranking = explore.rank_candidate_steps(ctx.dataset, spec=ctx.spec)
     assert "no payments" in narrative.candidates_sentence(ranking, has_payments=False)
-    assert "not enough complete weeks" in narrative.weekly_sentence(cohorts.weekly_pqls(entities))
+    assert "not enough complete weeks" in narrative.weekly_sentence(cohorts.weekly_pqls(entities, context=ctx))
     assert "cannot be measured" in narrative.paid_sentence(pk.pql_to_paid(entities), has_payments=False)
     assert "No PQL has paid yet" in narrative.lag_sentence(pricing.lag_summary(entities))
-    assert "too young" in narrative.cohort_rates_sentence(cohorts.cohort_rates(entities)) or \
-        "old enough" in narrative.cohort_rates_sentence(cohorts.cohort_rates(entities))
-    assert "Not enough" in narrative.seasonality_sentence(cohorts.seasonality(entities))
+    assert "too young" in narrative.cohort_rates_sentence(cohorts.cohort_rates(entities, context=ctx)) or \
+        "old enough" in narrative.cohort_rates_sentence(cohorts.cohort_rates(entities, context=ctx))
+    assert "Not enough" in narrative.seasonality_sentence(cohorts.seasonality(entities, context=ctx))
     assert "No PQL-to-paid rate" in narrative.benchmark_sentence(
-        pricing.benchmark_reading(entities, has_payments=False))
-    assert "cannot be estimated" in narrative.revenue_sentence(pricing.revenue_at_stake(entities, dataset))
+        pricing.benchmark_reading(entities, context=ctx, has_payments=False))
+    assert "cannot be estimated" in narrative.revenue_sentence(pricing.revenue_at_stake(entities, context=ctx))
     assert "No trial is stalled" in narrative.stalled_sentence(
-        pk.stalled_trials(entities), trial_days=14, stall_day=12, noun="users")
-    assert "fewer than half" in narrative.km_sentence(summary, pk.time_to_pql_curve(entities), trial_days=14)
+        pk.stalled_trials(entities, context=ctx), trial_days=14, stall_day=12, noun="users")
+    assert "fewer than half" in narrative.km_sentence(summary, curve=pk.time_to_pql_curve(entities), trial_days=14)
 
 
 def test_segment_sentence_reads_the_best_and_worst_groups():
     rates = pd.DataFrame({"channel": ["a", "b", "c"], "pql_rate": [0.41, 0.12, 0.2],
                           "ci_low": [0.36, 0.10, 0.15], "ci_high": [0.46, 0.14, 0.25]})
-    text = narrative.segment_sentence(rates, "channel", noun="users")
+    text = narrative.segment_sentence(rates, by="channel", noun="users")
     assert text == ("a users activate at 41% (95% CI 36–46%), b at 12% (95% CI 10–14%): the intervals do not "
                     "overlap, so the gap is real.")
-    assert "nothing to compare" in narrative.segment_sentence(rates.head(1), "channel")
+    assert "nothing to compare" in narrative.segment_sentence(rates.head(1), by="channel")
 
 
 def test_benchmark_sentence_for_each_verdict():
@@ -126,12 +126,12 @@ def test_benchmark_sentence_for_each_verdict():
 
 def test_record_headlines_writes_summary_values(tmp_path, tiny, capsys):
     """The recorded values are pqlkit.summary's (what `pqlkit metrics` prints), plus the extras."""
-    entities, dataset = tiny
-    record = narrative.record_headlines(entities, dataset, output_dir=tmp_path / "out", notebook="02_pql_metrics",
+    entities, ctx = tiny
+    record = narrative.record_headlines(entities, context=ctx, output_dir=tmp_path / "out", notebook="02_pql_metrics",
                                         extra={"share": float("nan"), "count": np.int64(3)})
     written = json.loads((tmp_path / "out" / "02_pql_metrics.json").read_text(encoding="utf-8"))
     assert written == record
-    summary = json.loads(json.dumps(pk.summary(entities, ledger=dataset.ledger)))
+    summary = json.loads(json.dumps(pk.summary(entities, context=ctx)))
     for key in narrative.HEADLINE_KEYS:
         assert written[key] == summary[key]
     assert written["share"] is None and written["count"] == 3 and written["notebook"] == "02_pql_metrics"
@@ -139,17 +139,17 @@ def test_record_headlines_writes_summary_values(tmp_path, tiny, capsys):
 
 
 def test_record_headlines_refuses_unknown_keys(tmp_path, tiny):
-    entities, dataset = tiny
+    entities, ctx = tiny
     with pytest.raises(ValueError, match="pqlkit.summary does not have"):
-        narrative.record_headlines(entities, dataset, output_dir=tmp_path, notebook="x", keys=("raw_pqls", "nope"))
+        narrative.record_headlines(entities, context=ctx, output_dir=tmp_path, notebook="x", keys=("raw_pqls", "nope"))
 
 
 def test_crm_sentence_names_the_file_only(tmp_path):
     table = pd.DataFrame({"entity_id": ["u1"], "activation_rate": [1.0], "days_since_seen": [0.25],
                           "account_size": [3]})
-    text = narrative.crm_sentence(table, tmp_path / "leads.csv", noun="users")
+    text = narrative.crm_sentence(table, path=tmp_path / "leads.csv", noun="users")
     assert str(tmp_path) not in text and "leads.csv" in text and "priority 1 is u1" in text
-    assert "No current PQLs" in narrative.crm_sentence(table.iloc[:0], tmp_path / "leads.csv")
+    assert "No current PQLs" in narrative.crm_sentence(table.iloc[:0], path=tmp_path / "leads.csv")
 
 
 def test_thresholds_sentence_by_hand():

@@ -8,6 +8,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 import pqlkit as pk  # noqa: E402
@@ -35,32 +36,32 @@ def close_figures():
     plt.close("all")
 
 
-def charts(entities, dataset):
+def charts(entities, ctx):
     """(name, callable drawing on ax) for every chart, fed by the pqlkit function that makes its table."""
-    ranking = explore.rank_candidate_steps(dataset, entities, min_doers=1)
+    ranking = explore.rank_candidate_steps(ctx.dataset, spec=ctx.spec, min_doers=1)
     return [
-        ("event_catalogue", lambda ax: plots.plot_event_catalogue(explore.event_catalogue(dataset), noun="users", ax=ax)),
+        ("event_catalogue", lambda ax: plots.plot_event_catalogue(explore.event_catalogue(ctx.dataset), noun="users", ax=ax)),
         ("candidate_steps", lambda ax: plots.plot_candidate_steps(ranking, ax=ax)),
-        ("step_completion", lambda ax: plots.plot_step_completion(pk.activation_funnel(entities), noun="users", ax=ax)),
-        ("completion_curves", lambda ax: plots.plot_completion_curves(explore.completion_curves(entities), trial_days=14, ax=ax)),
+        ("step_completion", lambda ax: plots.plot_step_completion(pk.activation_funnel(entities, context=ctx), noun="users", ax=ax)),
+        ("completion_curves", lambda ax: plots.plot_completion_curves(explore.completion_curves(entities, context=ctx), trial_days=14, ax=ax)),
         ("activation_distribution", lambda ax: plots.plot_activation_distribution(
-            pk.activation_distribution(entities), steps_required=3, ax=ax)),
-        ("threshold_comparison", lambda ax: plots.plot_threshold_comparison(explore.compare_thresholds(entities), ax=ax)),
-        ("pqls_over_time", lambda ax: plots.plot_pqls_over_time(cohorts.weekly_pqls(entities), ax=ax)),
+            pk.activation_distribution(entities, context=ctx), steps_required=3, ax=ax)),
+        ("threshold_comparison", lambda ax: plots.plot_threshold_comparison(explore.compare_thresholds(entities, context=ctx), ax=ax)),
+        ("pqls_over_time", lambda ax: plots.plot_pqls_over_time(cohorts.weekly_pqls(entities, context=ctx), ax=ax)),
         ("current_over_time", lambda ax: plots.plot_current_pqls_over_time(
-            cohorts.current_pqls_over_time(dataset, entities), ax=ax)),
+            cohorts.current_pqls_over_time(entities, context=ctx), ax=ax)),
         ("rates", lambda ax: plots.plot_rates(pk.pql_rate(entities, by="channel"), label="channel", overall=0.3, ax=ax)),
         ("time_to_pql", lambda ax: plots.plot_time_to_pql_distribution(pk.pqls(entities), trial_days=14, ax=ax)),
         ("km_curve", lambda ax: plots.plot_km_curve(pk.time_to_pql_curve(entities), trial_days=14, ax=ax)),
         ("paid_lag", lambda ax: plots.plot_paid_lag(pk.paid_lag(entities), ax=ax)),
         ("cohort_heatmap", lambda ax: plots.plot_cohort_heatmap(cohorts.cohort_matrix(entities), freq="W", ax=ax)),
-        ("cohort_rates", lambda ax: plots.plot_cohort_rates(cohorts.cohort_rates(entities), ax=ax)),
+        ("cohort_rates", lambda ax: plots.plot_cohort_rates(cohorts.cohort_rates(entities, context=ctx), ax=ax)),
         ("cohort_time", lambda ax: plots.plot_cohort_time_to_pql(cohorts.cohort_time_to_pql(entities), ax=ax)),
         ("pql_cohort", lambda ax: plots.plot_pql_cohort_conversion(
-            cohorts.pql_cohort_conversion(entities, freq="W", within_days=7), ax=ax)),
-        ("seasonality", lambda ax: plots.plot_seasonality(cohorts.seasonality(entities), ax=ax)),
-        ("benchmark", lambda ax: plots.plot_benchmark(pricing.benchmark_reading(entities), ax=ax)),
-        ("revenue", lambda ax: plots.plot_revenue_at_stake(pricing.revenue_at_stake(entities, dataset), ax=ax)),
+            cohorts.pql_cohort_conversion(entities, context=ctx, freq="W", within_days=7), ax=ax)),
+        ("seasonality", lambda ax: plots.plot_seasonality(cohorts.seasonality(entities, context=ctx), ax=ax)),
+        ("benchmark", lambda ax: plots.plot_benchmark(pricing.benchmark_reading(entities, context=ctx), ax=ax)),
+        ("revenue", lambda ax: plots.plot_revenue_at_stake(pricing.revenue_at_stake(entities, context=ctx), ax=ax)),
     ]
 
 
@@ -72,8 +73,8 @@ NAMES = ["event_catalogue", "candidate_steps", "step_completion", "completion_cu
 
 @pytest.mark.parametrize("name", NAMES)
 def test_every_chart_draws_on_the_given_axes_with_title_and_axis_labels(analysed, name):
-    entities, dataset = analysed
-    draw = dict(charts(entities, dataset))[name]
+    entities, ctx = analysed
+    draw = dict(charts(entities, ctx))[name]
     _, ax = plt.subplots()
     result = draw(ax)
     assert result is ax
@@ -93,17 +94,18 @@ def test_chart_names_cover_every_plot_function():
 
 
 def test_a_chart_without_ax_makes_its_own_figure(analysed):
-    entities, _ = analysed
-    ax = plots.plot_step_completion(pk.activation_funnel(entities))
+    entities, ctx = analysed
+    ax = plots.plot_step_completion(pk.activation_funnel(entities, context=ctx))
     assert ax.figure is not None and ax.get_title()
 
 
 def test_level_comparison_and_kpis(analysed):
-    entities, _ = analysed
+    entities, ctx = analysed
     frames = generate_sample(n_users=120, seed=5, days=30, dirty=False)
     ax = plots.plot_level_comparison(explore.compare_levels(frames, SPEC))
     assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
-    axes = plots.plot_kpis(cohorts.weekly_pqls(entities), cohorts.cohort_rates(entities, freq="M"))
+    axes = plots.plot_kpis(cohorts.weekly_pqls(entities, context=ctx),
+                          monthly_rates=cohorts.cohort_rates(entities, context=ctx, freq="M"))
     assert len(axes) == 2 and all(a.get_title() for a in axes)
 
 
@@ -112,16 +114,26 @@ def test_level_comparison_and_kpis(analysed):
     plots.plot_km_curve,
 ])
 def test_empty_tables_are_refused(analysed, plot):
-    entities, dataset = analysed
+    entities, ctx = analysed
     tables = {
-        plots.plot_step_completion: pk.activation_funnel(entities),
-        plots.plot_event_catalogue: explore.event_catalogue(dataset),
-        plots.plot_pqls_over_time: cohorts.weekly_pqls(entities),
-        plots.plot_cohort_rates: cohorts.cohort_rates(entities),
+        plots.plot_step_completion: pk.activation_funnel(entities, context=ctx),
+        plots.plot_event_catalogue: explore.event_catalogue(ctx.dataset),
+        plots.plot_pqls_over_time: cohorts.weekly_pqls(entities, context=ctx),
+        plots.plot_cohort_rates: cohorts.cohort_rates(entities, context=ctx),
         plots.plot_km_curve: pk.time_to_pql_curve(entities),
     }
     with pytest.raises(ValueError, match="No data to plot"):
         plot(tables[plot].iloc[:0])
+
+
+def test_fixed_age_labels_come_from_the_result_rows(analysed):
+    """cohort_rates at 7 days labels its axis "within 7 days" (from its horizon_days column), also after
+    the analyst filters its rows; a concat of two horizons has no single horizon, so no label."""
+    entities, ctx = analysed
+    rates = cohorts.cohort_rates(entities, context=ctx, horizon_days=7)
+    assert "within 7 days" in plots.plot_cohort_rates(rates[rates["entities"] > 0]).get_ylabel()
+    mixed = pd.concat([rates, cohorts.cohort_rates(entities, context=ctx, horizon_days=14)], ignore_index=True)
+    assert "within" not in plots.plot_cohort_rates(mixed).get_ylabel()
 
 
 def test_set_style_fixes_size_and_svg_salt():

@@ -78,8 +78,8 @@ def test_benchmark_band_must_be_a_proper_interval(low, high):
 
 def test_benchmark_reading_by_hand(analysed):
     """1 of 2 eligible PQLs paid: 50 %, Wilson 95 % interval 9.5–90.5 %, which straddles 15–30 %."""
-    entities, _ = analysed
-    reading = pricing.benchmark_reading(entities).iloc[0]
+    entities, ctx = analysed
+    reading = pricing.benchmark_reading(entities, context=ctx).iloc[0]
     assert (reading["eligible"], reading["paid_pqls"]) == (2, 1)
     assert reading["pql_to_paid_rate"] == pytest.approx(0.5)
     assert reading["ci_low"] == pytest.approx(0.0945, abs=1e-4)
@@ -88,8 +88,8 @@ def test_benchmark_reading_by_hand(analysed):
 
 
 def test_benchmark_reading_without_payments_is_no_data(analysed):
-    entities, _ = analysed
-    reading = pricing.benchmark_reading(entities, has_payments=False).iloc[0]
+    entities, ctx = analysed
+    reading = pricing.benchmark_reading(entities, context=ctx, has_payments=False).iloc[0]
     assert reading["verdict"] == "no_data" and np.isnan(reading["pql_to_paid_rate"])
 
 
@@ -97,8 +97,8 @@ def test_benchmark_reading_without_payments_is_no_data(analysed):
 
 
 def test_payments_keep_the_first_payment_with_its_plan(analysed):
-    _, dataset = analysed
-    table = pricing.payments(dataset)
+    _, ctx = analysed
+    table = pricing.payments(ctx.dataset)
     assert table["entity_id"].tolist() == ["u1", "u2", "u4"]
     assert table["paid_plan"].tolist() == ["team", "starter", "team"]
     assert table["mrr"].tolist() == [100.0, 50.0, 100.0]
@@ -107,16 +107,16 @@ def test_payments_keep_the_first_payment_with_its_plan(analysed):
 def test_payments_without_plan_or_mrr_columns():
     data = frames()
     data["conversions"] = conversions([("u1", T0 + 3 * DAY)])
-    _, dataset = analyze(data, ONE_STEP, as_of=AS_OF)
-    table = pricing.payments(dataset)
+    _, ctx = analyze(data, ONE_STEP, as_of=AS_OF)
+    table = pricing.payments(ctx.dataset)
     assert table["paid_plan"].isna().all() and table["mrr"].isna().all()
 
 
 def test_conversion_by_plan_by_hand(analysed):
     """starter: u2 (paid before its PQL). team: u1 (converted, lag 2 days) and u4 (never a PQL).
     Eligible PQLs: 2, so team converts 1/2 of them and starter 0."""
-    entities, dataset = analysed
-    table = pricing.conversion_by_plan(entities, dataset).set_index("plan")
+    entities, ctx = analysed
+    table = pricing.conversion_by_plan(entities, context=ctx).set_index("plan")
     assert table.index.tolist() == ["starter", "team"]
     assert table["paying"].tolist() == [1, 2]
     assert table["converted_pqls"].tolist() == [0, 1]
@@ -125,13 +125,13 @@ def test_conversion_by_plan_by_hand(analysed):
     assert table["mean_mrr"].tolist() == [50.0, 100.0]
     assert table.loc["team", "median_lag_days"] == pytest.approx(2.0)
     assert table["pql_to_paid_rate"].tolist() == pytest.approx([0.0, 0.5])
-    assert table["pql_to_paid_rate"].sum() == pytest.approx(pk.summary(entities)["pql_to_paid_rate"])
+    assert table["pql_to_paid_rate"].sum() == pytest.approx(pk.summary(entities, context=ctx)["pql_to_paid_rate"])
     assert table["share_of_paid_pqls"].tolist() == pytest.approx([0.0, 1.0])
 
 
 def test_conversion_by_price_point_labels_the_values(analysed):
-    entities, dataset = analysed
-    table = pricing.conversion_by_price_point(entities, dataset)
+    entities, ctx = analysed
+    table = pricing.conversion_by_price_point(entities, context=ctx)
     assert table["price_point"].tolist() == ["50", "100"]
     assert table["converted_pqls"].tolist() == [0, 1]
 
@@ -145,8 +145,8 @@ def test_conversion_by_price_point_bins_many_values():
         "conversions": conversions([(uid, T0 + 2 * DAY, "p", str(10 * (i + 1))) for i, uid in enumerate(ids)],
                                    columns=PAYMENT_COLUMNS),
     }
-    entities, dataset = analyze(data, ONE_STEP, as_of=AS_OF)
-    table = pricing.conversion_by_price_point(entities, dataset, max_points=2)
+    entities, ctx = analyze(data, ONE_STEP, as_of=AS_OF)
+    table = pricing.conversion_by_price_point(entities, context=ctx, max_points=2)
     assert table["price_point"].tolist() == ["10–50", "60–100"]
     assert table["converted_pqls"].tolist() == [5, 5]
 
@@ -154,9 +154,9 @@ def test_conversion_by_price_point_bins_many_values():
 def test_plan_tables_are_empty_without_payments(analysed):
     data = frames()
     del data["conversions"]
-    entities, dataset = analyze(data, ONE_STEP, as_of=AS_OF)
-    assert pricing.conversion_by_plan(entities, dataset).empty
-    assert pricing.conversion_by_price_point(entities, dataset).empty
+    entities, ctx = analyze(data, ONE_STEP, as_of=AS_OF)
+    assert pricing.conversion_by_plan(entities, context=ctx).empty
+    assert pricing.conversion_by_price_point(entities, context=ctx).empty
 
 
 # --- lag, free-to-paid, checks -----------------------------------------------------------------
@@ -164,7 +164,7 @@ def test_plan_tables_are_empty_without_payments(analysed):
 
 def test_lag_summary_by_hand(analysed):
     """One converted PQL, 2 days after its PQL: every quantile is 2, all paid within 7 days."""
-    entities, _ = analysed
+    entities, ctx = analysed
     row = pricing.lag_summary(entities).iloc[0]
     assert row["paid_pqls"] == 1
     assert [row["p25_days"], row["median_days"], row["p90_days"]] == pytest.approx([2.0, 2.0, 2.0])
@@ -172,7 +172,7 @@ def test_lag_summary_by_hand(analysed):
 
 
 def test_lag_summary_without_paid_pqls(analysed):
-    entities, _ = analysed
+    entities, ctx = analysed
     row = pricing.lag_summary(entities[entities["paid_at"].isna()]).iloc[0]
     assert row["paid_pqls"] == 0 and np.isnan(row["median_days"]) and np.isnan(row["within_14d"])
 
@@ -180,27 +180,27 @@ def test_lag_summary_without_paid_pqls(analysed):
 def test_free_to_paid_by_hand(analysed):
     """At least 14 days old: u1 (20), u2 (18), both paying → 100 %. At least 10 days: all four,
     u1, u2 and u4 paying → 75 %."""
-    entities, _ = analysed
-    assert pricing.free_to_paid(entities)["free_to_paid_rate"].tolist() == [1.0]
-    row = pricing.free_to_paid(entities, min_age_days=10).iloc[0]
+    entities, ctx = analysed
+    assert pricing.free_to_paid(entities, context=ctx)["free_to_paid_rate"].tolist() == [1.0]
+    row = pricing.free_to_paid(entities, context=ctx, min_age_days=10).iloc[0]
     assert (row["entities"], row["paying"], row["free_to_paid_rate"]) == (4, 3, 0.75)
-    assert np.isnan(pricing.free_to_paid(entities, has_payments=False)["free_to_paid_rate"].iloc[0])
+    assert np.isnan(pricing.free_to_paid(entities, context=ctx, has_payments=False)["free_to_paid_rate"].iloc[0])
 
 
 def test_definition_checks_by_hand(analysed):
     """Three payers: u1 converted after its PQL, u2 paid before, u4 without: a third each; the three
     paths add up to the payers."""
-    entities, _ = analysed
+    entities, ctx = analysed
     checks = pricing.definition_checks(entities)
     assert checks["path"].tolist() == ["converted_pql", "paid_before_pql", "paid_without_pql"]
     assert checks["paying"].tolist() == [1, 1, 1]
     assert checks["share"].sum() == pytest.approx(1.0)
-    summary = pk.summary(entities)
+    summary = pk.summary(entities, context=ctx)
     assert checks["paying"].tolist()[1:] == [summary["paid_before_pql"], summary["paid_without_pql"]]
 
 
 def test_definition_checks_with_no_payer(analysed):
-    entities, _ = analysed
+    entities, ctx = analysed
     checks = pricing.definition_checks(entities[entities["paid_at"].isna()])
     assert checks["paying"].sum() == 0 and checks["share"].isna().all()
 
@@ -211,8 +211,8 @@ def test_definition_checks_with_no_payer(analysed):
 def test_revenue_at_stake_by_hand(analysed):
     """1 current PQL (u3) × 50 % conversion × 100 MRR (u1, the one converted PQL) = 50 MRR; the low and
     high cases use the ends of the Wilson interval of 1/2."""
-    entities, dataset = analysed
-    table = pricing.revenue_at_stake(entities, dataset).set_index("case")
+    entities, ctx = analysed
+    table = pricing.revenue_at_stake(entities, context=ctx).set_index("case")
     assert table.index.tolist() == ["low", "expected", "high"]
     expected = table.loc["expected"]
     assert (expected["current_pqls"], expected["conversion"], expected["average_mrr"]) == (1, 0.5, 100.0)
@@ -221,13 +221,13 @@ def test_revenue_at_stake_by_hand(analysed):
 
 
 def test_revenue_at_stake_with_given_inputs(analysed):
-    entities, _ = analysed
-    table = pricing.revenue_at_stake(entities, expected_conversion=0.25, average_mrr=200.0)
+    entities, ctx = analysed
+    table = pricing.revenue_at_stake(entities, context=ctx, expected_conversion=0.25, average_mrr=200.0)
     assert table["mrr_at_stake"].tolist() == pytest.approx([50.0, 50.0, 50.0])
 
 
 def test_revenue_at_stake_rejects_a_conversion_outside_0_1(analysed):
-    entities, _ = analysed
+    entities, ctx = analysed
     with pytest.raises(ValueError, match="expected_conversion"):
         pricing.revenue_at_stake(entities, expected_conversion=1.5, average_mrr=1.0)
 
@@ -235,6 +235,6 @@ def test_revenue_at_stake_rejects_a_conversion_outside_0_1(analysed):
 def test_revenue_at_stake_without_payments_is_unknown():
     data = frames()
     del data["conversions"]
-    entities, dataset = analyze(data, ONE_STEP, as_of=AS_OF)
-    table = pricing.revenue_at_stake(entities, dataset)
+    entities, ctx = analyze(data, ONE_STEP, as_of=AS_OF)
+    table = pricing.revenue_at_stake(entities, context=ctx)
     assert table["mrr_at_stake"].isna().all() and table["current_pqls"].tolist() == [1, 1, 1]

@@ -7,10 +7,11 @@ import warnings
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import pqlkit as pk
+from conftest import examples
 
 BASE = pd.Timestamp("2026-01-05T00:00:00Z")
 HOUR = pd.Timedelta(hours=1)
@@ -63,13 +64,14 @@ def _quiet_entity_table(source, spec, **options):
         return pk.entity_table(source, spec, **options)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@examples(2)  # 60 under the "ci" profile (tests/conftest.py)
 @given(datasets())
 def test_invariants(case):
     frames, spec, as_of, level = case
-    entities, dataset = _quiet_entity_table(frames, spec, as_of=as_of, level=level)
-    totals = pk.summary(entities, ledger=dataset.ledger)
-    # Every row read is used or dropped under exactly one reason.
+    entities, context = _quiet_entity_table(frames, spec, as_of=as_of, level=level)
+    totals = pk.summary(entities, context=context)
+    # Every row read is used or dropped under exactly one reason; read is counted by the loader
+    # itself, and must equal the rows of the frame given.
     for table, frame in frames.items():
         counts = totals["data_quality"][table]
         assert counts["read"] == len(frame) == counts["used"] + sum(counts["dropped"].values())
@@ -82,13 +84,13 @@ def test_invariants(case):
     assert all(0 <= n <= totals["entities"] for n in totals["step_completion"].values())
     # Time to PQL is never negative and a PQL never comes after as_of.
     pql = entities[entities["is_pql"]]
-    assert (pql["time_to_pql_days"] >= 0).all() and (pql["pql_at"] <= dataset.as_of).all()
+    assert (pql["time_to_pql_days"] >= 0).all() and (pql["pql_at"] <= context.as_of).all()
     assert ((entities["steps_done"] >= spec.steps_required) == entities["is_pql"]).all()
     km = totals["time_to_pql_km_median_days"]
     assert km is None or km >= 0
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@examples(5 / 6)  # 25 under the "ci" profile
 @given(datasets())
 def test_same_answer_from_frames_parquet_and_csv(tmp_path_factory, case):
     """The frames written as CSV (strings) and as Parquet (real UTC timestamp columns) give the same

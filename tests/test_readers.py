@@ -313,7 +313,7 @@ def test_readers_do_not_use_pandas_for_large_exports(tmp_path):
 
 
 def test_first_copy_in_file_order_is_kept(tmp_path):
-    """SPEC §1: among rows with the same event_id the first in file order is kept; JSON readers keep
+    """docs/metrics.md#data-quality: among rows with the same event_id the first in file order is kept; JSON readers keep
     the file order (here the later copy has the earlier time, and is still the one dropped)."""
     folder = tmp_path / "seg"
     folder.mkdir()

@@ -10,6 +10,7 @@ match the dirty rows the generator says it injected.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,42 @@ def test_ledger_matches_the_injected_dirty_rows(sample, level):
                 for table, counts in quality.items()}
 
     assert nonzero(dataset.data_quality()) == nonzero(expected_data_quality(frames, level=level))
+
+
+def _metrics_json(capsys, folder: Path) -> dict:
+    from pqlkit.cli import main
+
+    capsys.readouterr()
+    assert main(["metrics", str(folder), "--spec", str(ROOT / "data" / "activation.yaml"), "--format", "json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_typed_and_text_parquet_give_the_same_metrics(tmp_path, capsys):
+    """Invariant: ``pqlkit sample --format parquet`` with typed and with text timestamps writes the
+    same instants, so ``pqlkit metrics`` must give the same numbers on both. Only the ledger differs,
+    as the generator says: a bad timestamp is null in a typed column, so a ``missing_value``."""
+    from pqlkit.cli import main
+
+    for timestamps in ("typed", "text"):
+        assert main(["sample", str(tmp_path / timestamps), "--users", "800", "--seed", "5",
+                     "--format", "parquet", "--timestamps", timestamps]) == 0
+    typed, text = (_metrics_json(capsys, tmp_path / name) for name in ("typed", "text"))
+    quality_typed, quality_text = typed.pop("data_quality"), text.pop("data_quality")
+    assert typed == text
+    assert typed["entities"] == 800 and typed["raw_pqls"] > 0
+    for timestamps, quality in (("typed", quality_typed), ("text", quality_text)):
+        expected = expected_data_quality(generate_sample(n_users=800, seed=5, timestamps=timestamps))
+        got = {table: {**counts, "dropped": {r: n for r, n in counts["dropped"].items() if n}}
+               for table, counts in quality.items()}
+        assert got == expected, timestamps
+    assert quality_typed["events"]["dropped"].get("bad_timestamp", 0) == 0 < quality_text["events"]["dropped"]["bad_timestamp"]
+
+
+def test_sample_refuses_typed_csv(tmp_path, capsys):
+    """Contract (pqlkit sample --help): CSV holds text; a user mistake is one line and exit 2."""
+    from pqlkit.cli import main
+
+    assert main(["sample", str(tmp_path / "out"), "--users", "10", "--format", "csv", "--timestamps", "typed"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["pqlkit: error: --timestamps typed needs --format parquet: csv holds timestamps as text"]
+    assert not (tmp_path / "out").exists()

@@ -1,4 +1,4 @@
-"""SPEC §3 step completion and PQL rules, each on a hand-worked dataset.
+"""docs/metrics.md#definitions step completion and PQL rules, each on a hand-worked dataset.
 
 T0 = 2026-01-05T00:00Z (a Monday); "d3" below means T0 + 3 days.
 """
@@ -29,7 +29,7 @@ def test_window_includes_its_last_instant_and_step_window_overrides_default():
                           ("u1", "c", T0 + 6 * DAY), ("u2", "c", T0 + 8 * DAY)]),
     }
     steps = [{"name": "sa", "event": "a"}, {"name": "sb", "event": "b", "within_days": 2}, {"name": "sc", "event": "c"}]
-    entities, _ = analyze(frames, spec(steps, window_days=7))
+    entities, ctx = analyze(frames, spec(steps, window_days=7))
     u1, u2 = row(entities, "u1"), row(entities, "u2")
     assert u1["sa_at"] == T0 + 7 * DAY and pd.isna(u2["sa_at"])
     assert pd.isna(u1["sb_at"]) and u2["sb_at"] == T0 + 2 * DAY
@@ -45,7 +45,7 @@ def test_min_count_completes_at_the_nth_qualifying_event():
         "events": events([("u1", "r", T0 + DAY), ("u1", "r", T0 + 5 * DAY), ("u1", "r", T0 + 2 * DAY),
                           ("u1", "r", T0 + 9 * DAY), ("u2", "r", T0 + DAY), ("u2", "r", T0 + 2 * DAY)]),
     }
-    entities, _ = analyze(frames, spec([{"name": "core", "event": "r", "min_count": 3, "within_days": 7}]))
+    entities, ctx = analyze(frames, spec([{"name": "core", "event": "r", "min_count": 3, "within_days": 7}]))
     assert row(entities, "u1")["core_at"] == T0 + 5 * DAY
     assert pd.isna(row(entities, "u2")["core_at"])
 
@@ -71,7 +71,7 @@ def test_min_users_with_event_takes_the_later_of_count_and_kth_user():
     }
     steps = [{"name": "x_by_two", "event": "x", "min_users": 2},
              {"name": "x4_by_two", "event": "x", "min_users": 2, "min_count": 4}]
-    entities, _ = analyze(frames, spec(steps, level="account"))
+    entities, ctx = analyze(frames, spec(steps, level="account"))
     a, b = row(entities, "A"), row(entities, "B")
     assert a["x_by_two_at"] == T0 + 3 * DAY
     assert a["x4_by_two_at"] == T0 + 5 * DAY
@@ -88,7 +88,7 @@ def test_min_users_without_event_is_the_kth_signup_within_the_window():
     frames = {"users": ACCOUNT_USERS, "events": events([("u1", "login", T0 + DAY)])}
     steps = [{"name": "team_of_two", "min_users": 2}, {"name": "team_of_three", "min_users": 3, "within_days": 7},
              {"name": "team_of_three_any", "min_users": 3}]
-    entities, _ = analyze(frames, spec(steps, level="account"))
+    entities, ctx = analyze(frames, spec(steps, level="account"))
     a, b = row(entities, "A"), row(entities, "B")
     assert (a["team_of_two_at"], b["team_of_two_at"]) == (T0 + 2 * DAY, T0 + DAY)
     assert pd.isna(a["team_of_three_at"]) and pd.isna(b["team_of_three_at"])
@@ -117,13 +117,13 @@ def test_threshold_three_of_four_and_pql_at_is_the_kth_step():
     }
     four = spec([{"name": n, "event": n} for n in "abcd"], threshold=0.75)
     assert four.steps_required == 3
-    entities, _ = analyze(frames, four)
+    entities, ctx = analyze(frames, four)
     assert row(entities, "u1")["pql_at"] == T0 + 4 * DAY
     assert row(entities, "u1")["time_to_pql_days"] == pytest.approx(4.0)
     assert not row(entities, "u2")["is_pql"] and pd.isna(row(entities, "u2")["pql_at"])
     assert row(entities, "u3")["pql_at"] == T0 + 3 * DAY
     assert list(entities["activation_rate"]) == [0.75, 0.5, 1.0]
-    assert pk.summary(entities)["activation_rate_mean"] == pytest.approx(0.75)
+    assert pk.summary(entities, context=ctx)["activation_rate_mean"] == pytest.approx(0.75)
 
 
 @pytest.mark.parametrize(
@@ -146,11 +146,11 @@ def test_account_roll_up_uses_every_users_events_and_payments():
         "events": events([("u1", "a", T0 + 3 * DAY), ("u2", "b", T0 + 4 * DAY)]),
         "conversions": pd.DataFrame({"user_id": ["u2"], "paid_at": [(T0 + 6 * DAY).isoformat()]}),
     }
-    entities, _ = analyze(frames, spec([{"name": "sa", "event": "a"}, {"name": "sb", "event": "b"}]), level="account")
+    entities, ctx = analyze(frames, spec([{"name": "sa", "event": "a"}, {"name": "sb", "event": "b"}]), level="account")
     a = row(entities, "A")
     assert a["pql_at"] == T0 + 4 * DAY and a["time_to_pql_days"] == pytest.approx(4.0)
     assert a["paid_at"] == T0 + 6 * DAY and a["last_seen_at"] == T0 + 4 * DAY
-    totals = pk.summary(entities)
+    totals = pk.summary(entities, context=ctx)
     assert (totals["paid_pqls"], totals["pql_to_paid_rate"]) == (1, 1.0)
 
 
@@ -159,7 +159,7 @@ def test_events_after_as_of_do_not_complete_steps():
     as of d5, but is as of d7 (pql_at d6) — reproducing what could be seen then."""
     frames = {"users": users([("u1", T0)]), "events": events([("u1", "a", T0 + 3 * DAY), ("u1", "b", T0 + 6 * DAY)])}
     both = spec([{"name": "sa", "event": "a"}, {"name": "sb", "event": "b"}])
-    with pytest.warns(pk.PqlkitWarning, match="'b', which never occurs"):
+    with pytest.warns(pk.PqlkitWarning, match="waits for event 'b', which"):
         early, _ = analyze(frames, both, as_of=T0 + 5 * DAY)
     late, _ = analyze(frames, both, as_of=T0 + 7 * DAY)
     assert not row(early, "u1")["is_pql"] and row(late, "u1")["pql_at"] == T0 + 6 * DAY
@@ -169,3 +169,52 @@ def test_step_name_colliding_with_a_column_is_refused():
     frames = {"users": users([("u1", T0)]), "events": events([("u1", "a", T0)])}
     with pytest.raises(pk.SpecError, match="'paid' would make the column 'paid_at'"):
         analyze(frames, spec([{"name": "paid", "event": "a"}]))
+
+
+# --- the context returned beside the table ---------------------------------------------------------
+
+
+def test_entity_table_returns_the_context_of_its_table():
+    """The context holds what the frame does not: as_of, the spec at the level used, the segments and
+    the dataset (its ledger). The frame itself carries no attrs."""
+    frames = {"users": users([("u1", T0, "organic")], columns=("user_id", "signup_at", "channel")),
+              "events": events([("u1", "a", T0 + DAY)])}
+    one = spec([{"name": "sa", "event": "a"}], trial_days=10, active_days=5, stall_day=8)
+    entities, ctx = analyze(frames, one, as_of="2026-01-10")
+    assert isinstance(ctx, pk.Context) and entities.attrs == {}
+    assert ctx.as_of == pd.Timestamp("2026-01-10T23:59:59.999999Z")
+    assert (ctx.level, ctx.noun, ctx.steps, ctx.steps_required, ctx.segments) == ("user", "users", ("sa",), 1, ("channel",))
+    assert (ctx.trial_days, ctx.active_days, ctx.stall_day) == (10, 5, 8)
+    assert ctx.data_quality()["users"]["used"] == 1 and ctx.has_conversions is False
+    with pytest.raises(AttributeError):
+        ctx.as_of = T0  # frozen
+
+
+def test_a_context_can_be_built_by_hand_for_reduce():
+    """pk.reduce returns the frame only; pk.Context.from_dataset gives the same context as entity_table."""
+    frames = {"users": users([("u1", T0)]), "events": events([("u1", "a", T0 + DAY)])}
+    one = spec([{"name": "sa", "event": "a"}])
+    dataset = pk.load(frames, as_of=T0 + 3 * DAY)
+    entities = pk.reduce(dataset, one)
+    ctx = pk.Context.from_dataset(dataset, one)
+    expected, expected_ctx = analyze(frames, one, as_of=T0 + 3 * DAY)
+    pd.testing.assert_frame_equal(entities, expected)
+    assert ctx == expected_ctx
+    manual = pk.Context(as_of="2026-01-08", spec=one)
+    assert manual.as_of == pd.Timestamp("2026-01-08T23:59:59.999999Z") and manual.dataset is None
+    with pytest.raises(ValueError, match="needs the loaded dataset"):
+        manual.ledger
+
+
+def test_pql_times_is_the_kth_completion():
+    """Step times d3, d1 and not done: the 2nd completion is d3; a 3rd does not exist (NaT); the 1st is d1."""
+    table = pd.DataFrame({
+        "x_at": pd.Series([T0 + 3 * DAY], dtype="datetime64[us, UTC]"),
+        "y_at": pd.Series([T0 + DAY], dtype="datetime64[us, UTC]"),
+        "z_at": pd.Series([pd.NaT], dtype="datetime64[us, UTC]"),
+    })
+    steps = ["x", "y", "z"]
+    assert pk.pql_times(table, steps=steps, steps_required=2).iloc[0] == T0 + 3 * DAY
+    assert pd.isna(pk.pql_times(table, steps=steps, steps_required=3).iloc[0])
+    assert pk.pql_times(table, steps=steps, steps_required=1).iloc[0] == T0 + DAY
+    assert len(pk.pql_times(table.iloc[:0], steps=steps, steps_required=1)) == 0

@@ -1,4 +1,4 @@
-"""The Spark engine gives the same per-entity table and ledger as DuckDB.
+"""The Spark engine gives the same per-entity table and ledger as DuckDB, and refuses the same CSV files.
 
 One SQL text (DuckDB's dialect) runs on both; Spark gets it transpiled by sqlglot. The expected
 values here are DuckDB's answers, which the rest of the suite derives by hand; this file checks the
@@ -10,6 +10,7 @@ A local Spark session (``local[2]``) is started once; without Java the tests are
 
 from __future__ import annotations
 
+import re
 import shutil
 import warnings
 from pathlib import Path
@@ -140,3 +141,79 @@ def test_the_cli_runs_on_spark(spark_engine, capsys):
     duck = json.loads(capsys.readouterr().out)
     assert main([*args, "--engine", "spark"]) == 0
     assert json.loads(capsys.readouterr().out) == duck
+
+
+# --- one parsing rule for CSV on both engines ----------------------------------------------------
+
+USERS_CSV = "user_id,signup_at\nu1,2026-01-05T00:00:00Z\nu2,2026-01-05T00:00:00Z\n"
+GOOD_EVENTS = "u1,a,2026-01-06T00:00:00Z\n"
+MALFORMED = {
+    # name: (events.csv text, what the DuckDB reader says, what Spark says of the same file on the cluster)
+    "too-many-fields": ("user_id,event,timestamp\n" + GOOD_EVENTS + "u2,a,2026-01-06T00:00:00Z,extra\n",
+                        "4 fields where the header has 3", "4 fields where the header has 3"),
+    "too-few-fields": ("user_id,event,timestamp\n" + GOOD_EVENTS + "u2,a\n",
+                       "2 fields where the header has 3", "2 fields where the header has 3"),
+    "unterminated-quote": ("user_id,event,timestamp\n" + GOOD_EVENTS + 'u2,"a,2026-01-06T00:00:00Z\n' + GOOD_EVENTS,
+                           'a quoted value (") is never closed', 'a quoted value (") is never closed'),
+}
+WELL_FORMED = {
+    # Each reads as the same rows on both engines; the counts are by hand from the text.
+    "quoted-line-break": ('user_id,event,timestamp,note\nu1,a,2026-01-06T00:00:00Z,"two\nlines"\n'
+                          'u1,b,2026-01-06T01:00:00Z,"a ""quote"", a comma"\n', 2),
+    "bare-carriage-returns": ("user_id,event,timestamp\ru1,a,2026-01-06T00:00:00Z\ru2,b,2026-01-06T00:00:00Z\r", 2),
+    "byte-order-mark": ("\ufeffuser_id,event,timestamp\r\nu1,a,2026-01-06T00:00:00Z\r\nu2,a,2026-01-06T00:00:00Z\r\n", 2),
+    "empty-cells": ("user_id,event,timestamp\nu1,,2026-01-06T00:00:00Z\n,a,2026-01-06T00:00:00Z\nu2,a,\n"
+                    "u1,a,2026-01-06T00:00:00Z\n", 4),
+}
+TWO_STEPS = {"steps": [{"name": "sa", "event": "a"}, {"name": "sb", "event": "b"}], "threshold": 0.5}
+
+
+def csv_dataset(folder: Path, events_text: str) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "users.csv").write_text(USERS_CSV, encoding="utf-8")
+    (folder / "events.csv").write_bytes(events_text.encode("utf-8"))
+    return folder
+
+
+@pytest.mark.parametrize("case", list(MALFORMED))
+def test_a_malformed_csv_gives_the_same_error_on_both_engines(spark_engine, tmp_path, case):
+    """DuckDB refuses the file with one line; Spark, whose PERMISSIVE mode would make the row nulls, refuses
+    it with the same line (a local file goes through the DuckDB reader first)."""
+    text, duckdb_says, _ = MALFORMED[case]
+    folder = csv_dataset(tmp_path / case, text)
+    spec = pk.ActivationSpec.from_dict(TWO_STEPS)
+    with pytest.raises(pk.DataError) as duck:
+        pk.entity_table(folder, spec)
+    with pytest.raises(pk.DataError) as spark:
+        pk.entity_table(folder, spec, engine=spark_engine)
+    assert duckdb_says in str(duck.value) and str(folder / "events.csv") in str(duck.value)
+    assert str(spark.value) == str(duck.value)
+
+
+@pytest.mark.parametrize("case", list(MALFORMED))
+def test_a_malformed_csv_on_the_cluster_is_refused_not_nulled(spark_engine, tmp_path, case):
+    """The same files as a file:// URI, read by Spark alone: refused in the DuckDB reader's words, naming the
+    row (Spark does not know its line number)."""
+    text, _, spark_says = MALFORMED[case]
+    folder = csv_dataset(tmp_path / case, text)
+    with pytest.raises(pk.DataError, match=re.escape(spark_says)) as error:
+        pk.entity_table(folder.as_uri(), pk.ActivationSpec.from_dict(TWO_STEPS), engine=spark_engine)
+    assert str(error.value).startswith(f"{folder.as_uri()}/events.csv: ")
+    assert "the row starting 'u2," in str(error.value)
+
+
+@pytest.mark.parametrize("case", list(WELL_FORMED))
+def test_well_formed_csv_variants_give_the_same_table_and_ledger(spark_engine, tmp_path, case):
+    text, rows = WELL_FORMED[case]
+    folder = csv_dataset(tmp_path / case, text)
+    _, dataset = both_engines(folder, pk.ActivationSpec.from_dict(TWO_STEPS), spark_engine)
+    ledger = dataset.ledger.query("table == 'events'")
+    assert ledger.query("reason != 'used'")["rows"].sum() + ledger.query("reason == 'used'")["rows"].sum() == rows
+    if case not in ("quoted-line-break", "byte-order-mark"):
+        return
+    # The same file on the cluster (Spark reads the header itself): the same table.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pk.PqlkitWarning)
+        spark_uri, _ = pk.entity_table(folder.as_uri(), pk.ActivationSpec.from_dict(TWO_STEPS), engine=spark_engine)
+    duck, _ = pk.entity_table(folder, pk.ActivationSpec.from_dict(TWO_STEPS))
+    pd.testing.assert_frame_equal(spark_uri, duck, check_dtype=False)

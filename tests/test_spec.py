@@ -1,4 +1,4 @@
-"""SPEC §2: the activation spec's validation, table-driven so the wording users see is tested too."""
+"""docs/metrics.md#activation-spec: the activation spec's validation, table-driven so the wording users see is tested too."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def test_invalid_specs_name_the_key_and_the_allowed_values(raw, message):
 
 
 def test_defaults_follow_spec_section_2():
-    """Unset keys take SPEC §2's defaults: user level, threshold 1.0, no window, 14/14/12 days, min_count 1."""
+    """Unset keys take the defaults of docs/metrics.md#activation-spec: user level, threshold 1.0, no window, 14/14/12 days, min_count 1."""
     spec = pk.ActivationSpec.from_dict({"steps": [STEP]})
     assert (spec.level, spec.threshold, spec.window_days) == ("user", 1.0, None)
     assert (spec.active_days, spec.trial_days, spec.stall_day) == (14, 14, 12)
@@ -83,3 +83,61 @@ def test_step_event_missing_from_data_warns_with_closest_names():
     with pytest.warns(pk.PqlkitWarning, match=r"closest event names: 'teammate_invited'"):
         messages = spec.check_events(["teammate_invited", "login", "page_viewed"])
     assert len(messages) == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        pytest.param("steps:\n  - name: caf\xe9\n    event: x\n".encode("latin-1"),
+                     r"line 2: the text is not UTF-8 \(byte 0xE9 suggests Latin-1 \(ISO-8859-1\) or Windows-1252\)", id="latin-1"),
+        pytest.param(b"steps:\n  - name: a\x00\n    event: x\n", r"the spec holds NUL bytes", id="nul-byte"),
+        pytest.param(b"steps: " + b"[" * 5000 + b"]" * 5000 + b"\n", r"the YAML is nested too deeply", id="deep-list"),
+        pytest.param(b"a: " + b"{b: " * 3000 + b"1" + b"}" * 3000 + b"\n", r"the YAML is nested too deeply", id="deep-mapping"),
+        pytest.param(b"", r"a spec must be a mapping with a 'steps' list, but NoneType was found", id="empty-file"),
+        pytest.param(b"steps:\n  - name: a\n    event: x\n    min_count: null\n", r"steps\[0\]\.min_count` must be a whole number >= 1, but None",
+                     id="null-min-count"),
+        pytest.param(b"window_days: 1.0e+300\nsteps:\n  - name: a\n    event: x\n",
+                     r"`window_days` must be at most 36525 days \(100 years\), but 1e\+300 was passed; for no limit, write null", id="huge-window"),
+        pytest.param(b"threshold: 2026-01-05\nsteps:\n  - name: a\n    event: x\n", r"`threshold` must be a number, but datetime\.date", id="date-threshold"),
+        pytest.param(b"? [a, b]\n: 2\nsteps:\n  - name: a\n    event: x\n", r"YAML tag not allowed at line 1 \(found unhashable key\)", id="list-key"),
+    ],
+)
+def test_hostile_spec_files_are_one_line_spec_errors(tmp_path, data, message):
+    """Bytes a spec file may hold by mistake: each is a SpecError naming the file, never a traceback
+    (the nesting and the huge window were a RecursionError and an OverflowError before)."""
+    path = tmp_path / "spec.yaml"
+    path.write_bytes(data)
+    with pytest.raises(pk.SpecError, match=message) as caught:
+        pk.ActivationSpec.from_yaml(path)
+    assert str(caught.value).startswith(f"{path}: ") and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param("steps:\n  - name: a\n    event: x\n".encode("utf-16"), id="utf-16-with-bom"),
+        pytest.param(b"\xef\xbb\xbfsteps:\n  - name: a\n    event: x\n", id="utf-8-bom"),
+        pytest.param(b"steps:\r  - name: a\r    event: x\r", id="bare-cr-line-ends"),
+    ],
+)
+def test_spec_in_other_encodings_and_line_ends_is_read(tmp_path, data):
+    """YAML 1.1 allows UTF-8 and UTF-16 with a byte-order mark, and any of the three line ends: one step a/x."""
+    path = tmp_path / "spec.yaml"
+    path.write_bytes(data)
+    assert pk.ActivationSpec.from_yaml(path).steps == (pk.Step(name="a", event="x"),)
+
+
+def test_step_event_only_in_dropped_rows_says_so_with_the_reasons():
+    """An event that occurs only in dropped rows is not "never occurs": the warning gives the rows and the
+    reasons (3 rows: 2 unknown_user, 1 before_signup); an event in neither keeps the "never occurs" wording."""
+    spec = pk.ActivationSpec.from_dict({"steps": [{"name": "invite", "event": "teammate_invited"},
+                                                  {"name": "share", "event": "report_shared"}]})
+    with pytest.warns(pk.PqlkitWarning) as caught:
+        messages = spec.check_events(["login"], dropped={"teammate_invited": {"unknown_user": 2, "before_signup": 1}})
+    assert messages == [str(w.message) for w in caught]
+    assert messages[0] == (
+        "spec: step 'invite' waits for event 'teammate_invited', which occurs only in dropped rows "
+        "(3 rows: unknown_user 2, before_signup 1); see the data-quality ledger (docs/metrics.md#data-quality) "
+        "(no similar event names)"
+    )
+    assert messages[1] == "spec: step 'share' waits for event 'report_shared', which never occurs in the data (no similar event names)"

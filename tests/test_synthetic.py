@@ -8,15 +8,19 @@ rest of pqlkit, so these tests stand alone.
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from pqlkit.synthetic import TRUE_PARAMETERS, expected_data_quality, generate_sample, write_sample
+from pqlkit.synthetic import TRUE_PARAMETERS, Sample, expected_data_quality, generate_sample, write_sample
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 TABLES = ("users", "events", "conversions")
@@ -24,23 +28,24 @@ TIMESTAMP_COLUMNS = {"users": "signup_at", "events": "timestamp", "conversions":
 
 
 @pytest.fixture(scope="module")
-def dirty() -> dict[str, pd.DataFrame]:
+def dirty() -> Sample:
     return generate_sample(n_users=400, seed=3)
 
 
 @pytest.fixture(scope="module")
-def clean() -> dict[str, pd.DataFrame]:
+def clean() -> Sample:
     return generate_sample(n_users=400, seed=3, dirty=False)
 
 
 @pytest.fixture(scope="module")
-def large() -> dict[str, pd.DataFrame]:
+def large() -> Sample:
     """20,000 clean users with the generator's latent activation, for statistical checks."""
     return generate_sample(n_users=20_000, seed=2, dirty=False, with_truth=True)
 
 
 def parse(text: pd.Series) -> pd.Series:
-    """Timestamps as a SPEC §1 loader reads them: offsets to UTC, naive = UTC, bad = NaT."""
+    """Timestamps as a loader reads them (docs/metrics.md#data-quality): offsets to UTC, naive =
+    UTC, bad = NaT."""
     return pd.to_datetime(text, utc=True, format="ISO8601", errors="coerce")
 
 
@@ -58,8 +63,8 @@ def read_back(path: Path, fmt: str, like: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def recount(frames: dict[str, pd.DataFrame]) -> dict[str, dict[str, int]]:
-    """SPEC §1 drop reasons recounted from the frames alone, first reason wins (user level
+def recount(frames: Mapping[str, pd.DataFrame]) -> dict[str, dict[str, int]]:
+    """Drop reasons (docs/metrics.md#data-quality) recounted from the frames alone, first reason wins (user level
     plus ``no_account``), to compare with what the generator says it injected."""
     users, events, conversions = (frames[name] for name in TABLES)
     counts: dict[str, dict[str, int]] = {}
@@ -106,7 +111,9 @@ def test_same_seed_gives_identical_frames_and_another_seed_does_not():
     other = generate_sample(n_users=150, seed=6)
     for name in TABLES:
         pd.testing.assert_frame_equal(first[name], second[name])
-        assert first[name].attrs == second[name].attrs
+    assert (first.injected, first.data_end, first.repeat_payments) == (
+        second.injected, second.data_end, second.repeat_payments
+    )
     assert not first["events"].equals(other["events"])
     assert not first["users"].equals(other["users"])
 
@@ -145,7 +152,7 @@ def test_columns_and_dtypes(dirty, clean):
 def test_row_counts_and_ids(dirty):
     """Contract: n_users distinct users; ids unique except the injected duplicates."""
     users, events, conversions = (dirty[name] for name in TABLES)
-    injected = {name: dirty[name].attrs["injected"] for name in TABLES}
+    injected = dirty.injected
     assert users["user_id"].nunique() == 400
     assert len(users) == 400 + injected["users"]["duplicate"]
     assert users["user_id"].duplicated().sum() == injected["users"]["duplicate"]
@@ -159,14 +166,14 @@ def test_row_counts_and_ids(dirty):
     # one first payment per paying account (or account-less payer), plus the kept upgrades
     known = conversions[conversions["user_id"].isin(users["user_id"])]
     payer_key = known["account_id"].fillna(known["user_id"])
-    assert payer_key.duplicated().sum() == conversions.attrs["repeat_payments"] > 0
+    assert payer_key.duplicated().sum() == dirty.repeat_payments > 0
 
 
 def test_dirty_false_is_the_same_sample_without_the_dirt(dirty, clean):
     """Contract: dirt is extra rows from its own random stream, so removing the injected
     rows from the dirty sample leaves the clean sample (same users, events, payments)."""
-    assert all(count == 0 for name in TABLES for count in clean[name].attrs["injected"].values())
-    assert clean["conversions"].attrs["repeat_payments"] == 0
+    assert all(count == 0 for name in TABLES for count in clean.injected[name].values())
+    assert clean.repeat_payments == 0
 
     users = dirty["users"].drop_duplicates("user_id")
     pd.testing.assert_series_equal(users["user_id"], clean["users"]["user_id"])
@@ -197,7 +204,7 @@ def test_dirty_false_is_the_same_sample_without_the_dirt(dirty, clean):
 
 
 def test_clean_sample_has_no_dirty_rows(clean):
-    """Contract of dirty=False: nothing for a SPEC §1 loader to drop, every user has an account."""
+    """Contract of dirty=False: nothing for a loader to drop, every user has an account."""
     users, events, conversions = (clean[name] for name in TABLES)
     assert not users.isna().any().any() and not events.isna().any().any()
     assert not conversions.isna().any().any()
@@ -218,7 +225,7 @@ def test_clean_sample_has_no_dirty_rows(clean):
 def test_nothing_after_the_data_end(dirty):
     """Contract: no timestamp at or after start + days (the default as_of is the latest one)."""
     data_end = pd.Timestamp("2026-07-01", tz="UTC")
-    assert dirty["events"].attrs["data_end"] == "2026-07-01T00:00:00Z"
+    assert dirty.data_end == "2026-07-01T00:00:00Z"
     for name, column in TIMESTAMP_COLUMNS.items():
         assert parse(dirty[name][column]).max() < data_end
     short = generate_sample(n_users=80, seed=1, start="2026-03-01", days=10, dirty=False)
@@ -230,19 +237,19 @@ def test_every_event_user_is_known_or_counted_unknown(dirty):
     """Contract: an event's user is in users, empty (missing_value) or an injected unknown user."""
     events, users = dirty["events"], dirty["users"]
     stranger = events["user_id"].notna() & ~events["user_id"].isin(users["user_id"])
-    unknown = dirty["events"].attrs["injected"]["unknown_user"]
+    unknown = dirty.injected["events"]["unknown_user"]
     assert stranger.sum() == unknown > 0
     assert dirty["conversions"]["user_id"].isin(users["user_id"]).sum() == len(dirty["conversions"]) - (
-        dirty["conversions"].attrs["injected"]["unknown_user"]
+        dirty.injected["conversions"]["unknown_user"]
     )
 
 
 def test_injected_counts_match_the_frames(dirty):
-    """Expected numbers: the generator's ``.attrs["injected"]``; checked against an independent
-    pandas recount of every SPEC §1 reason (first reason wins), and at least one row of each."""
+    """Expected numbers: the generator's ``Sample.injected``; checked against an independent
+    pandas recount of every drop reason (first reason wins), and at least one row of each."""
     found = recount(dirty)
     for name in TABLES:
-        injected = dirty[name].attrs["injected"]
+        injected = dirty.injected[name]
         assert injected["after_as_of"] == 0
         for reason, count in found[name].items():
             assert injected[reason] == count, (name, reason)
@@ -252,8 +259,8 @@ def test_injected_counts_match_the_frames(dirty):
 
 
 def test_expected_data_quality_ledger(dirty):
-    """Expected numbers: SPEC §4 arithmetic, read = used + sum(dropped); no_account only at
-    account level."""
+    """Expected numbers: the ledger arithmetic of docs/metrics.md#json-summary, read = used +
+    sum(dropped); no_account only at account level."""
     user_level = expected_data_quality(dirty)
     account_level = expected_data_quality(dirty, level="account")
     for name in TABLES:
@@ -264,6 +271,45 @@ def test_expected_data_quality_ledger(dirty):
     assert account_level["users"]["dropped"]["no_account"] == dirty["users"]["account_id"].isna().sum()
     with pytest.raises(ValueError, match="`level` must be one of"):
         expected_data_quality(dirty, level="team")
+    with pytest.raises(TypeError, match="must be the Sample that generate_sample returns"):
+        expected_data_quality(dict(dirty))
+
+
+def test_sample_is_a_frozen_mapping_of_its_tables(dirty, large):
+    """Contract (Sample docstring): the tables by name, "truth" only when asked for; frozen, so the
+    counts cannot be changed by a caller; nothing kept in DataFrame.attrs."""
+    assert isinstance(dirty, Mapping) and list(dirty) == list(TABLES) and len(dirty) == 3
+    assert list(large) == [*TABLES, "truth"] and large["truth"] is large.truth
+    assert dirty["events"] is dirty.events
+    with pytest.raises(KeyError):
+        dirty["truth"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        dirty.data_end = "2030-01-01T00:00:00Z"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        dirty.injected["events"]["duplicate"] = 0  # type: ignore[index]
+    assert all(dirty[name].attrs == {} for name in TABLES)
+    assert dirty == dirty and dirty != large  # by identity: comparing frames has no single truth value
+
+
+def test_typed_timestamps_hold_the_same_instants_and_bad_ones_are_missing(dirty):
+    """Expected values: the instants of the text sample (same arguments) parsed by pandas; a bad
+    timestamp has no place in a ``TIMESTAMP WITH TIME ZONE`` column, so it is null there and its
+    row is a ``missing_value`` (counts checked by the independent recount)."""
+    typed = generate_sample(n_users=400, seed=3, timestamps="typed")
+    for name, column in TIMESTAMP_COLUMNS.items():
+        assert typed[name][column].dtype == "datetime64[us, UTC]"
+        pd.testing.assert_series_equal(typed[name][column], parse(dirty[name][column]))
+        others = [c for c in dirty[name].columns if c != column]
+        pd.testing.assert_frame_equal(typed[name][others], dirty[name][others])
+    found = recount(typed)
+    text_events = dirty.injected["events"]
+    assert typed.injected["events"]["bad_timestamp"] == found["events"]["bad_timestamp"] == 0
+    assert typed.injected["events"]["missing_value"] == found["events"]["missing_value"] == (
+        text_events["missing_value"] + text_events["bad_timestamp"]
+    )
+    for name in TABLES:
+        for reason, count in found[name].items():
+            assert typed.injected[name][reason] == count, (name, reason)
 
 
 def test_timestamp_text_formats(dirty):
@@ -366,15 +412,38 @@ def test_true_parameters_are_read_only():
 # --------------------------------------------------------------------------- #
 
 
-@pytest.mark.parametrize("fmt", ["parquet", "csv", "csv.gz"])
+@pytest.mark.parametrize(
+    ("fmt", "timestamps"), [("parquet", "typed"), ("parquet", "text"), ("csv", "text"), ("csv.gz", "text")]
+)
 @pytest.mark.parametrize("is_dirty", [True, False], ids=["dirty", "clean"])
-def test_written_files_round_trip(tmp_path, fmt, is_dirty):
+def test_written_files_round_trip(tmp_path, fmt, timestamps, is_dirty):
     """Expected frames: generate_sample with the same arguments."""
-    paths = write_sample(tmp_path, n_users=200, seed=4, fmt=fmt, dirty=is_dirty)
-    frames = generate_sample(n_users=200, seed=4, dirty=is_dirty)
+    paths = write_sample(tmp_path, n_users=200, seed=4, fmt=fmt, dirty=is_dirty, timestamps=timestamps)
+    frames = generate_sample(n_users=200, seed=4, dirty=is_dirty, timestamps=timestamps)
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(f"{name}.{fmt}" for name in TABLES)
     for name in TABLES:
         pd.testing.assert_frame_equal(read_back(paths[name], fmt, frames[name]), frames[name])
+
+
+@pytest.mark.parametrize("is_dirty", [True, False], ids=["dirty", "clean"])
+def test_parquet_timestamps_are_typed_as_a_warehouse_unload_writes_them(tmp_path, is_dirty):
+    """Expected types: Arrow ``timestamp[us, tz=UTC]`` (``TIMESTAMP WITH TIME ZONE``) by default for
+    Parquet, strings with ``timestamps="text"``; read back with pyarrow."""
+    typed = write_sample(tmp_path / "typed", n_users=60, seed=2, fmt="parquet", dirty=is_dirty)
+    text = write_sample(tmp_path / "text", n_users=60, seed=2, fmt="parquet", dirty=is_dirty, timestamps="text")
+    for name, column in TIMESTAMP_COLUMNS.items():
+        assert pq.read_schema(typed[name]).field(column).type == pa.timestamp("us", tz="UTC")
+        assert pq.read_schema(text[name]).field(column).type == pa.string()
+        assert pq.read_schema(typed[name]).field("user_id").type == pa.string()
+
+
+def test_typed_timestamps_need_parquet(tmp_path):
+    """Contract (write_sample docstring): CSV always holds text."""
+    with pytest.raises(ValueError, match="`timestamps='typed'` needs fmt='parquet', not 'csv'"):
+        write_sample(tmp_path, n_users=10, fmt="csv", timestamps="typed")
+    with pytest.raises(ValueError, match=r"`timestamps` must be one of \('typed', 'text'\), but 'native'"):
+        generate_sample(n_users=10, timestamps="native")
+    assert not any(tmp_path.iterdir())
 
 
 def test_bundled_sample_is_reproducible(tmp_path):

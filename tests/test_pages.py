@@ -1,0 +1,142 @@
+"""pqlkit.pages: notebook outputs sanitised with nh3, strings escaped on the index, writes kept inside the folder.
+
+Where the expected strings come from: the HTML specification's escaping of ``<`` and ``&``
+(``&lt;``, ``&amp;``), and ammonia's (nh3's) documented behaviour: a tag not on the allow list is
+removed and its text kept, except ``script`` and ``style`` (``clean_content_tags``), removed with their
+content; attributes not on the list and URLs of other schemes are removed.
+"""
+
+from __future__ import annotations
+
+import nbformat
+import pandas as pd
+import pytest
+
+import pqlkit as pk
+from pqlkit import pages
+
+from conftest import HOSTILE
+
+ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+
+
+def notebook_with(*outputs, hidden: bool = True):
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = list(outputs)
+    cells = [cell]
+    if hidden:
+        note = nbformat.v4.new_markdown_cell("The next cell holds the parameters.")
+        note.metadata["tags"] = ["remove-cell"]
+        cells.insert(0, note)
+    nb.cells = cells
+    return nb
+
+
+def test_page_outputs_are_sanitised():
+    """HTML and Markdown outputs lose live markup; JavaScript and stderr are dropped; tables stay."""
+    nb = notebook_with(
+        nbformat.v4.new_output("display_data", data={"text/markdown": f"Top plan: **{HOSTILE}**",
+                                                     "text/plain": "<IPython.core.display.Markdown object>"}),
+        nbformat.v4.new_output("display_data", data={
+            "text/html": f'<table class="dataframe"><tr><td>{HOSTILE}</td></tr></table><img src=x onerror="alert(1)">',
+            "text/plain": "table"}),
+        nbformat.v4.new_output("display_data", data={"application/javascript": "alert(1)"}),
+        nbformat.v4.new_output("stream", name="stderr", text="UserWarning: noise"),
+        nbformat.v4.new_output("stream", name="stdout", text=HOSTILE),
+    )
+    page = pages.page_notebook(nb)
+    assert len(page.cells) == 1
+    outputs = page.cells[0].outputs
+    assert len(outputs) == 3
+    # Markdown is rendered here, its HTML shown as text
+    assert outputs[0]["data"]["text/html"] == f"<p>Top plan: <strong>{ESCAPED}</strong></p>\n"
+    assert "text/markdown" not in outputs[0]["data"]
+    # a script element in HTML goes whole (nh3's clean_content_tags); the table stays
+    table = outputs[1]["data"]["text/html"]
+    assert table == '<table class="dataframe"><tbody><tr><td></td></tr></tbody></table><img src="x">'
+    assert outputs[2]["text"] == HOSTILE  # stream text: nbconvert escapes it when rendering
+    html_page = pages.render_page(nb, title=HOSTILE, nav="")
+    assert HOSTILE not in html_page and "onerror" not in html_page and "UserWarning" not in html_page
+    assert ESCAPED in html_page  # the Markdown's value and the stdout text, shown as text
+    assert len(nb.cells) == 2 and nb.cells[1].outputs[0]["data"]["text/markdown"].endswith(f"{HOSTILE}**")
+
+
+def test_a_pandas_table_keeps_a_hostile_value_as_text():
+    """pandas escapes cell values in ``to_html``; the sanitiser keeps the table and that text."""
+    frame = pd.DataFrame({"channel": [HOSTILE, "organic & paid"], "users": [3, -1]})
+    clean = pages.sanitize_html(frame.to_html())
+    assert ESCAPED in clean and "organic &amp; paid" in clean and "<td>-1</td>" in clean
+    assert clean.startswith('<table border="1" class="dataframe">') and HOSTILE not in clean
+
+
+@pytest.mark.parametrize(
+    ("markup", "clean"),
+    [
+        pytest.param('<a href="javascript:alert(1)">x</a>', '<a rel="noopener noreferrer">x</a>', id="javascript-url"),
+        pytest.param('<a href="data:text/html,<script>alert(1)</script>">x</a>', '<a rel="noopener noreferrer">x</a>',
+                     id="data-url-link"),
+        pytest.param('<img src="data:image/png;base64,iVBORw0KGgo=">', '<img src="data:image/png;base64,iVBORw0KGgo=">',
+                     id="embedded-image"),
+        pytest.param('<img src="data:text/html;base64,PHNjcmlwdD4=">', "<img>", id="data-url-not-an-image"),
+        pytest.param('<a href="https://example.org/">x</a>', '<a href="https://example.org/" rel="noopener noreferrer">x</a>',
+                     id="https-link"),
+        pytest.param('<style>body{display:none}</style><b>b</b>', "<b>b</b>", id="style-element"),
+        pytest.param('<span style="text-align: right; position: fixed">1</span>', '<span style="text-align:right">1</span>',
+                     id="style-properties"),
+        pytest.param('<svg onload="alert(1)">t</svg>', "t", id="svg-handler"),
+        pytest.param("<b>a</b><!-- hidden -->", "<b>a</b>", id="comment"),
+        pytest.param('<iframe src="https://example.org"></iframe>ok', "ok", id="iframe"),
+    ],
+)
+def test_sanitize_html(markup, clean):
+    assert pages.sanitize_html(markup) == clean
+
+
+def test_markdown_links_and_raw_html_cannot_run():
+    """mistune (nbconvert's Markdown renderer) passes raw HTML and any link scheme; pages does not."""
+    clean = pages.markdown_to_html('[docs](javascript:alert(1)) <b onclick="x()">bold</b> R&D\n\n| a |\n|---|\n| <i> |')
+    assert clean.startswith('<p><a rel="noopener noreferrer">docs</a> &lt;b onclick="x()"&gt;bold&lt;/b&gt; R&amp;D</p>')
+    assert "javascript" not in clean and "<b" not in clean
+    assert "<td>&lt;i&gt;</td>" in clean  # a Markdown table stays a table
+
+
+def test_index_escapes_every_data_derived_string():
+    """Eight strings reach the index from the data or the spec: as_of, a step name, the dataset, the spec, a
+    page title (twice: nav and card), its summary, a recorded number's key and value, an exported file."""
+    summary = {
+        "as_of": HOSTILE, "level": "user", "entities": 3, "raw_pqls": 1, "current_pqls": 1, "pql_rate": 1 / 3,
+        "activation_rate_mean": 0.5, "time_to_pql_median_days": None, "time_to_pql_km_median_days": None,
+        "stalled_in_trial": 0, "paid_pqls": 0, "paid_before_pql": 0, "paid_without_pql": 0,
+        "pql_to_paid_rate": None, "step_completion": {HOSTILE: 1},
+    }
+    page = {"href": "01_x.html", "notebook": "notebooks/01_x.ipynb", "title": HOSTILE, "summary": HOSTILE,
+            "numbers": [(HOSTILE, HOSTILE)]}
+    index = pages.index_html(summary=summary, pages=[page], dataset=HOSTILE, spec=HOSTILE, files=[HOSTILE])
+    assert "<script" not in index
+    assert index.count(ESCAPED) == 10
+
+
+def test_index_numbers_by_hand():
+    """1 PQL of 3 entities: 33.3 %, and its Wilson 95 % interval 6.1 %–79.2 % (Wilson 1927:
+    (p + z²/2n ± z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n) with p = 1/3, n = 3, z = 1.96)."""
+    summary = {
+        "as_of": "2026-03-08", "level": "user", "entities": 3, "raw_pqls": 1, "current_pqls": 1, "pql_rate": 1 / 3,
+        "activation_rate_mean": 0.5, "time_to_pql_median_days": 1.25, "time_to_pql_km_median_days": None,
+        "stalled_in_trial": 0, "paid_pqls": 0, "paid_before_pql": 0, "paid_without_pql": 0,
+        "pql_to_paid_rate": None, "step_completion": {"a": 2},
+    }
+    index = pages.index_html(summary=summary, pages=[], dataset="d", spec="s")
+    assert '<span class="v">33.3%<span class="ci">95% CI 6.1%–79.2%</span></span>' in index
+    assert '<span class="v">1.2 days</span>' in index
+    assert '<tr><td>a</td><td class="n">2</td><td class="n">66.7%</td></tr>' in index
+
+
+def test_paths_outside_out_are_refused(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "link").symlink_to(tmp_path)
+    assert pages.inside(out.resolve(), "notebooks", "a.ipynb") == out.resolve() / "notebooks" / "a.ipynb"
+    for parts in (("..", "x.html"), ("link", "x.html"), ("/etc/passwd",)):
+        with pytest.raises(pk.PqlkitError, match="outside the report folder"):
+            pages.inside(out.resolve(), *parts)
