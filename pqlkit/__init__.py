@@ -6,35 +6,59 @@
 >>> pk.current_pqls(entities, context=ctx)                                   # doctest: +SKIP
 """
 
-from .context import AsOf, Context, NotebookPaths, check_columns, notebook_setup
-from .errors import DataError, DataQualityError, PqlkitError, PqlkitWarning, SpecError
-from .database import DatabaseSource
-from .loading import FORMATS, REASONS, TABLES, Dataset, ledger_to_dict, load, parse_as_of
-from .metrics import (
-    activation_distribution,
-    activation_funnel,
-    current_pqls,
-    paid_lag,
-    pql_rate,
-    pql_to_paid,
-    pqls,
-    pqls_over_time,
-    period_start,
-    rate_table,
-    share_pql_by_day,
-    stalled_trials,
-    summary,
-    time_to_pql_curve,
-    time_to_pql_km_median,
-    time_to_pql_percentiles,
-    wilson_interval,
-)
-from .readers import EVENTS_FORMATS, convert_events, detect_events_format, read_events
-from .reduction import entity_table, pql_times, reduce
-from . import cohorts, engines, explore, narrative, playbook, pricing
-from .paths import repo_root, resolve_path
-from .narrative import record_headlines
-from .spec import ActivationSpec, Step
+# Every public name, and the module that defines it. `import pqlkit` loads none of them: a name
+# is imported on first use (PEP 562), so `pqlkit metrics` pays only for the modules it runs
+# (no matplotlib, no lifelines) and a notebook still reaches everything as `pk.name`.
+_NAMES = {
+    "AsOf": "context",
+    "Context": "context",
+    "NotebookPaths": "context",
+    "check_columns": "context",
+    "notebook_setup": "context",
+    "DatabaseSource": "database",
+    "DataError": "errors",
+    "DataQualityError": "errors",
+    "PqlkitError": "errors",
+    "PqlkitWarning": "errors",
+    "SpecError": "errors",
+    "Dataset": "loading",
+    "FORMATS": "loading",
+    "REASONS": "loading",
+    "TABLES": "loading",
+    "ledger_to_dict": "loading",
+    "load": "loading",
+    "parse_as_of": "loading",
+    "activation_distribution": "metrics",
+    "activation_funnel": "metrics",
+    "current_pqls": "metrics",
+    "paid_lag": "metrics",
+    "period_start": "metrics",
+    "pql_rate": "metrics",
+    "pql_to_paid": "metrics",
+    "pqls": "metrics",
+    "pqls_over_time": "metrics",
+    "rate_table": "metrics",
+    "share_pql_by_day": "metrics",
+    "stalled_trials": "metrics",
+    "summary": "metrics",
+    "time_to_pql_curve": "metrics",
+    "time_to_pql_km_median": "metrics",
+    "time_to_pql_percentiles": "metrics",
+    "wilson_interval": "metrics",
+    "record_headlines": "narrative",
+    "repo_root": "paths",
+    "resolve_path": "paths",
+    "EVENTS_FORMATS": "readers",
+    "convert_events": "readers",
+    "detect_events_format": "readers",
+    "read_events": "readers",
+    "entity_table": "reduction",
+    "pql_times": "reduction",
+    "reduce": "reduction",
+    "ActivationSpec": "spec",
+    "Step": "spec",
+}
+_MODULES = ("cohorts", "engines", "explore", "narrative", "playbook", "pricing", "plots", "stats", "database", "paths", "context")
 
 __version__ = "0.1.0"
 
@@ -97,9 +121,17 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    # pqlkit.plots imports matplotlib: loaded on first use, so the command line starts faster.
-    if name == "plots":
-        import importlib
+    import importlib
 
-        return importlib.import_module(".plots", __name__)
-    raise AttributeError(f"module 'pqlkit' has no attribute {name!r}")
+    if name in _NAMES:
+        value = getattr(importlib.import_module(f".{_NAMES[name]}", __name__), name)
+    elif name in _MODULES:
+        value = importlib.import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module 'pqlkit' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

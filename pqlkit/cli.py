@@ -1,4 +1,4 @@
-"""The ``pqlkit`` command line: ``metrics``, ``validate``, ``sample``, ``report`` and ``export``.
+"""The ``pqlkit`` command line: ``metrics``, ``validate``, ``sample``, ``report``, ``export`` and ``users``.
 
 A dataset is a folder, a database URL (``postgresql://user@host:5432/db``, with ``--schema`` or one
 query per table: ``--users-sql``, ``--events-sql``, ``--conversions-sql``) or a YAML source file
@@ -65,6 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--to-schema", dest="to_schema", help="schema to write to (created when missing)")
     export.add_argument("--entities-table", default="pqlkit_entities", help="default: pqlkit_entities")
     export.add_argument("--pqls-table", default="pqlkit_current_pqls", help="default: pqlkit_current_pqls")
+
+    users = commands.add_parser(
+        "users", help="derive the users table (user_id, signup_at) from an export, when the export is all there is"
+    )
+    users.add_argument("export", help="the export: an events file, events.zip, a folder of parts, or a dataset folder")
+    users.add_argument("--out", required=True, help="file to write: .csv, .csv.gz or .parquet")
+    _add_export_options(users)
     return parser
 
 
@@ -85,7 +92,14 @@ def _dataset(args: argparse.Namespace):
     from .database import database_source
 
     sql = {table: getattr(args, f"{table}_sql", None) for table in ("users", "events", "conversions")}
-    return database_source(args.dataset, schema=args.schema, sql={k: v for k, v in sql.items() if v}) or args.dataset
+    database = database_source(args.dataset, schema=args.schema, sql={k: v for k, v in sql.items() if v})
+    if database is not None:
+        return database
+    if getattr(args, "stitch_identities", False) or getattr(args, "source_timezone", None):
+        from .exports import ExportSource
+
+        return ExportSource(args.dataset, stitch_identities=args.stitch_identities, source_timezone=args.source_timezone)
+    return args.dataset
 
 
 def _add_selection_options(parser: argparse.ArgumentParser) -> None:
@@ -102,7 +116,32 @@ def _add_selection_options(parser: argparse.ArgumentParser) -> None:
         help="shape of the events file: canonical, or an export from Segment, Amplitude, Mixpanel or PostHog "
         "(default: auto, detected from the file's name and columns)",
     )
+    _add_export_options(parser)
     _add_database_options(parser)
+
+
+def _add_export_options(parser: argparse.ArgumentParser) -> None:
+    """How a vendor's export is read: the events format, identity merges, the source's time zone."""
+    from .readers import EVENTS_FORMAT_CHOICES
+
+    if not any("--events-format" in action.option_strings for action in parser._actions):
+        parser.add_argument("--events-format", dest="events_format", choices=EVENTS_FORMAT_CHOICES, default="auto",
+                            help="shape of the events file (default: auto)")
+    parser.add_argument(
+        "--stitch-identities",
+        dest="stitch_identities",
+        action="store_true",
+        help="count events tracked before a user was identified for the user the vendor merged them into "
+        "(Segment identify/alias, PostHog $identify and person_id, Mixpanel $device_id/$user_id, Amplitude "
+        "device_id/user_id); without it such events stay unknown_user or missing_value",
+    )
+    parser.add_argument(
+        "--source-timezone",
+        dest="source_timezone",
+        metavar="ZONE",
+        help="Mixpanel projects created before 2023 export times in the project's time zone: its IANA name "
+        "(e.g. America/Los_Angeles)",
+    )
 
 
 def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
@@ -157,7 +196,8 @@ def _validate(args: argparse.Namespace) -> int:
     level = args.level or (spec.level if spec else "user")
     dataset = load(_dataset(args), level=level, as_of=args.as_of, strict=args.strict, events_format=args.events_format,
                    engine=args.engine)
-    problems = spec.with_level(level).check_events(dataset.event_names()) if spec else []
+    problems = (spec.with_level(level).check_events(dataset.event_names(), dropped=dataset.dropped_event_reasons(spec.step_events))
+                if spec else [])
     quality = dataset.data_quality()
     if args.format == "json":
         print(json.dumps({"as_of": dataset.as_of.isoformat(timespec="microseconds"), "level": level,
@@ -165,6 +205,9 @@ def _validate(args: argparse.Namespace) -> int:
     else:
         print(f"as of {dataset.as_of.isoformat(timespec='seconds')}, level {level}")
         print(format_ledger(quality))
+        if dataset.identity_merges is not None:
+            print(f"events: {dataset.identity_merges} rows attributed to a user through an identity merge "
+                  "(--stitch-identities)")
     return 0
 
 
@@ -210,7 +253,20 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"metrics": _metrics, "validate": _validate, "sample": _sample, "report": _report, "export": _export}
+def _users(args: argparse.Namespace) -> int:
+    from .exports import derive_users, write_users
+
+    frame = derive_users(args.export, events_format=args.events_format, stitch_identities=args.stitch_identities,
+                         source_timezone=args.source_timezone)
+    out = write_users(frame, args.out)
+    counts = frame["signup_source"].value_counts()
+    sources = ", ".join(f"{name} {int(n)}" for name, n in counts.items()) or "none"
+    print(f"{out}: {len(frame)} users; signup_at from {sources}")
+    return 0
+
+
+_COMMANDS = {"metrics": _metrics, "validate": _validate, "sample": _sample, "report": _report, "export": _export,
+             "users": _users}
 
 
 def format_ledger(quality: dict) -> str:

@@ -148,7 +148,13 @@ class DuckDBEngine:
     threads : int, optional
         Default ``PQLKIT_THREADS`` or all cores.
     temp_directory : str, optional
-        Default ``PQLKIT_TEMP_DIR`` or a folder under the system's temporary directory.
+        Default ``PQLKIT_TEMP_DIR`` or a folder under the system's temporary directory. Any name
+        works (quotes, spaces): the settings reach DuckDB as configuration, not as SQL text.
+
+    Raises
+    ------
+    PqlkitError
+        A value DuckDB refuses, in one line naming the argument or the environment variable.
     """
 
     name = "duckdb"

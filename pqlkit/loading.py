@@ -28,9 +28,14 @@ Reading (what the files may look like):
   names above; ``events_format`` picks the reader, by default detected (:mod:`pqlkit.readers`).
   The users table is always canonical.
 - CSV files are read with ``,`` as delimiter and ``"`` as quote, every column as text (so ``00042``
-  keeps its zeros); the header row is read first and DuckDB does no dialect guessing. A row with more
-  or fewer fields than the header, an unclosed quote, bytes that are not UTF-8 or a truncated gzip
-  stream is an error naming the file and the line, not a dropped row.
+  keeps its zeros); the header row is read first and DuckDB does no dialect guessing. UTF-8 (with or
+  without a byte-order mark) and little-endian UTF-16 are read, with ``\\r\\n``, ``\\n`` or bare
+  ``\\r`` line ends. A row with more or fewer fields than the header, an unclosed quote, bytes that
+  are not UTF-8 (the error names the encoding they suggest, e.g. Windows-1252), UTF-16 big-endian, a
+  header with NUL bytes or a truncated gzip stream is an error naming the file and the line, not a
+  dropped row. Rows that repeat the header are kept and named in a warning.
+- The ledger's ``read`` is counted on its own, from each raw table as read, before any check; the
+  load stops with an internal error if used + dropped differ from it (a row lost or made on the way).
 - Timestamps: Parquet timestamps and dates as they are; ISO 8601 text, with an offset converted to
   UTC and without one taken as UTC; numbers and digit-only text (``1767607200``,
   ``"1767607200123"``, ``1767607200.5``) as epoch times, the unit told by the size: seconds from
@@ -69,6 +74,7 @@ __all__ = [
     "query_frame",
     "TABLES",
     "REASONS",
+    "table_files",
     "FORMATS",
 ]
 
@@ -128,6 +134,9 @@ class Dataset:
     event_facts : dict of str to int, or None
         The step events (with how many earliest times each keeps) whose per-user facts the engine's
         ``event_facts`` table holds; see :func:`event_facts`.
+    identity_merges : int or None
+        With ``stitch_identities``: the events rows attributed to a user through an identity merge
+        of the export's vendor (:mod:`pqlkit.exports`); None when merging was not asked for.
     """
 
     engine: object
@@ -138,6 +147,7 @@ class Dataset:
     segments: list[str] = field(default_factory=list)
     conversion_columns: list[str] = field(default_factory=list)
     event_facts: dict[str, int] | None = None
+    identity_merges: int | None = None
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection | None:
@@ -280,6 +290,8 @@ def load(
     schema: str | None = None,
     sql: Mapping[str, str] | None = None,
     step_events: Mapping[str, int] | None = None,
+    stitch_identities: bool = False,
+    source_timezone: str | None = None,
 ) -> Dataset:
     """Read and check a dataset.
 
@@ -309,6 +321,12 @@ def load(
         (its largest ``min_count``). The pass over the events that tags them also keeps, per user,
         those earliest times, so :func:`pqlkit.reduce` needs no second pass; :func:`pqlkit.entity_table`
         passes them. Without them, the reduction makes its own pass.
+    stitch_identities : bool
+        For an export: count events tracked before the user was identified for the user the vendor
+        merged them into (:mod:`pqlkit.exports`); :attr:`Dataset.identity_merges` says how many.
+    source_timezone : str, optional
+        For a Mixpanel export of a project from before 2023: the project's time zone (IANA name),
+        in which its epoch times are local.
 
     Returns
     -------
@@ -332,11 +350,17 @@ def load(
         from .database import database_source
 
         source = database_source(source, schema=schema, sql=sql)
+    if (stitch_identities or source_timezone) and isinstance(source, (str, os.PathLike)):
+        from .exports import ExportSource
+
+        source = ExportSource(source, stitch_identities=stitch_identities, source_timezone=source_timezone)
     engine = make_engine(engine)
     if engine.name == "duckdb":
         sources = _read_raw_tables(engine.con, source, events_format)
     else:
         sources = _read_raw_tables_spark(engine, source, events_format)
+    if engine.name == "duckdb":
+        _match_column_names(engine.con, sources)
     raw_columns = {table: engine.columns(f"raw_{table}") for table in sources}
     columns = {table: {k: v for k, v in names.items() if k != "_row"} for table, names in raw_columns.items()}
     for table, names in columns.items():
@@ -377,7 +401,10 @@ def load(
         _raise_if_dropped(ledger)
     _publish_clean_tables(engine, level, sources)
     segments = [name for name in columns["users"] if name not in ("user_id", "signup_at", "account_id")]
+    from .exports import identity_merges
+
     return Dataset(
+        identity_merges=identity_merges(engine.con) if getattr(source, "stitch_identities", False) else None,
         engine=engine,
         as_of=as_of_ts,
         level=level,
@@ -412,7 +439,7 @@ def _read_raw_tables(con: duckdb.DuckDBPyConnection, source, events_format: str 
         )
     sources = {}
     for table in TABLES:
-        found = find_events_files(folder) if table == "events" else _table_files(folder, table)
+        found = find_events_files(folder) if table == "events" else table_files(folder, table)
         hint = ""
         if table == "users":
             hint = (
@@ -424,15 +451,53 @@ def _read_raw_tables(con: duckdb.DuckDBPyConnection, source, events_format: str 
         if path is None:
             continue
         if table == "events":
-            create_raw_events(con, path, events_format)
+            # An ExportSource carries the vendor options (identity merges, the source's time zone).
+            create_raw_events(con, path, events_format, **getattr(source, "export_options", {}))
         else:
             _create_raw(con, table, path)
         sources[table] = str(path)
     return sources
 
 
-def _table_files(folder: Path, table: str) -> list[Path]:
-    """The files in ``folder`` that can hold the canonical ``table``."""
+_CONTRACT_COLUMNS = {
+    "users": ("user_id", "signup_at", "account_id"),
+    "events": ("event_id", "user_id", "event", "timestamp"),
+    "conversions": ("user_id", "account_id", "paid_at", "plan", "mrr"),
+}
+
+
+def _match_column_names(con: duckdb.DuckDBPyConnection, sources: Mapping[str, str]) -> None:
+    """Rename ``USER_ID`` or `` user_id `` (a Snowflake unload, a spreadsheet) to the contract's names.
+
+    Only where no column has the exact name; two columns matching one name are an error
+    (:func:`pqlkit.exports.match_column_names`).
+    """
+    from .exports import match_column_names
+
+    views = {row[0] for row in con.execute("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()}
+    for table, where in sources.items():
+        name = f"raw_{table}"
+        columns = [row[0] for row in con.execute(f"DESCRIBE {name}").fetchall()]
+        renames = match_column_names(columns, _CONTRACT_COLUMNS[table], where=where)
+        if not renames:
+            continue
+        if name in views:  # a Parquet file read in place: a view over a renamed view
+            listed = ", ".join(f"{quote_identifier(old)} AS {quote_identifier(new)}" for old, new in renames.items())
+            con.execute(f"ALTER VIEW {name} RENAME TO {name}_as_read")
+            con.execute(f"CREATE TEMP VIEW {name} AS SELECT * RENAME ({listed}) FROM {name}_as_read")
+        else:  # a table: renamed in place, so rowid keeps the file order
+            for old, new in renames.items():
+                con.execute(f"ALTER TABLE {name} RENAME COLUMN {quote_identifier(old)} TO {quote_identifier(new)}")
+
+
+def table_files(folder: Path, table: str) -> list[Path]:
+    """The files in ``folder`` that can hold the canonical ``table`` (``{table}.parquet``, ``.csv``, ``.csv.gz``).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files that exist, in the order of :data:`FORMATS` (more than one is an error for the caller).
+    """
     return [folder / f"{table}.{fmt}" for fmt in FORMATS if (folder / f"{table}.{fmt}").is_file()]
 
 
@@ -514,7 +579,7 @@ def _read_raw_tables_spark(engine, source, events_format: str | None) -> dict[st
             base = str(source).rstrip("/")
             found = [p for p in (f"{base}/{table}.{fmt}" for fmt in FORMATS) if engine.exists(p)]
         else:
-            found = _table_files(folder, table)
+            found = table_files(folder, table)
         path = _one_table_file(str(source) if remote else folder, table, found)
         if path is None:
             continue

@@ -19,6 +19,7 @@ from numpy.typing import ArrayLike
 
 from .context import AsOf, Context, check_columns, context_as_of, context_steps, context_value
 from .loading import ledger_to_dict
+from .stats import km_median, km_share_by, km_time_to_share
 
 __all__ = [
     "wilson_interval",
@@ -33,6 +34,7 @@ __all__ = [
     "time_to_pql_percentiles",
     "time_to_pql_curve",
     "time_to_pql_km_median",
+    "time_to_pql_km_readings",
     "share_pql_by_day",
     "stalled_trials",
     "pql_to_paid",
@@ -379,7 +381,8 @@ def time_to_pql_curve(entities: pd.DataFrame) -> pd.DataFrame:
 def time_to_pql_km_median(entities: pd.DataFrame) -> float | None:
     """Kaplan–Meier median time to PQL in days (docs/metrics.md#metrics), or None where the curve never gets there.
 
-    The smallest event time at which the survival estimate is <= 0.5, with a tolerance of 1e-9.
+    The smallest event time at which the survival estimate is <= 0.5, with a tolerance of 1e-9
+    (:func:`pqlkit.stats.km_median`; numpy only, lifelines is not imported).
 
     Returns
     -------
@@ -388,11 +391,48 @@ def time_to_pql_km_median(entities: pd.DataFrame) -> float | None:
     """
     if not entities["is_pql"].any():
         return None
-    fitter = _fit_km(entities)
-    survival = fitter.survival_function_.iloc[:, 0]
-    # The estimate only steps down at event times, so the first time it is <= 0.5 is one.
-    reached = survival.index[survival.to_numpy() <= 0.5 + 1e-9]
-    return float(reached[0]) if len(reached) else None
+    durations, observed = _durations(entities)
+    return km_median(durations, observed)
+
+
+def time_to_pql_km_readings(entities: pd.DataFrame, *, trial_days: float, days: Sequence[float] = (7, 30),
+                            shares: Sequence[float] = (0.10, 0.25)) -> dict:
+    """The Kaplan–Meier readings of time to PQL that always say something (docs/metrics.md#json-summary).
+
+    Non-PQLs are censored at their age. Computed with :mod:`pqlkit.stats` (numpy only).
+
+    Parameters
+    ----------
+    entities : pandas.DataFrame
+        The per-entity table.
+    trial_days : float
+        The trial length: the share is also read at this day.
+    days : sequence of float
+        The other days to read the share at (7 and 30).
+    shares : sequence of float
+        The shares whose KM time is given (10 % and 25 %).
+
+    Returns
+    -------
+    dict
+        ``time_to_pql_km_share_{d}d`` for each of ``days`` and ``time_to_pql_km_share_trial``, each a
+        dict ``{day, share, ci_low, ci_high}`` (None for a figure the data cannot give: no entity
+        observed that long); ``time_to_pql_km_p{10,25}_days`` (None where the curve never gets
+        there).
+    """
+    durations, observed = _durations(entities)
+    wanted = [*days, trial_days]
+    table = km_share_by(durations, observed, days=wanted) if len(entities) else pd.DataFrame(
+        {"day": wanted, "share": np.nan, "ci_low": np.nan, "ci_high": np.nan})
+    readings = {}
+    for i, day in enumerate(wanted):
+        row = table.iloc[i]
+        key = "time_to_pql_km_share_trial" if i == len(days) else f"time_to_pql_km_share_{day:g}d"
+        readings[key] = {"day": float(day), **{c: _number_or_none(row[c]) for c in ("share", "ci_low", "ci_high")}}
+    for share in shares:
+        readings[f"time_to_pql_km_p{share * 100:g}_days"] = (
+            km_time_to_share(durations, observed, share=share) if len(entities) else None)
+    return readings
 
 
 def share_pql_by_day(entities: pd.DataFrame, *, days: Sequence[float] = (1, 3, 7, 14, 30)) -> pd.DataFrame:
@@ -552,8 +592,11 @@ def summary(
         ``activation_rate_mean``, ``time_to_pql_median_days``, ``time_to_pql_km_median_days``,
         ``stalled_in_trial``, ``paid_pqls``, ``paid_before_pql``, ``paid_without_pql``,
         ``pql_to_paid_rate``, ``step_completion`` (step -> entities), ``pqls_over_time`` (a list of
-        ``{week, new_pqls}``) and ``data_quality`` (``{table: {read, used, dropped}}``; empty without a
-        ledger).
+        ``{week, new_pqls}``), ``data_quality`` (``{table: {read, used, dropped}}``; empty without a
+        ledger), and the Kaplan–Meier readings of :func:`time_to_pql_km_readings`:
+        ``time_to_pql_km_share_7d``, ``time_to_pql_km_share_trial`` (at the spec's trial length),
+        ``time_to_pql_km_share_30d`` (each ``{day, share, ci_low, ci_high}``),
+        ``time_to_pql_km_p10_days`` and ``time_to_pql_km_p25_days``.
     """
     if context is None:
         raise ValueError(
@@ -589,4 +632,5 @@ def summary(
             for row in weeks.itertuples()
         ],
         "data_quality": ledger_to_dict(ledger) if ledger is not None else {},
+        **time_to_pql_km_readings(entities, trial_days=context_value("trial_days", None, context, caller="summary")),
     }

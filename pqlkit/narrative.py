@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .context import Context
+from .context import Context, check_columns
 from .paths import shorten_paths
 
 __all__ = [
@@ -519,6 +519,8 @@ def segment_sentence(rates: pd.DataFrame, *, by: str, rate: str = "pql_rate", wh
     str
         Plain sentences (no Markdown), deterministic for nbval.
     """
+    check_columns(rates, by, argument="by")
+    check_columns(rates, rate, argument="rate")
     data = rates[rates[rate].notna()]
     if len(data) < 2:
         return f"Fewer than two {by} groups with data: nothing to compare."

@@ -20,6 +20,8 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
+from .context import check_columns
+
 __all__ = [
     "set_style",
     "FIGSIZE",
@@ -369,6 +371,8 @@ def plot_rates(
     matplotlib.axes.Axes
         The Axes drawn on.
     """
+    check_columns(table, label, argument="label")
+    check_columns(table, rate, argument="rate")
     data = table[table[rate].notna()]
     _need(data, title)
     data = data.iloc[::-1]

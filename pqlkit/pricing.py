@@ -21,7 +21,7 @@ import pandas as pd
 
 from .context import Context, context_value
 from .loading import Dataset
-from .metrics import current_pqls, paid_lag, pql_to_paid, wilson_interval
+from .metrics import current_pqls, paid_lag, pql_to_paid, rate_table, wilson_interval
 
 __all__ = [
     "BENCHMARK_SOURCE",
@@ -202,9 +202,8 @@ def _paid_summary(frame: pd.DataFrame, key: str, total_eligible: int) -> pd.Data
     for column in ("paying", "converted_pqls", "paid_before_pql", "paid_without_pql"):
         table[column] = table[column].astype("int64")
     table["share_of_paid_pqls"] = table["converted_pqls"] / max(int(table["converted_pqls"].sum()), 1)
-    table["pql_to_paid_rate"] = table["converted_pqls"] / total_eligible if total_eligible else np.nan
-    table["ci_low"], table["ci_high"] = wilson_interval(table["converted_pqls"], np.full(len(table), total_eligible))
-    return table
+    table["eligible"] = total_eligible
+    return rate_table(table, hits="converted_pqls", total="eligible", rate="pql_to_paid_rate").drop(columns="eligible")
 
 
 def _dataset(context: Context | None, caller: str) -> Dataset:
@@ -359,9 +358,8 @@ def definition_checks(entities: pd.DataFrame) -> pd.DataFrame:
     total = int(paid.sum())
     table = pd.DataFrame({"path": list(counts), "paying": list(counts.values())})
     table["paying"] = table["paying"].astype("int64")
-    table["share"] = table["paying"] / total if total else np.nan
-    table["ci_low"], table["ci_high"] = wilson_interval(table["paying"], np.full(len(table), total))
-    return table
+    table["all_paying"] = total
+    return rate_table(table, hits="paying", total="all_paying", rate="share").drop(columns="all_paying")
 
 
 def revenue_at_stake(

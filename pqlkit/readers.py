@@ -122,11 +122,13 @@ EXPORT_FORMATS: dict[str, ExportFormat] = {
             "event_id": (("messageId",), ("message_id",), ("id",)),
             "user_id": (("userId",), ("user_id",)),
             "event": (("event_text",), ("event",)),
-            "timestamp": (("timestamp",),),
+            # Segment's own order when timestamp is missing (https://segment.com/docs/connections/spec/common/#timestamps).
+            "timestamp": (("timestamp",), ("originalTimestamp",), ("original_timestamp",), ("sentAt",), ("sent_at",),
+                          ("receivedAt",), ("received_at",)),
             "anonymous_id": (("anonymousId",), ("anonymous_id",)),
             "properties": (("properties",),),
         },
-        required=(("event", "event_text"), ("timestamp",), ("userId", "user_id")),
+        required=(("event", "event_text"), ("userId", "user_id", "anonymousId", "anonymous_id")),
     ),
     "amplitude": ExportFormat(
         name="amplitude",
@@ -315,13 +317,29 @@ def check_events_format(value: str | None) -> str:
 
 
 def find_events_files(folder: Path) -> list[Path]:
-    """The files in ``folder`` that can hold the events table."""
-    return [folder / f"events{suffix}" for suffix in EVENT_FILE_SUFFIXES if (folder / f"events{suffix}").is_file()]
+    """The files in ``folder`` that can hold the events table (also ``events.zip`` and a folder ``events/``)."""
+    found = [folder / f"events{suffix}" for suffix in EVENT_FILE_SUFFIXES if (folder / f"events{suffix}").is_file()]
+    return found + [p for p in (folder / "events.zip", folder / "events") if p.exists()]
 
 
-def create_raw_events(con: duckdb.DuckDBPyConnection, path: Path, events_format: str | None) -> str:
-    """Create the temp table ``raw_events`` from ``path`` in the canonical shape; return the format used."""
+def create_raw_events(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    events_format: str | None,
+    *,
+    stitch_identities: bool = False,
+    source_timezone: str | None = None,
+) -> str:
+    """Create the temp table ``raw_events`` from ``path`` in the canonical shape; return the format used.
+
+    ``path`` may be ``events.zip`` or a folder of parts (:func:`pqlkit.exports.combine_parts`); an
+    export gets its vendor's rules (:func:`pqlkit.exports.finish_export`).
+    """
+    from .exports import combine_parts, finish_export
+
     events_format = check_events_format(events_format)
+    if path.is_dir() or path.name.endswith(".zip"):
+        path = combine_parts(path)
     if not path.is_file():
         raise DataError(f"{path}: file not found", path=str(path))
     if path.stat().st_size == 0:
@@ -344,8 +362,12 @@ def create_raw_events(con: duckdb.DuckDBPyConnection, path: Path, events_format:
     _check_export_keys(export, keys, nested, path, explicit=events_format != "auto")
     if _is_json(path):
         _create_export_from_json(con, export, relation, path)
+        records = f"(SELECT json FROM {relation})"
     else:
         _create_export_from_table(con, export, relation, path)
+        records = f"(SELECT to_json(t) AS json FROM {relation} AS t)"
+    finish_export(con, fmt, source=records, where=str(path), stitch_identities=stitch_identities,
+                  source_timezone=source_timezone)
     return fmt
 
 
@@ -366,6 +388,9 @@ def register_export_frame(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, e
         export = EXPORT_FORMATS[fmt]
         _check_export_keys(export, list(columns), {}, where, explicit=events_format != "auto")
         _create_export_from_table(con, export, "_export_frame", where)
+        from .exports import finish_export
+
+        finish_export(con, fmt, where=str(where))
     con.execute("DROP TABLE _export_frame")
     return fmt
 
@@ -375,8 +400,8 @@ def table_reader_sql(path: Path) -> str:
 
     A CSV file's header, text encoding and line ends are read first, in Python
     (:func:`_csv_layout`), so DuckDB does no dialect guessing: UTF-8 (with or without a byte-order
-    mark) and UTF-16 with a byte-order mark are read; ``\\r\\n``, ``\\n`` and bare ``\\r`` line
-    ends are read.
+    mark) and little-endian UTF-16 (with or without one) are read, and so are ``\\r\\n``, ``\\n``
+    and bare ``\\r`` line ends. Other encodings are an error that names what the bytes look like.
     """
     quoted = sql_string(str(path))
     if path.name.endswith(".parquet"):
@@ -459,23 +484,16 @@ _UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
 
 
 def _text_encoding(path: Path, head: bytes) -> str:
-    """The encoding of a text file from its first bytes: ``utf-8`` or ``utf-16-le`` (what DuckDB reads).
+    """The encoding of a text file from its first bytes: ``utf-8``, ``utf-16-le`` or ``utf-16-be``.
 
     UTF-16 is told by its byte-order mark, or (without one) by NUL bytes in every other position of a
-    text that starts with ASCII. UTF-16 big-endian is an error that names it: DuckDB reads only
-    little-endian UTF-16.
+    text that starts with ASCII. Anything else is taken as UTF-8 (and checked as it is read).
     """
     kind = _UTF16_BOMS.get(head[:2])
     if kind is None and len(head) >= 4 and head[1] == 0 and head[3] == 0 and head[0] != 0 and head[2] != 0:
         kind = "utf-16-le"
     if kind is None and len(head) >= 4 and head[0] == 0 and head[2] == 0 and head[1] != 0 and head[3] != 0:
         kind = "utf-16-be"
-    if kind == "utf-16-be":
-        raise DataError(
-            f"{path}: the text is UTF-16 big-endian, which pqlkit does not read; re-save the file as UTF-8 "
-            "(in Excel: 'CSV UTF-8')",
-            path=str(path),
-        )
     return kind or "utf-8"
 
 
@@ -490,6 +508,13 @@ def _csv_layout(path: Path) -> tuple[list[str], dict[str, str]]:
     """
     head = _peek(path, HEADER_LIMIT)
     encoding = _text_encoding(path, head)
+    if encoding == "utf-16-be":
+        # DuckDB reads little-endian UTF-16 only (big-endian text comes out as no rows at all).
+        raise DataError(
+            f"{path}: the text is UTF-16 big-endian, which pqlkit does not read; re-save the file as UTF-8 "
+            "(in Excel: 'CSV UTF-8')",
+            path=str(path),
+        )
     options = {}
     if encoding == "utf-16-le":
         options["encoding"] = "utf-16"
@@ -601,6 +626,7 @@ def create_raw_table(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> N
     reader = table_reader_sql(path)
     if not path.name.endswith(".parquet"):
         _create_table(con, name, reader, path)
+        _warn_repeated_header(con, name, path)
         return
     try:
         con.execute(
@@ -610,6 +636,26 @@ def create_raw_table(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> N
         con.execute(f"SELECT * FROM {name} LIMIT 0")
     except (duckdb.Error, OSError, EOFError, zlib.error) as error:
         raise read_error(path, error) from None
+
+
+def _warn_repeated_header(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> None:
+    """Warn when rows of a CSV table repeat its header (files concatenated with their headers).
+
+    Such a row is kept, as every row is (its values are the column names, so it is usually dropped as
+    ``bad_timestamp``); the warning names how many there are and the first one. A row counts when
+    its first three columns (or all, if fewer) equal their names.
+    """
+    columns = [row[0] for row in con.execute(f"DESCRIBE {name}").fetchall()][:3]
+    match = " AND ".join(f"{quote_identifier(column)} = {sql_string(column)}" for column in columns)
+    count, first = con.execute(f"SELECT count(*), min(rowid) + 1 FROM {name} WHERE {match}").fetchone()
+    if count:
+        warnings.warn(
+            f"{path}: {count} row(s) repeat the header (the first is data row {first}): files joined with their "
+            "headers? They are kept as rows and counted in the ledger (usually as bad_timestamp); remove them "
+            "to silence this",
+            PqlkitWarning,
+            stacklevel=4,
+        )
 
 
 def _create_table(con: duckdb.DuckDBPyConnection, name: str, select_from: str, path: Path, select: str = "*") -> None:
@@ -623,9 +669,9 @@ def _create_table(con: duckdb.DuckDBPyConnection, name: str, select_from: str, p
 def _json_relation(con: duckdb.DuckDBPyConnection, path: Path) -> str:
     """``read_json_objects`` over the file: one row per record; a malformed line becomes a NULL row."""
     head = _peek(path)
-    if _text_encoding(path, head) != "utf-8":
+    if (encoding := _text_encoding(path, head)) != "utf-8":
         raise DataError(
-            f"{path}: the text is UTF-16; JSON is read as UTF-8 (as RFC 8259 requires between systems); "
+            f"{path}: the text is UTF-16 ({encoding[-2:].upper()}); JSON is read as UTF-8 (as RFC 8259 requires between systems); "
             "convert the file to UTF-8 (iconv -f UTF-16 -t UTF-8) or export it again",
             path=str(path),
         )

@@ -308,6 +308,5 @@ def entity_table(
     spec = spec.with_level(level)
     dataset = load(source, level=spec.level, as_of=as_of, strict=strict, events_format=events_format, engine=engine,
                    schema=schema, sql=sql, step_events=step_events(spec))
-    names = [step.event for step in spec.steps if step.event is not None]
-    spec.check_events(dataset.event_names(), dropped=dataset.dropped_event_reasons(names))
+    spec.check_events(dataset.event_names(), dropped=dataset.dropped_event_reasons(spec.step_events))
     return reduce(dataset, spec), Context.from_dataset(dataset, spec)

@@ -99,6 +99,11 @@ class ActivationSpec:
         return [step.name for step in self.steps]
 
     @property
+    def step_events(self) -> list[str]:
+        """The event names the steps wait for, in spec order (steps with only ``min_users`` have none)."""
+        return [step.event for step in self.steps if step.event is not None]
+
+    @property
     def steps_required(self) -> int:
         """``ceil(threshold * n_steps - 1e-9)``: the steps an entity needs to be a PQL."""
         return math.ceil(self.threshold * len(self.steps) - 1e-9)

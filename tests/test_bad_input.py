@@ -170,7 +170,7 @@ CASES = [
     pytest.param({"events.csv": EVENTS.replace(",a,", ",a\x00b,")}, [],
                  Loads(2, check_used([("001", "a\x00b", T1), ("002", "b", T1 + pd.Timedelta(days=1))])), id="nul-in-value"),
     pytest.param({"events.csv": None, "events.jsonl": ('{"userId": "001", "event": "a", "timestamp": "2026-01-05", "messageId": "m"}\n').encode("utf-16")}, [],
-                 Fails(r"events\.jsonl: the text is UTF-16; JSON is read as UTF-8"), id="utf16-jsonl"),
+                 Fails(r"events\.jsonl: the text is UTF-16 \(LE\); JSON is read as UTF-8"), id="utf16-jsonl"),
     pytest.param({"events.csv": None, "events.jsonl": '{"userId": "001", "event": "a", "timestamp": "2026-01-05", "messageId": "m"}\r' * 2}, [],
                  Fails(r"events\.jsonl: the JSON lines are separated by bare carriage returns"), id="jsonl-bare-cr"),
     pytest.param({"events.csv": None, "events.csv.gz": truncated(gz(EVENTS * 200))}, [],
@@ -248,7 +248,8 @@ CASES = [
     # The header again on line 4 (two files concatenated): a row whose timestamp is the text
     # 'timestamp': 2 rows, the header row, 1 row = 4 rows read, 1 bad_timestamp.
     pytest.param({"events.csv": EVENTS + "user_id,event,timestamp\n001,c,2026-01-07T01:00:00Z\n"}, [],
-                 Loads(4, lambda ds, err: dropped(ds) == {"bad_timestamp": 1} or pytest.fail(str(dropped(ds)))), id="header-repeated-mid-file"),
+                 Loads(4, lambda ds, err: (dropped(ds) == {"bad_timestamp": 1} and "events.csv: 1 row(s) repeat the header (the first is data row 3)" in err)
+                       or pytest.fail(str(dropped(ds)) + err)), id="header-repeated-mid-file"),
     pytest.param({"events.csv": wide_csv}, [], Loads(1, check_used([("001", "a", T1)])), id="ten-thousand-columns"),
     pytest.param({"events.csv": "user_id,event,timestamp\n001," + "e" * 5000 + ",2026-01-05T01:00:00Z\n"}, [],
                  Loads(1, check_used([("001", "e" * 5000, T1)])), id="five-thousand-character-cell"),
@@ -271,6 +272,18 @@ CASES = [
                                                       '{"event": "a", "properties": ["001", 1767574800]}\n'}, [],
                  Loads(2, lambda ds, err: dropped(ds) == {"missing_value": 1} or pytest.fail(str(dropped(ds)))), id="mixpanel-properties-list"),
     # --- the activation spec -------------------------------------------------------------------------
+    # Step b's only event is from user 003, who is not in users: 3 events read, b occurs only in a
+    # dropped row, and `validate` says so with the reason instead of "never occurs".
+    pytest.param({"events.csv": EVENTS + "003,b,2026-01-06T02:00:00Z\n",
+                  "spec.yaml": "steps:\n  - name: did_a\n    event: a\n  - name: did_c\n    event: c\n"},
+                 ["validate", "--spec", "{ds}/spec.yaml"],
+                 Loads(3, lambda ds, err: "'c', which never occurs in the data" in err or pytest.fail(err)), id="spec-event-never-occurs"),
+    pytest.param({"users.csv": "user_id,signup_at\n001,2026-01-05T00:00:00Z\n",
+                  "events.csv": "user_id,event,timestamp\n001,a,2026-01-05T01:00:00Z\n003,b,2026-01-06T02:00:00Z\n",
+                  "spec.yaml": "steps:\n  - name: did_a\n    event: a\n  - name: did_b\n    event: b\n"},
+                 ["validate", "--spec", "{ds}/spec.yaml"],
+                 Loads(2, lambda ds, err: ("waits for event 'b', which occurs only in dropped rows (1 row: unknown_user 1)" in err
+                                           and "never occurs" not in err) or pytest.fail(err)), id="spec-event-only-in-dropped-rows"),
     pytest.param({"spec.yaml": "treshold: 0.5\n" + SPEC_STEPS}, ["metrics", "--spec", "{ds}/spec.yaml"],
                  Fails(r"spec\.yaml: unknown key 'treshold' \(did you mean 'threshold'\?\)"), id="spec-unknown-key"),
     pytest.param({"spec.yaml": SPEC_STEPS + "    colour: red\n"}, ["metrics", "--spec", "{ds}/spec.yaml"],

@@ -64,8 +64,8 @@ KNOWN_DEFECTS: dict[str, dict[str, str]] = {
         "05_gtm_playbook": _TRUNCATED,
     },
     "overflow": {
-        "04_pricing_signals": "issue 14: a table is wider than 1280 px",
-        "05_gtm_playbook": "issue 14: the KPI table is wider than 1280 px",
+        "04_pricing_signals": "issue 14: the price-point table is wider than 1280 px",
+        "05_gtm_playbook": "issue 14: the sales lead table is wider than 1280 px",
     },
     "remote_resources": {
         page: "pages load require.js and MathJax from a CDN (nbconvert's lab template): they fail offline"

@@ -19,6 +19,8 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,52 +100,82 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def postgres():
-    """A PostgreSQL server for the session (see the module docstring)."""
+class ServerUnavailable(RuntimeError):
+    """No PostgreSQL server can be started here; the message says why."""
+
+
+@contextmanager
+def temporary_server() -> Iterator[Server]:
+    """Start a throwaway PostgreSQL server (see the module docstring), and stop it on exit.
+
+    Also usable outside the tests, e.g. by a benchmark (``sys.path.insert(0, "tests")``, then
+    ``from test_database import temporary_server``): ``with temporary_server() as server:
+    copy_dataset(folder, server.url(), schema="bench")``.
+
+    Raises
+    ------
+    ServerUnavailable
+        No driver, no initdb, no ``postgres`` user when root, or the server did not start.
+    """
     try:
         import adbc_driver_postgresql.dbapi  # noqa: F401
     except ImportError:
-        _unavailable("the adbc-driver-postgresql package is not installed (pip install -e '.[test]')")
+        raise ServerUnavailable("the adbc-driver-postgresql package is not installed (pip install -e '.[test]')") from None
     bindir = _bindir()
     if bindir is None:
-        _unavailable("no initdb found: install Debian's postgresql package (make postgres)")
-    folder = Path(tempfile.mkdtemp(prefix="pqlkit-pg-"))
-    run_as = []
+        raise ServerUnavailable("no initdb found: install Debian's postgresql package (make postgres)")
+    run_as, account = [], None
     if os.geteuid() == 0:
         try:
             account = pwd.getpwnam("postgres")
         except KeyError:
-            _unavailable("running as root and there is no postgres system user to run the server as")
-        os.chown(folder, account.pw_uid, account.pw_gid)
+            raise ServerUnavailable("running as root and there is no postgres system user to run the server as") from None
         run_as = ["runuser", "-u", "postgres", "--"]
+    # As root the server runs as `postgres`, which must reach the folder: /tmp, not a private TMPDIR.
+    folder = Path(tempfile.mkdtemp(prefix="pqlkit-pg-", dir="/tmp" if account else None))
     password_file = folder / "password"
     password_file.write_text(PASSWORD + "\n")
-    if run_as:
-        os.chown(password_file, account.pw_uid, account.pw_gid)
+    if account:
+        for path in (folder, password_file):
+            os.chown(path, account.pw_uid, account.pw_gid)
     data, log = folder / "data", folder / "server.log"
-    initdb = subprocess.run(
-        [*run_as, str(bindir / "initdb"), "-D", str(data), "-U", USER, f"--pwfile={password_file}",
-         "--auth-host=scram-sha-256", "--auth-local=trust", "-E", "UTF8", "--no-locale"],
-        capture_output=True, text=True,
-    )
-    if initdb.returncode != 0:
-        shutil.rmtree(folder, ignore_errors=True)
-        _unavailable(f"initdb failed: {initdb.stderr.strip().splitlines()[-1:]}")
-    port = _free_port()
-    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
-    start = subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60",
-                            "-o", options, "start"], capture_output=True, text=True)
-    if start.returncode != 0:
-        tail = log.read_text(errors="replace").strip().splitlines()[-3:] if log.exists() else start.stderr
-        shutil.rmtree(folder, ignore_errors=True)
-        _unavailable(f"the server did not start: {tail}")
+    pg_ctl = [*run_as, str(bindir / "pg_ctl"), "-D", str(data)]
+    started = False
     try:
+        initdb = subprocess.run(
+            [*run_as, str(bindir / "initdb"), "-D", str(data), "-U", USER, f"--pwfile={password_file}",
+             "--auth-host=scram-sha-256", "--auth-local=trust", "-E", "UTF8", "--no-locale"],
+            capture_output=True, text=True,
+        )
+        if initdb.returncode != 0:
+            raise ServerUnavailable(f"initdb failed: {initdb.stderr.strip().splitlines()[-1:]}")
+        port = _free_port()
+        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
+        start = subprocess.run([*pg_ctl, "-l", str(log), "-w", "-t", "60", "-o", options, "start"],
+                               capture_output=True, text=True)
+        if start.returncode != 0:
+            tail = log.read_text(errors="replace").strip().splitlines()[-3:] if log.exists() else start.stderr
+            raise ServerUnavailable(f"the server did not start: {tail}")
+        started = True
         yield Server(port=port, folder=folder)
     finally:
-        subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
-                       capture_output=True)
+        if started:
+            subprocess.run([*pg_ctl, "-m", "fast", "-w", "stop"], capture_output=True)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server for the session; skipped with the reason where none can start (CI: fails)."""
+    try:
+        server = temporary_server()
+        running = server.__enter__()
+    except ServerUnavailable as reason:
+        _unavailable(str(reason))
+    try:
+        yield running
+    finally:
+        server.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="session")
@@ -225,7 +257,7 @@ def test_python_api_takes_url_schema_and_queries(loaded):
     assert pk.load(loaded.url(), schema="tiny").data_quality() == files_dataset.data_quality()
 
 
-def test_source_file_and_sql_options_read_the_same_rows(loaded, capsys, tmp_path):
+def test_source_file_and_sql_options_read_the_same_rows(loaded, capsys, tmp_path, monkeypatch):
     """A YAML source file (url, schema, queries) and --events-sql give the files' JSON; the query
     renames the columns of a table whose names differ, so it is the query that was read."""
     loaded.execute(
@@ -243,11 +275,8 @@ def test_source_file_and_sql_options_read_the_same_rows(loaded, capsys, tmp_path
         f"url: postgresql://{USER}:${{PQLKIT_TEST_PG_PASSWORD}}@127.0.0.1:{loaded.port}/postgres\n"
         f"schema: tiny\nqueries:\n  events: '{query}'\n"
     )
-    os.environ["PQLKIT_TEST_PG_PASSWORD"] = PASSWORD
-    try:
-        status, from_file, err = run_cli(capsys, "metrics", source_file, "--spec", TINY_SPEC, "--format", "json")
-    finally:
-        del os.environ["PQLKIT_TEST_PG_PASSWORD"]
+    monkeypatch.setenv("PQLKIT_TEST_PG_PASSWORD", PASSWORD)
+    status, from_file, err = run_cli(capsys, "metrics", source_file, "--spec", TINY_SPEC, "--format", "json")
     assert status == 0, err
     assert from_file == from_files
 
@@ -437,7 +466,7 @@ def test_mask_url(url, masked):
 def test_url_parameters_and_notebook_source(monkeypatch):
     """pqlkit's URL parameters (schema, *_sql) are taken out before connecting; the notebook
     string carries them back without the password, which moves to PGPASSWORD."""
-    monkeypatch.delenv("PGPASSWORD", raising=False)
+    monkeypatch.setenv("PGPASSWORD", "")  # restored after the test: notebook_source sets it
     source = database_source("postgresql://a:s3cr3t-pw@db:5432/p?sslmode=disable&schema=analytics",
                              sql={"events": "SELECT 1"})
     assert source.url == "postgresql://a:s3cr3t-pw@db:5432/p?sslmode=disable"

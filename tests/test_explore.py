@@ -311,3 +311,17 @@ def test_compare_levels_says_why_a_level_is_not_available():
     table = explore.compare_levels(frames(), team, as_of=AS_OF).set_index("level")
     assert not table.loc["user", "available"] and "min_users" in table.loc["user", "note"]
     assert table.loc["account", "available"]
+
+
+def test_notebook_setup_is_entity_table_with_resolved_paths(tmp_path, monkeypatch, capsys):
+    """The notebooks' one set-up call: relative paths resolve against notebooks/ whatever the working
+    directory, and the table and context equal pk.entity_table's on the same inputs."""
+    root = Path(__file__).resolve().parents[1]
+    monkeypatch.chdir(tmp_path)
+    entities, ctx, paths = pk.notebook_setup("../data/sample", "../data/activation.yaml", output_dir="../build/x",
+                                             as_of="2026-03-31")
+    assert paths == (str(root / "data" / "sample"), str(root / "data" / "activation.yaml"), str(root / "build" / "x"))
+    expected, expected_ctx = pk.entity_table(root / "data" / "sample", root / "data" / "activation.yaml", as_of="2026-03-31")
+    pd.testing.assert_frame_equal(entities, expected)
+    assert ctx == expected_ctx and ctx.as_of == pd.Timestamp("2026-03-31T23:59:59.999999Z")
+    assert str(root) not in capsys.readouterr().out  # any "Note:" line names files, not machine paths

@@ -18,10 +18,11 @@ ledger whose ``read`` equals an independent count of the source's rows (Python's
 (a crash of another type, a row lost or gained) fails the test. Some cases run through the command
 line, ``pqlkit.cli.main``: exit status 0 or 2 and no traceback on stderr.
 
-Crashes this harness found (each pinned below as an ``@example``): a bare ``\\r`` line end (``_csv.Error``
-in the header reader), ``\\r\\x00`` as the whole file (the same), and UTF-16 big-endian text, which DuckDB
-read silently as zero rows. The profile in ``tests/conftest.py`` sets the number of examples
-(``make fuzz`` runs many more, with a random seed).
+Crashes and wrong readings this harness found (each pinned below as an ``@example``): a bare ``\\r`` line
+end (a ``_csv.Error`` traceback in the header reader), ``\\r\\x00`` as the whole file (the same), UTF-16
+big-endian text (read silently as zero rows), a spec with ``min_count: null`` (a DuckDB BinderException)
+and one with ``window_days: 1.0e+300`` (an OverflowError). The profile in ``tests/conftest.py`` sets the
+number of examples (``make fuzz`` runs many more, with a random seed each round).
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ the warning notes and the headline record the notebooks leave for the tests and 
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from pathlib import Path
 
@@ -159,3 +160,19 @@ def test_thresholds_sentence_by_hand():
     text = narrative.thresholds_sentence(table)
     assert text == ("At the spec's 2 of 3 steps there are 10 PQLs, of whom 20% pay; 3 of 3 (stricter) gives 5 PQLs "
                     "(−50%) converting at 30%; 1 of 3 (looser) gives 20 PQLs (+100%) converting at 10%.")
+
+
+def test_a_wrong_column_name_gets_the_same_error_in_sentences_and_charts(tiny):
+    """The same message as pk.pql_rate(by="chanel"): the argument, the columns there, the value passed."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from pqlkit import plots
+
+    entities, _ = tiny
+    rates = pk.pql_rate(entities, by="channel")
+    message = re.escape(f"The value for `by` must be one of {list(rates.columns)}, but 'chanel' was passed.")
+    with pytest.raises(ValueError, match=message):
+        narrative.segment_sentence(rates, by="chanel")
+    with pytest.raises(ValueError, match=message.replace("`by`", "`label`")):
+        plots.plot_rates(rates, label="chanel")

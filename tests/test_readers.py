@@ -109,12 +109,14 @@ def test_parquet_variants_with_typed_timestamps(folder, tmp_path):
 
 def test_read_events_gives_canonical_text_columns():
     """Mixpanel: properties.distinct_id -> user_id, properties.time (epoch s) -> timestamp,
-    properties.$insert_id -> event_id; the rest of properties stays as JSON text."""
+    the event_id is Mixpanel's duplicate key (event, distinct_id, time, $insert_id joined by the unit
+    separator, https://docs.mixpanel.com/reference/event-deduplication); the rest of properties stays
+    as JSON text."""
     events = pk.read_events(EXPORTS / "mixpanel" / "events.jsonl")
     assert list(events.columns) == ["event_id", "user_id", "event", "timestamp", "properties"]
     first = events.iloc[0]
     assert first["user_id"] == "00042"
-    assert first["event_id"] == "hpuDqcvpltpCjBsebtxwadtEBDnFAdyce1"
+    assert first["event_id"] == "\x1f".join(["Signed Up", "00042", "1767607200", "hpuDqcvpltpCjBsebtxwadtEBDnFAdyce1"])
     assert first["timestamp"] == "1767607200"  # 2026-01-05T10:00:00Z; parsed by the loader
     assert json.loads(first["properties"]) == {"mp_processing_time_ms": 1767607200874, "$email": "user@example.com"}
     assert events["user_id"].isna().sum() == 1  # distinct_id "" is missing
@@ -142,7 +144,8 @@ def test_amplitude_prefers_insert_id_and_reads_event_time_as_utc(tmp_path):
     (folder / "users.csv").write_text("user_id,signup_at\n00042,2026-01-05T09:00:00Z\n")
     (folder / "events.json").write_text("".join(json.dumps(r) + "\n" for r in rows))
     events = pk.read_events(folder / "events.json")
-    assert events["event_id"].tolist() == ["i-1", "u-2"]
+    # Amplitude de-duplicates on insert_id per device (else user): the key carries both.
+    assert events["event_id"].tolist() == ["i-1\x1fuser:00042", "u-2\x1fuser:00042"]
     dataset = pk.load(folder)
     assert dataset.data_quality()["events"]["used"] == 2  # same event_id counter 1, but not duplicates
     assert used_events(dataset)[0][2] == pd.Timestamp("2026-01-05T10:00:00.123Z")
@@ -348,3 +351,66 @@ def test_read_and_convert_a_canonical_parquet_file(tmp_path):
     assert list(read.columns) == list(frame.columns) and read["user_id"].tolist() == ["u3", "u1", "u2"]
     out = pk.convert_events(source, tmp_path / "out.csv")
     assert out.read_text().splitlines()[0] == "event_id,user_id,event,timestamp"
+
+
+# --- hostile forms of every export (the fixtures above, with one thing changed) --------------------------
+
+
+def _copy_fixture(tmp_path: Path, folder: str, name: str, data: bytes, target: str | None = None) -> Path:
+    dataset = tmp_path / folder
+    dataset.mkdir()
+    shutil.copy(EXPORTS / folder / "users.csv", dataset / "users.csv")
+    (dataset / (target or name)).write_bytes(data)
+    return dataset
+
+
+@pytest.mark.parametrize(("folder", "name", "events_format"), FIXTURES)
+def test_exports_with_crlf_line_ends_and_gzipped_give_the_fixture_ledger(tmp_path, folder, name, events_format):
+    """The same export with CRLF line ends (Windows), then gzipped: the same six events read, the
+    same ledger as the plain fixture (see the module docstring)."""
+    data = (EXPORTS / folder / name).read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    dataset = _copy_fixture(tmp_path, folder, name, gzip.compress(data, mtime=0), target=name + ".gz")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pk.PqlkitWarning)
+        assert_fixture_ledger(pk.load(dataset, events_format=events_format))
+
+
+@pytest.mark.parametrize(("folder", "name", "events_format"), FIXTURES)
+def test_exports_with_bare_cr_line_ends_are_read_or_refused_in_one_line(tmp_path, folder, name, events_format):
+    """Bare ``\\r`` line ends: a CSV export is read (the fixture ledger); JSON lines cannot be told apart
+    without line feeds, so a JSON export is refused with the one line that says so."""
+    data = (EXPORTS / folder / name).read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r")
+    dataset = _copy_fixture(tmp_path, folder, name, data)
+    if name.endswith(".csv"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", pk.PqlkitWarning)
+            assert_fixture_ledger(pk.load(dataset, events_format=events_format))
+    else:
+        with pytest.raises(pk.DataError, match=r"the JSON lines are separated by bare carriage returns"):
+            pk.load(dataset, events_format=events_format)
+
+
+@pytest.mark.parametrize(("folder", "name", "events_format"), FIXTURES)
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_exports_in_utf16(tmp_path, folder, name, events_format, encoding):
+    """UTF-16 text: a CSV export with its byte-order mark (little-endian) is read, with the fixture
+    ledger; big-endian CSV and any UTF-16 JSON are one line naming the encoding."""
+    text = (EXPORTS / folder / name).read_text(encoding="utf-8")
+    dataset = _copy_fixture(tmp_path, folder, name, text.encode(encoding))
+    if name.endswith(".csv") and encoding == "utf-16":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", pk.PqlkitWarning)
+            assert_fixture_ledger(pk.load(dataset, events_format=events_format))
+        return
+    message = r"UTF-16 big-endian, which pqlkit does not read" if name.endswith(".csv") else r"the text is UTF-16 \([LB]E\); JSON is read as UTF-8"
+    with pytest.raises(pk.DataError, match=message):
+        pk.load(dataset, events_format=events_format)
+
+
+@pytest.mark.parametrize(("folder", "name", "events_format"), FIXTURES)
+def test_truncated_gzip_exports_are_one_line(tmp_path, folder, name, events_format):
+    """The gzipped export cut in half (a broken download): one DataError naming the gzip stream."""
+    data = gzip.compress((EXPORTS / folder / name).read_bytes() * 20, mtime=0)
+    dataset = _copy_fixture(tmp_path, folder, name, data[: len(data) // 2], target=name + ".gz")
+    with pytest.raises(pk.DataError, match=r"\.gz: the gzip data is damaged or ends early"):
+        pk.load(dataset, events_format=events_format)

@@ -70,10 +70,10 @@ def test_a_dataset_given_as_a_uri(spark_engine):
     uri = (ROOT / "data" / "sample").as_uri()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", pk.PqlkitWarning)
-        spark, dataset = pk.entity_table(uri, ROOT / "data" / "activation.yaml", engine=spark_engine)
+        spark, context = pk.entity_table(uri, ROOT / "data" / "activation.yaml", engine=spark_engine)
         duck, _ = pk.entity_table(ROOT / "data" / "sample", ROOT / "data" / "activation.yaml")
     pd.testing.assert_frame_equal(spark, duck, check_dtype=False)
-    assert dataset.sources["events"] == f"{uri}/events.csv.gz"
+    assert context.dataset.sources["events"] == f"{uri}/events.csv.gz"
 
 
 def write(folder: Path, frames: dict) -> Path:
