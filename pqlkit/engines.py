@@ -198,6 +198,19 @@ class DuckDBEngine:
         """The result as a pandas frame (see :func:`query_frame`)."""
         return query_frame(self.con, sql)
 
+    @staticmethod
+    def smallest(expr: str, count: int, *, where: str) -> str:
+        """SQL aggregate: the ``count`` smallest values of ``expr`` over rows where ``where``, as a sorted list.
+
+        DuckDB's top-N ``min(x, n)`` keeps ``n`` values per group, not the whole group.
+        """
+        return f"min({expr}, {int(count)}) FILTER (WHERE {where})"
+
+    @staticmethod
+    def nth(items: str, index: int) -> str:
+        """SQL: the ``index``-th element (from 1) of a list, NULL when the list is shorter."""
+        return f"({items})[{int(index)}]"
+
     def columns(self, name: str) -> dict[str, str]:
         """Column name to DuckDB type name."""
         return {row[0]: row[1] for row in self.con.execute(f"DESCRIBE {name}").fetchall()}
@@ -324,6 +337,18 @@ class SparkEngine:
     def frame(self, sql: str) -> pd.DataFrame:
         table = self.spark.sql(self.translate(sql)).toArrow()
         return table.to_pandas()
+
+    @staticmethod
+    def smallest(expr: str, count: int, *, where: str) -> str:
+        """SQL aggregate: the values of ``expr`` over rows where ``where``, sorted (Spark has no top-N
+        ``min``; the list is whole, and readers take its first ``count``)."""
+        return f"list_sort(list(CASE WHEN {where} THEN {expr} END))"
+
+    @staticmethod
+    def nth(items: str, index: int) -> str:
+        """SQL: the ``index``-th element (from 1) of an array, NULL when it is shorter (Spark's ANSI
+        indexing raises instead, so ``try_element_at``, which sqlglot passes through)."""
+        return f"try_element_at({items}, {int(index)})"
 
     def columns(self, name: str) -> dict[str, str]:
         types = {}

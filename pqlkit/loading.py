@@ -129,6 +129,11 @@ class Dataset:
         Table name to the file it was read from (``"<DataFrame>"`` for frames).
     segments : list of str
         The users table's segment columns (everything but ids and ``signup_at``).
+    conversion_columns : list of str
+        The conversions table's columns.
+    event_facts : dict of str to int, or None
+        The step events (with how many earliest times each keeps) whose per-user facts the engine's
+        ``event_facts`` table holds; see :func:`event_facts`.
     identity_merges : int or None
         With ``stitch_identities``: the events rows attributed to a user through an identity merge
         of the export's vendor (:mod:`pqlkit.exports`); None when merging was not asked for.
@@ -141,6 +146,7 @@ class Dataset:
     sources: dict[str, str]
     segments: list[str] = field(default_factory=list)
     conversion_columns: list[str] = field(default_factory=list)
+    event_facts: dict[str, int] | None = None
     identity_merges: int | None = None
 
     @property
@@ -159,7 +165,16 @@ class Dataset:
 
     def event_names(self) -> list[str]:
         """The distinct event names among the used events, sorted."""
-        return [row[0] for row in self.engine.rows("SELECT DISTINCT event FROM events ORDER BY 1")]
+        return [row[0] for row in self.engine.rows(
+            "SELECT DISTINCT event FROM event_facts WHERE by_entity = 0 AND _reason IS NULL ORDER BY 1"
+        )]
+
+    def event_outcomes(self) -> pd.DataFrame:
+        """Rows per event name and outcome: ``event``, ``reason`` (``"used"`` or a drop reason), ``rows``."""
+        return self.sql(
+            "SELECT event, COALESCE(_reason, 'used') AS reason, sum(n) AS rows FROM event_facts "
+            "WHERE by_entity = 0 AND event IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2"
+        )
 
     def dropped_event_reasons(self, names: list[str]) -> dict[str, dict[str, int]]:
         """Why the events of the given names were dropped, for names that no used event has.
@@ -185,8 +200,8 @@ class Dataset:
         listed = ", ".join(sql_string(name) for name in wanted)
         found: dict[str, dict[str, int]] = {}
         rows = self.engine.rows(
-            f"SELECT event, _reason, count(*) FROM tagged_events WHERE event IN ({listed}) AND _reason IS NOT NULL "
-            "GROUP BY 1, 2"
+            f"SELECT event, _reason, sum(n) FROM event_facts WHERE by_entity = 0 AND event IN ({listed}) "
+            "AND _reason IS NOT NULL GROUP BY 1, 2"
         )
         for event, reason, count in rows:
             found.setdefault(event, {})[reason] = int(count)
@@ -274,6 +289,7 @@ def load(
     engine: str | object | None = None,
     schema: str | None = None,
     sql: Mapping[str, str] | None = None,
+    step_events: Mapping[str, int] | None = None,
     stitch_identities: bool = False,
     source_timezone: str | None = None,
 ) -> Dataset:
@@ -300,6 +316,11 @@ def load(
         For a database source (``source`` a ``postgresql://`` URL, a YAML source file or a
         :class:`~pqlkit.database.DatabaseSource`): the schema holding the tables, and table name to
         a SQL query giving that table's rows instead (:mod:`pqlkit.database`).
+    step_events : mapping of str to int, optional
+        The events an activation spec counts, each with the number of earliest times a step needs
+        (its largest ``min_count``). The pass over the events that tags them also keeps, per user,
+        those earliest times, so :func:`pqlkit.reduce` needs no second pass; :func:`pqlkit.entity_table`
+        passes them. Without them, the reduction makes its own pass.
     stitch_identities : bool
         For an export: count events tracked before the user was identified for the user the vendor
         merged them into (:mod:`pqlkit.exports`); :attr:`Dataset.identity_merges` says how many.
@@ -353,9 +374,10 @@ def load(
             )
     for table in sources:
         _stage(engine, table, columns[table], row="_row" if "_row" in raw_columns[table] else "rowid")
+    latest_event = _find_event_duplicates(engine, columns["events"])
 
     if as_of is None:
-        latest = _latest_timestamps(engine, sources)
+        latest = _latest_timestamps(engine, sources, events=latest_event)
         as_of_ts = max((stamp for stamp in latest.values() if stamp is not None), default=None)
         _warn_far_future(engine, sources, latest)
     else:
@@ -369,7 +391,9 @@ def load(
     literal = _timestamp_literal(as_of_ts)
     account = level == "account"
     _tag_users(engine, literal, account)
-    _tag_events(engine, literal, account, columns["events"])
+    tagged_events = _tagged_events_sql(literal, account, columns["events"])
+    engine.view("tagged_events", tagged_events)
+    facts = event_facts(engine, step_events=step_events)
     if "conversions" in sources:
         _tag_conversions(engine, literal, account, columns["conversions"])
     ledger = _ledger(engine, sources, level, read_counts)
@@ -388,6 +412,7 @@ def load(
         sources=sources,
         segments=segments,
         conversion_columns=columns.get("conversions", []),
+        event_facts=facts,
     )
 
 
@@ -735,7 +760,10 @@ def _stage(engine, table: str, columns: Mapping[str, str], *, row: str) -> None:
             inner.append(f"CAST(NULL AS VARCHAR) AS {name}")
             names.append(name)
     kept = ", ".join(names)
-    engine.table(
+    # The events are never copied: their staging is a view, read by the two passes over the events
+    # (duplicates, then tagging with facts). The small tables are materialised.
+    create = engine.view if table == "events" else engine.table
+    create(
         f"stage_{table}",
         f"""
         SELECT {kept}, _ts_value IS NOT NULL AS _ts_present, {_in_range_sql('_ts_parsed')} AS _ts
@@ -747,16 +775,23 @@ def _stage(engine, table: str, columns: Mapping[str, str], *, row: str) -> None:
     )
 
 
-def _latest_timestamps(engine, sources: Mapping[str, str]) -> dict[str, pd.Timestamp | None]:
-    """Each table's latest parseable timestamp (UTC), None for a table with none; one query."""
-    union = " UNION ALL ".join(f"SELECT '{table}' AS table_name, max(_ts) AS m FROM stage_{table}" for table in sources)
-    latest = {}
-    for table, value in engine.frame(union).itertuples(index=False):
-        if pd.isna(value):
-            latest[table] = None
-            continue
-        value = pd.Timestamp(value)
-        latest[table] = (value.tz_localize("UTC") if value.tzinfo is None else value.tz_convert("UTC")).as_unit("us")
+def _utc(value) -> pd.Timestamp | None:
+    if value is None or pd.isna(value):
+        return None
+    value = pd.Timestamp(value)
+    return (value.tz_localize("UTC") if value.tzinfo is None else value.tz_convert("UTC")).as_unit("us")
+
+
+def _latest_timestamps(engine, sources: Mapping[str, str], *, events) -> dict[str, pd.Timestamp | None]:
+    """Each table's latest parseable timestamp (UTC), None for a table with none.
+
+    The events' latest time comes from the duplicates pass (``events``); the small tables are asked
+    in one query.
+    """
+    small = [table for table in sources if table != "events"]
+    union = " UNION ALL ".join(f"SELECT '{table}' AS table_name, max(_ts) AS m FROM stage_{table}" for table in small)
+    latest = {table: _utc(value) for table, value in engine.rows(union)}
+    latest["events"] = _utc(events)
     return latest
 
 
@@ -798,35 +833,66 @@ def _tag_users(engine, as_of: str, account: bool) -> None:
     )
 
 
-def _tag_events(engine, as_of: str, account: bool, columns: Mapping[str, str]) -> None:
+def _event_keys(columns: Mapping[str, str]) -> list[str]:
+    """SQL expressions over ``stage_events`` that two duplicate events share.
+
+    The same non-empty ``event_id``; rows without one (or tables without the column) are compared on
+    every column, timestamps as instants.
+    """
     others = [quote_identifier(name) for name in columns if name not in ("event_id", "timestamp")] + ["_ts"]
     if "event_id" in columns:
-        # Same non-empty event_id; rows without one are compared on every column.
-        keys = ["event_id"] + [f"CASE WHEN event_id IS NULL THEN {part} END" for part in others]
-    else:
-        keys = others
-    key_list = ", ".join(keys)
-    valid = "user_id IS NOT NULL AND event IS NOT NULL AND _ts IS NOT NULL"
-    # Duplicates are rare: find the key hashes seen more than once (a small set), then number the
-    # rows behind them by their exact keys in file order. Equal hashes of different rows only
-    # cost a closer look; every row but the first of an exact group is a duplicate.
+        return ["event_id"] + [f"CASE WHEN event_id IS NULL THEN {part} END" for part in others]
+    return others
+
+
+_VALID_EVENT = "user_id IS NOT NULL AND event IS NOT NULL AND _ts IS NOT NULL"
+
+
+def _find_event_duplicates(engine, columns: Mapping[str, str]):
+    """The duplicate events (``event_duplicates``: their ``_row``) and the latest event time.
+
+    Duplicates are rare, so two light passes find them without copying the events: one hash
+    aggregate over every row's key hash (:func:`_event_keys`) finds the hashes seen more than once,
+    and also gives the latest parseable time for the default ``as_of``; then only the rows behind
+    those hashes are numbered by their exact keys in file order. Equal hashes of different rows
+    only cost a closer look; every row but the first of an exact group is a duplicate. Returns the
+    latest event time (None when no event time parses).
+    """
+    keys = ", ".join(_event_keys(columns))
+    engine.table(
+        "event_hashes",
+        f"""
+        SELECT _h, copies, latest, is_total FROM (
+            SELECT _h, count(*) AS copies, max(_ts) AS latest, GROUPING(_h) AS is_total
+            FROM (SELECT CASE WHEN {_VALID_EVENT} THEN hash({keys}) END AS _h, _ts FROM stage_events) AS hashed
+            GROUP BY GROUPING SETS ((_h), ())
+        ) AS groups
+        WHERE is_total = 1 OR (_h IS NOT NULL AND copies > 1)
+        """,
+    )
+    latest = engine.rows("SELECT max(latest) FROM event_hashes WHERE is_total = 1")[0][0]
     engine.table(
         "event_duplicates",
         f"""
         SELECT _row FROM (
-            SELECT _row, row_number() OVER (PARTITION BY {key_list} ORDER BY _row) AS copy
+            SELECT _row, row_number() OVER (PARTITION BY {keys} ORDER BY _row) AS copy
             FROM stage_events
-            WHERE {valid} AND hash({key_list}) IN (
-                SELECT hash({key_list}) AS h FROM stage_events WHERE {valid} GROUP BY 1 HAVING count(*) > 1
-            )
+            WHERE {_VALID_EVENT} AND hash({keys}) IN (SELECT _h FROM event_hashes WHERE is_total = 0)
         ) AS candidates
         WHERE copy > 1
         """,
     )
+    engine.drop("event_hashes")
+    return latest
+
+
+def _tagged_events_sql(as_of: str, account: bool, columns: Mapping[str, str]) -> str:
+    """SQL: every staged event with its entity and the first reason that applies (NULL: used).
+
+    Read as a view: by the facts pass, and by queries of the clean events.
+    """
     entity = "u.account_id" if account else "u.user_id"
-    engine.table(
-        "tagged_events",
-        f"""
+    return f"""
         SELECT e.user_id, {entity} AS entity_id, e.event, e._ts AS ts,
             CASE
                 WHEN e.user_id IS NULL OR e.event IS NULL OR NOT e._ts_present THEN 'missing_value'
@@ -840,8 +906,40 @@ def _tag_events(engine, as_of: str, account: bool, columns: Mapping[str, str]) -
         FROM stage_events AS e
         LEFT JOIN event_duplicates AS d ON e._row = d._row
         LEFT JOIN known_users AS u ON e.user_id = u.user_id
+    """
+
+
+def event_facts(engine, *, step_events: Mapping[str, int] | None = None) -> dict[str, int]:
+    """The second pass over the events: ``event_facts``, everything later steps need, in one scan.
+
+    Two grouping sets over the tagged events (``tagged_events``):
+
+    - ``by_entity = 0``: per ``_reason`` (NULL: used) and ``event``, the rows (``n``): the ledger,
+      the event names, and which names occur only in dropped rows;
+    - ``by_entity = 1``: per ``entity_id``, ``user_id`` and ``step_event`` (the event when a step
+      counts it, else NULL), over used rows: their number (``n_used``), the latest time (``last_seen``)
+      and the ``k`` earliest times (``first_times``, a sorted list) of a step event, ``k`` being the
+      largest ``min_count`` of the steps that count it. The k-th qualifying event of an account is
+      among its users' k earliest, so the reduction reads this small table, not the events.
+
+    Returns the step events covered, with their ``k`` (the :attr:`Dataset.event_facts`).
+    """
+    step_events = dict(step_events or {})
+    depth = max(step_events.values(), default=1)
+    names = ", ".join("'" + name.replace("'", "''") + "'" for name in sorted(step_events)) or "NULL"
+    used = "_reason IS NULL"
+    engine.table(
+        "event_facts",
+        f"""
+        SELECT _reason, event, entity_id, user_id, step_event, GROUPING(_reason) AS by_entity,
+            count(*) AS n, count(*) FILTER (WHERE {used}) AS n_used,
+            max(ts) FILTER (WHERE {used}) AS last_seen,
+            {engine.smallest('ts', depth, where=f'{used} AND step_event IS NOT NULL')} AS first_times
+        FROM (SELECT *, CASE WHEN event IN ({names}) THEN event END AS step_event FROM tagged_events) AS tagged
+        GROUP BY GROUPING SETS ((_reason, event), (entity_id, user_id, step_event))
         """,
     )
+    return step_events
 
 
 def _tag_conversions(engine, as_of: str, account: bool, columns: Mapping[str, str]) -> None:
@@ -893,8 +991,13 @@ def _ledger(engine, sources: Mapping[str, str], level: str, read_counts: Mapping
         between reading and tagging. That is a bug in pqlkit, never in the data.
     """
     rows = []
+    counted = {
+        "users": "SELECT COALESCE(_reason, 'used') AS outcome, count(*) AS n FROM tagged_users GROUP BY 1",
+        "events": "SELECT COALESCE(_reason, 'used') AS outcome, sum(n) AS n FROM event_facts WHERE by_entity = 0 GROUP BY 1",
+        "conversions": "SELECT COALESCE(_reason, 'used') AS outcome, count(*) AS n FROM tagged_conversions GROUP BY 1",
+    }
     for table in sources:
-        counts = dict(engine.rows(f"SELECT COALESCE(_reason, 'used') AS outcome, count(*) AS n FROM tagged_{table} GROUP BY 1"))
+        counts = {outcome: int(n) for outcome, n in engine.rows(counted[table])}
         tagged = int(sum(counts.values()))
         if tagged != read_counts[table]:
             raise RuntimeError(
@@ -937,7 +1040,7 @@ def _publish_clean_tables(engine, level: str, sources: Mapping[str, str]) -> Non
         FROM tagged_users WHERE _reason IS NULL
         """,
     )
-    engine.view("events", "SELECT user_id, entity_id, event, ts FROM tagged_events WHERE _reason IS NULL")
+    engine.view("events", "SELECT user_id, entity_id, event, ts FROM tagged_events WHERE _reason IS NULL")  # read on demand
     if "conversions" in sources:
         kept = [name for name in engine.columns("tagged_conversions") if name != "_reason"]
         engine.table("conversions", f"SELECT {', '.join(quote_identifier(n) for n in kept)} FROM tagged_conversions WHERE _reason IS NULL")
@@ -947,5 +1050,5 @@ def _publish_clean_tables(engine, level: str, sources: Mapping[str, str]) -> Non
             "SELECT CAST(NULL AS VARCHAR) AS user_id, CAST(NULL AS VARCHAR) AS account_id, "
             "CAST(NULL AS VARCHAR) AS entity_id, CAST(NULL AS TIMESTAMPTZ) AS paid_at WHERE FALSE",
         )
-    engine.drop("stage_users", "stage_events", "stage_conversions", "event_duplicates", "raw_users", "raw_events",
-                "raw_conversions")
+    # The events view reads stage_events, event_duplicates and known_users: they stay.
+    engine.drop("stage_users", "stage_conversions", "raw_users", "raw_conversions")

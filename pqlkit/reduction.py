@@ -17,7 +17,8 @@ from .loading import Dataset
 from .sql import quote_identifier
 from .spec import ActivationSpec, Step
 
-__all__ = ["reduce", "entity_table", "pql_times", "days_after_sql", "MICROSECONDS_PER_DAY", "RESERVED_COLUMNS"]
+__all__ = ["reduce", "entity_table", "pql_times", "days_after_sql", "step_events", "MICROSECONDS_PER_DAY",
+           "RESERVED_COLUMNS"]
 
 RESERVED_COLUMNS = (
     "entity_id",
@@ -60,8 +61,27 @@ def _within_window(moment: str, days: float | None) -> str:
     return f"{moment} <= {days_after_sql('q.signup_at', days)}"
 
 
-def _step_sql(index: int, step: Step, spec: ActivationSpec) -> str:
-    """SQL giving ``(entity_id, step, step_at)`` for the entities that completed ``step``."""
+def step_events(spec: ActivationSpec) -> dict[str, int]:
+    """The events the spec's steps count, each with the most earliest times a step needs of it.
+
+    A step with ``min_users`` needs each user's earliest time (1); with ``min_count: n``, the n
+    earliest of the entity, which are among the n earliest of each of its users.
+    """
+    needed: dict[str, int] = {}
+    for step in spec.steps:
+        if step.event is not None:
+            needed[step.event] = max(needed.get(step.event, 1), step.min_count)
+    return needed
+
+
+def _step_sql(index: int, step: Step, spec: ActivationSpec, engine) -> str:
+    """SQL giving ``(entity_id, step, step_at)`` for the entities that completed ``step``.
+
+    It reads ``event_facts`` (per user and step event: the earliest times, see
+    :func:`pqlkit.loading.event_facts`), never the events. Used events are never before their
+    user's signup, so never before the entity's; the window is checked on the completing time,
+    since the qualifying events are the earliest ones, in order.
+    """
     window = spec.window_for(step)
     if step.event is None:
         # min_users only: the k-th user's signup completes it, within the window after the account's signup.
@@ -74,25 +94,26 @@ def _step_sql(index: int, step: Step, spec: ActivationSpec) -> str:
             WHERE n = {step.min_users} AND {_within_window('q.user_signup_at', window)}
         """
     event = step.event.replace("'", "''")
-    qualifying = f"""
-        SELECT q.entity_id, q.user_id, q.ts FROM step_events AS q
-        WHERE q.event = '{event}' AND {_within_window('q.ts', window)}
-    """
+    facts = f"event_facts AS f WHERE f.by_entity = 1 AND f.step_event = '{event}' AND f.first_times IS NOT NULL"
     by_count = f"""
-        SELECT entity_id, ts AS step_at FROM (
-            SELECT entity_id, ts, row_number() OVER (PARTITION BY entity_id ORDER BY ts) AS n FROM qualifying_{index}
-        ) AS numbered WHERE n = {step.min_count}
+        SELECT c.entity_id, c.step_at FROM (
+            SELECT f.entity_id, {engine.nth('list_sort(flatten(list(f.first_times)))', step.min_count)} AS step_at
+            FROM {facts} GROUP BY f.entity_id
+        ) AS c JOIN entities AS q USING (entity_id)
+        WHERE c.step_at IS NOT NULL AND {_within_window('c.step_at', window)}
     """
     if step.min_users is None:
-        return f"WITH qualifying_{index} AS ({qualifying}) SELECT entity_id, {index} AS step, step_at FROM ({by_count})"
+        return f"SELECT entity_id, {index} AS step, step_at FROM ({by_count}) AS counted"
     by_users = f"""
         SELECT entity_id, first_ts AS step_at FROM (
             SELECT entity_id, first_ts, row_number() OVER (PARTITION BY entity_id ORDER BY first_ts, user_id) AS n
-            FROM (SELECT entity_id, user_id, min(ts) AS first_ts FROM qualifying_{index} GROUP BY entity_id, user_id) AS firsts
+            FROM (
+                SELECT f.entity_id, f.user_id, {engine.nth('f.first_times', 1)} AS first_ts FROM {facts}
+            ) AS firsts JOIN entities AS q USING (entity_id)
+            WHERE first_ts IS NOT NULL AND {_within_window('first_ts', window)}
         ) AS numbered_users WHERE n = {step.min_users}
     """
     return f"""
-        WITH qualifying_{index} AS ({qualifying})
         SELECT c.entity_id, {index} AS step, greatest(c.step_at, k.step_at) AS step_at
         FROM ({by_count}) AS c JOIN ({by_users}) AS k USING (entity_id)
     """
@@ -160,18 +181,15 @@ def reduce(dataset: Dataset, spec: ActivationSpec) -> pd.DataFrame:
             "entities",
             f"SELECT entity_id, min(signup_at) AS signup_at, count(*) AS n_users{segment_sql} FROM users GROUP BY entity_id",
         )
-    # One pass over the events for every step: the ones named by a step, from signup on.
-    names = sorted({step.event for step in spec.steps if step.event is not None})
-    in_list = ", ".join("'" + name.replace("'", "''") + "'" for name in names) or "NULL"
-    engine.table(
-        "step_events",
-        f"""
-        SELECT ev.entity_id, ev.user_id, ev.event, ev.ts, e.signup_at
-        FROM events AS ev JOIN entities AS e ON ev.entity_id = e.entity_id
-        WHERE ev.event IN ({in_list}) AND ev.ts >= e.signup_at
-        """,
-    )
-    steps_sql = " UNION ALL ".join(f"({_step_sql(i, step, spec)})" for i, step in enumerate(spec.steps))
+    # The steps read the per-user facts of the tagging pass; a dataset loaded without this spec's
+    # step events (pk.load, then reduce) gets them in one more pass.
+    needed = step_events(spec)
+    have = dataset.event_facts
+    if have is None or any(have.get(name, 0) < count for name, count in needed.items()):
+        from .loading import event_facts
+
+        dataset.event_facts = event_facts(engine, step_events=needed)
+    steps_sql = " UNION ALL ".join(f"({_step_sql(i, step, spec, engine)})" for i, step in enumerate(spec.steps))
     pivot = "".join(
         f", max(step_at) FILTER (WHERE step = {i}) AS {quote_identifier(step.name + '_at')}" for i, step in enumerate(spec.steps)
     )
@@ -179,7 +197,7 @@ def reduce(dataset: Dataset, spec: ActivationSpec) -> pd.DataFrame:
     query = f"""
         WITH step_times AS ({steps_sql}),
         wide AS (SELECT entity_id{pivot} FROM step_times GROUP BY entity_id),
-        seen AS (SELECT entity_id, max(ts) AS last_seen_at FROM events GROUP BY entity_id),
+        seen AS (SELECT entity_id, max(last_seen) AS last_seen_at FROM event_facts WHERE by_entity = 1 GROUP BY entity_id),
         paid AS (SELECT entity_id, min(paid_at) AS paid_at FROM conversions WHERE entity_id IS NOT NULL GROUP BY 1)
         SELECT e.*{step_columns}, p.paid_at, seen.last_seen_at
         FROM entities AS e
@@ -189,7 +207,6 @@ def reduce(dataset: Dataset, spec: ActivationSpec) -> pd.DataFrame:
         ORDER BY e.signup_at, e.entity_id
     """
     table = engine.frame(query)
-    engine.drop("step_events")
     return _finish(table, spec, dataset)
 
 
@@ -290,6 +307,6 @@ def entity_table(
         spec = ActivationSpec.from_yaml(spec)
     spec = spec.with_level(level)
     dataset = load(source, level=spec.level, as_of=as_of, strict=strict, events_format=events_format, engine=engine,
-                   schema=schema, sql=sql)
+                   schema=schema, sql=sql, step_events=step_events(spec))
     spec.check_events(dataset.event_names(), dropped=dataset.dropped_event_reasons(spec.step_events))
     return reduce(dataset, spec), Context.from_dataset(dataset, spec)

@@ -270,8 +270,9 @@ def test_a_row_lost_between_reading_and_tagging_is_caught(tmp_path, monkeypatch)
 
     def lossy_stage(engine, table, columns, *, row):
         original(engine, table, columns, row=row)
-        if table == "events":
-            engine.run("DELETE FROM stage_events WHERE _row = (SELECT min(_row) FROM stage_events)")
+        if table == "events":  # the staged events are a view over the file: read them less their first row
+            engine.run("ALTER VIEW stage_events RENAME TO stage_events_whole")
+            engine.view("stage_events", "SELECT * FROM stage_events_whole WHERE _row > (SELECT min(_row) FROM stage_events_whole)")
 
     monkeypatch.setattr(loading, "_stage", lossy_stage)
     with pytest.raises(RuntimeError, match=r"internal error: .*events\.csv: 3 rows were read but 2 were tagged"):
