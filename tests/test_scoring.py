@@ -13,7 +13,7 @@ from sklearn.metrics import roc_auc_score
 
 import pqlkit as pk
 from pqlkit.playbook import prioritise_pqls
-from pqlkit.scoring import LeakageError, check_no_leakage, feature_table, order_pql_list, pay_score
+from pqlkit.scoring import LeakageError, check_no_leakage, feature_table, order_pql_list, pay_score, snapshot_rows
 from pqlkit.synthetic import TRUE_PARAMETERS, generate_sample
 
 from helpers import DAY, T0, analyze, events, users
@@ -201,20 +201,43 @@ def test_features_by_hand():
     assert table.loc[T0 + 13 * DAY, "account_size"] == 2
 
 
-def test_features_equal_those_computed_from_data_cut_by_the_loader():
-    """The features at cut-off T from the full data equal those from the data loaded with
-    ``as_of=T`` (the loader drops every later row, docs/metrics.md#data-quality): an independent
-    cut, so any use of later data shows."""
+@pytest.fixture(scope="module")
+def cut_by_loader():
+    """600 clean users, loaded in full and loaded with ``as_of`` = 60 days before the end."""
     sample = generate_sample(n_users=600, seed=4, dirty=False)
     entities, ctx = pk.entity_table(_frames(sample), SPEC)
     moment = ctx.as_of - pd.Timedelta(days=60)
     early, early_ctx = pk.entity_table(_frames(sample), SPEC, as_of=moment)
+    return entities, ctx, early, early_ctx, moment
+
+
+def test_features_equal_those_computed_from_data_cut_by_the_loader(cut_by_loader):
+    """The features at cut-off T from the full data equal those from the data loaded with
+    ``as_of=T`` (the loader drops every later row, docs/metrics.md#data-quality): an independent
+    cut, so any use of later data shows."""
+    entities, ctx, early, early_ctx, moment = cut_by_loader
     cutoffs = pd.DataFrame({"entity_id": early["entity_id"], "cutoff_at": moment})
     names = ctx.dataset.event_names()
     full = feature_table(cutoffs, entities=entities, context=ctx, event_names=names)
     cut = feature_table(cutoffs, entities=early, context=early_ctx, event_names=names)
     assert len(full) == len(early) > 100
     pd.testing.assert_frame_equal(full, cut, check_dtype=False)
+
+
+def test_a_past_list_is_the_list_that_was_seen_then(cut_by_loader):
+    """The leads of the snapshot at T, in today's order, are exactly prioritise_pqls of the data
+    loaded with ``as_of=T``; the outcome is a payment in (T, T + 60 days], recounted from the full
+    table's ``paid_at``."""
+    entities, ctx, early, early_ctx, moment = cut_by_loader
+    rows = snapshot_rows(entities, context=ctx, within_days=60)
+    at = rows[rows["cutoff_at"] == moment].sort_values("today_priority")
+    listed = prioritise_pqls(early, context=early_ctx)
+    assert len(listed) > 10
+    assert at["entity_id"].tolist() == listed["entity_id"].tolist()
+    assert at["today_priority"].tolist() == listed["priority"].tolist()
+    paid_at = at["entity_id"].map(entities.set_index("entity_id")["paid_at"])
+    expected = ((paid_at > moment) & (paid_at <= moment + pd.Timedelta(days=60))).astype(int)
+    assert at["paid"].tolist() == expected.tolist()
 
 
 def _events_after(query, *, events, users, cutoffs):
