@@ -381,3 +381,93 @@ def test_a_wrong_column_name_gets_the_same_clear_error(call):
     columns = re.escape(str(list(entities.columns)))
     with pytest.raises(ValueError, match=rf"^The value for `by` must be one of {columns}, but 'chanel' was passed\.$"):
         call(entities)
+
+
+# --- the summary's Kaplan–Meier readings -----------------------------------------------------------
+
+
+def _six_mp_frames():
+    """The 6-MP arm as users and events: a remission end at t weeks is a PQL t days after signup (signed
+    up on T0, observed 40 days); a censored t* is a user who signed up t days before as_of and did nothing."""
+    as_of = T0 + 40 * DAY
+    rows, acts = [], []
+    for i, value in enumerate(SIX_MP):
+        t = float(value.rstrip("*"))
+        if value.endswith("*"):
+            rows.append((f"p{i}", as_of - t * DAY))
+        else:
+            rows.append((f"p{i}", T0))
+            acts.append((f"p{i}", "a", T0 + t * DAY))
+    return {"users": users(rows), "events": events(acts)}, as_of
+
+
+def test_summary_km_readings_equal_r_and_lifelines_on_the_6mp_table():
+    """R's summary(survfit(Surv(time, cens) ~ 1), times = c(7, 14, 30)) on MASS::gehan, 6-MP arm (the
+    rows of tests/test_stats.py R_SIX_MP, log-log interval): S(7) = 0.806723 (0.563147, 0.922809),
+    S(14) = S(13) = 0.690196 (0.431610, 0.849066), S(30) = S(23) = 0.448179 (0.188052, 0.680143);
+    share = 1 - S and the share's interval is 1 - (upper, lower). The trial is 14 days.
+    10% reached: 1 - S(6) = 3/21 = 0.143 >= 0.10 -> 6. 25%: 1 - S(10) = 0.247 < 0.25, 1 - S(13) = 0.310
+    -> 13. Median: S(22) = 0.538, S(23) = 0.448 -> 23 weeks (published; and lifelines' median_survival_time_
+    on the same durations, computed here). The summary itself does not import lifelines."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    frames, as_of = _six_mp_frames()
+    entities, ctx = analyze(frames, ONE_STEP, as_of=as_of)
+    totals = pk.summary(entities, context=ctx)
+    for key, day, survival, low, high in (("time_to_pql_km_share_7d", 7, 0.806723, 0.563147, 0.922809),
+                                          ("time_to_pql_km_share_trial", 14, 0.690196, 0.431610, 0.849066),
+                                          ("time_to_pql_km_share_30d", 30, 0.448179, 0.188052, 0.680143)):
+        reading = totals[key]
+        assert reading["day"] == day
+        assert reading["share"] == pytest.approx(1 - survival, abs=1e-6), key
+        assert (reading["ci_low"], reading["ci_high"]) == pytest.approx((1 - high, 1 - low), abs=1e-6), key
+    assert totals["time_to_pql_km_p10_days"] == pytest.approx(6.0)
+    assert totals["time_to_pql_km_p25_days"] == pytest.approx(13.0)
+    assert totals["time_to_pql_km_median_days"] == pytest.approx(23.0)
+
+    from lifelines import KaplanMeierFitter
+
+    durations = entities["time_to_pql_days"].where(entities["is_pql"], entities["age_days"])
+    fitter = KaplanMeierFitter().fit(durations, event_observed=entities["is_pql"])
+    assert totals["time_to_pql_km_median_days"] == pytest.approx(fitter.median_survival_time_)
+
+    code = ("import sys, pqlkit as pk; entities, ctx = pk.entity_table('tests/data/tiny', 'tests/data/tiny_spec.yaml'); "
+            "pk.summary(entities, context=ctx); print('lifelines' in sys.modules)")
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
+    assert result.stdout.strip() == "False"
+
+
+def test_summary_km_readings_on_the_worked_example():
+    """docs/metrics.md#json-summary, the worked example's durations (days): PQLs u1 2, u2 4, u5 6;
+    censored u6 11, u4 13, u3 21. At risk 6, 5, 4 at the three events: S(2) = 5/6, S(4) = 4/6,
+    S(6) = 3/6 = 0.5, flat after. Share by day 7 = by day 14 = 0.5; day 30 is past the longest
+    duration (21) with S > 0: null. 10% by day 2 (1/6), 25% by day 4 (2/6), median 6."""
+    import re as regex
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "metrics.md").read_text(encoding="utf-8")
+    code = regex.search(r"## The worked example.*?```python\n(.*?)```", text, regex.S).group(1)
+    namespace: dict = {}
+    exec(code, namespace)
+    totals = pk.summary(namespace["entities"], context=namespace["context"])
+    assert totals["time_to_pql_km_share_7d"]["share"] == pytest.approx(0.5)
+    assert totals["time_to_pql_km_share_trial"]["share"] == pytest.approx(0.5)
+    assert totals["time_to_pql_km_share_trial"]["day"] == 14
+    assert totals["time_to_pql_km_share_30d"] == {"day": 30.0, "share": None, "ci_low": None, "ci_high": None}
+    assert totals["time_to_pql_km_p10_days"] == 2.0 and totals["time_to_pql_km_p25_days"] == 4.0
+    assert totals["time_to_pql_km_median_days"] == 6.0
+    json.dumps(totals, allow_nan=False)  # JSON-ready: no NaN
+
+
+@pytest.mark.filterwarnings("ignore:spec. step 'did_a' waits for event")
+def test_summary_km_readings_without_pqls():
+    """No PQL: the share is 0 by every day someone was observed, and no time reaches 10% (None)."""
+    frames = {"users": users([("u1", T0), ("u2", T0)]), "events": events([("u1", "b", T0 + DAY)])}
+    entities, ctx = analyze(frames, ONE_STEP, as_of=T0 + 31 * DAY)
+    totals = pk.summary(entities, context=ctx)
+    assert totals["time_to_pql_km_share_7d"]["share"] == 0.0
+    assert totals["time_to_pql_km_share_30d"]["share"] == 0.0
+    assert totals["time_to_pql_km_p10_days"] is None and totals["time_to_pql_km_median_days"] is None
