@@ -926,7 +926,7 @@ def event_facts(engine, *, step_events: Mapping[str, int] | None = None) -> dict
     """
     step_events = dict(step_events or {})
     depth = max(step_events.values(), default=1)
-    names = ", ".join("'" + name.replace("'", "''") + "'" for name in sorted(step_events)) or "NULL"
+    names = ", ".join(sql_string(name) for name in sorted(step_events)) or "NULL"
     used = "_reason IS NULL"
     engine.table(
         "event_facts",
