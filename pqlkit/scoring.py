@@ -91,7 +91,7 @@ class LeakageError(ValueError):
         self.columns = columns
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: its tables have no single truth value
 class PayScore:
     """The conversion score, its validation numbers, and the scores of today's PQL list.
 
@@ -154,6 +154,13 @@ class PayScore:
     validation_rows: pd.DataFrame = field(default_factory=pd.DataFrame)
     feature_names: tuple[str, ...] = ()
     model: Any = field(default=None, compare=False, repr=False)
+
+    def __repr__(self) -> str:
+        if not self.has_model:
+            return f"PayScore(no model: {self.reason!r})"
+        numbers = self.validation()
+        return (f"PayScore(model_name={self.model_name!r}, roc_auc={numbers['roc_auc']:.3f}, "
+                f"top_decile_extra_payers={self.top_decile_extra_payers}, leads={len(self.scores)})")
 
     @property
     def has_model(self) -> bool:
