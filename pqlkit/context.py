@@ -292,7 +292,9 @@ def notebook_setup(
 
     Resolves the path parameters against the repository's ``notebooks/`` folder (whatever the
     kernel's working directory), sets the one chart style, sets pandas' display limits (40 rows,
-    30 columns), then loads, checks and reduces the data. Warnings raised while loading (a step
+    30 columns), then loads, checks and reduces the data. Inside ``pqlkit report`` the data was
+    loaded and reduced once, before the notebooks ran: when the report's stored table was made from
+    these same parameters and files (:mod:`pqlkit.checked`), it is used instead, with the same numbers. Warnings raised while loading (a step
     whose event never occurs) are printed as ``Note: ...`` lines with the paths shortened, so
     notebook output stays the same on every machine.
 
@@ -324,6 +326,22 @@ def notebook_setup(
     pd.set_option("display.max_rows", 40)
     pd.set_option("display.max_columns", 30)
     with notes_for_warnings(paths.spec_path, paths.data_dir):
+        checked = _checked_table(paths, as_of=as_of, level=level, events_format=events_format)
+        if checked is not None:
+            return (*checked, paths)
         entities, context = entity_table(paths.data_dir, paths.spec_path, as_of=as_of, level=level,
                                          events_format=events_format)
     return entities, context, paths
+
+
+def _checked_table(paths: NotebookPaths, *, as_of: AsOf, level: str | None,
+                   events_format: str | None) -> tuple[pd.DataFrame, Context] | None:
+    """The table and context ``pqlkit report`` stored for these parameters (:mod:`pqlkit.checked`), or None."""
+    from .checked import CHECKED_ENV, inputs_key, read_checked
+
+    folder = os.environ.get(CHECKED_ENV)
+    if not folder or not isinstance(as_of, (str, type(None))):
+        return None
+    spec = ActivationSpec.from_yaml(paths.spec_path).with_level(level)
+    key = inputs_key(paths.data_dir, paths.spec_path, as_of=as_of, level=level, events_format=events_format)
+    return read_checked(folder, spec, key=key)

@@ -10,7 +10,10 @@
 Every notebook in the repository's ``notebooks/`` folder runs in a kernel named ``pqlkit`` (registered
 on first use if missing), in that folder, with six parameters: ``data_dir``, ``spec_path``, ``as_of``,
 ``level``, ``events_format`` and ``output_dir``. The input is checked once before any notebook starts, so a wrong path
-or a bad spec costs a second, not a minute.
+or a bad spec costs a second, not a minute; and it is reduced only then: the clean tables, the per-entity
+table and its context go to ``DIR/data/checked/<key>/`` (:mod:`pqlkit.checked`), which every notebook's
+:func:`pqlkit.notebook_setup` reads instead of loading the data again. The folder is removed when the
+notebooks are done.
 
 ``python -m pqlkit.report --regenerate`` re-executes the committed notebooks in place on their default
 parameters (the bundled sample), keeping outputs and execution counts and dropping the per-cell
@@ -29,13 +32,16 @@ import functools
 import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .checked import CHECKED_ENV
 from .errors import PqlkitError
 from .pages import INJECTED_TAG, inside, one_line, write_pages
 
@@ -279,6 +285,9 @@ class _Inputs:
     level: str | None
     events_format: str | None
     summary: dict
+    entities: object = None  # the per-entity table, handed to the notebooks through pqlkit.checked
+    context: object = None
+    caught: tuple = ()  # the warnings the load raised
 
 
 def _check_inputs(dataset, spec, *, as_of, level, events_format=None) -> _Inputs:
@@ -298,9 +307,29 @@ def _check_inputs(dataset, spec, *, as_of, level, events_format=None) -> _Inputs
     spec_path = Path(spec).resolve()
     as_of_iso = parse_as_of(as_of).isoformat(timespec="microseconds") if as_of is not None else None
     activation = ActivationSpec.from_yaml(spec_path)
-    entities, context = entity_table(database or str(dataset_path), activation, as_of=as_of_iso, level=level,
-                                    events_format=events_format)
-    return _Inputs(dataset_path, spec_path, as_of_iso, level, events_format, summarise(entities, context=context))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        entities, context = entity_table(database or str(dataset_path), activation, as_of=as_of_iso, level=level,
+                                        events_format=events_format)
+    for warning in caught:  # shown as before; also kept for the notebooks, which print them as notes
+        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    return _Inputs(dataset_path, spec_path, as_of_iso, level, events_format, summarise(entities, context=context),
+                   entities=entities, context=context, caught=tuple(caught))
+
+
+def _hand_over(inputs: _Inputs, data_dir: Path) -> Path | None:
+    """Store the checked dataset and its per-entity table for the notebooks (:mod:`pqlkit.checked`).
+
+    Returns the folder to name in :data:`pqlkit.checked.CHECKED_ENV`, or None when the dataset is not
+    held by DuckDB (the notebooks then load it themselves).
+    """
+    from .checked import inputs_key, write_checked
+
+    if inputs.context is None or inputs.context.dataset is None or inputs.context.dataset.con is None:
+        return None
+    key = inputs_key(str(inputs.dataset), inputs.spec, as_of=inputs.as_of, level=inputs.level,
+                     events_format=inputs.events_format)
+    return write_checked(inputs.entities, inputs.context, inside(data_dir, "checked"), key=key, caught=inputs.caught)
 
 
 def run_report(
@@ -393,11 +422,24 @@ def run_report(
         "events_format": inputs.events_format,
         "output_dir": str(data_dir),
     }
+    checked = _hand_over(inputs, data_dir)
+    inputs = replace(inputs, entities=None, context=None)  # the notebooks have it now; free the memory
+    saved = os.environ.get(CHECKED_ENV)
     executed = []
-    for number, path in enumerate(paths, start=1):
-        nb = _execute(path, targets[path], parameters=parameters, kernel=kernel, cwd=path.parent,
-                      progress=progress, label=f"[{number}/{len(paths)}] {path.stem}")
-        executed.append((path, nbformat.from_dict(nb)))
+    try:
+        if checked is not None:
+            os.environ[CHECKED_ENV] = str(checked)  # the kernels inherit it (pqlkit.notebook_setup reads it)
+        for number, path in enumerate(paths, start=1):
+            nb = _execute(path, targets[path], parameters=parameters, kernel=kernel, cwd=path.parent,
+                          progress=progress, label=f"[{number}/{len(paths)}] {path.stem}")
+            executed.append((path, nbformat.from_dict(nb)))
+    finally:
+        if saved is None:
+            os.environ.pop(CHECKED_ENV, None)
+        else:
+            os.environ[CHECKED_ENV] = saved
+        if checked is not None:
+            shutil.rmtree(checked.parent, ignore_errors=True)  # the size of the events: not part of the report
 
     written = write_pages(out_dir, executed, summary=inputs.summary, data_dir=data_dir, dataset=str(dataset),
                           spec=str(spec))

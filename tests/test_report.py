@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 
 import pqlkit as pk
@@ -293,3 +294,48 @@ def test_records_name_their_notebook_and_hold_the_tiny_counts(tiny_report):
         record = json.loads((tiny_report.out / "data" / f"{notebook.stem}.json").read_text(encoding="utf-8"))
         assert record["notebook"] == notebook.stem
         assert record.get("raw_pqls", 2) == 2 and record.get("entities", 5) == 5, notebook.stem
+
+
+# --- the checked dataset handed to the notebooks (issue 13: a report that reduces once) ----------
+
+
+def test_notebook_setup_takes_the_reports_table_only_for_its_own_inputs(tmp_path, monkeypatch):
+    """The stored table (pqlkit.checked) gives notebook_setup the same per-entity table, context, ledger
+    and summary as loading the raw sample; the notebook's kernel then holds only the three clean tables
+    read from Parquet (no staging or tagged table: nothing was loaded). With another ``as_of`` (the
+    key differs) or no variable, it loads the raw data."""
+    from pqlkit.checked import CHECKED_ENV
+
+    sample, spec = str(ROOT / "data" / "sample"), str(ROOT / "data" / "activation.yaml")
+    inputs = report._check_inputs(sample, spec, as_of=None, level=None)
+    folder = report._hand_over(inputs, tmp_path)
+    assert folder.parent == tmp_path / "checked"
+    raw = pk.notebook_setup(sample, spec, output_dir=tmp_path, as_of=inputs.as_of)
+    monkeypatch.setenv(CHECKED_ENV, str(folder))
+    stored = pk.notebook_setup(sample, spec, output_dir=tmp_path, as_of=inputs.as_of)
+    tables = stored[1].dataset.con.sql(
+        "SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views() WHERE NOT internal"
+    ).fetchall()
+    assert sorted(name for (name,) in tables) == ["conversions", "events", "users"]
+    pd.testing.assert_frame_equal(raw[0], stored[0])
+    assert raw[1] == stored[1] and raw[2] == stored[2]
+    pd.testing.assert_frame_equal(raw[1].ledger, stored[1].ledger)
+    assert pk.summary(raw[0], context=raw[1]) == pk.summary(stored[0], context=stored[1])
+    other = pk.notebook_setup(sample, spec, output_dir=tmp_path, as_of="2026-04-30")
+    assert other[1].as_of != stored[1].as_of and "tagged_users" in {
+        name for (name,) in other[1].dataset.con.sql("SELECT table_name FROM duckdb_tables()").fetchall()}
+
+
+def test_report_records_the_same_numbers_with_and_without_the_stored_table(tmp_path, monkeypatch):
+    """Every notebook's recorded JSON is identical whether the notebooks read the table the report
+    stored or load tests/data/tiny themselves; the stored folder (the size of the events) is gone
+    from the report afterwards, and the index lists no Parquet file."""
+    with_store = run_report(TINY, TINY_SPEC, out=tmp_path / "with", progress=False)
+    assert not (tmp_path / "with" / "data" / "checked").exists()
+    assert ".parquet" not in with_store.read_text(encoding="utf-8")
+    monkeypatch.setattr(report, "_hand_over", lambda *args, **kwargs: None)
+    run_report(TINY, TINY_SPEC, out=tmp_path / "without", progress=False)
+    records = sorted((tmp_path / "with" / "data").glob("*.json"))
+    assert [p.name for p in records] == [f"{nb.stem}.json" for nb in find_notebooks()]
+    for path in records:
+        assert json.loads(path.read_text()) == json.loads((tmp_path / "without" / "data" / path.name).read_text())
