@@ -200,8 +200,11 @@ def _validate(args: argparse.Namespace) -> int:
                 if spec else [])
     quality = dataset.data_quality()
     if args.format == "json":
-        print(json.dumps({"as_of": dataset.as_of.isoformat(timespec="microseconds"), "level": level,
-                          "data_quality": quality, "spec_warnings": problems}, indent=2))
+        report = {"as_of": dataset.as_of.isoformat(timespec="microseconds"), "level": level,
+                  "data_quality": quality, "spec_warnings": problems}
+        if dataset.identity_merges is not None:
+            report["identity_merges"] = {"events": dataset.identity_merges}
+        print(json.dumps(report, indent=2))
     else:
         print(f"as of {dataset.as_of.isoformat(timespec='seconds')}, level {level}")
         print(format_ledger(quality))

@@ -30,6 +30,14 @@ docs/metrics.md#data-quality) applies unchanged. Identity merges only happen whe
 ``unknown_user`` or ``missing_value`` as before. The rows re-attributed are counted
 (:attr:`pqlkit.Dataset.identity_merges`).
 
+Archives and folders: ``events.zip`` (the Amplitude Export API's zip: hourly ``.json.gz`` files in a
+project folder) and a folder ``events/`` of parts read as one table, parts in file-name order
+(:func:`combine_parts`). Users: when the export is all there is, :func:`derive_users` (``pqlkit
+users``) takes ``signup_at`` from Amplitude's ``user_creation_time``, Segment's identify
+``traits.createdAt`` or PostHog's ``person_created_at`` [11]_, else the user's first event, and says
+which in ``signup_source``. Column names as warehouses write them (``USER_ID``, `` user_id ``) match
+the contract's (:func:`match_column_names`).
+
 References
 ----------
 .. [1] Mixpanel, Event Deduplication: https://docs.mixpanel.com/reference/event-deduplication
@@ -45,7 +53,10 @@ References
 .. [7] PostHog, events model (``uuid``): https://posthog.com/docs/cdp/batch-exports/s3
 .. [8] PostHog, Identifying users: https://posthog.com/docs/product-analytics/identify
 .. [9] Segment, Common fields, "Timestamps": https://segment.com/docs/connections/spec/common/#timestamps
-.. [10] Mixpanel, project time zone and UTC: https://docs.mixpanel.com/docs/orgs-and-projects/managing-projects
+.. [10] Mixpanel, Export Methods: https://docs.mixpanel.com/docs/export-methods (projects created before
+       1 January 2023 export in the project's time zone; the ``time`` values then are local wall-clock
+       seconds, as the Fivetran connector notes: https://fivetran.com/docs/connectors/applications/mixpanel/troubleshooting/incorrect-time-zone)
+.. [11] PostHog, data model (``person_created_at``: the earliest event of the person): https://posthog.com/docs/data-model
 """
 
 from __future__ import annotations
@@ -62,7 +73,7 @@ import duckdb
 import pandas as pd
 
 from .errors import DataError
-from .sql import quote_identifier, sql_string
+from .sql import sql_string
 
 __all__ = [
     "DUPLICATE_RULES",
@@ -187,7 +198,7 @@ def identity_merges(con: duckdb.DuckDBPyConnection | None) -> int | None:
     if con is None:
         return None
     try:
-        return int(con.execute("SELECT rows FROM identity_merges").fetchone()[0])
+        return int(con.execute("SELECT rows FROM identity_merges").fetchall()[0][0])
     except duckdb.Error:
         return None
 
@@ -231,7 +242,7 @@ def _json_key_path(*keys: str) -> str:
 
 def _prop(key: str) -> str:
     """SQL: ``properties.key`` of a record, whether ``properties`` is an object or JSON text (CSV)."""
-    inner = f"TRY_CAST(json_extract_string(json, '$.properties') AS JSON)"
+    inner = "TRY_CAST(json_extract_string(json, '$.properties') AS JSON)"
     return (
         f"COALESCE(NULLIF(json_extract_string(json, {_json_key_path('properties', key)}), ''), "
         f"NULLIF(json_extract_string({inner}, {_json_key_path(key)}), ''))"
@@ -281,11 +292,11 @@ def _stitch(con: duckdb.DuckDBPyConnection, events_format: str, source: str | No
     has_users = bool(con.execute(
         "SELECT count(*) FROM (SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views()) "
         "WHERE table_name = 'raw_users'"
-    ).fetchone()[0])
+    ).fetchall()[0][0])
     _identity_table(con, events_format, source, known=known if has_users else None)
     anonymous = "e.anonymous_id" if "anonymous_id" in _columns(con, "raw_events") else "NULL"
     keep = f"trim(e.user_id) IN (SELECT id FROM {known})" if has_users else "FALSE"
-    before = con.execute("SELECT count(*) FROM raw_events").fetchone()[0]
+    before = con.execute("SELECT count(*) FROM raw_events").fetchall()[0][0]
     merged = con.execute(
         f"""
         UPDATE raw_events AS r SET user_id = m.target
@@ -297,9 +308,9 @@ def _stitch(con: duckdb.DuckDBPyConnection, events_format: str, source: str | No
         ) AS m
         WHERE r.rowid = m.rid
         """
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     con.execute("DROP TABLE _identity")
-    if con.execute("SELECT count(*) FROM raw_events").fetchone()[0] != before:
+    if con.execute("SELECT count(*) FROM raw_events").fetchall()[0][0] != before:
         raise RuntimeError("internal error: the identity merge changed the number of events rows; please report this as a pqlkit bug")
     return int(merged)
 
@@ -622,9 +633,3 @@ def match_column_names(columns: list[str], wanted: tuple[str, ...], *, where: st
         if matches and matches[0] != name:
             renames[matches[0]] = name
     return renames
-
-
-def rename_sql(relation: str, renames: dict[str, str]) -> str:
-    """SQL selecting ``relation`` with ``renames`` applied (DuckDB's ``* RENAME``)."""
-    listed = ", ".join(f"{quote_identifier(old)} AS {quote_identifier(new)}" for old, new in renames.items())
-    return f"SELECT * RENAME ({listed}) FROM {relation}"

@@ -564,6 +564,11 @@ def _csv_layout(path: Path) -> tuple[list[str], dict[str, str]]:
             path=str(path),
             column=repeated[0],
         )
+    # DuckDB's names ignore case: USER_ID beside user_id is the same column to it (and to the
+    # contract, which matches names without case: pqlkit.exports.match_column_names).
+    from .exports import match_column_names
+
+    match_column_names(names, tuple(sorted({name.strip().lower() for name in names})), where=str(path))
     return names, options
 
 
