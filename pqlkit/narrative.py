@@ -1,10 +1,12 @@
 """What the notebooks say: the computed sentence under each chart, tidy tables for display, and the
 headline record each notebook leaves for the tests and the report.
 
-Every ``*_sentence`` function takes a result table from pqlkit and returns one or two plain
-sentences that read the numbers on *this* data ("Referral signups activate at 41% (95% CI
-36–46%), paid social at 12%."). Where there is not enough data to say anything, the sentence says
-so, and the notebook prints it instead of drawing an empty chart.
+Every ``*_sentence`` function takes a result table from pqlkit and returns one or two sentences,
+in Markdown, that read the numbers on *this* data ("Referral signups activate at 41% (95% CI
+36–46%), paid social at 12%."); the notebooks show them with ``display(Markdown(...))``, never
+``print``. Where there is not enough data to say anything, the sentence says so, and the notebook
+shows it instead of drawing an empty chart. Every threshold or benchmark a sentence uses is an
+argument with a documented default, which the notebooks pass from their parameters cell.
 
 Output stays deterministic (the notebooks are checked by nbval): no run times, no absolute paths,
 rounded numbers, sorted tables.
@@ -24,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .context import Context, check_columns
+from .stats import compare_groups
 from .paths import shorten_paths
 
 __all__ = [
@@ -32,6 +35,9 @@ __all__ = [
     "days",
     "enough",
     "notes_for_warnings",
+    "show",
+    "bold",
+    "time_to_pql_headline",
     "scope_sentence",
     "ledger_table",
     "ledger_sentence",
@@ -131,6 +137,31 @@ def days(value: float | None, *, digits: int = 1) -> str:
     return f"{float(value):.{digits}f} days"
 
 
+def bold(text: str) -> str:
+    """``text`` in Markdown bold: the headline of a finding.
+
+    >>> bold("41% of users activate")
+    '**41% of users activate**'
+
+    Returns
+    -------
+    str
+    """
+    return f"**{text}**"
+
+
+def _points(value: float) -> str:
+    """A difference of two shares in percentage points, signed: ``+12.3 points``."""
+    return f"{'+' if value >= 0 else '−'}{abs(value) * 100:.1f} points"
+
+
+def _p(value: float) -> str:
+    """A p-value for prose: ``p = 0.021``, ``p < 0.001``."""
+    if _missing(value):
+        return "no p-value"
+    return "p < 0.001" if value < 0.001 else f"p = {value:.3f}"
+
+
 def _signed(change) -> str:
     if _missing(change):
         return "n/a"
@@ -193,15 +224,17 @@ def tidy(table: pd.DataFrame, *, percent: Sequence[str] = (), digits: int = 2) -
 
 @contextlib.contextmanager
 def notes_for_warnings(*paths: str | os.PathLike | None) -> Iterator[None]:
-    """Print warnings raised inside the block as ``Note: ...`` lines on stdout.
+    """Show warnings raised inside the block as ``Note: ...`` lines.
 
-    Warnings on stderr carry machine-specific paths and break nbval; printed notes are stable.
-    The given paths (spec, data folder) are shortened to their last part in the messages.
+    Warnings on stderr carry machine-specific paths and break nbval; these notes are stable. In a
+    notebook (an IPython kernel) each note is displayed as Markdown, so that a report reader sees
+    prose, not a monospace stdout block; elsewhere it is printed. The given paths (spec, data
+    folder) are shortened to their last part in the messages.
 
     Returns
     -------
     contextlib context manager
-        Yields nothing; prints the notes when the block ends.
+        Yields nothing; shows the notes when the block ends.
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -211,7 +244,27 @@ def notes_for_warnings(*paths: str | os.PathLike | None) -> Iterator[None]:
         text = shorten_paths(str(warning.message), paths)
         if text not in seen:
             seen.add(text)
-            print(f"Note: {text}")
+            show(f"Note: {text}")
+
+
+def show(text: str) -> None:
+    """Display ``text`` as Markdown in a notebook (``IPython.display.Markdown``); print it elsewhere.
+
+    Returns
+    -------
+    None
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # IPython is a notebook dependency, not a package one
+        get_ipython = None
+    shell = get_ipython() if get_ipython is not None else None
+    if shell is not None and getattr(shell, "kernel", None) is not None:
+        from IPython.display import Markdown, display
+
+        display(Markdown(text))
+    else:
+        print(text)
 
 
 def scope_sentence(entities: pd.DataFrame, *, context: Context) -> str:
@@ -286,7 +339,7 @@ def catalogue_sentence(catalogue: pd.DataFrame, *, noun: str = "entities") -> st
     Returns
     -------
     str
-        Plain sentences (no Markdown), deterministic for nbval.
+        Markdown sentences, deterministic for nbval.
     """
     if catalogue.empty:
         return "No event was used, so there is no event catalogue."
@@ -299,13 +352,16 @@ def catalogue_sentence(catalogue: pd.DataFrame, *, noun: str = "entities") -> st
     return text + "."
 
 
-def candidates_sentence(ranking: pd.DataFrame, *, has_payments: bool = True) -> str:
+def candidates_sentence(ranking: pd.DataFrame, *, has_payments: bool = True, common_coverage: float = 0.8) -> str:
     """The best separator of future payers, and how the near-universal (vanity) events fare.
+
+    ``common_coverage``: an event done by at least this share of the entities counts as one that
+    nearly everyone does.
 
     Returns
     -------
     str
-        Plain sentences (no Markdown), deterministic for nbval.
+        Markdown sentences, deterministic for nbval.
     """
     if not has_payments:
         return "There are no payments in this dataset, so events cannot be ranked by how well they separate future payers."
@@ -315,10 +371,10 @@ def candidates_sentence(ranking: pd.DataFrame, *, has_payments: bool = True) -> 
                 "window, or too few of them paid.")
     best = usable.iloc[0]
     window = f"{best['within_days']:g}"
-    text = (f"The strongest separator is doing {best['event']} at least {int(best['min_count'])}× in the first "
-            f"{window} days: {pct(best['conversion_doers'])} of those who do it pay, against "
+    text = (bold(f"The strongest separator is doing {best['event']} at least {int(best['min_count'])}× in the first "
+                 f"{window} days") + f": {pct(best['conversion_doers'])} of those who do it pay, against "
             f"{pct(best['conversion_others'])} of the others (lift {best['lift']:.1f}×).")
-    common = ranking[(ranking["coverage"] >= 0.8) & ~ranking["in_spec"]].copy()
+    common = ranking[(ranking["coverage"] >= common_coverage) & ~ranking["in_spec"]].copy()
     common["_finite"] = np.isfinite(common["lift"].astype(float))
     order = common.groupby("event")["coverage"].transform("max")
     common = common.assign(_reach=order).sort_values(
@@ -331,7 +387,8 @@ def candidates_sentence(ranking: pd.DataFrame, *, has_payments: bool = True) -> 
                 parts.append(f"{row.event} at least {row.min_count}× ({pct(row.coverage)} do it, lift {row.lift:.1f}×)")
             else:
                 parts.append(f"{row.event} (done by everyone, so it separates no one)")
-        text += " Events nearly everyone does separate little: " + ", ".join(parts) + "."
+        text += (f" Events that at least {pct(common_coverage)} of them do separate little: "
+                 + ", ".join(parts) + ".")
     return text
 
 
@@ -341,7 +398,7 @@ def funnel_sentence(funnel: pd.DataFrame, *, noun: str = "entities") -> str:
     Returns
     -------
     str
-        Plain sentences (no Markdown), deterministic for nbval.
+        Markdown sentences, deterministic for nbval.
     """
     if funnel.empty or funnel["entities"].iloc[0] == 0:
         return f"No {noun} in scope, so no step completion to show."
@@ -360,7 +417,7 @@ def curves_sentence(curves: pd.DataFrame, *, trial_days: float | None = None, no
     Returns
     -------
     str
-        Plain sentences (no Markdown), deterministic for nbval.
+        Markdown sentences, deterministic for nbval.
     """
     pql = curves[(curves["step"] == "PQL") & curves["share"].notna()]
     if pql.empty:
@@ -381,7 +438,7 @@ def distribution_sentence(distribution: pd.DataFrame, *, steps_required: int | N
     Returns
     -------
     str
-        Plain sentences (no Markdown), deterministic for nbval.
+        Markdown sentences, deterministic for nbval.
     """
     total = int(distribution["entities"].sum())
     if total == 0:
@@ -402,7 +459,7 @@ def thresholds_sentence(table: pd.DataFrame, *, has_payments: bool = True) -> st
     Returns
     -------
     str
-        Plain sentences (no Markdown), deterministic for nbval.
+        Markdown sentences, deterministic for nbval.
     """
     chosen = table[table["chosen"]]
     if chosen.empty or table["pqls"].sum() == 0:
@@ -434,7 +491,7 @@ def levels_sentence(table: pd.DataFrame) -> str:
     Returns
     -------
     str
-        Plain sentences (no Markdown), deterministic for nbval.
+        Markdown sentences, deterministic for nbval.
     """
     rows = {row.level: row for row in table.itertuples()}
     missing = [row for row in table.itertuples() if not row.available]
@@ -453,19 +510,22 @@ def levels_sentence(table: pd.DataFrame) -> str:
 # --- how many PQLs, where and how fast ------------------------------------------------------------
 
 
-def volume_sentence(summary: dict, *, noun: str = "entities") -> str:
+def volume_sentence(summary: dict, *, active_days: float, noun: str = "entities") -> str:
     """Raw and current PQLs out of the entities in scope.
+
+    ``active_days``: the window of "active recently" behind current PQLs (the spec's
+    ``active_days``, ``context.active_days``).
 
     Returns
     -------
     str
-        Plain sentences (no Markdown), deterministic for nbval.
+        Markdown sentences, deterministic for nbval.
     """
     if summary["entities"] == 0:
         return f"No {noun} in scope."
-    return (f"{summary['raw_pqls']:,} of {summary['entities']:,} {noun} have reached activation (raw PQLs); "
-            f"{summary['current_pqls']:,} of them are current: not paying yet and active in the last "
-            "days, ready for someone to act.")
+    return (bold(f"{summary['raw_pqls']:,} of {summary['entities']:,} {noun} have reached activation")
+            + f" (raw PQLs); {summary['current_pqls']:,} of them are current: not paying yet and active in the "
+            f"last {active_days:g} days, ready for someone to act.")
 
 
 def weekly_sentence(weekly: pd.DataFrame, *, window: int = 4) -> str:
@@ -474,7 +534,7 @@ def weekly_sentence(weekly: pd.DataFrame, *, window: int = 4) -> str:
     Returns
     -------
     str
-        Plain sentences (no Markdown), deterministic for nbval.
+        Markdown sentences, deterministic for nbval.
     """
     complete = weekly[weekly["complete"]] if "complete" in weekly else weekly
     if len(complete) < 2 * window:
@@ -495,7 +555,7 @@ def current_trend_sentence(table: pd.DataFrame) -> str:
     Returns
     -------
     str
-        Plain sentences (no Markdown), deterministic for nbval.
+        Markdown sentences, deterministic for nbval.
     """
     if table.empty:
         return "No weeks to show."
@@ -510,39 +570,120 @@ def current_trend_sentence(table: pd.DataFrame) -> str:
     return text + "."
 
 
-def segment_sentence(rates: pd.DataFrame, *, by: str, rate: str = "pql_rate", what: str = "activate",
-                     noun: str = "entities", min_entities: int = 1) -> str:
-    """The best and the worst segment, with intervals, and whether the intervals overlap.
+def segment_sentence(rates: pd.DataFrame, *, by: str, rate: str = "pql_rate", hits: str = "pqls",
+                     total: str = "entities", what: str = "activate", noun: str = "entities",
+                     alpha: float = 0.05) -> str:
+    """Do the groups' rates differ? The test across the groups, then each group against the rest.
+
+    A chi-square test across the groups, then each group against all the others pooled, with a
+    two-proportion z-test and Holm's correction (:func:`pqlkit.stats.compare_groups`). A gap is
+    called significant only when the test says so; each significant group's difference from the
+    rest is given with its 95 % (Newcombe) interval. Overlapping intervals of two groups are not a
+    test: two groups can overlap and still differ significantly.
+
+    Parameters
+    ----------
+    rates : pandas.DataFrame
+        One row per group: ``by``, ``rate`` and the counts ``hits`` out of ``total``, with
+        ``ci_low``, ``ci_high`` (as :func:`pqlkit.pql_rate` returns).
+    alpha : float
+        The significance level (0.05).
 
     Returns
     -------
     str
-        Plain sentences (no Markdown), deterministic for nbval.
+        Markdown sentences, deterministic for nbval.
     """
     check_columns(rates, by, argument="by")
     check_columns(rates, rate, argument="rate")
-    data = rates[rates[rate].notna()]
+    check_columns(rates, [hits, total], argument="hits/total")
+    data = rates[rates[rate].notna()].reset_index(drop=True)
     if len(data) < 2:
         return f"Fewer than two {by} groups with data: nothing to compare."
-    order = data.sort_values([rate, by], ascending=[False, True])
+    label = by.replace("_", " ")
+    test = compare_groups(data.assign(**{by: data[by].astype("str")}), group=by, hits=hits, total=total, alpha=alpha)
+    table = test.table.assign(ci_low=data["ci_low"].to_numpy(), ci_high=data["ci_high"].to_numpy())
+    order = table.sort_values(["rate", by], ascending=[False, True])
     best, worst = order.iloc[0], order.iloc[-1]
-    text = (f"{best[by]} {noun} {what} at {_rate_phrase(best[rate], best['ci_low'], best['ci_high'])}, "
-            f"{worst[by]} at {_rate_phrase(worst[rate], worst['ci_low'], worst['ci_high'])}")
-    if best["ci_low"] > worst["ci_high"]:
-        text += ": the intervals do not overlap, so the gap is real"
+    spread = (f"{best[by]} {noun} {what} at {_rate_phrase(best['rate'], best['ci_low'], best['ci_high'])}, "
+              f"{worst[by]} at {_rate_phrase(worst['rate'], worst['ci_low'], worst['ci_high'])}").strip()
+    across = f"chi-square across the {len(data)} groups, {_p(test.p_value)}"
+    if not test.significant:
+        return (f"{spread[0].upper()}{spread[1:]}, but the rates by {label} do not differ significantly "
+                f"({across}): the gap may be noise.")
+    standing = order[order["significant"]]
+    if standing.empty:
+        return (f"{bold(f'The rates by {label} differ')} ({across}), {spread}; but no single group differs "
+                f"significantly from the rest after Holm's correction for {len(data)} comparisons.")
+    parts = []
+    for row in standing.itertuples(index=False):
+        row = row._asdict() if hasattr(row, "_asdict") else dict(row)
+        side = "above" if row["difference"] > 0 else "below"
+        parts.append(f"{row[by]} at {pct(row['rate'])}, {_points(row['difference'])[1:]} {side} the rest "
+                     f"(95% CI {_points(row['diff_ci_low'])[:-7]} to {_points(row['diff_ci_high'])}, "
+                     f"Holm-adjusted {_p(row['p_adjusted'])})")
+    others = len(data) - len(standing)
+    text = (f"{bold(f'The rates by {label} differ significantly')} ({across}). Against the rest: "
+            + "; ".join(parts) + ".")
+    if others:
+        text += (f" The other {others} groups do not differ significantly from the rest." if others > 1
+                 else " The other group does not differ significantly from the rest.")
+    return text
+
+
+def time_to_pql_headline(summary: dict, *, noun: str = "entities") -> str:
+    """The time-to-PQL headline from the summary's Kaplan–Meier readings: it always says something.
+
+    The Kaplan–Meier share of the signups that reached PQL by day 7, by the end of the trial and by
+    day 30 (each with its 95 % interval), the days by which 10 % and 25 % got there, and the median
+    where there is one (docs/metrics.md#json-summary). When fewer than half ever become PQLs the
+    median does not exist, and the sentence says so instead of writing "n/a".
+
+    Returns
+    -------
+    str
+        Markdown, the first sentence in bold.
+    """
+    if summary["raw_pqls"] == 0:
+        return f"No {noun} have reached PQL yet, so there is no time to PQL to show."
+    readings = [summary[key] for key in ("time_to_pql_km_share_7d", "time_to_pql_km_share_trial",
+                                         "time_to_pql_km_share_30d") if key in summary]
+    seen, phrases = set(), []
+    for i, reading in enumerate(readings):
+        if reading is None or reading.get("share") is None or reading["day"] in seen:
+            continue
+        seen.add(reading["day"])
+        when = f"by the end of the {reading['day']:g}-day trial" if i == 1 else f"by day {reading['day']:g}"
+        phrases.append((pct(reading["share"]), f"{when} ({interval(reading['ci_low'], reading['ci_high'])})"))
+    if phrases:
+        first = f"An estimated {phrases[0][0]} of {noun} reached PQL {phrases[0][1]}"
+        rest = [f"{share} {when}" for share, when in phrases[1:]]
+        if rest:
+            first += f" and {rest[0]}" if len(rest) == 1 else ", " + ", ".join(rest[:-1]) + f", and {rest[-1]}"
+        text = bold(first) + " (Kaplan–Meier, counting the trials still running)."
     else:
-        text += ": the intervals overlap, so the gap may be noise"
-    return text + "."
+        text = f"No {noun} have been observed for 7 days yet, so no share by day can be read."
+    times = [(share, summary.get(f"time_to_pql_km_p{share}_days")) for share in (10, 25)]
+    times = [(share, value) for share, value in times if value is not None]
+    if times:
+        text += " " + " and ".join(f"{share}%{' got there' if i == 0 else ''} within {days(value)}"
+                                   for i, (share, value) in enumerate(times))
+    median = summary.get("time_to_pql_km_median_days")
+    if median is not None:
+        text += f"{';' if times else ''} half within {days(median)} (the Kaplan–Meier median)."
+    else:
+        text += ("; " if times else " ") + "fewer than half ever do, so there is no Kaplan–Meier median."
+    return text
 
 
 def time_to_pql_sentence(summary: dict, *, share_by_day: pd.DataFrame | None = None,
                          trial_days: float | None = None) -> str:
-    """Median time to PQL and the share of PQLs reached by the end of the trial.
+    """Median time to PQL among PQLs, and the share of mature signups that were PQLs by the end of the trial.
 
     Returns
     -------
     str
-        Plain sentences (no Markdown), deterministic for nbval.
+        Markdown sentences, deterministic for nbval.
     """
     if summary["raw_pqls"] == 0:
         return "No PQLs yet, so there is no time to PQL to show."
@@ -562,7 +703,7 @@ def km_sentence(summary: dict, *, curve: pd.DataFrame, trial_days: float | None 
     Returns
     -------
     str
-        Plain sentences (no Markdown), deterministic for nbval.
+        Markdown sentences, deterministic for nbval.
     """
     if curve.empty or summary["raw_pqls"] == 0:
         return "No PQLs yet, so the Kaplan–Meier curve has nothing to show."
@@ -586,7 +727,7 @@ def stalled_sentence(stalled: pd.DataFrame, *, trial_days: float | None = None, 
     Returns
     -------
     str
-        Plain sentences (no Markdown), deterministic for nbval.
+        Markdown sentences, deterministic for nbval.
     """
     if stalled.empty:
         return f"No trial is stalled: no {noun[:-1] if noun.endswith('s') else noun} between day {stall_day:g} and day {trial_days:g} without activation." \
@@ -608,7 +749,7 @@ def heatmap_sentence(matrix: pd.DataFrame) -> str:
     Returns
     -------
     str
-        Plain sentences (no Markdown), deterministic for nbval.
+        Markdown sentences, deterministic for nbval.
     """
     data = matrix[matrix["pql_rate"].notna()]
     if data.empty:
@@ -627,13 +768,16 @@ def heatmap_sentence(matrix: pd.DataFrame) -> str:
             f"({last['signup_cohort'].strftime('%Y-%m-%d')}) {pct(last['pql_rate'])}.")
 
 
-def cohort_rates_sentence(rates: pd.DataFrame) -> str:
-    """Mature cohorts: range and the latest; how many are still too young.
+def cohort_rates_sentence(rates: pd.DataFrame, *, alpha: float = 0.05) -> str:
+    """Mature cohorts: range, whether they differ (chi-square across them), the latest; how many are still too young.
+
+    The mature cohorts are compared with :func:`pqlkit.stats.compare_groups` (chi-square across,
+    significance level ``alpha``); the young ones are left out, their rates being floors.
 
     Returns
     -------
     str
-        Plain sentences (no Markdown), deterministic for nbval.
+        Markdown sentences, deterministic for nbval.
     """
     if rates.empty:
         return "No signup cohorts."
@@ -650,6 +794,11 @@ def cohort_rates_sentence(rates: pd.DataFrame) -> str:
     text = (f"Mature cohorts reach PQL{within} at {pct(low['pql_rate'])} to {pct(high['pql_rate'])}; the latest "
             f"mature one ({latest['signup_cohort'].strftime('%Y-%m-%d')}) at "
             f"{_rate_phrase(latest['pql_rate'], latest['ci_low'], latest['ci_high'])}")
+    if len(mature) >= 2:
+        test = compare_groups(mature.assign(signup_cohort=mature["signup_cohort"].astype("str")),
+                              group="signup_cohort", hits="pqls_within", total="entities", alpha=alpha)
+        verdict = "differ significantly" if test.significant else "do not differ significantly"
+        text += f". The {len(mature)} mature cohorts {verdict} (chi-square, {_p(test.p_value)})"
     if young:
         text += f". The {young} newest cohort(s) are too young to judge and are drawn hollow"
     return text + "."
@@ -661,7 +810,7 @@ def cohort_time_sentence(table: pd.DataFrame) -> str:
     Returns
     -------
     str
-        Plain sentences (no Markdown), deterministic for nbval.
+        Markdown sentences, deterministic for nbval.
     """
     data = table[table["median_days"].notna()]
     if data.empty:
@@ -680,7 +829,7 @@ def pql_cohort_sentence(table: pd.DataFrame, *, has_payments: bool = True) -> st
     Returns
     -------
     str
-        Plain sentences (no Markdown), deterministic for nbval.
+        Markdown sentences, deterministic for nbval.
     """
     if not has_payments:
         return "There is no conversions table, so PQL-to-paid per cohort cannot be measured."
@@ -699,19 +848,20 @@ def pql_cohort_sentence(table: pd.DataFrame, *, has_payments: bool = True) -> st
             f"({high['pql_cohort'].strftime('%Y-%m-%d')}).")
 
 
-def seasonality_sentence(table: pd.DataFrame) -> str:
-    """Best and worst weekday/month for signups that activate.
+def seasonality_sentence(table: pd.DataFrame, *, alpha: float = 0.05) -> str:
+    """Whether weekdays (or months) of signup differ in PQL rate: :func:`segment_sentence`'s test.
 
     Returns
     -------
     str
-        Plain sentences (no Markdown), deterministic for nbval.
+        Markdown sentences, deterministic for nbval.
     """
     key = "weekday" if "weekday" in table else "month"
     data = table[table["pql_rate"].notna()]
     if len(data) < 2:
         return f"Not enough signups old enough to judge to compare PQL rates by {key}."
-    return segment_sentence(data, by=key, what="signups activate", noun="").replace("  ", " ").strip()
+    return segment_sentence(data, by=key, hits="pqls_within", total="mature", what="signups activate",
+                            noun="", alpha=alpha).replace("  ", " ").strip()
 
 
 # --- payments and pricing -------------------------------------------------------------------------
@@ -723,15 +873,15 @@ def paid_sentence(conversion: pd.DataFrame, *, has_payments: bool = True) -> str
     Returns
     -------
     str
-        Plain sentences (no Markdown), deterministic for nbval.
+        Markdown sentences, deterministic for nbval.
     """
     if not has_payments:
         return "There is no conversions table, so PQL-to-paid cannot be measured."
     row = conversion.iloc[0]
     if row["eligible"] == 0:
         return "No PQL could convert yet (none that had not already paid)."
-    return (f"{int(row['paid_pqls']):,} of {int(row['eligible']):,} PQLs went on to pay: PQL-to-paid is "
-            f"{_rate_phrase(row['pql_to_paid_rate'], row['ci_low'], row['ci_high'])}; "
+    return (f"{int(row['paid_pqls']):,} of {int(row['eligible']):,} PQLs went on to pay: "
+            f"{bold('PQL-to-paid is ' + _rate_phrase(row['pql_to_paid_rate'], row['ci_low'], row['ci_high']))}; "
             f"{int(row['paid_before_pql']):,} paid before becoming PQLs and {int(row['paid_without_pql']):,} "
             "paid without ever reaching the threshold.")
 
@@ -742,7 +892,7 @@ def lag_sentence(lag: pd.DataFrame) -> str:
     Returns
     -------
     str
-        Plain sentences (no Markdown), deterministic for nbval.
+        Markdown sentences, deterministic for nbval.
     """
     row = lag.iloc[0]
     if row["paid_pqls"] == 0:
@@ -762,7 +912,7 @@ def plan_sentence(by_plan: pd.DataFrame, *, key: str = "plan", what: str = "{}")
     Returns
     -------
     str
-        Plain sentences (no Markdown), deterministic for nbval.
+        Markdown sentences, deterministic for nbval.
     """
     data = by_plan[by_plan["converted_pqls"] > 0] if len(by_plan) else by_plan
     if data.empty:
@@ -784,7 +934,7 @@ def benchmark_sentence(reading: pd.DataFrame) -> str:
     Returns
     -------
     str
-        Plain sentences (no Markdown), deterministic for nbval.
+        Markdown sentences, deterministic for nbval.
     """
     row = reading.iloc[0]
     band = f"{pct(row['band_low'])}–{pct(row['band_high'])}"
@@ -792,34 +942,42 @@ def benchmark_sentence(reading: pd.DataFrame) -> str:
         return f"No PQL-to-paid rate to compare with the {band} band: {row['action']}."
     rate = _rate_phrase(row["pql_to_paid_rate"], row["ci_low"], row["ci_high"])
     where = {"below": "below", "above": "above", "within": "inside", "inconclusive": "overlapping the edge of"}[row["verdict"]]
-    return f"PQL-to-paid is {rate}, {where} the {band} band: {row['action']}."
+    return f"{bold(f'PQL-to-paid is {rate}')}, {where} the {band} band: {row['action']}."
 
 
-def free_to_paid_sentence(table: pd.DataFrame) -> str:
-    """Free-to-paid of all signups past the trial, against the published median of 8 %.
+def free_to_paid_sentence(table: pd.DataFrame, *, benchmark: float = 0.08,
+                          source: str = "the 2026 Free-to-Paid Conversion Report") -> str:
+    """Free-to-paid of all signups past the trial, against a published median.
+
+    ``benchmark`` (0.08) is the median free-to-paid conversion of the 2026 *Free-to-Paid Conversion
+    Report* (Growth Unhinged with ChartMogul and ProductLed); ``source`` names it in the sentence.
+    "Above" or "below" only when the whole 95 % interval is.
 
     Returns
     -------
     str
-        Plain sentences (no Markdown), deterministic for nbval.
+        Markdown sentences, deterministic for nbval.
     """
     row = table.iloc[0]
     if _missing(row["free_to_paid_rate"]):
         return ("No free-to-paid rate: no payments table, or no signup has been around for "
                 f"{row['min_age_days']:g} days yet.")
-    where = "above" if row["ci_low"] > 0.08 else "below" if row["ci_high"] < 0.08 else "in line with"
+    where = "above" if row["ci_low"] > benchmark else "below" if row["ci_high"] < benchmark else "in line with"
     return (f"Of {int(row['entities']):,} signups at least {row['min_age_days']:g} days old, {int(row['paying']):,} "
-            f"pay: free-to-paid is {_rate_phrase(row['free_to_paid_rate'], row['ci_low'], row['ci_high'])}, "
-            f"{where} the 8% median of the 2026 Free-to-Paid Conversion Report.")
+            f"pay: {bold('free-to-paid is ' + _rate_phrase(row['free_to_paid_rate'], row['ci_low'], row['ci_high']))}, "
+            f"{where} the {pct(benchmark)} median of {source}.")
 
 
-def checks_sentence(checks: pd.DataFrame) -> str:
+def checks_sentence(checks: pd.DataFrame, *, revisit_share: float = 0.25) -> str:
     """What paid-before-PQL and paid-without-PQL say about the definition.
+
+    ``revisit_share`` (0.25): when at least this share of payers paid without reaching the threshold
+    (or did the steps only after paying), the sentence says to revisit the steps.
 
     Returns
     -------
     str
-        Plain sentences (no Markdown), deterministic for nbval.
+        Markdown sentences, deterministic for nbval.
     """
     total = int(checks["paying"].sum())
     if total == 0:
@@ -829,9 +987,9 @@ def checks_sentence(checks: pd.DataFrame) -> str:
     text = (f"Of {total:,} paying, {pct(rows.loc['converted_pql', 'share'])} became PQLs before paying, "
             f"{pct(before['share'])} paid first and did the steps later, and {pct(without['share'])} paid "
             "without reaching the threshold")
-    if without["share"] > 0.25:
-        text += ": a quarter or more of buyers take a road the definition misses, so revisit the steps"
-    elif before["share"] > 0.25:
+    if without["share"] > revisit_share:
+        text += f": more than {pct(revisit_share)} of buyers take a road the definition misses, so revisit the steps"
+    elif before["share"] > revisit_share:
         text += ": many steps come after the purchase, so they measure onboarding rather than intent"
     else:
         text += ": the definition captures the usual road to paying"
@@ -844,7 +1002,7 @@ def revenue_sentence(table: pd.DataFrame, *, currency: str = "") -> str:
     Returns
     -------
     str
-        Plain sentences (no Markdown), deterministic for nbval.
+        Markdown sentences, deterministic for nbval.
     """
     rows = table.set_index("case")
     exp = rows.loc["expected"]
@@ -870,10 +1028,11 @@ def kpi_sentence(kpis: pd.DataFrame, *, north_star: str) -> str:
     Returns
     -------
     str
-        Plain sentences (no Markdown), deterministic for nbval.
+        Markdown sentences, deterministic for nbval.
     """
     star = kpis[kpis["north_star"]].iloc[0]
-    return f"North star ({north_star}): {star['kpi']} = {star['shown']}. {star['question']}"
+    headline = bold(f"{star['kpi']} = {star['shown']}")
+    return f"North star ({north_star}): {headline}. {star['question']}"
 
 
 def crm_sentence(table: pd.DataFrame, *, path: str | os.PathLike, noun: str = "entities") -> str:
@@ -882,7 +1041,7 @@ def crm_sentence(table: pd.DataFrame, *, path: str | os.PathLike, noun: str = "e
     Returns
     -------
     str
-        Plain sentences (no Markdown), deterministic for nbval.
+        Markdown sentences, deterministic for nbval.
     """
     name = os.path.basename(os.fspath(path))
     if table.empty:
@@ -957,5 +1116,4 @@ def record_headlines(
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{notebook}.json"
     path.write_text(json.dumps(record, indent=2, sort_keys=True, allow_nan=False) + "\n", encoding="utf-8")
-    print(f"Recorded {len(record)} headline values for {notebook} in {path.name}.")
     return record

@@ -4,6 +4,11 @@ Every function takes the tidy table that a computation in pqlkit returned (never
 optional ``ax=`` to draw on, and returns the Axes. Every chart gets a title and labelled axes with
 units. Call :func:`set_style` once (the notebooks do) so that all figures look alike.
 
+Readers' rules, kept by every chart: a legend never covers data (it sits outside the plotting area,
+to the right); ordinal groups (company size bands) keep their natural order
+(:func:`pqlkit.tables.natural_order`); date tick labels are thinned and rotated so that they never
+overlap; each activation step keeps one colour in every chart (:func:`step_colours`).
+
 No computation happens here beyond reshaping for display (STYLE: no matplotlib in computation, no
 computation in plots). An empty table raises ``ValueError``: the notebooks check for data first
 and print a sentence instead of drawing an empty chart.
@@ -21,10 +26,12 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
 from .context import check_columns
+from .tables import natural_order
 
 __all__ = [
     "set_style",
     "FIGSIZE",
+    "step_colours",
     "plot_event_catalogue",
     "plot_candidate_steps",
     "plot_step_completion",
@@ -48,7 +55,7 @@ __all__ = [
     "plot_kpis",
 ]
 
-FIGSIZE = (8.0, 4.5)
+FIGSIZE = (10.0, 4.8)
 _MAIN = "#4C72B0"
 _ACCENT = "#DD8452"
 _MUTED = "#8C8C8C"
@@ -58,7 +65,7 @@ _GOOD = "#55A868"
 def set_style() -> None:
     """Apply the one pqlkit look to every figure that follows.
 
-    Seaborn's white-grid theme, a fixed figure size (8 × 4.5 in) and resolution (100 dpi), and
+    Seaborn's white-grid theme, a fixed figure size (10 × 4.8 in) and resolution (100 dpi), and
     settings that keep saved SVG files identical from run to run (``svg.hashsalt``, no date).
 
     Returns
@@ -88,6 +95,39 @@ def _axes(ax: Axes | None, figsize: tuple[float, float] | None = None) -> Axes:
 
     _, ax = plt.subplots(figsize=figsize or FIGSIZE, layout="constrained")
     return ax
+
+
+#: The colours given to activation steps, in the spec's order (seaborn's "deep" palette without the
+#: blue and orange that mark the main series and the highlight); "PQL" is always black.
+_STEP_PALETTE = ("#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#CCB974", "#64B5CD", "#4C72B0", "#DD8452")
+
+
+def step_colours(steps: Sequence[str]) -> dict[str, str]:
+    """One colour per activation step, the same in every chart: pass the spec's step names in order.
+
+    >>> step_colours(["connected", "reported"])
+    {'connected': '#55A868', 'reported': '#C44E52', 'PQL': 'black'}
+
+    Returns
+    -------
+    dict
+        Step name -> colour, and ``"PQL"`` -> black.
+    """
+    colours = {step: _STEP_PALETTE[i % len(_STEP_PALETTE)] for i, step in enumerate(s for s in steps if s != "PQL")}
+    colours["PQL"] = "black"
+    return colours
+
+
+def _legend_outside(ax: Axes, **kwargs) -> None:
+    """The legend to the right of the plotting area, so that it never covers a point (constrained layout makes room)."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False, **kwargs)
+
+
+def _thin_ticks(ax: Axes, x: np.ndarray, labels: Sequence[str], *, max_labels: int = 8) -> None:
+    """Every k-th label only (at most ``max_labels``, the last one always shown), rotated: they never overlap."""
+    step = max(1, int(np.ceil(len(labels) / max_labels)))
+    keep = [i for i in range(len(labels)) if (len(labels) - 1 - i) % step == 0]
+    ax.set_xticks(x[keep], [labels[i] for i in keep], rotation=45, ha="right", rotation_mode="anchor")
 
 
 def _need(table: pd.DataFrame, what: str, column: str | None = None) -> None:
@@ -129,7 +169,7 @@ def plot_event_catalogue(catalogue: pd.DataFrame, *, noun: str | None = None, ax
     _need(catalogue, "the event catalogue")
     noun = _noun(noun)
     data = catalogue.sort_values(["share_of_entities", "event"], ascending=[True, False])
-    ax = _axes(ax, (8.0, max(2.5, 0.4 * len(data) + 1)))
+    ax = _axes(ax, (FIGSIZE[0], max(2.5, 0.4 * len(data) + 1)))
     ax.barh(data["event"], data["share_of_entities"], color=_MAIN)
     for y, (share, per) in enumerate(zip(data["share_of_entities"], data["events_per_entity"])):
         ax.text(share, y, f"  {per:.1f} per {noun[:-1] if noun.endswith('s') else noun}", va="center", fontsize=9)
@@ -156,7 +196,7 @@ def plot_candidate_steps(ranking: pd.DataFrame, *, top: int = 12, ax: Axes | Non
     _need(data, "candidate steps")
     data = data.iloc[::-1]
     labels = [f"{e} ≥{k}×" for e, k in zip(data["event"], data["min_count"])]
-    ax = _axes(ax, (8.0, max(2.5, 0.4 * len(data) + 1)))
+    ax = _axes(ax, (FIGSIZE[0], max(2.5, 0.4 * len(data) + 1)))
     colors = [_ACCENT if flag else _MUTED for flag in data["in_spec"]]
     ax.barh(labels, data["lift"], color=colors)
     ax.axvline(1, color="black", linewidth=1, linestyle="--")
@@ -166,12 +206,16 @@ def plot_candidate_steps(ranking: pd.DataFrame, *, top: int = 12, ax: Axes | Non
     ax.set_ylabel("Event, done at least k times")
     handles = [Patch(color=_ACCENT, label="a step of the spec"),
                Patch(color=_MUTED, label="not in the spec")]
-    ax.legend(handles=handles, loc="lower right", frameon=True)
+    _legend_outside(ax, handles=handles)
     return ax
 
 
-def plot_step_completion(funnel: pd.DataFrame, *, noun: str | None = None, ax: Axes | None = None) -> Axes:
+def plot_step_completion(funnel: pd.DataFrame, *, noun: str | None = None, colours: dict[str, str] | None = None,
+                         ax: Axes | None = None) -> Axes:
     """Bars with 95 % intervals: share of entities completing each step (:func:`pqlkit.activation_funnel`).
+
+    ``colours``: step -> colour (default :func:`step_colours` of the table's steps, in order); pass
+    the same mapping to :func:`plot_completion_curves`.
 
     Returns
     -------
@@ -181,20 +225,24 @@ def plot_step_completion(funnel: pd.DataFrame, *, noun: str | None = None, ax: A
     _need(funnel, "step completion")
     noun = _noun(noun)
     ax = _axes(ax)
-    ax.bar(funnel["step"], funnel["share"], yerr=_errors(funnel, "share"), capsize=4, color=_MAIN)
+    colours = colours or step_colours(list(funnel["step"]))
+    ax.bar(funnel["step"], funnel["share"], yerr=_errors(funnel, "share"), capsize=4,
+           color=[colours.get(step, _MAIN) for step in funnel["step"]])
     for x, (share, done) in enumerate(zip(funnel["share"], funnel["completed"])):
         ax.text(x, share / 2, f"{share:.0%}\n({done:,})", ha="center", va="center", color="white", fontsize=9)
     _percent_axis(ax.yaxis)
     ax.set_ylim(0, 1)
     ax.set_title("Completion of each activation step")
     ax.set_xlabel("Activation step")
-    ax.set_ylabel(f"Share of {noun} who completed it (%)")
+    ax.set_ylabel(f"Completed it (% of {noun})")
     return ax
 
 
 def plot_completion_curves(curves: pd.DataFrame, *, trial_days: float | None = None, noun: str | None = None,
-                           ax: Axes | None = None) -> Axes:
+                           colours: dict[str, str] | None = None, ax: Axes | None = None) -> Axes:
     """Lines: share of (mature) entities that completed each step by day d (:func:`pqlkit.explore.completion_curves`).
+
+    ``colours``: step -> colour, as for :func:`plot_step_completion`; PQL is the thick black line.
 
     Returns
     -------
@@ -204,9 +252,10 @@ def plot_completion_curves(curves: pd.DataFrame, *, trial_days: float | None = N
     _need(curves, "completion curves", "share")
     noun = _noun(noun)
     ax = _axes(ax)
+    colours = colours or step_colours(list(curves["step"].drop_duplicates()))
     for step, group in curves.groupby("step", sort=False):
-        style = {"color": "black", "linewidth": 2.5} if step == "PQL" else {"linewidth": 1.5}
-        ax.plot(group["day"], group["share"], label=step, **style)
+        style = {"linewidth": 2.5} if step == "PQL" else {"linewidth": 1.5}
+        ax.plot(group["day"], group["share"], label=step, color=colours.get(step, _MUTED), **style)
     if trial_days:
         ax.axvline(trial_days, color=_MUTED, linestyle="--", linewidth=1)
         ax.text(trial_days, 0.98, " trial ends", va="top", fontsize=9, color=_MUTED)
@@ -214,8 +263,8 @@ def plot_completion_curves(curves: pd.DataFrame, *, trial_days: float | None = N
     ax.set_ylim(0, 1)
     ax.set_title("How soon after signup each step gets done")
     ax.set_xlabel("Days since signup")
-    ax.set_ylabel(f"Share of {noun} who completed it (%)")
-    ax.legend(loc="upper left", fontsize=9, frameon=True)
+    ax.set_ylabel(f"Completed it (% of {noun})")
+    _legend_outside(ax, fontsize=9, title="Step")
     return ax
 
 
@@ -318,8 +367,10 @@ def plot_pqls_over_time(weekly: pd.DataFrame, *, ax: Axes | None = None) -> Axes
     ax.set_title("New PQLs per week")
     ax.set_xlabel("Week starting (Monday, UTC)")
     ax.set_ylabel("New PQLs (count per week)")
-    ax.legend(loc="upper left", frameon=True)
-    ax.figure.autofmt_xdate()
+    _legend_outside(ax)
+    for label in ax.get_xticklabels():
+        label.set_rotation(45)
+        label.set_ha("right")
     return ax
 
 
@@ -357,6 +408,10 @@ def plot_rates(
 ) -> Axes:
     """Horizontal points with 95 % intervals: a rate per group (segment, plan, weekday ...).
 
+    Groups are drawn top to bottom in the table's order, except size bands (``1-10``, ``11-50``,
+    ``1000+`` ...), which are put in the order of their numbers (:func:`pqlkit.tables.natural_order`).
+    The legend (overall rate, benchmark band) sits outside the plotting area.
+
     Parameters
     ----------
     table : pandas.DataFrame
@@ -373,10 +428,10 @@ def plot_rates(
     """
     check_columns(table, label, argument="label")
     check_columns(table, rate, argument="rate")
-    data = table[table[rate].notna()]
+    data = natural_order(table[table[rate].notna()], by=label)
     _need(data, title)
     data = data.iloc[::-1]
-    ax = _axes(ax, (8.0, max(2.5, 0.45 * len(data) + 1.2)))
+    ax = _axes(ax, (FIGSIZE[0], max(2.5, 0.45 * len(data) + 1.2)))
     labels = data[label].astype("str").to_numpy()
     if band is not None:
         ax.axvspan(band[0], band[1], color=_GOOD, alpha=0.15, label=f"benchmark {band[0]:.0%}–{band[1]:.0%}")
@@ -389,7 +444,7 @@ def plot_rates(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel or label.replace("_", " ").capitalize())
     if band is not None or overall is not None:
-        ax.legend(loc="lower right", frameon=True)
+        _legend_outside(ax)
     return ax
 
 
@@ -417,7 +472,7 @@ def plot_time_to_pql_distribution(pqls: pd.DataFrame, *, trial_days: float | Non
     ax.set_title("Time from signup to PQL")
     ax.set_xlabel("Days from signup to PQL")
     ax.set_ylabel("PQLs (count per day)")
-    ax.legend(loc="upper right", frameon=True)
+    _legend_outside(ax)
     return ax
 
 
@@ -445,8 +500,8 @@ def plot_km_curve(curve: pd.DataFrame, *, trial_days: float | None = None, noun:
     ax.set_xlim(0, min(right, float(curve["days"].max())) if float(curve["days"].max()) > 0 else 1)
     ax.set_title("Share reaching PQL by days since signup (trials still running counted)")
     ax.set_xlabel("Days since signup")
-    ax.set_ylabel(f"Share of {noun} who reached PQL (%)")
-    ax.legend(loc="lower right", frameon=True)
+    ax.set_ylabel(f"Reached PQL (% of {noun})")
+    _legend_outside(ax)
     return ax
 
 
@@ -462,7 +517,7 @@ def plot_paid_lag(lag: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax.set_title("Time from PQL to first payment")
     ax.set_xlabel("Days from PQL to first payment")
     ax.set_ylabel("Paying PQLs (count per day)")
-    ax.legend(loc="upper right", frameon=True)
+    _legend_outside(ax)
     return ax
 
 
@@ -493,7 +548,7 @@ def plot_cohort_heatmap(matrix: pd.DataFrame, *, freq: str | None = None, ax: Ax
     table = matrix.pivot(index="signup_cohort", columns="day", values="pql_rate").sort_index()
     table.index = _cohort_labels(pd.Series(table.index), freq)
     table.columns = [f"{d:g}" for d in table.columns]
-    ax = _axes(ax, (8.0, max(3.0, 0.3 * len(table) + 1.5)))
+    ax = _axes(ax, (FIGSIZE[0], max(3.0, 0.3 * len(table) + 1.5)))
     sns.heatmap(table, ax=ax, annot=len(table) <= 30, fmt=".0%", cmap="Blues", vmin=0,
                 cbar_kws={"label": "Cumulative PQL rate (share of cohort)", "format": PercentFormatter(xmax=1, decimals=0)},
                 annot_kws={"fontsize": 8}, linewidths=0.5, linecolor="white")
@@ -533,13 +588,13 @@ def _cohort_points(ax: Axes, table: pd.DataFrame, *, cohort: str, rate: str, fre
         mask = (table["mature"] == flag).to_numpy()
         if mask.any():
             ax.errorbar(x[mask], table[rate].to_numpy()[mask], yerr=errors[:, mask], fmt="o", capsize=3, **style)
-    ax.set_xticks(x, _cohort_labels(table[cohort], freq), rotation=45, ha="right")
+    _thin_ticks(ax, x, _cohort_labels(table[cohort], freq))
     _percent_axis(ax.yaxis)
     ax.set_ylim(bottom=0)
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.legend(loc="lower left", frameon=True, fontsize=9)
+    _legend_outside(ax, fontsize=9)
     return ax
 
 
@@ -560,12 +615,12 @@ def plot_cohort_time_to_pql(table: pd.DataFrame, *, freq: str | None = None, ax:
     upper = (data["p75_days"] - data["median_days"]).to_numpy(dtype=float)
     ax.errorbar(x, data["median_days"], yerr=np.vstack([lower, upper]), fmt="o", color=_MAIN, capsize=3,
                 label="median (bars: 25th–75th percentile)")
-    ax.set_xticks(x, labels, rotation=45, ha="right")
+    _thin_ticks(ax, x, labels)
     ax.set_ylim(bottom=0)
     ax.set_title("Time to PQL per signup cohort (PQLs so far)")
     ax.set_xlabel("Signup cohort (start)")
     ax.set_ylabel("Days from signup to PQL")
-    ax.legend(loc="upper left", frameon=True, fontsize=9)
+    _legend_outside(ax, fontsize=9)
     return ax
 
 
@@ -621,7 +676,7 @@ def plot_benchmark(reading: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """
     _need(reading, "the benchmark reading", "pql_to_paid_rate")
     row = reading.iloc[0]
-    ax = _axes(ax, (8.0, 2.6))
+    ax = _axes(ax, (FIGSIZE[0], 2.6))
     ax.axvspan(row["band_low"], row["band_high"], color=_GOOD, alpha=0.2,
                label=f"benchmark band {row['band_low']:.0%}–{row['band_high']:.0%}")
     ax.errorbar([row["pql_to_paid_rate"]], [0], xerr=[[row["pql_to_paid_rate"] - row["ci_low"]],
@@ -633,7 +688,7 @@ def plot_benchmark(reading: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax.set_title(f"PQL-to-paid against the benchmark band: {row['verdict']}")
     ax.set_xlabel("PQL-to-paid rate, 95% CI (%)")
     ax.set_ylabel("Eligible PQLs")
-    ax.legend(loc="upper right", frameon=True, fontsize=9)
+    _legend_outside(ax, fontsize=9)
     return ax
 
 
@@ -673,7 +728,7 @@ def plot_kpis(weekly: pd.DataFrame, *, monthly_rates: pd.DataFrame, axes: Sequen
     if axes is None:
         import matplotlib.pyplot as plt
 
-        _, axes = plt.subplots(1, 2, figsize=(10.0, 3.8), layout="constrained")
+        _, axes = plt.subplots(2, 1, figsize=(FIGSIZE[0], 7.6), layout="constrained")
     plot_pqls_over_time(weekly, ax=axes[0])
     data = monthly_rates[monthly_rates["pql_rate"].notna()]
     if len(data):

@@ -63,6 +63,7 @@ def test_ledger_table_and_sentence(tiny):
 
 
 def test_notes_for_warnings_prints_short_paths(capsys):
+    """Outside a notebook kernel the notes are printed (in one, they are displayed as Markdown)."""
     with narrative.notes_for_warnings("/some/where/spec.yaml"):
         warnings.warn("/some/where/spec.yaml: step 'x' waits for event 'y'", pk.PqlkitWarning)
         warnings.warn("/some/where/spec.yaml: step 'x' waits for event 'y'", pk.PqlkitWarning)
@@ -103,13 +104,88 @@ def test_sentences_on_the_tiny_dataset_say_when_data_is_missing(tiny):
     assert "fewer than half" in narrative.km_sentence(summary, curve=pk.time_to_pql_curve(entities), trial_days=14)
 
 
-def test_segment_sentence_reads_the_best_and_worst_groups():
-    rates = pd.DataFrame({"channel": ["a", "b", "c"], "pql_rate": [0.41, 0.12, 0.2],
-                          "ci_low": [0.36, 0.10, 0.15], "ci_high": [0.46, 0.14, 0.25]})
+def _rates(groups: dict[str, tuple[int, int]]) -> pd.DataFrame:
+    """A pql_rate-shaped table (channel, entities, pqls, pql_rate, Wilson interval) from (pqls, entities)."""
+    counts = pd.DataFrame({"channel": list(groups), "pqls": [h for h, _ in groups.values()],
+                           "entities": [n for _, n in groups.values()]})
+    return pk.rate_table(counts, hits="pqls", total="entities", rate="pql_rate")
+
+
+def test_segment_sentence_two_overlapping_intervals_that_differ_significantly():
+    """60 of 200 against 40 of 200 (tests/test_stats.py): the Wilson intervals overlap (30%: 24.1–36.7%,
+    20%: 15.0–26.1%; 24.1 < 26.1), yet the two-proportion test gives p = 0.0209 (chi-square, one degree
+    of freedom: z = 0.1 / sqrt(0.25 * 0.75 * (1/200 + 1/200)) = 2.309, p = 2 * (1 - Phi(2.309))), and
+    Holm over the two (equal) comparisons doubles it to 0.042 < 0.05. The difference, 10 points, has the
+    Newcombe interval 0.1 -/+ sqrt((0.30 - 0.2407)^2 + (0.2609 - 0.20)^2) / sqrt((0.3668 - 0.30)^2 +
+    (0.20 - 0.1505)^2) = +1.5 to +18.3 points (Newcombe 1998, method 10). The old rule ("the intervals
+    overlap, so the gap may be noise") got this wrong."""
+    rates = _rates({"referral": (60, 200), "organic": (40, 200)})
+    assert rates.loc[0, "ci_low"] < rates.loc[1, "ci_high"]  # the intervals overlap
     text = narrative.segment_sentence(rates, by="channel", noun="users")
-    assert text == ("a users activate at 41% (95% CI 36–46%), b at 12% (95% CI 10–14%): the intervals do not "
-                    "overlap, so the gap is real.")
-    assert "nothing to compare" in narrative.segment_sentence(rates.head(1), by="channel")
+    assert text.startswith("**The rates by channel differ significantly** (chi-square across the 2 groups, p = 0.021).")
+    assert "referral at 30%, 10.0 points above the rest (95% CI +1.5 to +18.3 points, Holm-adjusted p = 0.042)" in text
+    assert "organic at 20%, 10.0 points below the rest (95% CI −18.3 to −1.5 points, Holm-adjusted p = 0.042)" in text
+    assert "overlap" not in text and "noise" not in text
+
+
+def test_segment_sentence_calls_no_gap_significant_when_the_test_does_not():
+    """45/200 against 40/200 (22.5% and 20%): z = 0.025 / sqrt(0.2125 * 0.7875 / 100) = 0.611, p = 0.541
+    (chi-square, 1 df): not significant, so the sentence says the gap may be noise, never "significant"."""
+    text = narrative.segment_sentence(_rates({"referral": (45, 200), "organic": (40, 200)}), by="channel", noun="users")
+    assert text == ("Referral users activate at 22% (95% CI 17–29%), organic at 20% (95% CI 15–26%), but the rates by "
+                    "channel do not differ significantly (chi-square across the 2 groups, p = 0.541): the gap may be noise.")
+    assert "nothing to compare" in narrative.segment_sentence(_rates({"a": (1, 2)}), by="channel")
+
+
+def test_segment_sentence_names_only_the_groups_that_stand_out():
+    """Three groups, 100 each: 50, 30, 30 PQLs. Across: expected 36.67 PQLs and 63.33 others per group,
+    chi-square = sum (O - E)^2 / E over the 3 x 2 cells = 4.848 + 2.807 + 2 * (1.212 + 0.702) = 11.48,
+    2 df, p = exp(-11.48 / 2) = 0.003. 'a' against the rest: 50/100 vs 60/200, z = 0.2 / sqrt(0.3667 *
+    0.6333 * (1/100 + 1/200)) = 3.39, p = 0.0007, Holm (x 3) 0.002; 'b' and 'c' each 30/100 vs 80/200:
+    z = -1.69, p = 0.090, Holm (x 2) 0.18 > 0.05. Only 'a' is named."""
+    text = narrative.segment_sentence(_rates({"a": (50, 100), "b": (30, 100), "c": (30, 100)}), by="channel")
+    assert text.startswith("**The rates by channel differ significantly** (chi-square across the 3 groups, p = 0.003).")
+    assert "a at 50%, 20.0 points above the rest" in text and "Holm-adjusted p = 0.002" in text and "b at" not in text
+    assert text.endswith("The other 2 groups do not differ significantly from the rest.")
+
+
+def test_volume_sentence_says_how_many_days():
+    """Issue 14: "active in the last days" had no number: it is the spec's active_days."""
+    summary = {"entities": 3000, "raw_pqls": 832, "current_pqls": 211}
+    assert narrative.volume_sentence(summary, active_days=14, noun="users") == (
+        "**832 of 3,000 users have reached activation** (raw PQLs); 211 of them are current: not paying yet "
+        "and active in the last 14 days, ready for someone to act.")
+
+
+def test_time_to_pql_headline_says_something_without_a_median():
+    """The worked example's readings (docs/metrics.md#json-summary: 50% by day 7 and by day 14, 95% CI
+    19.6–88.9%, nothing at day 30, 10% by day 2, 25% by day 4, median 6), and the same without a median
+    (fewer than half ever reach PQL): the headline never says "n/a"."""
+    reading = {"share": 0.5, "ci_low": 0.1963, "ci_high": 0.8891}
+    summary = {"raw_pqls": 3, "time_to_pql_km_share_7d": {"day": 7.0, **reading},
+               "time_to_pql_km_share_trial": {"day": 14.0, **reading},
+               "time_to_pql_km_share_30d": {"day": 30.0, "share": None, "ci_low": None, "ci_high": None},
+               "time_to_pql_km_p10_days": 2.0, "time_to_pql_km_p25_days": 4.0, "time_to_pql_km_median_days": 6.0}
+    text = narrative.time_to_pql_headline(summary, noun="users")
+    assert text == ("**An estimated 50% of users reached PQL by day 7 (95% CI 20–89%) and 50% by the end of the 14-day "
+                    "trial (95% CI 20–89%)** (Kaplan–Meier, counting the trials still running). 10% got there within "
+                    "2.0 days and 25% within 4.0 days; half within 6.0 days (the Kaplan–Meier median).")
+    text = narrative.time_to_pql_headline({**summary, "time_to_pql_km_median_days": None}, noun="users")
+    assert text.endswith("fewer than half ever do, so there is no Kaplan–Meier median.") and "n/a" not in text
+
+
+def test_thresholds_behind_sentences_are_arguments():
+    """The 8% free-to-paid median and the 25% "revisit the steps" rule are arguments, not constants:
+    12% (95% CI 10–14%) is above 8% but in line with a 12% benchmark; 30% paying without PQL is over 25%
+    but not over 35%."""
+    free = pd.DataFrame({"free_to_paid_rate": [0.12], "ci_low": [0.10], "ci_high": [0.14], "entities": [1000],
+                         "paying": [120], "min_age_days": [14.0]})
+    assert "above the 8.0% median" in narrative.free_to_paid_sentence(free)
+    assert "in line with the 12% median of X" in narrative.free_to_paid_sentence(free, benchmark=0.12, source="X")
+    checks = pd.DataFrame({"path": ["converted_pql", "paid_before_pql", "paid_without_pql"],
+                           "paying": [50, 20, 30], "share": [0.5, 0.2, 0.3]})
+    assert "revisit the steps" in narrative.checks_sentence(checks)
+    assert "revisit" not in narrative.checks_sentence(checks, revisit_share=0.35)
 
 
 def test_benchmark_sentence_for_each_verdict():
@@ -136,7 +212,7 @@ def test_record_headlines_writes_summary_values(tmp_path, tiny, capsys):
     for key in narrative.HEADLINE_KEYS:
         assert written[key] == summary[key]
     assert written["share"] is None and written["count"] == 3 and written["notebook"] == "02_pql_metrics"
-    assert "Recorded" in capsys.readouterr().out
+    assert capsys.readouterr().out == ""  # nothing on stdout: a report page shows no log line
 
 
 def test_record_headlines_refuses_unknown_keys(tmp_path, tiny):

@@ -140,3 +140,73 @@ def test_set_style_fixes_size_and_svg_salt():
     plots.set_style()
     assert tuple(matplotlib.rcParams["figure.figsize"]) == plots.FIGSIZE
     assert matplotlib.rcParams["svg.hashsalt"] == "pqlkit"
+
+
+# --- readers' rules (issue 14) ---------------------------------------------------------------------
+
+
+def _overlap(a, b) -> bool:
+    """Whether two display-space boxes overlap by more than a pixel."""
+    return a.x0 < b.x1 - 1 and b.x0 < a.x1 - 1 and a.y0 < b.y1 - 1 and b.y0 < a.y1 - 1
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_legend_covers_the_plotting_area(analysed, name):
+    """Every legend sits outside the axes' plotting area (so it covers no point, bar or interval): its
+    rendered box and the axes' box do not overlap."""
+    entities, ctx = analysed
+    fig, ax = plt.subplots(figsize=plots.FIGSIZE, layout="constrained")
+    dict(charts(entities, ctx))[name](ax)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for axes in fig.axes:
+        legend = axes.get_legend()
+        if legend is not None:
+            assert not _overlap(legend.get_window_extent(renderer), ax.get_window_extent(renderer)), name
+
+
+def test_size_bands_in_their_natural_order(analysed):
+    """Issue 14: sizes were drawn in text order (1-10, 1000+, 11-50, 201-1000, 51-200). Top to bottom
+    the chart reads 1-10, 11-50, 51-200, 201-1000, 1000+ (the y axis counts from the bottom)."""
+    rates = pd.DataFrame({"company_size": ["1-10", "1000+", "11-50", "201-1000", "51-200"],
+                          "pql_rate": [0.2, 0.3, 0.25, 0.3, 0.33], "ci_low": [0.1] * 5, "ci_high": [0.4] * 5})
+    ax = plots.plot_rates(rates, label="company_size")
+    labels = [t.get_text() for t in ax.get_yticklabels()][::-1]
+    assert labels == ["1-10", "11-50", "51-200", "201-1000", "1000+"]
+    channels = rates.assign(company_size=["referral", "organic", "paid", "partner", "events"])
+    ax = plots.plot_rates(channels, label="company_size")
+    assert [t.get_text() for t in ax.get_yticklabels()][::-1] == list(channels["company_size"])  # table order kept
+
+
+def test_each_step_keeps_its_colour_in_every_chart(analysed):
+    """The bar of a step in the completion chart and its line in the completion curves share one
+    colour (from step_colours of the spec's steps); PQL is black."""
+    entities, ctx = analysed
+    colours = plots.step_colours(ctx.spec.step_names)
+    bars = plots.plot_step_completion(pk.activation_funnel(entities, context=ctx), colours=colours)
+    bar_colours = {t.get_text(): matplotlib.colors.to_hex(p.get_facecolor())
+                   for t, p in zip(bars.get_xticklabels(), bars.patches)}
+    lines = plots.plot_completion_curves(explore.completion_curves(entities, context=ctx), colours=colours)
+    line_colours = {line.get_label(): matplotlib.colors.to_hex(line.get_color()) for line in lines.get_lines()
+                    if not line.get_label().startswith("_")}
+    assert set(bar_colours) == set(ctx.spec.step_names)
+    for step in ctx.spec.step_names:
+        assert bar_colours[step] == line_colours[step] == matplotlib.colors.to_hex(colours[step])
+    assert line_colours["PQL"] == "#000000"
+    assert len(set(bar_colours.values())) == len(bar_colours)  # one colour per step
+
+
+def test_weekly_cohort_tick_labels_do_not_overlap():
+    """Issue 14: the weekly cohort chart's labels crowded. 40 weekly cohorts: at most 8 labels are
+    drawn (the newest always), rotated, and no two rendered labels overlap (even their upright boxes)."""
+    starts = pd.date_range("2025-01-06", periods=40, freq="7D", tz="UTC")
+    rates = pd.DataFrame({"signup_cohort": starts, "pql_rate": 0.3, "ci_low": 0.2, "ci_high": 0.4,
+                          "mature": [True] * 38 + [False] * 2, "horizon_days": 14.0})
+    fig, ax = plt.subplots(figsize=plots.FIGSIZE, layout="constrained")
+    plots.plot_cohort_rates(rates, freq="W", ax=ax)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    shown = [t for t in ax.get_xticklabels() if t.get_text()]
+    assert 2 <= len(shown) <= 8 and shown[-1].get_text() == starts[-1].strftime("%Y-%m-%d")
+    boxes = [t.get_window_extent(renderer) for t in shown]
+    assert not any(_overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
