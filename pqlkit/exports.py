@@ -73,6 +73,8 @@ import duckdb
 import pandas as pd
 
 from .errors import DataError
+from .readers import EVENT_FILE_SUFFIXES as _PART_SUFFIXES
+from .readers import JSON_SUFFIXES as _JSON_SUFFIXES
 from .sql import sql_string
 
 __all__ = [
@@ -107,8 +109,6 @@ SIGNUP_FIELDS = {
     "posthog": "person_created_at",
 }
 _SEP = "chr(31)"  # the unit separator: no event name or id holds it
-_JSON_SUFFIXES = (".json", ".json.gz", ".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
-_PART_SUFFIXES = (".json", ".json.gz", ".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz", ".parquet", ".csv", ".csv.gz")
 
 
 class ExportSource(os.PathLike):
@@ -162,8 +162,8 @@ def finish_export(
     events_format : str
         The export's format.
     source : str, optional
-        SQL relation with one ``json`` value per source record (for the identity links); None to
-        take the links from ``raw_events`` alone.
+        SQL relation with one ``json`` value per source record, in file order (where the identity
+        links are read from); None (pandas frames) merges nothing.
     where : str
         The file, for messages.
     stitch_identities, source_timezone

@@ -320,3 +320,32 @@ def test_posthog_csv_export_merges_like_the_json_lines(tmp_path):
     stitched = pk.load(folder, stitch_identities=True)
     assert events_quality(stitched) == {"read": 5, "used": 4, "duplicate": 1}
     assert stitched.identity_merges == 2
+
+
+def test_mixpanel_original_id_merge_identify_links_anon_distinct_id(tmp_path):
+    """Identifying Users (Original): the $identify event links $anon_distinct_id to $identified_id
+    (https://docs.mixpanel.com/docs/tracking-methods/id-management/identifying-users-original).
+    The anonymous Signed Up (distinct_id anon-9) then counts for 00042: 2 used, 1 merged."""
+    rows = [
+        {"event": "Signed Up", "properties": {"distinct_id": "anon-9", "time": 1767607200, "$insert_id": "i1"}},
+        {"event": "$identify", "properties": {"distinct_id": "00042", "$anon_distinct_id": "anon-9",
+                                              "$identified_id": "00042", "time": 1767607260, "$insert_id": "i2"}},
+    ]
+    folder = tmp_path / "mp_original"
+    folder.mkdir()
+    (folder / "events.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (folder / "users.csv").write_text("user_id,signup_at\n00042,2026-01-05T09:00:00Z\n")
+    assert events_quality(pk.load(folder)) == {"read": 2, "used": 1, "unknown_user": 1}
+    stitched = pk.load(folder, stitch_identities=True)
+    assert events_quality(stitched) == {"read": 2, "used": 2}
+    assert stitched.identity_merges == 1
+
+
+def test_users_command_reads_the_amplitude_zip(tmp_path, capsys):
+    """pqlkit users on events.zip as downloaded: the users of amplitude_docs (2, user_creation_time)."""
+    folder = amplitude_zip(tmp_path)
+    out = tmp_path / "users.parquet"
+    assert main(["users", str(folder / "events.zip"), "--out", str(out)]) == 0
+    assert "2 users; signup_at from user_creation_time 2" in capsys.readouterr().out
+    frame = pd.read_parquet(out)
+    assert frame["user_id"].tolist() == ["203201203", "203201202"]
