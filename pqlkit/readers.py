@@ -15,11 +15,14 @@ format           file shapes                                 mapping to the cano
 ``segment``      track calls as JSON lines; the warehouse   ``messageId``/``id`` → ``event_id``,
                  ``tracks`` table as CSV or Parquet          ``userId``/``user_id`` → ``user_id``,
                                                              ``event_text`` (the name), else ``event``
-                                                             → ``event``, ``timestamp``
-``amplitude``    Export API JSON lines (``.json.gz``)       ``$insert_id``, else ``uuid`` →
-                                                             ``event_id``, ``user_id``, ``event_type``
+                                                             → ``event``, ``timestamp``, else
+                                                             ``originalTimestamp``, ``sentAt``,
+                                                             ``receivedAt``
+``amplitude``    Export API JSON lines (``.json.gz``, or    ``$insert_id``, else ``uuid``, with the
+                 the zip as downloaded)                      device → ``event_id``, ``user_id``, ``event_type``
                                                              → ``event``, ``event_time`` (UTC)
-``mixpanel``     raw event export JSON lines                ``properties.$insert_id`` → ``event_id``,
+``mixpanel``     raw event export JSON lines                event|distinct_id|time|``$insert_id`` →
+                                                             ``event_id``,
                                                              ``properties.distinct_id`` → ``user_id``,
                                                              ``event``, ``properties.time`` (epoch s
                                                              or ms) → ``timestamp``
@@ -36,11 +39,15 @@ Rules every reader keeps:
 - **Identifiers are text.** ``"00042"`` stays ``"00042"``; a JSON number ``42`` becomes ``"42"``.
 - **Timestamps are parsed by the loader**, as for canonical files: ISO 8601 (offsets converted to
   UTC, naive values taken as UTC) or epoch seconds / milliseconds (see :mod:`pqlkit.loading`).
+- **The vendor's duplicate key is the** ``event_id`` (:mod:`pqlkit.exports`): the loader's rule,
+  same non-empty ``event_id``, then de-duplicates as the vendor documents.
 - Only the ``events`` table comes from an export. The ``users`` table (``user_id``, ``signup_at``)
-  is always the canonical one: the tools' "first seen" times are not signups.
+  is always the canonical one: the tools' "first seen" times are not signups (``pqlkit users``
+  derives one from an export when that is all there is: :func:`pqlkit.exports.derive_users`).
 
 Detection (``events_format="auto"``): the events file is ``events`` plus one of
-:data:`EVENT_FILE_SUFFIXES`; its columns (or the keys of its first 10,000 JSON records) are matched
+:data:`EVENT_FILE_SUFFIXES` (or ``events.zip``, or a folder ``events/`` of parts, read as one file:
+:func:`pqlkit.exports.combine_parts`); its columns (or the keys of its first 10,000 JSON records) are matched
 against each format's signature (:func:`detect_events_format`). A file that matches two export
 formats is an error that lists them; pass the format explicitly.
 """
