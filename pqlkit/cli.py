@@ -56,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", required=True, help="report folder (index.html, one page per notebook, notebooks/, data/)")
     report.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bars")
     report.add_argument("--pdf", action="store_true", help="also print every page to a PDF beside it (headless Chromium)")
+    report.add_argument("--previous", metavar="DIR",
+                        help="an earlier report folder: add what changed since then, and whether it is beyond noise")
 
     export = commands.add_parser("export", help="write the per-entity table and the current PQLs to database tables")
     export.add_argument("dataset", help=DATASET_HELP)
@@ -232,7 +234,8 @@ def _report(args: argparse.Namespace) -> int:
 
     try:
         index = run_report(_dataset(args), args.spec, out=args.out, as_of=args.as_of, level=args.level,
-                           events_format=args.events_format, progress=args.progress, pdf=args.pdf)
+                           events_format=args.events_format, progress=args.progress, pdf=args.pdf,
+                           previous=args.previous)
     except NotebookFailed as failure:
         print(f"pqlkit: error: {failure}", file=sys.stderr)
         return 1

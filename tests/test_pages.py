@@ -119,17 +119,62 @@ def test_index_escapes_every_data_derived_string():
 
 def test_index_numbers_by_hand():
     """1 PQL of 3 entities: 33.3 %, and its Wilson 95 % interval 6.1 %–79.2 % (Wilson 1927:
-    (p + z²/2n ± z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n) with p = 1/3, n = 3, z = 1.96)."""
+    (p + z²/2n ± z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n) with p = 1/3, n = 3, z = 1.96). The north star
+    (the PQL rate by default) comes first; the step name reads in words; an instant at midnight is a date;
+    nothing reads "n/a"."""
     summary = {
         "as_of": "2026-03-08", "level": "user", "entities": 3, "raw_pqls": 1, "current_pqls": 1, "pql_rate": 1 / 3,
         "activation_rate_mean": 0.5, "time_to_pql_median_days": 1.25, "time_to_pql_km_median_days": None,
         "stalled_in_trial": 0, "paid_pqls": 0, "paid_before_pql": 0, "paid_without_pql": 0,
-        "pql_to_paid_rate": None, "step_completion": {"a": 2},
+        "pql_to_paid_rate": None, "step_completion": {"created_project": 2},
     }
     index = pages.index_html(summary=summary, pages=[], dataset="d", spec="s")
-    assert '<span class="v">33.3%<span class="ci">95% CI 6.1%–79.2%</span></span>' in index
-    assert '<span class="v">1.2 days</span>' in index
-    assert '<tr><td>a</td><td class="n">2</td><td class="n">66.7%</td></tr>' in index
+    assert '<div class="card star"><h3>North star · PQL rate</h3><p class="big">33.3%</p>' \
+           '<span class="ci">95% CI 6.1%–79.2%</span>' in index
+    assert index.index("North star") < index.index("Headline numbers")
+    assert '<h3>Median time to PQL (PQLs)</h3><p class="big">1.2 days</p>' in index
+    assert '<tr><td>Created project</td><td class="n">2</td><td class="n">66.7%</td></tr>' in index
+    assert "As of 8 March 2026 · user level" in index
+    assert "n/a" not in index and "created_project" not in index
+
+
+def test_index_trends_and_change_against_four_weeks_earlier():
+    """Five weekly rows: raw PQLs 10, 12, 15, 15, 19; the change is against the row four weeks before
+    the last (10): +9, and the PQL rate's 0.20 -> 0.25 is +5.0 pts. The north star recorded by the
+    playbook (raw PQLs) comes first; the sparkline is an inline SVG of 5 points, the last marked."""
+    weeks = pd.to_datetime(["2026-02-08", "2026-02-15", "2026-02-22", "2026-03-01", "2026-03-08"], utc=True)
+    trends = pd.DataFrame({"week_end": weeks + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1),
+                           "raw_pqls": [10, 12, 15, 15, 19], "pql_rate": [0.20, 0.21, 0.22, 0.24, 0.25]})
+    summary = {"as_of": "2026-03-08T12:30:00+00:00", "level": "account", "entities": 76, "raw_pqls": 19,
+               "pql_rate": 0.25, "current_pqls": 4, "paid_pqls": 0, "paid_before_pql": 0}
+    index = pages.index_html(summary=summary, pages=[], dataset="d", spec="s", trends=trends, north_star="raw_pqls")
+    assert index.index("North star · Raw PQLs") < index.index("<h3>PQL rate</h3>")
+    assert "+9 since 8 February 2026" in index and "+5.0 pts since 8 February 2026" in index
+    assert "As of 8 March 2026, 12:30 UTC" in index
+    line = pages.sparkline([10, 12, 15, 15, 19], label_text="Raw PQLs")
+    assert line.startswith('<svg class="spark"') and line.count(",") == 5 and "<circle" in line
+    assert pages.sparkline([3], label_text="x") == ""
+
+
+@pytest.mark.parametrize(("key", "now", "then", "shown"), [
+    pytest.param("raw_pqls", 832, 717, "+115", id="count"),
+    pytest.param("pql_rate", 0.2773, 0.2777, "±0.0 pts", id="rate-unchanged-at-one-decimal"),
+    pytest.param("pql_to_paid_rate", 0.2123, 0.2068, "+0.5 pts", id="rate"),
+    pytest.param("time_to_pql_median_days", 3.0, 3.25, "−0.2 days", id="days"),
+    pytest.param("raw_pqls", None, 3, "", id="missing"),
+])
+def test_change_wording(key, now, then, shown):
+    assert pages._change(key, now, then) == shown
+
+
+def test_short_path_and_labels(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    assert pages.short_path(str(tmp_path / "data")) == "data"
+    assert pages.short_path("/elsewhere/deep/folder/sample") == "folder/sample"
+    assert pages.short_path("postgresql://u@h/db") == "postgresql://u@h/db"
+    assert pages.label("time_to_pql_km_p10_days") == "Days until 10% reach PQL"
+    assert pages.label("best_lead_source") == "Best lead source"
 
 
 def test_paths_outside_out_are_refused(tmp_path):

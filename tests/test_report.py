@@ -102,11 +102,12 @@ def test_index_shows_the_hand_worked_numbers_of_tiny(tiny_report):
     run = tiny_report
     assert run.returncode == 0, run.stderr
     index = (run.out / "index.html").read_text(encoding="utf-8")
-    assert '<span class="v">2</span>' in index  # raw PQLs
+    assert '<h3>Raw PQLs</h3><p class="big">2</p>' in index
+    assert '<h3>North star · PQL rate</h3><p class="big">40.0%</p>' in index  # the playbook's default north star
     assert "5 entities in scope" in index
-    assert "As of 2026-03-08T20:00:00" in index
-    for step, done, share in (("created_project", 4, "80.0%"), ("invited_teammate", 2, "40.0%"),
-                              ("shared_report", 1, "20.0%")):
+    assert "As of 8 March 2026, 20:00 UTC" in index
+    for step, done, share in (("Created project", 4, "80.0%"), ("Invited teammate", 2, "40.0%"),
+                              ("Shared report", 1, "20.0%")):
         assert f'<tr><td>{step}</td><td class="n">{done}</td><td class="n">{share}</td></tr>' in index
 
 
@@ -339,3 +340,81 @@ def test_report_records_the_same_numbers_with_and_without_the_stored_table(tmp_p
     assert [p.name for p in records] == [f"{nb.stem}.json" for nb in find_notebooks()]
     for path in records:
         assert json.loads(path.read_text()) == json.loads((tmp_path / "without" / "data" / path.name).read_text())
+
+
+# --- the front page's trends and what changed since a previous report (issue 14) ----------------
+
+
+def test_trends_end_at_the_summary_and_count_pqls_by_each_week_end():
+    """The trend table's last row is the sample's summary (832 raw PQLs of 3,000 entities, 211 current,
+    the rates and the median); each earlier row's raw PQLs equal an independent count of the entities
+    with ``pql_at`` by that week's end, and its entities those signed up by then."""
+    entities, context = pk.entity_table(ROOT / "data" / "sample", ROOT / "data" / "activation.yaml")
+    summary = pk.summary(entities, context=context)
+    trends = report.headline_trends(entities, context=context)
+    assert len(trends) == 13 and trends["week_end"].is_monotonic_increasing
+    last = trends.iloc[-1]
+    assert last["week_end"] == context.as_of
+    for key in ("entities", "raw_pqls", "current_pqls"):
+        assert last[key] == summary[key], key
+    for key in ("pql_rate", "time_to_pql_median_days", "pql_to_paid_rate"):
+        assert last[key] == pytest.approx(summary[key], rel=1e-12), key
+    for row in trends.itertuples():
+        assert row.raw_pqls == int((entities["pql_at"] <= row.week_end).sum())
+        assert row.entities == int((entities["signup_at"] <= row.week_end).sum())
+        assert 0 <= row.pql_rate <= 1 and row.current_pqls <= row.raw_pqls
+
+
+def test_changes_between_two_real_reports(past_as_of_report, sample_report):
+    """The sample as of 2026-04-30 (previous) and as of its last event, 2026-06-30 (now), from the two
+    reports' recorded JSON. By hand from the two summaries:
+
+    - PQL rate 521/1,879 = 27.73 % then, 832/3,000 = 27.73 % now: pooled p = 1,353/4,879 = 0.2773,
+      z = 0.00006 / sqrt(0.2773 · 0.7227 · (1/1,879 + 1/3,000)) = 0.004: not beyond noise;
+    - PQL-to-paid 109/(521 - 13) = 21.46 % then, 173/(832 - 17) = 21.23 % now: z = 0.1, not beyond noise;
+    - raw PQLs 521 -> 832: given n = 1,353, equal rates make "now" Binomial(1,353, 1/2), mean 676.5,
+      sd 18.4, z = 8.5: beyond noise; paid PQLs 109 -> 173: n = 282, z = (173 - 141)/8.40 = 3.8: beyond;
+    - current PQLs 176 -> 211: n = 387, z = (211 - 193.5)/9.84 = 1.78, p ≈ 0.08 > 0.05: within noise;
+      stalled in trial 24 -> 24: no change, p = 1;
+    - the mean activation rate and the median time to PQL get no test.
+    """
+    assert past_as_of_report.returncode == 0 and sample_report.returncode == 0
+    previous = report.read_previous(past_as_of_report.out)
+    current = report.read_previous(sample_report.out)
+    assert (previous["entities"], previous["raw_pqls"], current["entities"], current["raw_pqls"]) == (1879, 521, 3000, 832)
+    changes = report.changes_since(previous, current).set_index("key")
+    expected = {"pql_rate": False, "pql_to_paid_rate": False, "raw_pqls": True, "paid_pqls": True,
+                "current_pqls": False, "stalled_in_trial": False, "activation_rate_mean": None,
+                "time_to_pql_median_days": None}
+    for key, verdict in expected.items():
+        assert changes.loc[key, "beyond_noise"] == verdict, key
+    assert changes.loc["raw_pqls", "difference"] == 311
+    assert changes.loc["pql_rate", "p_value"] > 0.99 and 0.05 < changes.loc["current_pqls", "p_value"] < 0.1
+
+
+def test_report_with_previous_adds_the_section(past_as_of_report, tmp_path):
+    """``--previous`` adds "What changed since the previous report" with a row per headline metric; the
+    verdicts shown are those of the comparison above (a stand-in notebook keeps the run short)."""
+    assert past_as_of_report.returncode == 0
+    notebook = stand_in(tmp_path / "nbs", dataset=ROOT / "data" / "sample", spec=ROOT / "data" / "activation.yaml")
+    index = run_report(ROOT / "data" / "sample", ROOT / "data" / "activation.yaml", out=tmp_path / "out",
+                       notebooks=[notebook], progress=False, previous=past_as_of_report.out).read_text(encoding="utf-8")
+    assert "What changed since the previous report" in index
+    assert ('<tr><td>Raw PQLs</td><td class="n">521</td><td class="n">832</td><td class="n">+311</td>'
+            '<td><span class="yes">yes</span>') in index
+    assert ('<tr><td>PQL rate</td><td class="n">27.7%</td><td class="n">27.7%</td><td class="n">±0.0 pts</td>'
+            '<td><span class="no">no</span>') in index
+    without = run_report(ROOT / "data" / "sample", ROOT / "data" / "activation.yaml", out=tmp_path / "plain",
+                         notebooks=[notebook], progress=False).read_text(encoding="utf-8")
+    assert "What changed" not in without
+
+
+def test_previous_that_is_not_a_report_is_one_line(tmp_path, capsys):
+    """A folder without a report's records: exit 2 and one line naming the folder, before any notebook."""
+    (tmp_path / "empty").mkdir()
+    code = main(["report", str(TINY), "--spec", str(TINY_SPEC), "--out", str(tmp_path / "out"),
+                 "--previous", str(tmp_path / "empty"), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith(f"pqlkit: error: --previous {tmp_path / 'empty'}: not a report folder")
+    assert not (tmp_path / "out").exists()
