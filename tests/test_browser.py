@@ -58,7 +58,6 @@ KNOWN_DEFECTS: dict[str, dict[str, str]] = {
     "index_column": {page: _INDEX for page in PAGES if page != "index"},
     "boolean_cells": {"05_gtm_playbook": "issue 14: the KPI table shows True/False"},
     "truncated_text": {
-        "index": "issue 14: the index cuts each page's summary with '…'",
         "02_pql_metrics": _TRUNCATED,
         "04_pricing_signals": _TRUNCATED,
         "05_gtm_playbook": _TRUNCATED,
