@@ -526,15 +526,22 @@ def _design(features: pd.DataFrame, *, segments: list[str], levels: Mapping[str,
     return pd.concat(parts, axis=1), dict(levels)
 
 
+def _signed_log(values: np.ndarray) -> np.ndarray:
+    return np.sign(values) * np.log1p(np.abs(values))
+
+
 def _estimator(kind: str, *, random_state: int, logistic_c: float):
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.impute import SimpleImputer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
+    from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
     if kind == "logistic_regression":
-        return make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler(),
+        # Days and counts enter on a signed log scale (sign(x) log(1 + |x|)): a lead ten times older
+        # than any fitted is not ten times further out on the logit, so no probability of 1e-18.
+        return make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True),
+                             FunctionTransformer(_signed_log, feature_names_out="one-to-one"), StandardScaler(),
                              LogisticRegression(C=logistic_c, max_iter=5000))
     return HistGradientBoostingClassifier(learning_rate=0.05, max_iter=200, max_leaf_nodes=15, min_samples_leaf=40,
                                           l2_regularization=1.0, early_stopping=False, random_state=random_state)
