@@ -79,6 +79,8 @@ HEADLINE_KEYS = (
     "as_of", "level", "entities", "raw_pqls", "current_pqls", "pql_rate", "activation_rate_mean",
     "time_to_pql_median_days", "time_to_pql_km_median_days", "stalled_in_trial", "paid_pqls",
     "paid_before_pql", "paid_without_pql", "pql_to_paid_rate", "step_completion",
+    "time_to_pql_km_share_7d", "time_to_pql_km_share_trial", "time_to_pql_km_share_30d",
+    "time_to_pql_km_p10_days", "time_to_pql_km_p25_days",
 )
 
 

@@ -161,7 +161,8 @@ def reader_table(
     percent : sequence of str
         Columns holding shares (0-1), shown as percentages (``41.2%``). The columns of an interval
         (``ci_low`` and ``ci_high``, or ``x_ci_low`` and ``x_ci_high``) are shown as one column
-        ``95% CI`` (``36.0–46.2%``), in percent when ``ci_low`` is listed here.
+        ``95% CI`` (``36.0–46.2%``), in percent when the ``*ci_low`` column is listed here; the
+        header is ``X 95% CI`` for ``x_ci_*`` when the table has several intervals or no ``x``.
     columns : sequence of str, optional
         The columns to show, in this order (default: all).
     labels : mapping, optional
@@ -206,9 +207,10 @@ def reader_table(
     numeric: set[str] = set()
     skip: set[str] = set()
     names = {column: (labels or {}).get(column, header_words(column)) for column in shown}
-    for low, high, stem in _interval_pairs(shown):
+    pairs = _interval_pairs(shown)
+    for low, high, stem in pairs:
         in_percent = low in percent
-        name = "95% CI" if not stem or stem in percent else f"{header_words(stem)} 95% CI"
+        name = "95% CI" if not stem or (len(pairs) == 1 and stem in shown) else f"{header_words(stem)} 95% CI"
         values = []
         for a, b in zip(data[low], data[high]):
             if _missing(a) or _missing(b):
@@ -234,6 +236,11 @@ def reader_table(
             numeric.add(column)
 
     order = [c for c in shown if c not in skip]
+    seen: set[str] = set()
+    for column in order:  # headers must be unique (a Styler cannot style a repeated one)
+        if names[column] in seen:
+            names[column] = f"{names[column]} ({column})"
+        seen.add(names[column])
     frame = pd.DataFrame({names[c]: cells[c] for c in order}, index=range(len(data)))
     digest = hashlib.sha1(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()).hexdigest()[:10]
     styler = Styler(frame, uuid=f"pqlkit{digest}", cell_ids=False)

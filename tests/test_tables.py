@@ -110,3 +110,14 @@ def test_natural_order_of_size_bands_and_prices():
     assert natural_order(prices, by="price_point")["price_point"].tolist() == ["29", "49–99", "199", "1,000"]
     mixed = pd.DataFrame({"plan": ["team", "1-10", "free"]})
     assert natural_order(mixed, by="plan")["plan"].tolist() == ["team", "1-10", "free"]
+
+
+def test_two_intervals_get_two_headers():
+    """compare_thresholds has the PQL rate's interval (pql_rate_ci_low/high) and PQL-to-paid's (ci_low/high):
+    two distinct headers, each pair in its own column."""
+    table = pd.DataFrame({"pql_rate": [0.3], "pql_rate_ci_low": [0.25], "pql_rate_ci_high": [0.35],
+                          "pql_to_paid_rate": [0.2], "ci_low": [0.1], "ci_high": [0.3]})
+    styled = reader_table(table, percent=["pql_rate", "pql_rate_ci_low", "pql_to_paid_rate", "ci_low"])
+    assert list(styled.data.columns) == ["PQL rate", "PQL rate 95% CI", "PQL to paid rate", "95% CI"]
+    assert styled.data.iloc[0].tolist() == ["30.0%", "25.0–35.0%", "20.0%", "10.0–30.0%"]
+    styled.to_html()  # renders
