@@ -26,7 +26,12 @@ Reading (what the files may look like):
 - The events table may also be an export from Segment, Amplitude, Mixpanel or PostHog, as
   ``events.json``, ``events.jsonl``, ``events.ndjson`` (each also ``.gz``) or in the CSV/Parquet
   names above; ``events_format`` picks the reader, by default detected (:mod:`pqlkit.readers`).
-  The users table is always canonical.
+  ``events.zip`` (the Amplitude Export API's download) and a folder ``events/`` of parts read as one
+  table, in file-name order; each vendor's duplicate key, time and identity rules are in
+  :mod:`pqlkit.exports`. The users table is always canonical.
+- Column names match the contract's without case and surrounding spaces (``USER_ID`` from a Snowflake
+  unload, `` user_id `` from a spreadsheet) when no column has the exact name; two columns that
+  match one name are an error.
 - CSV files are read with ``,`` as delimiter and ``"`` as quote, every column as text (so ``00042``
   keeps its zeros); the header row is read first and DuckDB does no dialect guessing. UTF-8 (with or
   without a byte-order mark) and little-endian UTF-16 are read, with ``\\r\\n``, ``\\n`` or bare
@@ -446,7 +451,8 @@ def _read_raw_tables(con: duckdb.DuckDBPyConnection, source, events_format: str 
                 ". It is needed with an export from Segment, Amplitude, Mixpanel or PostHog too: one row per "
                 "user with user_id and signup_at, from your product database"
             )
-        expected = "events.parquet, events.csv(.gz) or an export as events.json(l)(.gz)" if table == "events" else None
+        expected = ("events.parquet, events.csv(.gz), an export as events.json(l)(.gz), events.zip or a folder "
+                    "events/" if table == "events" else None)
         path = _one_table_file(folder, table, found, expected=expected, hint=hint)
         if path is None:
             continue
