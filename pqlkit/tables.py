@@ -12,6 +12,7 @@ Only the display changes: the table's values are not modified (STYLE: tidy table
 from __future__ import annotations
 
 import hashlib
+import html
 import math
 import numbers
 import re
@@ -120,6 +121,21 @@ def _cell(value, *, percent: bool, digits: int, date_format: str | None) -> str:
     if isinstance(value, numbers.Number):
         return _percent(value, digits) if percent else _number(value, digits)
     return str(value)
+
+
+def _aligned(side: str):
+    """A formatter: the (escaped) text in a block with inline alignment.
+
+    Report pages drop ``<style>`` elements (they are sanitised) but keep inline ``style``
+    attributes, and JupyterLab's stylesheet right-aligns every cell: the alignment therefore rides
+    on each cell too, not only on the Styler's CSS.
+    """
+    wrap = "nowrap" if side == "right" else "normal"
+
+    def format_cell(text) -> str:
+        return f'<div style="text-align: {side}; white-space: {wrap};">{html.escape(str(text))}</div>'
+
+    return format_cell
 
 
 def _date_format(series: pd.Series) -> str:
@@ -249,8 +265,12 @@ def reader_table(
     left = [names[c] for c in order if c not in numeric]
     if right:
         styler = styler.set_properties(subset=right, **{"text-align": "right", "white-space": "nowrap"})
+        styler = styler.format(_aligned("right"), subset=right)
     if left:
         styler = styler.set_properties(subset=left, **{"text-align": "left", "white-space": "normal"})
+        styler = styler.format(_aligned("left"), subset=left)
+    header_alignment = {names[c]: ("right" if c in numeric else "left") for c in order}
+    styler = styler.format_index(lambda label: _aligned(header_alignment.get(label, "left"))(label), axis="columns")
     header = [{"selector": "th.col_heading", "props": "text-align: left; white-space: normal; vertical-align: bottom;"}]
     header += [{"selector": f"th.col_heading.col{i}", "props": "text-align: right;"}
                for i, c in enumerate(order) if c in numeric]

@@ -42,18 +42,27 @@ def test_cells_read_like_a_report(rates):
 
 
 def test_html_has_no_index_column_and_aligns_numbers_right(rates):
-    """No <th> per row (the pandas index), numbers right-aligned and unwrapped, text left-aligned, no
-    True/False cell, and the whole question (no '...')."""
-    html = reader_table(rates, percent=["pql_rate", "ci_low"]).to_html()
+    """No <th> per row (the pandas index), no True/False cell, the whole question (no '...'); numbers
+    right-aligned and unwrapped, text left-aligned, headers too, and that survives the report page's
+    sanitiser (pqlkit.pages.sanitize_html drops <style> elements but keeps inline styles)."""
+    from pqlkit.pages import sanitize_html
+
+    html = sanitize_html(reader_table(rates, percent=["pql_rate", "ci_low"]).to_html())
     body = html[html.index("<tbody>"):]
     assert "<th" not in body
     assert not re.search(r">\s*(True|False)\s*<", html)
-    assert "how fast?</td>" in html and "...</td>" not in html
-    css = html[: html.index("</style>")]
-    entities_rule = re.search(r"([^}]*_row0_col1[^{]*)\{([^}]*)\}", css).group(2)
-    channel_rule = re.search(r"([^}]*_row0_col0[^{]*)\{([^}]*)\}", css).group(2)
-    assert "text-align: right" in entities_rule and "white-space: nowrap" in entities_rule
-    assert "text-align: left" in channel_rule and "white-space: normal" in channel_rule
+    assert "how fast?</div></td>" in html and "...<" not in html
+    right, left = "text-align:right;white-space:nowrap", "text-align:left;white-space:normal"
+    assert f'<div style="{right}">135,873</div>' in html and f'<div style="{right}">41.2%</div>' in html
+    assert f'<div style="{left}">referral</div>' in html
+    assert f'<th class="col_heading level0 col1"><div style="{right}">Entities</div></th>' in html
+    assert f'<th class="col_heading level0 col0"><div style="{left}">Channel</div></th>' in html
+
+
+def test_text_from_the_data_is_escaped():
+    """A plan named <b>pro</b> reads as text, not markup."""
+    html = reader_table(pd.DataFrame({"plan": ["<b>pro</b>"]})).to_html()
+    assert "&lt;b&gt;pro&lt;/b&gt;" in html and "<b>pro" not in html
 
 
 def test_the_same_table_gives_the_same_html(rates):
