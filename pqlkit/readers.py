@@ -355,8 +355,7 @@ def create_raw_events(
         relation = _json_relation(con, path)
         keys, nested = _json_keys(con, relation, path)
     else:
-        relation = table_reader_sql(path)
-        keys = list(_describe(con, relation, path))
+        relation, keys = _table_relation(con, path)
         nested = {}
     fmt = _detect(keys, nested, path) if events_format == "auto" else events_format
     if fmt == "canonical":
@@ -730,7 +729,25 @@ def _sample_keys(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str],
         raise DataError(f"{path}: the file is empty; export the events again", path=str(path))
     if _is_json(path):
         return _json_keys(con, _json_relation(con, path), path)
-    return list(_describe(con, table_reader_sql(path), path)), {}
+    return _table_relation(con, path)[1], {}
+
+
+def _table_relation(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, list[str]]:
+    """The relation reading a CSV or Parquet events file, and its column names.
+
+    A warehouse unload (Snowflake writes ``USER_ID``, ``EVENT_TEXT``) gets its names in lower case,
+    as the exports' field names are (:func:`pqlkit.exports.match_column_names`).
+    """
+    from .exports import match_column_names
+
+    relation = table_reader_sql(path)
+    keys = list(_describe(con, relation, path))
+    renames = match_column_names(keys, tuple(sorted({key.strip().lower() for key in keys})), where=str(path))
+    if renames:
+        listed = ", ".join(f"{quote_identifier(old)} AS {quote_identifier(new)}" for old, new in renames.items())
+        relation = f"(SELECT * RENAME ({listed}) FROM {relation})"
+        keys = list(_describe(con, relation, path))
+    return relation, keys
 
 
 def _matches(keys: Iterable[str], nested: Mapping[str, list[str]]) -> tuple[list[str], bool]:

@@ -349,3 +349,14 @@ def test_users_command_reads_the_amplitude_zip(tmp_path, capsys):
     assert "2 users; signup_at from user_creation_time 2" in capsys.readouterr().out
     frame = pd.read_parquet(out)
     assert frame["user_id"].tolist() == ["203201203", "203201202"]
+
+
+def test_segment_tracks_table_unloaded_in_upper_case(tmp_path):
+    """A Snowflake unload of the Segment tracks table writes ID, USER_ID, EVENT_TEXT, ...: detected
+    and read as the segment_tracks fixture (its ledger: read 6, used 3, duplicate 1, missing_value 1,
+    unknown_user 1; tests/data/exports/README.md)."""
+    folder = shutil.copytree(EXPORTS / "segment_tracks", tmp_path / "upper")
+    header, _, rest = (folder / "events.csv").read_text().partition("\n")
+    (folder / "events.csv").write_text(header.upper() + "\n" + rest)
+    assert pk.readers.detect_events_format(folder / "events.csv") == "segment"
+    assert events_quality(pk.load(folder)) == {"read": 6, "used": 3, "duplicate": 1, "missing_value": 1, "unknown_user": 1}
