@@ -388,8 +388,7 @@ def _format_value(key: str, value) -> str:
         if "days" in lowered:
             return f"{value:.1f} days"
         return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
-    text = str(value)
-    return text.replace("_", " ") if re.fullmatch(r"[a-z]+(_[a-z]+)+", text) else text
+    return str(value)
 
 
 def _interval(successes: int, trials: int) -> str:
@@ -515,12 +514,16 @@ h1{margin:0 0 4px;font-size:28px} h2{margin:32px 0 12px;font-size:20px;border-bo
 .star{border:2px solid #0969da;background:#f6f8fa;padding:16px 20px;margin:0 0 12px}
 .star .big{font-size:44px} .delta{font-size:13px;color:#57606a;margin:2px 0}
 .ci{display:block;color:#57606a;font-size:12px;font-weight:400} .spark{display:block;margin-top:6px}
-.km{margin:6px 0 0;padding:0;list-style:none;font-size:13px} .km li{display:flex;justify-content:space-between;gap:8px}
+.card.wide{grid-column:span 2} .km{margin:6px 0 0;padding:0;list-style:none;font-size:13px} .km li{display:flex;justify-content:space-between;gap:8px}
 table{border-collapse:collapse;font-size:14px} td,th{border-bottom:1px solid #eee;padding:4px 12px 4px 0;text-align:left}
 td.n,th.n{text-align:right} .page{border:1px solid #d0d7de;border-radius:8px;padding:12px 16px;margin:0 0 12px}
 .page h3{margin:0 0 6px;font-size:17px} .page p{margin:0 0 8px;color:#57606a}
 .yes{color:#1a7f37;font-weight:600} .no{color:#57606a}
 """
+
+
+# Record keys whose text values are codes of pqlkit's (shown in words), not names from the data (shown as they are).
+_CODED = {"verdict", "north_star", "cohort_freq"}
 
 
 def recorded_numbers(record: Mapping, *, exclude: Iterable[str] = ()) -> list[tuple[str, str]]:
@@ -540,7 +543,14 @@ def recorded_numbers(record: Mapping, *, exclude: Iterable[str] = ()) -> list[tu
     for key, value in record.items():
         if key in skip or isinstance(value, (Mapping, list, tuple)):
             continue
-        rows.append((label(str(key)), _format_value(str(key), value)))
+        shown = _format_value(str(key), value)
+        if key == "north_star_kpi" and isinstance(value, str):
+            shown = label(value)  # a summary key: its label
+        elif key == "cohort_freq" and isinstance(value, str):
+            shown = {"W": "week", "M": "month", "Q": "quarter"}.get(value, value)
+        elif key in _CODED and isinstance(value, str):
+            shown = value.replace("_", " ")  # a code the notebook chose ("no_data"), not a name from the data
+        rows.append((label(str(key)), shown))
     return rows
 
 
@@ -690,7 +700,7 @@ def index_html(*, summary: Mapping, pages: Sequence[Mapping], dataset: str, spec
             parts.append(_kpi_card(key, summary, trends))
     readings = _km_list(summary)
     if readings:
-        parts.append('<div class="card"><h3>Time to PQL, counting the trials still running</h3>'
+        parts.append('<div class="card wide"><h3>Time to PQL, counting the trials still running</h3>'
                      f'{readings}<p class="q">Kaplan–Meier: signups not yet PQL count until their age.</p></div>')
     parts.append("</div>")
     if changes is not None:

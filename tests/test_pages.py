@@ -196,3 +196,14 @@ def test_a_page_loads_nothing_from_the_network():
     assert "jp-Notebook" in page and "42" in page
     assert "<script" not in page
     assert "cdnjs" not in page and "jsdelivr" not in page and "mathjax" not in page.lower()
+
+
+def test_recorded_numbers_read_in_words_but_keep_names_from_the_data():
+    """Keys become labels; pqlkit's own codes (a verdict, the north-star key, the cohort period) read in
+    words; an event name from the data stays exactly as tracked; None never reads "n/a"."""
+    record = {"notebook": "04", "verdict": "no_data", "north_star_kpi": "pql_rate", "cohort_freq": "W",
+              "best_candidate_event": "report_created", "mrr_at_stake": None, "crm_rows": 2, "step_completion": {}}
+    assert pages.recorded_numbers(record) == [
+        ("Verdict", "no data"), ("North-star KPI", "PQL rate"), ("Cohort period", "week"),
+        ("Best candidate event", "report_created"), ("MRR at stake", "none yet"), ("Leads in the CRM export", "2"),
+    ]
