@@ -1,7 +1,10 @@
 """The report's HTML: notebook pages without code, and the index page that links them.
 
 :func:`write_pages` turns executed notebooks into ``DIR/NN_name.html`` (one page per notebook) and
-``DIR/index.html`` (the headline numbers, each page's recorded numbers, the exported files).
+``DIR/index.html``: the north-star KPI first, then each headline number with its weekly trend (an inline
+SVG sparkline) and its change against four weeks earlier (from :func:`pqlkit.report.headline_trends`),
+what changed since a previous report (``--previous``), a card per page with its first finding and
+recorded numbers, the activation steps and the exported files.
 :mod:`pqlkit.report` runs the notebooks and then calls it; this module runs nothing.
 
 Safety, in three layers:

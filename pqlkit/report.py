@@ -2,7 +2,8 @@
 
 ``pqlkit report DATASET --spec SPEC.yaml --out DIR`` (or :func:`run_report`) writes::
 
-    DIR/index.html                the headline numbers and a link to every page
+    DIR/index.html                the north star, the headline numbers with their trends, a link to every page
+                                  (and, with ``--previous``, what changed since an earlier report)
     DIR/NN_name.html              one page per notebook: outputs only, figures embedded
     DIR/notebooks/NN_name.ipynb   the executed notebooks, for inspection
     DIR/data/                     what the notebooks record (``NN_name.json``) and export (CSV)
