@@ -41,10 +41,8 @@ import numpy as np
 import pandas as pd
 
 from .context import Context, check_columns, context_steps, context_value
-from .metrics import current_pqls
 from .playbook import prioritise_pqls
-from .reduction import MICROSECONDS_PER_DAY, days_after_sql, pql_times
-from .sql import quote_identifier
+from .reduction import days_after_sql, pql_times
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
