@@ -431,7 +431,7 @@ def plot_rates(
     data = natural_order(table[table[rate].notna()], by=label)
     _need(data, title)
     data = data.iloc[::-1]
-    ax = _axes(ax, (FIGSIZE[0], max(2.5, 0.45 * len(data) + 1.2)))
+    ax = _axes(ax, (FIGSIZE[0], max(3.2, 0.45 * len(data) + 1.2)))
     labels = data[label].astype("str").to_numpy()
     if band is not None:
         ax.axvspan(band[0], band[1], color=_GOOD, alpha=0.15, label=f"benchmark {band[0]:.0%}–{band[1]:.0%}")
