@@ -52,7 +52,8 @@ import duckdb
 import pyarrow as pa
 
 from .errors import DataError, PqlkitError
-from .loading import TABLES, table_files
+from .columns import TABLES
+from .sources import table_files
 from .sql import quote_identifier as _quote
 from .sql import sql_string as _literal
 

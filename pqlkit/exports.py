@@ -226,7 +226,7 @@ def _local_time(con: duckdb.DuckDBPyConnection, events_format: str, zone: str, w
             "America/Los_Angeles (the Mixpanel project's time zone setting)",
             path=where,
         ) from None
-    from .loading import _epoch_sql
+    from .columns import epoch_sql as _epoch_sql
 
     number = "TRY_CAST(timestamp AS DECIMAL(38, 6))"
     wall = f"CAST({_epoch_sql(number)} AS TIMESTAMP)"  # the epoch number as a wall-clock time (UTC session)
@@ -491,7 +491,7 @@ def derive_users(
         ``first_seen`` (the user's earliest event). Sorted by ``signup_at``, ``user_id``.
         Identified users only: rows without a user id, and ids merged into another, are left out.
     """
-    from .loading import _epoch_sql, _in_range_sql
+    from .columns import epoch_sql as _epoch_sql, in_range_sql as _in_range_sql
     from .readers import _connect, _json_relation, create_raw_events, find_events_files
 
     path = Path(path)

@@ -78,7 +78,7 @@ def _step_sql(index: int, step: Step, spec: ActivationSpec, engine) -> str:
     """SQL giving ``(entity_id, step, step_at)`` for the entities that completed ``step``.
 
     It reads ``event_facts`` (per user and step event: the earliest times, see
-    :func:`pqlkit.loading.event_facts`), never the events. Used events are never before their
+    :func:`pqlkit.quality.event_facts`), never the events. Used events are never before their
     user's signup, so never before the entity's; the window is checked on the completing time,
     since the qualifying events are the earliest ones, in order.
     """
@@ -186,7 +186,7 @@ def reduce(dataset: Dataset, spec: ActivationSpec) -> pd.DataFrame:
     needed = step_events(spec)
     have = dataset.event_facts
     if have is None or any(have.get(name, 0) < count for name, count in needed.items()):
-        from .loading import event_facts
+        from .quality import event_facts
 
         dataset.event_facts = event_facts(engine, step_events=needed)
     steps_sql = " UNION ALL ".join(f"({_step_sql(i, step, spec, engine)})" for i, step in enumerate(spec.steps))

@@ -266,7 +266,7 @@ def test_a_row_lost_between_reading_and_tagging_is_caught(tmp_path, monkeypatch)
     error instead of a ledger that silently adds up."""
     from pqlkit import loading
 
-    original = loading._stage
+    original = loading.stage
 
     def lossy_stage(engine, table, columns, *, row):
         original(engine, table, columns, row=row)
@@ -274,7 +274,7 @@ def test_a_row_lost_between_reading_and_tagging_is_caught(tmp_path, monkeypatch)
             engine.run("ALTER VIEW stage_events RENAME TO stage_events_whole")
             engine.view("stage_events", "SELECT * FROM stage_events_whole WHERE _row > (SELECT min(_row) FROM stage_events_whole)")
 
-    monkeypatch.setattr(loading, "_stage", lossy_stage)
+    monkeypatch.setattr(loading, "stage", lossy_stage)
     with pytest.raises(RuntimeError, match=r"internal error: .*events\.csv: 3 rows were read but 2 were tagged"):
         pk.load(_three_events_folder(tmp_path))
 
