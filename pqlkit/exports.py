@@ -226,10 +226,10 @@ def _local_time(con: duckdb.DuckDBPyConnection, events_format: str, zone: str, w
             "America/Los_Angeles (the Mixpanel project's time zone setting)",
             path=where,
         ) from None
-    from .columns import epoch_sql as _epoch_sql
+    from .columns import epoch_sql
 
     number = "TRY_CAST(timestamp AS DECIMAL(38, 6))"
-    wall = f"CAST({_epoch_sql(number)} AS TIMESTAMP)"  # the epoch number as a wall-clock time (UTC session)
+    wall = f"CAST({epoch_sql(number)} AS TIMESTAMP)"  # the epoch number as a wall-clock time (UTC session)
     con.execute(
         f"UPDATE raw_events SET timestamp = strftime(timezone({sql_string(zone)}, {wall}) AT TIME ZONE 'UTC', "
         "'%Y-%m-%dT%H:%M:%S.%fZ') WHERE regexp_matches(CAST(timestamp AS VARCHAR), '^[0-9]+([.][0-9]+)?$')"
@@ -491,8 +491,8 @@ def derive_users(
         ``first_seen`` (the user's earliest event). Sorted by ``signup_at``, ``user_id``.
         Identified users only: rows without a user id, and ids merged into another, are left out.
     """
-    from .columns import epoch_sql as _epoch_sql, in_range_sql as _in_range_sql
-    from .readers import _connect, _json_relation, create_raw_events, find_events_files
+    from .columns import epoch_sql, in_range_sql
+    from .readers import connect, json_relation, create_raw_events, find_events_files
 
     path = Path(path)
     if path.is_dir() and (found := find_events_files(path)):
@@ -500,7 +500,7 @@ def derive_users(
             names = ", ".join(p.name for p in found)
             raise DataError(f"{path}: the events are there more than once ({names}); keep one", path=str(path))
         path = found[0]  # a dataset folder; else the folder holds the parts themselves
-    con = _connect()
+    con = connect()
     fmt = create_raw_events(con, path, events_format, stitch_identities=stitch_identities,
                             source_timezone=source_timezone)
     if fmt == "canonical":
@@ -514,23 +514,23 @@ def derive_users(
     text = "NULLIF(trim(CAST(timestamp AS VARCHAR)), '')"
     parse = (
         f"COALESCE(TRY_CAST({text} AS TIMESTAMPTZ), CASE WHEN regexp_matches({text}, '^[0-9]+([.][0-9]+)?$') "
-        f"THEN {_epoch_sql(f'TRY_CAST({text} AS DECIMAL(38, 6))')} END)"
+        f"THEN {epoch_sql(f'TRY_CAST({text} AS DECIMAL(38, 6))')} END)"
     )
     con.execute(
-        f"CREATE TEMP TABLE _seen AS SELECT trim(user_id) AS user_id, min({_in_range_sql(parse)}) AS first_seen "
+        f"CREATE TEMP TABLE _seen AS SELECT trim(user_id) AS user_id, min({in_range_sql(parse)}) AS first_seen "
         f"FROM raw_events WHERE NULLIF(trim(user_id), '') IS NOT NULL GROUP BY 1"
     )
     signup = _signup_field_sql(fmt)
     if signup and file.name.endswith(_JSON_SUFFIXES):
-        relation = _json_relation(con, file)
+        relation = json_relation(con, file)
         user_sql, value_sql, where = signup
         value = f"NULLIF(trim({value_sql}), '')"
         parsed = (
             f"COALESCE(TRY_CAST({value} AS TIMESTAMPTZ), CASE WHEN regexp_matches({value}, '^[0-9]+([.][0-9]+)?$') "
-            f"THEN {_epoch_sql(f'TRY_CAST({value} AS DECIMAL(38, 6))')} END)"
+            f"THEN {epoch_sql(f'TRY_CAST({value} AS DECIMAL(38, 6))')} END)"
         )
         con.execute(
-            f"CREATE TEMP TABLE _vendor AS SELECT trim({user_sql}) AS user_id, min({_in_range_sql(parsed)}) AS created "
+            f"CREATE TEMP TABLE _vendor AS SELECT trim({user_sql}) AS user_id, min({in_range_sql(parsed)}) AS created "
             f"FROM {relation} WHERE json IS NOT NULL AND {where} GROUP BY 1"
         )
     else:
@@ -585,11 +585,11 @@ def _signup_field_sql(fmt: str) -> tuple[str, str, str] | None:
 
 def _alias_sql(con: duckdb.DuckDBPyConnection, fmt: str, file: Path) -> str:
     """SQL relation of the ids merged into another user (anonymous ids), to leave out of the users."""
-    from .readers import _json_relation
+    from .readers import json_relation
 
     if not _links_sql(fmt) or not file.name.endswith(_JSON_SUFFIXES):
         return "(SELECT CAST(NULL AS VARCHAR) AS alias WHERE FALSE)"
-    _identity_table(con, fmt, f"(SELECT json FROM {_json_relation(con, file)})", known=None)
+    _identity_table(con, fmt, f"(SELECT json FROM {json_relation(con, file)})", known=None)
     return "(SELECT alias FROM _identity)"
 
 

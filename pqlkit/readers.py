@@ -73,6 +73,8 @@ from .errors import DataError, PqlkitError, PqlkitWarning
 from .sql import quote_identifier, sql_string
 
 __all__ = [
+    "connect",
+    "json_relation",
     "EVENTS_FORMATS",
     "EVENTS_FORMAT_CHOICES",
     "EVENT_FILE_SUFFIXES",
@@ -224,7 +226,7 @@ def detect_events_format(path: str | os.PathLike) -> str:
     'posthog'
     """
     path = Path(path)
-    con = _connect()
+    con = connect()
     keys, nested = _sample_keys(con, path)
     return _detect(keys, nested, path, strict=True)
 
@@ -255,7 +257,7 @@ def read_events(path: str | os.PathLike, *, events_format: str = "auto") -> pd.D
     """
     from .engines import query_frame
 
-    con = _connect()
+    con = connect()
     create_raw_events(con, Path(path), events_format)
     return query_frame(con, _raw_events_in_order(con))
 
@@ -295,7 +297,7 @@ def convert_events(
     {'read': 6, 'used': 3, 'dropped': {'missing_value': 1, ...}}
     """
     out = Path(out)
-    con = _connect()
+    con = connect()
     create_raw_events(con, Path(path), events_format)
     target = sql_string(str(out))
     rows = f"({_raw_events_in_order(con)})"
@@ -352,7 +354,7 @@ def create_raw_events(
     if path.stat().st_size == 0:
         raise DataError(f"{path}: the file is empty; export the events again", path=str(path))
     if _is_json(path):
-        relation = _json_relation(con, path)
+        relation = json_relation(con, path)
         keys, nested = _json_keys(con, relation, path)
     else:
         relation, keys = _table_relation(con, path)
@@ -463,7 +465,7 @@ def read_error(path: Path | str, error: Exception) -> DataError:
 # --- reading helpers ---------------------------------------------------------------------------
 
 
-def _connect() -> duckdb.DuckDBPyConnection:
+def connect() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     return con
@@ -677,7 +679,7 @@ def _create_table(con: duckdb.DuckDBPyConnection, name: str, select_from: str, p
         raise read_error(path, error) from None
 
 
-def _json_relation(con: duckdb.DuckDBPyConnection, path: Path) -> str:
+def json_relation(con: duckdb.DuckDBPyConnection, path: Path) -> str:
     """``read_json_objects`` over the file: one row per record; a malformed line becomes a NULL row."""
     head = _peek(path)
     if (encoding := _text_encoding(path, head)) != "utf-8":
@@ -728,7 +730,7 @@ def _sample_keys(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str],
     if path.stat().st_size == 0:
         raise DataError(f"{path}: the file is empty; export the events again", path=str(path))
     if _is_json(path):
-        return _json_keys(con, _json_relation(con, path), path)
+        return _json_keys(con, json_relation(con, path), path)
     return _table_relation(con, path)[1], {}
 
 

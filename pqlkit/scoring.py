@@ -899,9 +899,9 @@ def plot_calibration(calibration: pd.DataFrame, *, ax: Axes | None = None) -> Ax
     -------
     matplotlib.axes.Axes
     """
-    from .plots import _axes
+    from .plots import new_axes
 
-    ax = _axes(ax)
+    ax = new_axes(ax)
     top = float(max(calibration["predicted_mean"].max(), calibration["observed_rate"].max(), 0.05)) if len(calibration) else 1.0
     ax.plot([0, top], [0, top], linestyle="--", color="0.6", label="perfectly calibrated")
     ax.plot(calibration["predicted_mean"], calibration["observed_rate"], marker="o", label="score")
@@ -918,9 +918,9 @@ def plot_lift(lift: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     -------
     matplotlib.axes.Axes
     """
-    from .plots import _axes
+    from .plots import new_axes
 
-    ax = _axes(ax)
+    ax = new_axes(ax)
     wide = lift.pivot(index="decile", columns="ordering", values="payers").reindex(columns=["score", "today"])
     width = 0.4
     ax.bar(wide.index - width / 2, wide["score"], width=width, label="ordered by the score")
@@ -939,9 +939,9 @@ def plot_importance(importance: pd.DataFrame, *, top: int = 10, ax: Axes | None 
     -------
     matplotlib.axes.Axes
     """
-    from .plots import _axes
+    from .plots import new_axes
 
-    ax = _axes(ax)
+    ax = new_axes(ax)
     shown = importance.head(top).iloc[::-1]
     ax.barh(shown["feature"], shown["importance_mean"], xerr=shown["importance_std"])
     ax.set_xlabel("drop in validation ROC AUC when shuffled")
