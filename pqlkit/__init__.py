@@ -10,6 +10,12 @@
 # is imported on first use (PEP 562), so `pqlkit metrics` pays only for the modules it runs
 # (no matplotlib, no lifelines) and a notebook still reaches everything as `pk.name`.
 _NAMES = {
+    "LeakageError": "scoring",
+    "PayScore": "scoring",
+    "order_pql_list": "scoring",
+    "pay_score": "scoring",
+    "ExportSource": "exports",
+    "derive_users": "exports",
     "AsOf": "context",
     "Context": "context",
     "NotebookPaths": "context",
@@ -58,12 +64,20 @@ _NAMES = {
     "ActivationSpec": "spec",
     "Step": "spec",
 }
-_MODULES = ("cohorts", "engines", "explore", "narrative", "playbook", "pricing", "plots", "stats", "database", "paths", "context")
+_MODULES = ("scoring", "exports", "cohorts", "engines", "explore", "narrative", "playbook", "pricing", "plots", "stats", "database", "paths", "context")
 
 __version__ = "0.1.0"
 
 __all__ = [
     "cohorts",
+    "scoring",
+    "exports",
+    "LeakageError",
+    "PayScore",
+    "order_pql_list",
+    "pay_score",
+    "ExportSource",
+    "derive_users",
     "engines",
     "explore",
     "narrative",

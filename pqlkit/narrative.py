@@ -31,6 +31,7 @@ from .paths import shorten_paths
 
 __all__ = [
     "pct",
+    "score_sentence",
     "interval",
     "days",
     "enough",
@@ -1119,3 +1120,44 @@ def record_headlines(
     path = folder / f"{notebook}.json"
     path.write_text(json.dumps(record, indent=2, sort_keys=True, allow_nan=False) + "\n", encoding="utf-8")
     return record
+
+
+# --- the conversion score ------------------------------------------------------------------------
+
+
+def score_sentence(validation: dict | None, *, reason: str | None = None, model: str | None = None,
+                   within_days: float = 30, noun: str = "entities") -> str:
+    """What the conversion score is worth, on validation data: AUC and the top decile against today.
+
+    Parameters
+    ----------
+    validation : dict or None
+        :meth:`pqlkit.scoring.PayScore.validation` (``roc_auc``, ``today_roc_auc``,
+        ``top_decile_payers_score``, ``top_decile_payers_today``, ``top_decile_extra_payers``); None
+        when no model was fitted.
+    reason : str, optional
+        Why there is no model (:attr:`pqlkit.scoring.PayScore.reason`); said as it is.
+    model : str, optional
+        The chosen model's name, said in words.
+    within_days : float
+        The outcome's horizon: pays within this many days of being on the list.
+    noun : str
+        What is counted ("users", "accounts").
+
+    Returns
+    -------
+    str
+        One or two Markdown sentences, the headline in bold.
+    """
+    if not validation:
+        return f"**No conversion score this time:** {reason or 'too little data to fit one'} The list keeps today's order (activation, then recency)."
+    extra = int(validation["top_decile_extra_payers"])
+    more = f"{extra:,} more" if extra > 0 else ("as many" if extra == 0 else f"{-extra:,} fewer")
+    name = (model or "model").replace("_", " ")
+    return (
+        f"**On later signup cohorts held out from fitting, the score's top tenth of the list held {more} payers than "
+        f"today's order** ({int(validation['top_decile_payers_score']):,} against {int(validation['top_decile_payers_today']):,}, "
+        f"paying within {days(within_days, digits=0)} of being on the list). Its ROC AUC there is "
+        f"{validation['roc_auc']:.2f}, against {validation['today_roc_auc']:.2f} for today's order ({name}, calibrated; "
+        f"the probabilities are stated as measured on those held-out {noun})."
+    )
