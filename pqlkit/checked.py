@@ -4,7 +4,8 @@
 then stores what that produced in ``OUT/data/checked/<key>/``:
 
 - ``users.parquet``, ``events.parquet``, ``conversions.parquet``: the clean tables, written by the
-  engine (``COPY (SELECT * FROM events) TO ... (FORMAT parquet)``);
+  engine (``COPY (SELECT * FROM events) TO ... (FORMAT parquet)``), and ``event_facts.parquet``, the
+  per-event-name and per-user facts of the tagging pass (event names, outcomes, step times);
 - ``entities.parquet``: the per-entity table;
 - ``context.json``: ``as_of``, the level, the spec's path, the segments, the ledger, the sources, the
   warnings the load raised, and the key.
@@ -33,7 +34,8 @@ __all__ = ["CHECKED_ENV", "inputs_key", "read_checked", "write_checked"]
 #: The environment variable naming the checked folder a notebook may read (set by ``pqlkit report``).
 CHECKED_ENV = "PQLKIT_CHECKED_DIR"
 _TABLES = ("users", "events", "conversions")
-_FORMAT = 1  # bumped when the folder's layout changes
+_OPTIONAL = ("event_facts",)  # written when the engine holds it
+_FORMAT = 2  # bumped when the folder's layout changes
 
 
 def _files(data_dir: str) -> list[list]:
@@ -101,7 +103,8 @@ def write_checked(entities: pd.DataFrame, context, folder: Path, *, key: str,
     dataset = context.dataset
     target = folder / key
     target.mkdir(parents=True, exist_ok=True)
-    for table in _TABLES:
+    tables = {name for (name,) in dataset.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    for table in (*_TABLES, *(t for t in _OPTIONAL if t in tables)):
         dataset.con.execute(
             f"COPY (SELECT * FROM {table}) TO {sql_string(str(target / f'{table}.parquet'))} (FORMAT parquet)"
         )
@@ -115,6 +118,7 @@ def write_checked(entities: pd.DataFrame, context, folder: Path, *, key: str,
         "sources": dict(dataset.sources),
         "conversion_columns": dataset.conversion_columns,
         "identity_merges": dataset.identity_merges,
+        "event_facts": getattr(dataset, "event_facts", None),
         "ledger": dataset.ledger.to_dict(orient="records"),
         "warnings": [{"category": w.category.__name__, "message": str(w.message)} for w in caught],
     }
@@ -158,10 +162,14 @@ def read_checked(folder: str | os.PathLike, spec, *, key: str):
     for table in ("users", "conversions"):
         engine.table(table, f"SELECT * FROM read_parquet({sql_string(str(folder / f'{table}.parquet'))})")
     engine.view("events", f"SELECT * FROM read_parquet({sql_string(str(folder / 'events.parquet'))})")
+    for table in _OPTIONAL:
+        if (folder / f"{table}.parquet").is_file():
+            engine.table(table, f"SELECT * FROM read_parquet({sql_string(str(folder / f'{table}.parquet'))})")
+    extra = {"event_facts": meta.get("event_facts")} if "event_facts" in Dataset.__dataclass_fields__ else {}
     ledger = pd.DataFrame.from_records(meta["ledger"]).astype({"rows": "int64", "read": "int64"})
     dataset = Dataset(engine=engine, as_of=parse_as_of(meta["as_of"]), level=meta["level"], ledger=ledger,
                       sources=meta["sources"], segments=list(meta["segments"]),
-                      conversion_columns=meta["conversion_columns"], identity_merges=meta["identity_merges"])
+                      conversion_columns=meta["conversion_columns"], identity_merges=meta["identity_merges"], **extra)
     for warning in meta.get("warnings", []):
         category = PqlkitWarning if warning["category"] == "PqlkitWarning" else UserWarning
         warnings.warn(warning["message"], category, stacklevel=2)

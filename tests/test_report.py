@@ -303,7 +303,7 @@ def test_records_name_their_notebook_and_hold_the_tiny_counts(tiny_report):
 def test_notebook_setup_takes_the_reports_table_only_for_its_own_inputs(tmp_path, monkeypatch):
     """The stored table (pqlkit.checked) gives notebook_setup the same per-entity table, context, ledger
     and summary as loading the raw sample; the notebook's kernel then holds only the three clean tables
-    read from Parquet (no staging or tagged table: nothing was loaded). With another ``as_of`` (the
+    and the tagging pass's event facts, read from Parquet (no staging or tagged table: nothing was loaded). With another ``as_of`` (the
     key differs) or no variable, it loads the raw data."""
     from pqlkit.checked import CHECKED_ENV
 
@@ -317,7 +317,8 @@ def test_notebook_setup_takes_the_reports_table_only_for_its_own_inputs(tmp_path
     tables = stored[1].dataset.con.sql(
         "SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views() WHERE NOT internal"
     ).fetchall()
-    assert sorted(name for (name,) in tables) == ["conversions", "events", "users"]
+    assert sorted(name for (name,) in tables) == ["conversions", "event_facts", "events", "users"]
+    assert stored[1].dataset.event_names() == raw[1].dataset.event_names()
     pd.testing.assert_frame_equal(raw[0], stored[0])
     assert raw[1] == stored[1] and raw[2] == stored[2]
     pd.testing.assert_frame_equal(raw[1].ledger, stored[1].ledger)
