@@ -49,24 +49,10 @@ REPORT_CASES = ("sample", "account")
 #: The report's pages: the index and one per notebook.
 PAGES = ("index", *(path.stem for path in find_notebooks()))
 
-_STDOUT = "issue 14: findings are print() output, shown as monospace stdout blocks"
-_INDEX = "issue 14: tables start with a pandas index column (0, 1, 2, ...)"
-_TRUNCATED = "issue 14: text is cut short with '...'"
-#: Defects today's pages still have, by check and page; a fixed page turns its xfail into a failure.
-KNOWN_DEFECTS: dict[str, dict[str, str]] = {
-    "stdout_blocks": {page: _STDOUT for page in PAGES if page != "index"},
-    "index_column": {page: _INDEX for page in PAGES if page != "index"},
-    "boolean_cells": {"05_gtm_playbook": "issue 14: the KPI table shows True/False"},
-    "truncated_text": {
-        "02_pql_metrics": _TRUNCATED,
-        "04_pricing_signals": _TRUNCATED,
-        "05_gtm_playbook": _TRUNCATED,
-    },
-    "overflow": {
-        "04_pricing_signals": "issue 14: the price-point table is wider than 1280 px",
-        "05_gtm_playbook": "issue 14: the sales lead table is wider than 1280 px",
-    },
-}
+#: Defects today's pages still have, by check and page ({check: {page: reason}}); a fixed page turns
+#: its xfail into a failure. Issue 14's (stdout blocks, index columns, True/False cells, truncated
+#: text, too-wide tables) are fixed.
+KNOWN_DEFECTS: dict[str, dict[str, str]] = {}
 
 
 def _pages(check: str | None = None) -> list:
