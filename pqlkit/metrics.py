@@ -105,9 +105,9 @@ def rate_table(groups: pd.DataFrame, *, hits: str, total: str, rate: str) -> pd.
     Examples
     --------
     >>> rate_table(pd.DataFrame({"k": [81, 0], "n": [263, 0]}), hits="k", total="n", rate="share").round(4)
-        k    n   share  ci_low  ci_high
-    0  81  263  0.3080  0.2553   0.3662
-    1   0    0     NaN     NaN      NaN
+        k    n  share  ci_low  ci_high
+    0  81  263  0.308  0.2553   0.3662
+    1   0    0    NaN     NaN      NaN
     """
     table = groups.copy()
     with np.errstate(invalid="ignore", divide="ignore"):
