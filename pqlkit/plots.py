@@ -88,7 +88,8 @@ def set_style() -> None:
     })
 
 
-def _axes(ax: Axes | None, figsize: tuple[float, float] | None = None) -> Axes:
+def new_axes(ax: Axes | None, figsize: tuple[float, float] | None = None) -> Axes:
+    """``ax``, or the Axes of a new figure in the house size (for plot functions here and in pqlkit.scoring)."""
     if ax is not None:
         return ax
     import matplotlib.pyplot as plt  # here, so that importing pqlkit does not pick a backend
@@ -169,7 +170,7 @@ def plot_event_catalogue(catalogue: pd.DataFrame, *, noun: str | None = None, ax
     _need(catalogue, "the event catalogue")
     noun = _noun(noun)
     data = catalogue.sort_values(["share_of_entities", "event"], ascending=[True, False])
-    ax = _axes(ax, (FIGSIZE[0], max(2.5, 0.4 * len(data) + 1)))
+    ax = new_axes(ax, (FIGSIZE[0], max(2.5, 0.4 * len(data) + 1)))
     ax.barh(data["event"], data["share_of_entities"], color=_MAIN)
     for y, (share, per) in enumerate(zip(data["share_of_entities"], data["events_per_entity"])):
         ax.text(share, y, f"  {per:.1f} per {noun[:-1] if noun.endswith('s') else noun}", va="center", fontsize=9)
@@ -196,7 +197,7 @@ def plot_candidate_steps(ranking: pd.DataFrame, *, top: int = 12, ax: Axes | Non
     _need(data, "candidate steps")
     data = data.iloc[::-1]
     labels = [f"{e} ≥{k}×" for e, k in zip(data["event"], data["min_count"])]
-    ax = _axes(ax, (FIGSIZE[0], max(2.5, 0.4 * len(data) + 1)))
+    ax = new_axes(ax, (FIGSIZE[0], max(2.5, 0.4 * len(data) + 1)))
     colors = [_ACCENT if flag else _MUTED for flag in data["in_spec"]]
     ax.barh(labels, data["lift"], color=colors)
     ax.axvline(1, color="black", linewidth=1, linestyle="--")
@@ -224,7 +225,7 @@ def plot_step_completion(funnel: pd.DataFrame, *, noun: str | None = None, colou
     """
     _need(funnel, "step completion")
     noun = _noun(noun)
-    ax = _axes(ax)
+    ax = new_axes(ax)
     colours = colours or step_colours(list(funnel["step"]))
     ax.bar(funnel["step"], funnel["share"], yerr=_errors(funnel, "share"), capsize=4,
            color=[colours.get(step, _MAIN) for step in funnel["step"]])
@@ -251,7 +252,7 @@ def plot_completion_curves(curves: pd.DataFrame, *, trial_days: float | None = N
     """
     _need(curves, "completion curves", "share")
     noun = _noun(noun)
-    ax = _axes(ax)
+    ax = new_axes(ax)
     colours = colours or step_colours(list(curves["step"].drop_duplicates()))
     for step, group in curves.groupby("step", sort=False):
         style = {"linewidth": 2.5} if step == "PQL" else {"linewidth": 1.5}
@@ -279,7 +280,7 @@ def plot_activation_distribution(distribution: pd.DataFrame, *, steps_required: 
     """
     _need(distribution, "the activation distribution", "share")
     noun = _noun(noun)
-    ax = _axes(ax)
+    ax = new_axes(ax)
     labels = [f"{rate:.0%}\n({done} of {len(distribution) - 1})" for rate, done in
               zip(distribution["activation_rate"], distribution["steps_done"])]
     colors = [_ACCENT if steps_required is not None and done >= steps_required else _MAIN
@@ -305,7 +306,7 @@ def plot_threshold_comparison(table: pd.DataFrame, *, has_payments: bool = True,
         The left (PQL count) Axes.
     """
     _need(table, "the threshold comparison")
-    ax = _axes(ax)
+    ax = new_axes(ax)
     labels = [f"{k} of {int(round(k / t))}" for k, t in zip(table["steps_required"], table["threshold"])]
     colors = [_ACCENT if chosen else _MAIN for chosen in table["chosen"]]
     ax.bar(labels, table["pqls"], color=colors, alpha=0.85)
@@ -334,7 +335,7 @@ def plot_level_comparison(table: pd.DataFrame, *, ax: Axes | None = None) -> Axe
     """
     data = table[table["available"]]
     _need(data, "the level comparison", "pql_rate")
-    ax = _axes(ax, (6.0, 4.0))
+    ax = new_axes(ax, (6.0, 4.0))
     labels = [f"{level}\n({n:,} {level}s)" for level, n in zip(data["level"], data["entities"])]
     ax.bar(labels, data["pql_rate"], yerr=_errors(data, "pql_rate"), capsize=4, color=[_MAIN, _ACCENT][: len(data)])
     _percent_axis(ax.yaxis)
@@ -358,7 +359,7 @@ def plot_pqls_over_time(weekly: pd.DataFrame, *, ax: Axes | None = None) -> Axes
         The Axes drawn on.
     """
     _need(weekly, "new PQLs per week")
-    ax = _axes(ax)
+    ax = new_axes(ax)
     x = weekly["period_start"].dt.tz_localize(None)
     complete = weekly["complete"] if "complete" in weekly else pd.Series(True, index=weekly.index)
     ax.bar(x, weekly["new_pqls"], width=5, color=[_MAIN if c else "#B0C4DE" for c in complete], label="new PQLs")
@@ -383,7 +384,7 @@ def plot_current_pqls_over_time(table: pd.DataFrame, *, ax: Axes | None = None) 
         The Axes drawn on.
     """
     _need(table, "current PQLs over time")
-    ax = _axes(ax)
+    ax = new_axes(ax)
     x = table["week_end"].dt.tz_localize(None)
     ax.plot(x, table["current_pqls"], marker="o", color=_MAIN, label="current PQLs")
     ax.set_title("PQLs in play at each week end")
@@ -431,7 +432,7 @@ def plot_rates(
     data = natural_order(table[table[rate].notna()], by=label)
     _need(data, title)
     data = data.iloc[::-1]
-    ax = _axes(ax, (FIGSIZE[0], max(3.2, 0.45 * len(data) + 1.2)))
+    ax = new_axes(ax, (FIGSIZE[0], max(3.2, 0.45 * len(data) + 1.2)))
     labels = data[label].astype("str").to_numpy()
     if band is not None:
         ax.axvspan(band[0], band[1], color=_GOOD, alpha=0.15, label=f"benchmark {band[0]:.0%}–{band[1]:.0%}")
@@ -466,7 +467,7 @@ def plot_time_to_pql_distribution(pqls: pd.DataFrame, *, trial_days: float | Non
         The Axes drawn on.
     """
     values = pqls["time_to_pql_days"].dropna()
-    ax = _daily_histogram(_axes(ax), values, "time to PQL")
+    ax = _daily_histogram(new_axes(ax), values, "time to PQL")
     if trial_days:
         ax.axvline(trial_days, color=_MUTED, linestyle="--", linewidth=1, label=f"trial ends (day {trial_days:g})")
     ax.set_title("Time from signup to PQL")
@@ -487,7 +488,7 @@ def plot_km_curve(curve: pd.DataFrame, *, trial_days: float | None = None, noun:
     """
     _need(curve, "the Kaplan–Meier curve")
     noun = _noun(noun)
-    ax = _axes(ax)
+    ax = new_axes(ax)
     ax.step(curve["days"], curve["share_pql"], where="post", color=_MAIN, linewidth=2, label="Kaplan–Meier estimate")
     ax.fill_between(curve["days"], curve["ci_low"], curve["ci_high"], step="post", color=_MAIN, alpha=0.2,
                     label="95% interval")
@@ -513,7 +514,7 @@ def plot_paid_lag(lag: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     matplotlib.axes.Axes
         The Axes drawn on.
     """
-    ax = _daily_histogram(_axes(ax), lag["lag_days"].dropna(), "the lag to payment")
+    ax = _daily_histogram(new_axes(ax), lag["lag_days"].dropna(), "the lag to payment")
     ax.set_title("Time from PQL to first payment")
     ax.set_xlabel("Days from PQL to first payment")
     ax.set_ylabel("Paying PQLs (count per day)")
@@ -548,7 +549,7 @@ def plot_cohort_heatmap(matrix: pd.DataFrame, *, freq: str | None = None, ax: Ax
     table = matrix.pivot(index="signup_cohort", columns="day", values="pql_rate").sort_index()
     table.index = _cohort_labels(pd.Series(table.index), freq)
     table.columns = [f"{d:g}" for d in table.columns]
-    ax = _axes(ax, (FIGSIZE[0], max(3.0, 0.3 * len(table) + 1.5)))
+    ax = new_axes(ax, (FIGSIZE[0], max(3.0, 0.3 * len(table) + 1.5)))
     sns.heatmap(table, ax=ax, annot=len(table) <= 30, fmt=".0%", cmap="Blues", vmin=0,
                 cbar_kws={"label": "Cumulative PQL rate (share of cohort)", "format": PercentFormatter(xmax=1, decimals=0)},
                 annot_kws={"fontsize": 8}, linewidths=0.5, linecolor="white")
@@ -572,7 +573,7 @@ def plot_cohort_rates(rates: pd.DataFrame, *, freq: str | None = None, ax: Axes 
     _need(rates, "cohort PQL rates", "pql_rate")
     within = _within_label(rates, "horizon_days")
     return _cohort_points(
-        _axes(ax), rates, cohort="signup_cohort", rate="pql_rate", freq=freq,
+        new_axes(ax), rates, cohort="signup_cohort", rate="pql_rate", freq=freq,
         title=f"PQL rate{within} of signup, per cohort", xlabel="Signup cohort (start)",
         ylabel=f"PQL rate{within}, 95% CI (%)",
     )
@@ -608,7 +609,7 @@ def plot_cohort_time_to_pql(table: pd.DataFrame, *, freq: str | None = None, ax:
     """
     data = table[table["median_days"].notna()]
     _need(data, "time to PQL per cohort")
-    ax = _axes(ax)
+    ax = new_axes(ax)
     labels = _cohort_labels(data["signup_cohort"], freq)
     x = np.arange(len(data))
     lower = (data["median_days"] - data["p25_days"]).to_numpy(dtype=float)
@@ -636,7 +637,7 @@ def plot_pql_cohort_conversion(table: pd.DataFrame, *, freq: str | None = None, 
     _need(data, "PQL-to-paid per PQL cohort")
     label = _within_label(table, "within_days")
     return _cohort_points(
-        _axes(ax), data, cohort="pql_cohort", rate="pql_to_paid_rate", freq=freq,
+        new_axes(ax), data, cohort="pql_cohort", rate="pql_to_paid_rate", freq=freq,
         title=f"PQL-to-paid{label}, per PQL cohort", xlabel="PQL cohort (when they became PQLs)",
         ylabel=f"Paid{label} of PQL, 95% CI (%)",
     )
@@ -654,7 +655,7 @@ def plot_seasonality(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     data = table[table["pql_rate"].notna()]
     _need(data, f"seasonality by {key}")
     within = _within_label(table, "horizon_days")
-    ax = _axes(ax)
+    ax = new_axes(ax)
     ax.bar(data[key], data["pql_rate"], yerr=_errors(data, "pql_rate"), capsize=4, color=_MAIN)
     _percent_axis(ax.yaxis)
     ax.set_title(f"PQL rate by signup {key}")
@@ -676,7 +677,7 @@ def plot_benchmark(reading: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """
     _need(reading, "the benchmark reading", "pql_to_paid_rate")
     row = reading.iloc[0]
-    ax = _axes(ax, (FIGSIZE[0], 2.6))
+    ax = new_axes(ax, (FIGSIZE[0], 2.6))
     ax.axvspan(row["band_low"], row["band_high"], color=_GOOD, alpha=0.2,
                label=f"benchmark band {row['band_low']:.0%}–{row['band_high']:.0%}")
     ax.errorbar([row["pql_to_paid_rate"]], [0], xerr=[[row["pql_to_paid_rate"] - row["ci_low"]],
@@ -701,7 +702,7 @@ def plot_revenue_at_stake(table: pd.DataFrame, *, currency: str = "", ax: Axes |
         The Axes drawn on.
     """
     _need(table, "revenue at stake", "mrr_at_stake")
-    ax = _axes(ax, (6.0, 4.0))
+    ax = new_axes(ax, (6.0, 4.0))
     ax.bar(table["case"], table["mrr_at_stake"], color=[_MUTED, _MAIN, _MUTED][: len(table)])
     for x, value in enumerate(table["mrr_at_stake"]):
         ax.text(x, value, f"{currency}{value:,.0f}", ha="center", va="bottom", fontsize=9)
