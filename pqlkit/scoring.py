@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -44,8 +44,6 @@ from .context import Context, check_columns, context_steps, context_value
 from .playbook import prioritise_pqls
 from .reduction import days_after_sql, pql_times
 
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
 
 __all__ = [
     "LeakageError",
@@ -57,9 +55,6 @@ __all__ = [
     "check_no_leakage",
     "pay_score",
     "order_pql_list",
-    "plot_calibration",
-    "plot_lift",
-    "plot_importance",
 ]
 
 #: The two model kinds compared, by the name :attr:`PayScore.model_name` reports.
@@ -890,59 +885,3 @@ def order_pql_list(table: pd.DataFrame, score: PayScore, *, by: str | None = "pa
 
 
 # --- charts ---------------------------------------------------------------------------------------
-
-
-def plot_calibration(calibration: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Observed payer rate against predicted probability, per bin, with the diagonal.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    from .plots import new_axes
-
-    ax = new_axes(ax)
-    top = float(max(calibration["predicted_mean"].max(), calibration["observed_rate"].max(), 0.05)) if len(calibration) else 1.0
-    ax.plot([0, top], [0, top], linestyle="--", color="0.6", label="perfectly calibrated")
-    ax.plot(calibration["predicted_mean"], calibration["observed_rate"], marker="o", label="score")
-    ax.set_xlabel("predicted chance to pay")
-    ax.set_ylabel("share that paid")
-    ax.legend(loc="upper left")
-    return ax
-
-
-def plot_lift(lift: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Payers per decile of the validation list, the score's order beside today's.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    from .plots import new_axes
-
-    ax = new_axes(ax)
-    wide = lift.pivot(index="decile", columns="ordering", values="payers").reindex(columns=["score", "today"])
-    width = 0.4
-    ax.bar(wide.index - width / 2, wide["score"], width=width, label="ordered by the score")
-    ax.bar(wide.index + width / 2, wide["today"], width=width, label="today's order")
-    ax.set_xticks(wide.index)
-    ax.set_xlabel("decile of the list (1 = called first)")
-    ax.set_ylabel("payers")
-    ax.legend()
-    return ax
-
-
-def plot_importance(importance: pd.DataFrame, *, top: int = 10, ax: Axes | None = None) -> Axes:
-    """The features that move the score most (permutation importance), as horizontal bars.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    from .plots import new_axes
-
-    ax = new_axes(ax)
-    shown = importance.head(top).iloc[::-1]
-    ax.barh(shown["feature"], shown["importance_mean"], xerr=shown["importance_std"])
-    ax.set_xlabel("drop in validation ROC AUC when shuffled")
-    return ax

@@ -44,7 +44,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from .loading import REASONS
+from .columns import REASONS
 
 __all__ = ["TRUE_PARAMETERS", "Sample", "expected_data_quality", "generate_sample", "write_sample"]
 

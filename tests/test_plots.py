@@ -62,13 +62,21 @@ def charts(entities, ctx):
         ("seasonality", lambda ax: plots.plot_seasonality(cohorts.seasonality(entities, context=ctx), ax=ax)),
         ("benchmark", lambda ax: plots.plot_benchmark(pricing.benchmark_reading(entities, context=ctx), ax=ax)),
         ("revenue", lambda ax: plots.plot_revenue_at_stake(pricing.revenue_at_stake(entities, context=ctx), ax=ax)),
+        # The conversion score's tables, in the shape pqlkit.scoring.PayScore gives them (fitting one here
+        # would take seconds; tests/test_scoring.py checks the tables themselves).
+        ("calibration", lambda ax: plots.plot_calibration(pd.DataFrame(
+            {"predicted_mean": [0.05, 0.2, 0.4], "observed_rate": [0.04, 0.25, 0.35], "rows": [50, 30, 20]}), ax=ax)),
+        ("lift", lambda ax: plots.plot_lift(pd.DataFrame(
+            {"decile": [1, 1, 2, 2], "ordering": ["score", "today", "score", "today"], "payers": [9, 5, 4, 6]}), ax=ax)),
+        ("importance", lambda ax: plots.plot_importance(pd.DataFrame(
+            {"feature": ["age_days", "n_users"], "importance_mean": [0.08, 0.03], "importance_std": [0.01, 0.01]}), ax=ax)),
     ]
 
 
 NAMES = ["event_catalogue", "candidate_steps", "step_completion", "completion_curves", "activation_distribution",
          "threshold_comparison", "pqls_over_time", "current_over_time", "rates", "time_to_pql", "km_curve",
          "paid_lag", "cohort_heatmap", "cohort_rates", "cohort_time", "pql_cohort", "seasonality", "benchmark",
-         "revenue"]
+         "revenue", "calibration", "lift", "importance"]
 
 
 @pytest.mark.parametrize("name", NAMES)
