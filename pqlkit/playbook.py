@@ -48,8 +48,8 @@ KPIS = {
     "current_pqls": ("Current PQLs", "entities", "How many warm leads are in play now?"),
     "pql_rate": ("PQL rate", "share", "What share of signups reaches the moment of value?"),
     "time_to_pql_median_days": ("Median time to PQL", "days", "How fast do PQLs get there?"),
-    "time_to_pql_km_median_days": ("Median time to PQL (Kaplan–Meier)", "days",
-                                   "How fast, counting the trials still running?"),
+    "time_to_pql_km_share_trial": ("Reach PQL by the end of the trial (Kaplan–Meier)", "km_share",
+                                   "How many get there in time, counting the trials still running?"),
     "stalled_in_trial": ("Stalled trials", "entities", "Who is still wandering near the end of the trial?"),
     "pql_to_paid_rate": ("PQL-to-paid rate", "share", "Do activated users pay?"),
     "paid_without_pql": ("Paid without PQL", "entities", "Is there a road to value the definition misses?"),
@@ -80,6 +80,11 @@ def _check_north_star(north_star: str) -> str:
 
 
 def _format(value, unit: str) -> str:
+    if unit == "km_share":  # a Kaplan–Meier reading: {"day", "share", "ci_low", "ci_high"}
+        if not value or value.get("share") is None:
+            return "n/a"
+        return (f"{value['share']:.1%} by day {value['day']:g} "
+                f"(95% CI {value['ci_low']:.1%}–{value['ci_high']:.1%})")
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
     if unit == "share":
@@ -87,6 +92,12 @@ def _format(value, unit: str) -> str:
     if unit == "days":
         return f"{value:.1f} days"
     return f"{int(value):,}"
+
+
+def _number(value) -> float:
+    if isinstance(value, dict):  # a Kaplan–Meier reading: its share
+        value = value.get("share")
+    return np.nan if value is None else float(value)
 
 
 def kpi_table(summary: dict, *, north_star: str = "activation", has_payments: bool = True) -> pd.DataFrame:
@@ -119,7 +130,7 @@ def kpi_table(summary: dict, *, north_star: str = "activation", has_payments: bo
         rows.append({
             "kpi": label,
             "key": key,
-            "value": np.nan if value is None else float(value),
+            "value": _number(value),
             "shown": _format(value, unit),
             "question": question,
             "north_star": key == star,

@@ -46,7 +46,9 @@ def frames() -> dict:
 
 
 SUMMARY = {"raw_pqls": 832, "current_pqls": 211, "pql_rate": 0.2773, "time_to_pql_median_days": 3.13,
-           "time_to_pql_km_median_days": None, "stalled_in_trial": 24, "pql_to_paid_rate": 0.2123,
+           "time_to_pql_km_median_days": None,
+           "time_to_pql_km_share_trial": {"day": 14.0, "share": 0.3114, "ci_low": 0.2946, "ci_high": 0.3287},
+           "stalled_in_trial": 24, "pql_to_paid_rate": 0.2123,
            "paid_without_pql": 31}
 
 
@@ -67,7 +69,11 @@ def test_kpi_table_formats_values():
     assert table.loc["pql_rate", "shown"] == "27.7%"
     assert table.loc["time_to_pql_median_days", "shown"] == "3.1 days"
     assert table.loc["raw_pqls", "shown"] == "832"
-    assert table.loc["time_to_pql_km_median_days", "shown"] == "n/a"
+    # The Kaplan–Meier reading at the end of a 14-day trial, its interval with it (values as written above).
+    assert table.loc["time_to_pql_km_share_trial", "shown"] == "31.1% by day 14 (95% CI 29.5%–32.9%)"
+    assert table.loc["time_to_pql_km_share_trial", "value"] == pytest.approx(0.3114)
+    missing = playbook.kpi_table({**SUMMARY, "time_to_pql_km_share_trial": None}).set_index("key")
+    assert missing.loc["time_to_pql_km_share_trial", "shown"] == "n/a"
 
 
 def test_kpi_table_without_payments_hides_conversion():
