@@ -185,7 +185,7 @@ def visit(driver, tmp_path_factory: pytest.TempPathFactory):
     """``visit(run, page)``: open one report page in the browser (once per module) and gather what it shows."""
     seen: dict[tuple[str, str], PageVisit] = {}
     chosen = os.environ.get("PQLKIT_SCREENSHOTS")
-    shots = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots", numbered=False)
+    shots = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
 
     def open_page(run, page: str) -> PageVisit:
         key = (run.case.name, page)
