@@ -244,13 +244,18 @@ def notebook_title(nb, fallback: str) -> str:
 
 
 def first_finding(nb) -> str:
-    """The first Markdown output of an executed notebook (its first finding), as one line of plain text.
+    """The page's first finding: its first Markdown output with a bold headline, as one line of plain text.
+
+    Every page opens with the same scope sentence (the as-of instant, the level, the spec), which has
+    no bold headline, so the first output whose text has ``**`` is the page's own finding; a page
+    without one gives its first Markdown output.
 
     Returns
     -------
     str
         Bold, code and link markup removed, nothing cut; "" when the notebook shows no Markdown output.
     """
+    paragraphs = []
     for cell in nb.cells:
         tags = cell.get("metadata", {}).get("tags", [])
         if cell.cell_type != "code" or INJECTED_TAG in tags or REMOVE_TAGS & set(tags):
@@ -262,9 +267,10 @@ def first_finding(nb) -> str:
                 paragraph = next((p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()
                                   and not p.strip().startswith(("#", "|", "<", "!"))), "")
                 if paragraph:
-                    paragraph = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", paragraph)
-                    return one_line(re.sub(r"[*`]", "", paragraph), limit=100_000)
-    return ""
+                    paragraphs.append(paragraph)
+    chosen = next((p for p in paragraphs if "**" in p), paragraphs[0] if paragraphs else "")
+    chosen = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", chosen)
+    return one_line(re.sub(r"[*`]", "", chosen), limit=100_000) if chosen else ""
 
 
 def summary_line(nb, *, limit: int | None = 320) -> str:

@@ -207,3 +207,24 @@ def test_recorded_numbers_read_in_words_but_keep_names_from_the_data():
         ("Verdict", "no data"), ("North-star KPI", "PQL rate"), ("Cohort period", "week"),
         ("Best candidate event", "report_created"), ("MRR at stake", "none yet"), ("Leads in the CRM export", "2"),
     ]
+
+
+def test_first_finding_skips_the_scope_sentence_for_the_pages_own_headline():
+    """Every page opens with the same plain scope sentence; the index shows the first bold finding
+    instead (markup removed). A page with no bold finding falls back to its first Markdown output."""
+    import nbformat
+
+    def markdown_output(text):
+        return nbformat.v4.new_output("display_data", data={"text/markdown": text, "text/plain": "<Markdown>"})
+
+    nb = nbformat.v4.new_notebook()
+    scope = nbformat.v4.new_code_cell("scope")
+    scope.outputs = [markdown_output("As of 30 June 2026: 3,000 users in scope.")]
+    finding = nbformat.v4.new_code_cell("finding")
+    finding.outputs = [markdown_output("**27.7% of signups became PQLs** ([why](#x)), 832 of 3,000.")]
+    nb.cells = [scope, finding]
+    assert pages.first_finding(nb) == "27.7% of signups became PQLs (why), 832 of 3,000."
+    nb.cells = [scope]
+    assert pages.first_finding(nb) == "As of 30 June 2026: 3,000 users in scope."
+    nb.cells = []
+    assert pages.first_finding(nb) == ""
