@@ -5,7 +5,7 @@ then stores what that produced in ``OUT/data/checked/<key>/``:
 
 - ``users.parquet``, ``events.parquet``, ``conversions.parquet``: the clean tables, written by the
   engine (``COPY (SELECT * FROM events) TO ... (FORMAT parquet)``), and ``event_facts.parquet``, the
-  per-event-name and per-user facts of the tagging pass (event names, outcomes, step times);
+  per-user facts of the tagging pass (rows per outcome, step times);
 - ``entities.parquet``: the per-entity table;
 - ``context.json``: ``as_of``, the level, the spec's path, the segments, the ledger, the sources, the
   warnings the load raised, and the key.
@@ -35,7 +35,7 @@ __all__ = ["CHECKED_ENV", "inputs_key", "read_checked", "write_checked"]
 CHECKED_ENV = "PQLKIT_CHECKED_DIR"
 _TABLES = ("users", "events", "conversions")
 _OPTIONAL = ("event_facts",)  # written when the engine holds it
-_FORMAT = 2  # bumped when the folder's layout changes
+_FORMAT = 3  # bumped when the folder's layout changes
 
 
 def _files(data_dir: str) -> list[list]:

@@ -30,6 +30,8 @@ __all__ = [
     "epoch_sql",
     "in_range_sql",
     "is_text",
+    "staged_value_sql",
+    "stage_sql",
     "stage",
     "utc_timestamp",
     "latest_timestamps",
@@ -190,41 +192,58 @@ def is_text(dtype: str) -> bool:
     return not (kind.startswith("TIMESTAMP") or kind == "DATE" or re.fullmatch(_NUMBER_TYPES, kind))
 
 
-def stage(engine, table: str, columns: Mapping[str, str], *, row: str) -> None:
-    """``stage_{table}``: file order (``_row``), trimmed text, the parsed timestamp (``_ts``) and
-    whether one was given at all (``_ts_present``). Three nested selects, so that each value is
-    trimmed once and parsed once."""
+def staged_value_sql(table: str, name: str, columns: Mapping[str, str]) -> str:
+    """SQL over ``raw_{table}``: the value ``stage_{table}`` gives column ``name``.
+
+    Ids, event names and every users column are trimmed text (:func:`text_sql`); other columns are
+    kept as they are; the timestamp column is parsed and range-checked (``_ts``).
+    """
+    if name == TIMESTAMP_COLUMN[table]:
+        return in_range_sql(timestamp_sql(_timestamp_value_sql(table, columns), columns[name]))
+    if name in ID_COLUMNS or name == "event" or table == "users":
+        return text_sql(name)
+    return quote_identifier(name)
+
+
+def _timestamp_value_sql(table: str, columns: Mapping[str, str]) -> str:
     ts_column = TIMESTAMP_COLUMN[table]
-    ts_type = columns[ts_column]
-    ts_value = text_sql(ts_column) if is_text(ts_type) else quote_identifier(ts_column)
-    inner = [f"{row} AS _row", f"{ts_value} AS _ts_value"]
+    return text_sql(ts_column) if is_text(columns[ts_column]) else quote_identifier(ts_column)
+
+
+def stage_sql(table: str, columns: Mapping[str, str], *, row: str, source: str | None = None) -> str:
+    """SQL: the rows of ``source`` (default ``raw_{table}``) as ``stage_{table}`` holds them.
+
+    File order (``_row``), trimmed text, the parsed timestamp (``_ts``) and whether one was given at
+    all (``_ts_present``). Three nested selects, so that each value is trimmed once and parsed once.
+    """
+    ts_column = TIMESTAMP_COLUMN[table]
+    inner = [f"{row} AS _row", f"{_timestamp_value_sql(table, columns)} AS _ts_value"]
     names = ["_row"]
     for name in columns:
         if name == ts_column:
             continue
-        if name in ID_COLUMNS or name == "event" or table == "users":
-            inner.append(f"{text_sql(name)} AS {quote_identifier(name)}")
-        else:
-            inner.append(quote_identifier(name))
+        inner.append(f"{staged_value_sql(table, name, columns)} AS {quote_identifier(name)}")
         names.append(quote_identifier(name))
     for name in ("user_id", "account_id"):
         if name not in columns:
             inner.append(f"CAST(NULL AS VARCHAR) AS {name}")
             names.append(name)
     kept = ", ".join(names)
-    # The events are never copied: their staging is a view, read by the two passes over the events
-    # (duplicates, then tagging with facts). The small tables are materialised.
-    create = engine.view if table == "events" else engine.table
-    create(
-        f"stage_{table}",
-        f"""
+    return f"""
         SELECT {kept}, _ts_value IS NOT NULL AS _ts_present, {in_range_sql('_ts_parsed')} AS _ts
         FROM (
-            SELECT {kept}, _ts_value, {timestamp_sql('_ts_value', ts_type)} AS _ts_parsed
-            FROM (SELECT {', '.join(inner)} FROM raw_{table}) AS trimmed
+            SELECT {kept}, _ts_value, {timestamp_sql('_ts_value', columns[ts_column])} AS _ts_parsed
+            FROM (SELECT {', '.join(inner)} FROM {source or f"raw_{table}"}) AS trimmed
         ) AS parsed
-        """,
-    )
+    """
+
+
+def stage(engine, table: str, columns: Mapping[str, str], *, row: str) -> None:
+    """``stage_{table}`` (:func:`stage_sql`). The events are never copied: their staging is a view,
+    read by the passes over the events (duplicates, then tagging with facts). The small tables are
+    materialised."""
+    create = engine.view if table == "events" else engine.table
+    create(f"stage_{table}", stage_sql(table, columns, row=row))
 
 
 def utc_timestamp(value) -> pd.Timestamp | None:

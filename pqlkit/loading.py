@@ -73,6 +73,7 @@ from .columns import FORMATS, REASONS, TABLES, check_required, latest_timestamps
 from .quality import (
     count_read,
     event_facts,
+    fact_column,
     find_event_duplicates,
     ledger_frame,
     publish_clean_tables,
@@ -157,17 +158,30 @@ class Dataset:
         return self.engine.frame(query)
 
     def event_names(self) -> list[str]:
-        """The distinct event names among the used events, sorted."""
-        return [row[0] for row in self.engine.rows(
-            "SELECT DISTINCT event FROM event_facts WHERE by_entity = 0 AND _reason IS NULL ORDER BY 1"
-        )]
+        """The distinct event names among the used events, sorted (one query over the clean events)."""
+        return [row[0] for row in self.engine.rows("SELECT DISTINCT event FROM events ORDER BY 1")]
 
-    def event_outcomes(self) -> pd.DataFrame:
-        """Rows per event name and outcome: ``event``, ``reason`` (``"used"`` or a drop reason), ``rows``."""
-        return self.sql(
-            "SELECT event, COALESCE(_reason, 'used') AS reason, sum(n) AS rows FROM event_facts "
-            "WHERE by_entity = 0 AND event IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2"
-        )
+    def step_event_rows(self) -> dict[str, dict[str, int]]:
+        """Rows per step event and outcome, from the tagging pass's facts.
+
+        Returns
+        -------
+        dict
+            ``{event: {outcome: rows}}`` for each step event of :attr:`event_facts`, the outcome being
+            ``"used"`` or a drop reason; outcomes without rows are left out.
+        """
+        steps = self.event_facts or {}
+        if not steps:
+            return {}
+        sums = ", ".join(f"sum({fact_column(steps, event, 'n')})" for event in steps)
+        found: dict[str, dict[str, int]] = {event: {} for event in steps}
+        for reason, *counts in self.engine.rows(
+            f"SELECT COALESCE(_reason, 'used'), {sums} FROM event_facts GROUP BY 1"
+        ):
+            for event, count in zip(steps, counts):
+                if count:
+                    found[event][reason] = int(count)
+        return found
 
     def dropped_event_reasons(self, names: list[str]) -> dict[str, dict[str, int]]:
         """Why the events of the given names were dropped, for names that no used event has.
@@ -175,7 +189,8 @@ class Dataset:
         Parameters
         ----------
         names : list of str
-            Event names (a spec's step events).
+            Event names (a spec's step events). Names the tagging pass kept facts of are answered
+            from them; others from one more pass over the tagged events.
 
         Returns
         -------
@@ -184,21 +199,19 @@ class Dataset:
             read but in no used row; reasons in ledger order. Names absent from what was read are
             left out.
         """
-        if not names:
-            return {}
-        used = set(self.event_names())
-        wanted = sorted({name for name in names if name not in used})
-        if not wanted:
-            return {}
-        listed = ", ".join(sql_string(name) for name in wanted)
-        found: dict[str, dict[str, int]] = {}
-        rows = self.engine.rows(
-            f"SELECT event, _reason, sum(n) FROM event_facts WHERE by_entity = 0 AND event IN ({listed}) "
-            "AND _reason IS NOT NULL GROUP BY 1, 2"
-        )
-        for event, reason, count in rows:
-            found.setdefault(event, {})[reason] = int(count)
-        return {event: {r: reasons[r] for r in REASONS if r in reasons} for event, reasons in found.items()}
+        covered = self.step_event_rows()
+        found = {name: rows for name, rows in covered.items() if name in names}
+        others = sorted({name for name in names if name not in covered})
+        if others:
+            listed = ", ".join(sql_string(name) for name in others)
+            for event, reason, count in self.engine.rows(
+                f"SELECT event, COALESCE(_reason, 'used'), count(*) FROM tagged_events WHERE event IN ({listed}) GROUP BY 1, 2"
+            ):
+                found.setdefault(event, {})[reason] = int(count)
+        return {
+            event: {r: rows[r] for r in REASONS if r in rows}
+            for event, rows in sorted(found.items()) if rows and "used" not in rows
+        }
 
     def users(self) -> pd.DataFrame:
         """The used users rows as a pandas frame."""
@@ -367,14 +380,19 @@ def load(
             )
     for table in sources:
         stage(engine, table, columns[table], row="_row" if "_row" in raw_columns[table] else "rowid")
-    latest_event = find_event_duplicates(engine, columns["events"])
-
-    if as_of is None:
-        latest = latest_timestamps(engine, sources, events=latest_event)
+    find_event_duplicates(engine, columns["events"], row="_row" if "_row" in raw_columns["events"] else "rowid")
+    account = level == "account"
+    # The default as_of is the latest time of any row, so no row can be after it: the users and the
+    # events are tagged without that check (NULL), and the events' latest time comes from the facts.
+    as_of_ts = parse_as_of(as_of)
+    literal = "CAST(NULL AS TIMESTAMPTZ)" if as_of_ts is None else timestamp_literal(as_of_ts)
+    tag_users(engine, literal, account)
+    engine.view("tagged_events", tagged_events_sql(literal, account, columns["events"]))
+    facts = event_facts(engine, step_events=step_events)
+    if as_of_ts is None:
+        latest = latest_timestamps(engine, sources, events=engine.rows("SELECT max(latest) FROM event_facts")[0][0])
         as_of_ts = max((stamp for stamp in latest.values() if stamp is not None), default=None)
         warn_far_future(engine, sources, latest)
-    else:
-        as_of_ts = parse_as_of(as_of)
     if as_of_ts is None:
         raise DataError(
             f"{sources['events']}: no timestamp in any table could be parsed; use ISO 8601 times such as 2026-06-30T12:00:00Z",
@@ -382,11 +400,7 @@ def load(
             column="timestamp",
         )
     literal = timestamp_literal(as_of_ts)
-    account = level == "account"
-    tag_users(engine, literal, account)
-    tagged_events = tagged_events_sql(literal, account, columns["events"])
-    engine.view("tagged_events", tagged_events)
-    facts = event_facts(engine, step_events=step_events)
+    engine.view("tagged_events", tagged_events_sql(literal, account, columns["events"]))  # read again for clean events
     if "conversions" in sources:
         tag_conversions(engine, literal, account, columns["conversions"])
     ledger = ledger_frame(engine, sources, level, read_counts)

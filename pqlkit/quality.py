@@ -1,8 +1,8 @@
 """The data-quality rules in SQL: each row's first reason, the ledger, and the clean tables.
 
 The third stage of loading (docs/architecture.md, docs/metrics.md#data-quality). The events are never
-copied: two light passes find the duplicates, and one tagging pass keeps the ledger, the event names
-and the per-user step facts (``event_facts``) that the reduction reads.
+copied: two light passes find the duplicates, and one tagging pass keeps the ledger, the latest event
+time and the per-user step facts (``event_facts``) that the reduction reads.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pandas as pd
 
 from .errors import DataQualityError, PqlkitWarning
 from .sql import quote_identifier, sql_string
-from .columns import TABLE_REASONS, timestamp_literal
+from .columns import TABLE_REASONS, stage_sql, staged_value_sql, timestamp_literal
 
 __all__ = [
     "FAR_FUTURE_DAYS",
@@ -25,6 +25,8 @@ __all__ = [
     "find_event_duplicates",
     "tagged_events_sql",
     "event_facts",
+    "fact_column",
+    "duplicate_hash_sql",
     "tag_conversions",
     "count_read",
     "ledger_frame",
@@ -103,45 +105,51 @@ def event_keys(columns: Mapping[str, str]) -> list[str]:
     return others
 
 
+def duplicate_hash_sql(columns: Mapping[str, str]) -> str:
+    """SQL over ``raw_events``: a hash that two duplicate events (:func:`event_keys`) share.
+
+    The hash of the trimmed ``event_id`` when the row has one, so the other columns are staged only
+    for rows without it. Equal hashes of rows that are not duplicates only make candidates.
+    """
+    value = {name: staged_value_sql("events", name, columns) for name in columns}
+    others = [value[name] for name in columns if name not in ("event_id", "timestamp")] + [value["timestamp"]]
+    whole = f"hash({', '.join(others)})"
+    if "event_id" not in columns:
+        return whole
+    return f"CASE WHEN {value['event_id']} IS NOT NULL THEN hash({value['event_id']}) ELSE {whole} END"
+
+
 VALID_EVENT = "user_id IS NOT NULL AND event IS NOT NULL AND _ts IS NOT NULL"
 
 
-def find_event_duplicates(engine, columns: Mapping[str, str]):
-    """The duplicate events (``event_duplicates``: their ``_row``) and the latest event time.
+def find_event_duplicates(engine, columns: Mapping[str, str], *, row: str) -> None:
+    """``event_duplicates``: the ``_row`` of every duplicate event, found without copying the events.
 
-    Duplicates are rare, so two light passes find them without copying the events: one hash
-    aggregate over every row's key hash (:func:`event_keys`) finds the hashes seen more than once,
-    and also gives the latest parseable time for the default ``as_of``; then only the rows behind
-    those hashes are numbered by their exact keys in file order. Equal hashes of different rows
-    only cost a closer look; every row but the first of an exact group is a duplicate. Returns the
-    latest event time (None when no event time parses).
+    Duplicates are rare, so two light passes find them: one hash aggregate over every row read
+    (:func:`duplicate_hash_sql`, checks aside) keeps the hashes seen more than once; then only the
+    rows behind those hashes are staged, checked and numbered by their exact keys
+    (:func:`event_keys`) in file order. Every checked row but the first of an exact group is a
+    duplicate. ``row`` is the raw table's file-order column (``_row`` or ``rowid``).
     """
-    keys = ", ".join(event_keys(columns))
-    engine.table(
-        "event_hashes",
-        f"""
-        SELECT _h, copies, latest, is_total FROM (
-            SELECT _h, count(*) AS copies, max(_ts) AS latest, GROUPING(_h) AS is_total
-            FROM (SELECT CASE WHEN {VALID_EVENT} THEN hash({keys}) END AS _h, _ts FROM stage_events) AS hashed
-            GROUP BY GROUPING SETS ((_h), ())
-        ) AS groups
-        WHERE is_total = 1 OR (_h IS NOT NULL AND copies > 1)
-        """,
-    )
-    latest = engine.rows("SELECT max(latest) FROM event_hashes WHERE is_total = 1")[0][0]
+    hashed = duplicate_hash_sql(columns)
+    engine.table("event_hashes", f"SELECT {hashed} AS _h FROM raw_events GROUP BY 1 HAVING count(*) > 1")
+    # The candidates are taken raw, in a statement of their own: checks pushed down into this scan
+    # would stage every row.
+    engine.table("event_candidates",
+                 f"SELECT *, {row} AS _file_row FROM raw_events WHERE {hashed} IN (SELECT _h FROM event_hashes)")
+    staged = stage_sql("events", columns, row="_file_row", source="event_candidates")
     engine.table(
         "event_duplicates",
         f"""
         SELECT _row FROM (
-            SELECT _row, row_number() OVER (PARTITION BY {keys} ORDER BY _row) AS copy
-            FROM stage_events
-            WHERE {VALID_EVENT} AND hash({keys}) IN (SELECT _h FROM event_hashes WHERE is_total = 0)
+            SELECT _row, row_number() OVER (PARTITION BY {', '.join(event_keys(columns))} ORDER BY _row) AS copy
+            FROM ({staged}) AS staged
+            WHERE {VALID_EVENT}
         ) AS candidates
         WHERE copy > 1
         """,
     )
-    engine.drop("event_hashes")
-    return latest
+    engine.drop("event_hashes", "event_candidates")
 
 
 def tagged_events_sql(as_of: str, account: bool, columns: Mapping[str, str]) -> str:
@@ -168,36 +176,38 @@ def tagged_events_sql(as_of: str, account: bool, columns: Mapping[str, str]) -> 
 
 
 def event_facts(engine, *, step_events: Mapping[str, int] | None = None) -> dict[str, int]:
-    """The second pass over the events: ``event_facts``, everything later steps need, in one scan.
+    """The tagging pass: ``event_facts``, everything later steps need, in one scan of the events.
 
-    Two grouping sets over the tagged events (``tagged_events``):
+    One row per ``_reason`` (NULL: used), ``entity_id`` and ``user_id`` of the tagged events
+    (``tagged_events``): the rows (``n``), the latest time (``latest``: of any row, so the latest
+    event time read, and for used rows the user's last activity) and, per step event ``i`` (in
+    sorted order, :func:`fact_column`), its rows (``n_i``) and its ``k`` earliest times
+    (``first_i``, a sorted list), ``k`` being the largest ``min_count`` of the steps that count it.
+    The k-th qualifying event of an account is among its users' k earliest, so the reduction reads
+    this table of about one row per user, not the events; summed over a reason, it is the ledger.
 
-    - ``by_entity = 0``: per ``_reason`` (NULL: used) and ``event``, the rows (``n``): the ledger,
-      the event names, and which names occur only in dropped rows;
-    - ``by_entity = 1``: per ``entity_id``, ``user_id`` and ``step_event`` (the event when a step
-      counts it, else NULL), over used rows: their number (``n_used``), the latest time (``last_seen``)
-      and the ``k`` earliest times (``first_times``, a sorted list) of a step event, ``k`` being the
-      largest ``min_count`` of the steps that count it. The k-th qualifying event of an account is
-      among its users' k earliest, so the reduction reads this small table, not the events.
-
-    Returns the step events covered, with their ``k`` (the :attr:`Dataset.event_facts`).
+    Returns the step events covered, with their ``k``, sorted (the :attr:`Dataset.event_facts`).
     """
-    step_events = dict(step_events or {})
-    depth = max(step_events.values(), default=1)
-    names = ", ".join(sql_string(name) for name in sorted(step_events)) or "NULL"
-    used = "_reason IS NULL"
+    step_events = dict(sorted((step_events or {}).items()))
+    per_step = []
+    for index, (event, depth) in enumerate(step_events.items()):
+        is_step = f"event = {sql_string(event)}"
+        per_step.append(f"count(*) FILTER (WHERE {is_step}) AS n_{index}")
+        per_step.append(f"{engine.smallest('ts', depth, where=is_step)} AS first_{index}")
     engine.table(
         "event_facts",
         f"""
-        SELECT _reason, event, entity_id, user_id, step_event, GROUPING(_reason) AS by_entity,
-            count(*) AS n, count(*) FILTER (WHERE {used}) AS n_used,
-            max(ts) FILTER (WHERE {used}) AS last_seen,
-            {engine.smallest('ts', depth, where=f'{used} AND step_event IS NOT NULL')} AS first_times
-        FROM (SELECT *, CASE WHEN event IN ({names}) THEN event END AS step_event FROM tagged_events) AS tagged
-        GROUP BY GROUPING SETS ((_reason, event), (entity_id, user_id, step_event))
+        SELECT _reason, entity_id, user_id, count(*) AS n, max(ts) AS latest{''.join(', ' + part for part in per_step)}
+        FROM tagged_events
+        GROUP BY _reason, entity_id, user_id
         """,
     )
     return step_events
+
+
+def fact_column(step_events: Mapping[str, int], event: str, kind: str = "first") -> str:
+    """The ``event_facts`` column of a step event: ``first_i`` (its earliest times) or ``n_i`` (its rows)."""
+    return f"{kind}_{list(step_events).index(event)}"
 
 
 def tag_conversions(engine, as_of: str, account: bool, columns: Mapping[str, str]) -> None:
@@ -251,7 +261,7 @@ def ledger_frame(engine, sources: Mapping[str, str], level: str, read_counts: Ma
     rows = []
     counted = {
         "users": "SELECT COALESCE(_reason, 'used') AS outcome, count(*) AS n FROM tagged_users GROUP BY 1",
-        "events": "SELECT COALESCE(_reason, 'used') AS outcome, sum(n) AS n FROM event_facts WHERE by_entity = 0 GROUP BY 1",
+        "events": "SELECT COALESCE(_reason, 'used') AS outcome, sum(n) AS n FROM event_facts GROUP BY 1",
         "conversions": "SELECT COALESCE(_reason, 'used') AS outcome, count(*) AS n FROM tagged_conversions GROUP BY 1",
     }
     for table in sources:

@@ -14,6 +14,7 @@ import pandas as pd
 from .context import Context
 from .errors import SpecError
 from .loading import Dataset
+from .quality import event_facts, fact_column
 from .sql import quote_identifier
 from .spec import ActivationSpec, Step
 
@@ -74,13 +75,14 @@ def step_events(spec: ActivationSpec) -> dict[str, int]:
     return needed
 
 
-def _step_sql(index: int, step: Step, spec: ActivationSpec, engine) -> str:
+def _step_sql(index: int, step: Step, spec: ActivationSpec, engine, facts: Mapping[str, int]) -> str:
     """SQL giving ``(entity_id, step, step_at)`` for the entities that completed ``step``.
 
-    It reads ``event_facts`` (per user and step event: the earliest times, see
-    :func:`pqlkit.quality.event_facts`), never the events. Used events are never before their
-    user's signup, so never before the entity's; the window is checked on the completing time,
-    since the qualifying events are the earliest ones, in order.
+    It reads ``event_facts`` (per user, each step event's earliest times, see
+    :func:`pqlkit.quality.event_facts`; ``facts`` are the step events it covers), never the
+    events. Used events are never before their user's signup, so never before the entity's; the
+    window is checked on the completing time, since the qualifying events are the earliest ones,
+    in order.
     """
     window = spec.window_for(step)
     if step.event is None:
@@ -93,12 +95,12 @@ def _step_sql(index: int, step: Step, spec: ActivationSpec, engine) -> str:
             ) AS q
             WHERE n = {step.min_users} AND {_within_window('q.user_signup_at', window)}
         """
-    event = step.event.replace("'", "''")
-    facts = f"event_facts AS f WHERE f.by_entity = 1 AND f.step_event = '{event}' AND f.first_times IS NOT NULL"
+    first_times = f"f.{fact_column(facts, step.event)}"
+    used = f"event_facts AS f WHERE f._reason IS NULL AND {first_times} IS NOT NULL"
     by_count = f"""
         SELECT c.entity_id, c.step_at FROM (
-            SELECT f.entity_id, {engine.nth('list_sort(flatten(list(f.first_times)))', step.min_count)} AS step_at
-            FROM {facts} GROUP BY f.entity_id
+            SELECT f.entity_id, {engine.nth(f'list_sort(flatten(list({first_times})))', step.min_count)} AS step_at
+            FROM {used} GROUP BY f.entity_id
         ) AS c JOIN entities AS q USING (entity_id)
         WHERE c.step_at IS NOT NULL AND {_within_window('c.step_at', window)}
     """
@@ -108,7 +110,7 @@ def _step_sql(index: int, step: Step, spec: ActivationSpec, engine) -> str:
         SELECT entity_id, first_ts AS step_at FROM (
             SELECT entity_id, first_ts, row_number() OVER (PARTITION BY entity_id ORDER BY first_ts, user_id) AS n
             FROM (
-                SELECT f.entity_id, f.user_id, {engine.nth('f.first_times', 1)} AS first_ts FROM {facts}
+                SELECT f.entity_id, f.user_id, {engine.nth(first_times, 1)} AS first_ts FROM {used}
             ) AS firsts JOIN entities AS q USING (entity_id)
             WHERE first_ts IS NOT NULL AND {_within_window('first_ts', window)}
         ) AS numbered_users WHERE n = {step.min_users}
@@ -186,10 +188,8 @@ def reduce(dataset: Dataset, spec: ActivationSpec) -> pd.DataFrame:
     needed = step_events(spec)
     have = dataset.event_facts
     if have is None or any(have.get(name, 0) < count for name, count in needed.items()):
-        from .quality import event_facts
-
         dataset.event_facts = event_facts(engine, step_events=needed)
-    steps_sql = " UNION ALL ".join(f"({_step_sql(i, step, spec, engine)})" for i, step in enumerate(spec.steps))
+    steps_sql = " UNION ALL ".join(f"({_step_sql(i, step, spec, engine, dataset.event_facts)})" for i, step in enumerate(spec.steps))
     pivot = "".join(
         f", max(step_at) FILTER (WHERE step = {i}) AS {quote_identifier(step.name + '_at')}" for i, step in enumerate(spec.steps)
     )
@@ -197,7 +197,7 @@ def reduce(dataset: Dataset, spec: ActivationSpec) -> pd.DataFrame:
     query = f"""
         WITH step_times AS ({steps_sql}),
         wide AS (SELECT entity_id{pivot} FROM step_times GROUP BY entity_id),
-        seen AS (SELECT entity_id, max(last_seen) AS last_seen_at FROM event_facts WHERE by_entity = 1 GROUP BY entity_id),
+        seen AS (SELECT entity_id, max(latest) AS last_seen_at FROM event_facts WHERE _reason IS NULL GROUP BY entity_id),
         paid AS (SELECT entity_id, min(paid_at) AS paid_at FROM conversions WHERE entity_id IS NOT NULL GROUP BY 1)
         SELECT e.*{step_columns}, p.paid_at, seen.last_seen_at
         FROM entities AS e
@@ -308,5 +308,7 @@ def entity_table(
     spec = spec.with_level(level)
     dataset = load(source, level=spec.level, as_of=as_of, strict=strict, events_format=events_format, engine=engine,
                    schema=schema, sql=sql, step_events=step_events(spec))
-    spec.check_events(dataset.event_names(), dropped=dataset.dropped_event_reasons(spec.step_events))
+    used = [event for event, rows in dataset.step_event_rows().items() if rows.get("used")]
+    names = used if set(used) >= set(spec.step_events) else dataset.event_names()  # the names are for the warnings' hints
+    spec.check_events(names, dropped=dataset.dropped_event_reasons(spec.step_events))
     return reduce(dataset, spec), Context.from_dataset(dataset, spec)

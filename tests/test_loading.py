@@ -305,3 +305,21 @@ def test_step_event_only_in_dropped_rows_warns_with_reasons_not_never_occurs():
         "before_signup 1); see the data-quality ledger (docs/metrics.md#data-quality) (no similar event names)",
         "spec: step 'sc' waits for event 'c', which never occurs in the data (no similar event names)",
     ]
+
+
+def test_step_event_rows_and_dropped_reasons_agree_with_or_without_the_facts_of_the_tagging_pass():
+    """The frames of the test above: 'a' has 1 used row; 'b' has 2 dropped rows (unknown_user 1,
+    before_signup 1); 'c' has none. Loaded with the step events, the tagging pass's facts answer; loaded
+    without, ``dropped_event_reasons`` asks the tagged events: both give the hand count."""
+    frames = {
+        "users": users([("u1", T0)]),
+        "events": events([("u1", "a", T0 + DAY), ("u9", "b", T0 + DAY), ("u1", "b", T0 - pd.Timedelta(hours=1))]),
+    }
+    with_facts = pk.load(frames, step_events={"a": 1, "b": 1, "c": 1})
+    assert with_facts.step_event_rows() == {"a": {"used": 1}, "b": {"unknown_user": 1, "before_signup": 1}, "c": {}}
+    expected = {"b": {"unknown_user": 1, "before_signup": 1}}
+    assert with_facts.dropped_event_reasons(["a", "b", "c"]) == expected
+    without = pk.load(frames)
+    assert without.step_event_rows() == {}
+    assert without.dropped_event_reasons(["a", "b", "c"]) == expected
+    assert with_facts.event_names() == without.event_names() == ["a"]
