@@ -494,8 +494,9 @@ def stalled_trials(
     mask = ~entities["is_pql"] & entities["paid_at"].isna() & (age >= stall_day) & (age < trial_days)
     table = entities[mask].copy()
     table["trial_days_left"] = trial_days - age[mask]
+    not_done = table[[f"{s}_at" for s in steps]].isna().to_numpy()
     table["missing_steps"] = [
-        ", ".join(s for s in steps if pd.isna(row[f"{s}_at"])) for _, row in table.iterrows()
+        ", ".join(s for s, missing in zip(steps, row) if missing) for row in not_done
     ] if len(table) else pd.Series([], dtype="str")
     return table.sort_values(["trial_days_left", "entity_id"]).reset_index(drop=True)
 

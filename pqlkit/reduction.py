@@ -97,11 +97,15 @@ def _step_sql(index: int, step: Step, spec: ActivationSpec, engine, facts: Mappi
         """
     first_times = f"f.{fact_column(facts, step.event)}"
     used = f"event_facts AS f WHERE f._reason IS NULL AND {first_times} IS NOT NULL"
-    by_count = f"""
-        SELECT c.entity_id, c.step_at FROM (
+    if spec.level == "user":  # one used row of facts per entity: its own earliest times
+        counted = f"SELECT f.entity_id, {engine.nth(first_times, step.min_count)} AS step_at FROM {used}"
+    else:  # the k-th event of an account is among its users' k earliest
+        counted = f"""
             SELECT f.entity_id, {engine.nth(f'list_sort(flatten(list({first_times})))', step.min_count)} AS step_at
             FROM {used} GROUP BY f.entity_id
-        ) AS c JOIN entities AS q USING (entity_id)
+        """
+    by_count = f"""
+        SELECT c.entity_id, c.step_at FROM ({counted}) AS c JOIN entities AS q USING (entity_id)
         WHERE c.step_at IS NOT NULL AND {_within_window('c.step_at', window)}
     """
     if step.min_users is None:
