@@ -58,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--pdf", action="store_true", help="also print every page to a PDF beside it (headless Chromium)")
     report.add_argument("--previous", metavar="DIR",
                         help="an earlier report folder: add what changed since then, and whether it is beyond noise")
+    report.add_argument("--jobs", type=_positive_int, metavar="N",
+                        help="notebooks run at once, each in its own kernel (default: 2, or 1 on a one-core machine)")
 
     export = commands.add_parser("export", help="write the per-entity table and the current PQLs to database tables")
     export.add_argument("dataset", help=DATASET_HELP)
@@ -229,13 +231,24 @@ def _sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
 def _report(args: argparse.Namespace) -> int:
     from .report import NotebookFailed, run_report
 
     try:
         index = run_report(_dataset(args), args.spec, out=args.out, as_of=args.as_of, level=args.level,
                            events_format=args.events_format, progress=args.progress, pdf=args.pdf,
-                           previous=args.previous)
+                           previous=args.previous, jobs=args.jobs)
     except NotebookFailed as failure:
         print(f"pqlkit: error: {failure}", file=sys.stderr)
         return 1

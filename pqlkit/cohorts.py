@@ -369,22 +369,30 @@ def current_pqls_over_time(
     con = dataset.con
     if con is None:
         raise PqlkitError("current_pqls_over_time needs the DuckDB engine (it joins the PQL list with the events)")
-    con.register("_weeks", frame[["week_end"]])
+    con.register("_weeks", frame[["week_end"]].assign(week=np.arange(len(frame), dtype="int64")))
     con.register("_pqls", pqls)
+    # One pass over the PQLs' events: each event goes to the first week whose end is at or after it
+    # (weeks are 7 days from the first week's Monday; events after as_of, the last end, to none), and
+    # only each week's latest event per entity is kept. An entity had an event in [W - active, W] at
+    # week end W exactly when one of its weeks up to W has its latest event at or after W - active.
+    first_us = int(frame["week_start"].iloc[0].value // 1000)
+    week_us = 7 * MICROSECONDS_PER_DAY
     try:
         counts = query_frame(
             con,
             f"""
             WITH seen AS (
-                SELECT DISTINCT ev.entity_id, ev.ts
-                FROM events AS ev JOIN _pqls AS p ON ev.entity_id = p.entity_id
+                SELECT entity_id, greatest((epoch_us(ts) - {first_us}) // {week_us}, 0) AS week, max(ts) AS ts
+                FROM events
+                WHERE entity_id IN (SELECT entity_id FROM _pqls) AND ts <= TIMESTAMPTZ '{as_of.isoformat()}'
+                GROUP BY ALL
             )
             SELECT w.week_end, CAST(count(DISTINCT p.entity_id) AS BIGINT) AS current_pqls
-            FROM _weeks AS w
-            JOIN _pqls AS p ON p.pql_at <= w.week_end AND (p.paid_at IS NULL OR p.paid_at > w.week_end)
-            JOIN seen AS s ON s.entity_id = p.entity_id
-                AND s.ts <= w.week_end
+            FROM seen AS s
+            JOIN _weeks AS w ON w.week >= s.week
                 AND s.ts >= w.week_end - INTERVAL {round(active * MICROSECONDS_PER_DAY)} MICROSECOND
+            JOIN _pqls AS p ON p.entity_id = s.entity_id
+                AND p.pql_at <= w.week_end AND (p.paid_at IS NULL OR p.paid_at > w.week_end)
             GROUP BY w.week_end
             """
         )

@@ -380,13 +380,15 @@ def compare_levels(
     as_of: AsOf = None,
     levels: Sequence[str] = ("user", "account"),
     events_format: str | None = None,
+    current: tuple[pd.DataFrame, Context] | None = None,
 ) -> pd.DataFrame:
     """The headline metrics at user level and at account level, side by side.
 
-    Loads the dataset once per level. A level that cannot be analysed (no ``account_id`` in the
-    users table, or a spec with ``min_users`` steps at user level) gets a row with ``available =
-    False`` and the reason in ``note``, instead of an error. Spec warnings (a step's event never
-    occurs) are not repeated here.
+    Loads the dataset once per level, except the level of ``current`` when given: its row comes
+    from that table, which is what loading again would give. A level that cannot be analysed (no
+    ``account_id`` in the users table, or a spec with ``min_users`` steps at user level) gets a row
+    with ``available = False`` and the reason in ``note``, instead of an error. Spec warnings (a
+    step's event never occurs) are not repeated here.
 
     Parameters
     ----------
@@ -395,11 +397,15 @@ def compare_levels(
     spec : ActivationSpec or path
         The activation spec.
     as_of : optional
-        The analysis instant (see :func:`pqlkit.parse_as_of`).
+        The analysis instant (see :func:`pqlkit.parse_as_of`); default ``current``'s when given.
     levels : sequence of str
         The levels to compare.
     events_format : str, optional
         The events file's format (see :func:`pqlkit.load`).
+    current : (pandas.DataFrame, Context), optional
+        The per-entity table and context already reduced from ``source`` with ``spec`` and
+        ``as_of`` at one of the levels (a notebook's ``entities, ctx``), so that level is not
+        loaded again. Its context must have the same ``as_of`` and, at its level, the same spec.
 
     Returns
     -------
@@ -407,44 +413,74 @@ def compare_levels(
         One row per level: ``level``, ``available``, ``entities``, ``raw_pqls``, ``pql_rate``,
         ``ci_low``, ``ci_high``, ``current_pqls``, ``time_to_pql_median_days``,
         ``pql_to_paid_rate``, ``note``.
+
+    Raises
+    ------
+    ValueError
+        When ``current``'s context was computed at another ``as_of`` or with another spec.
     """
-    from .metrics import summary
     from .reduction import entity_table
 
     if not isinstance(spec, ActivationSpec):
         spec = ActivationSpec.from_yaml(spec)
+    if current is not None:
+        _check_current(current[1], spec, as_of=as_of)
+        as_of = current[1].as_of if as_of is None else as_of
     rows = []
     for level in levels:
-        row = {"level": level, "available": False, "entities": 0, "raw_pqls": 0, "pql_rate": np.nan,
-               "ci_low": np.nan, "ci_high": np.nan, "current_pqls": 0, "time_to_pql_median_days": np.nan,
-               "pql_to_paid_rate": np.nan, "note": ""}
+        if current is not None and current[1].level == level:
+            rows.append(_level_row(level, *current))
+            continue
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", PqlkitWarning)
                 table, context = entity_table(source, spec, as_of=as_of, level=level, events_format=events_format)
         except PqlkitError as error:
-            row["note"] = shorten_paths(str(error), [spec.source, source])
-            rows.append(row)
+            rows.append(_level_row(level, note=shorten_paths(str(error), [spec.source, source])))
             continue
-        if table.empty:
-            row["note"] = "no entities in scope (at account level: no user has an account_id)"
-            rows.append(row)
-            continue
-        result = summary(table, context=context)
-        low, high = wilson_interval(result["raw_pqls"], result["entities"])
-        row.update({
-            "available": True,
-            "entities": result["entities"],
-            "raw_pqls": result["raw_pqls"],
-            "pql_rate": result["pql_rate"],
-            "ci_low": float(low),
-            "ci_high": float(high),
-            "current_pqls": result["current_pqls"],
-            "time_to_pql_median_days": result["time_to_pql_median_days"] if result["time_to_pql_median_days"] is not None else np.nan,
-            "pql_to_paid_rate": result["pql_to_paid_rate"] if (result["pql_to_paid_rate"] is not None and context.has_conversions) else np.nan,
-        })
-        rows.append(row)
+        rows.append(_level_row(level, table, context))
     table = pd.DataFrame(rows)
     for column in ("entities", "raw_pqls", "current_pqls"):
         table[column] = table[column].astype("int64")
     return table
+
+
+def _check_current(context: Context, spec: ActivationSpec, *, as_of: AsOf) -> None:
+    """Refuse a ``current`` table that loading ``spec`` at ``as_of`` would not give."""
+    from .loading import parse_as_of
+
+    if as_of is not None and parse_as_of(as_of) != context.as_of:
+        raise ValueError(f"compare_levels: `current` was computed at as_of {context.as_of.isoformat()}, not at "
+                         f"{parse_as_of(as_of).isoformat()}; pass the as_of of its context (ctx.as_of)")
+    if spec.with_level(context.level) != context.spec:
+        raise ValueError("compare_levels: `current` was computed with another activation spec; pass the spec "
+                         "its context holds (ctx.spec)")
+
+
+def _level_row(level: str, table: pd.DataFrame | None = None, context: Context | None = None, *,
+               note: str = "") -> dict:
+    """One level's row of :func:`compare_levels`: from its table and context, or unavailable with ``note``."""
+    from .metrics import summary
+
+    row = {"level": level, "available": False, "entities": 0, "raw_pqls": 0, "pql_rate": np.nan,
+           "ci_low": np.nan, "ci_high": np.nan, "current_pqls": 0, "time_to_pql_median_days": np.nan,
+           "pql_to_paid_rate": np.nan, "note": note}
+    if table is None:
+        return row
+    if table.empty:
+        row["note"] = "no entities in scope (at account level: no user has an account_id)"
+        return row
+    result = summary(table, context=context)
+    low, high = wilson_interval(result["raw_pqls"], result["entities"])
+    row.update({
+        "available": True,
+        "entities": result["entities"],
+        "raw_pqls": result["raw_pqls"],
+        "pql_rate": result["pql_rate"],
+        "ci_low": float(low),
+        "ci_high": float(high),
+        "current_pqls": result["current_pqls"],
+        "time_to_pql_median_days": result["time_to_pql_median_days"] if result["time_to_pql_median_days"] is not None else np.nan,
+        "pql_to_paid_rate": result["pql_to_paid_rate"] if (result["pql_to_paid_rate"] is not None and context.has_conversions) else np.nan,
+    })
+    return row

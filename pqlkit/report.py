@@ -10,7 +10,9 @@
 
 Every notebook in the repository's ``notebooks/`` folder runs in a kernel named ``pqlkit`` (registered
 on first use if missing), in that folder, with six parameters: ``data_dir``, ``spec_path``, ``as_of``,
-``level``, ``events_format`` and ``output_dir``. The input is checked once before any notebook starts, so a wrong path
+``level``, ``events_format`` and ``output_dir``. Two run at once on a machine with two cores or more,
+each in its own kernel, the slowest started first (``jobs`` of :func:`run_report`). The input is
+checked once before any notebook starts, so a wrong path
 or a bad spec costs a second, not a minute; and it is reduced only then: the clean tables, the per-entity
 table and its context go to ``DIR/data/checked/<key>/`` (:mod:`pqlkit.checked`), which every notebook's
 :func:`pqlkit.notebook_setup` reads instead of loading the data again. The folder is removed when the
@@ -264,20 +266,62 @@ def _quiet_kernel_manager() -> type:
 
 
 def _execute(notebook: Path, output: Path, *, parameters: Mapping | None, kernel: str, cwd: Path,
-             progress: bool, label: str):
+             progress: bool, label: str, position: int | None = None):
     """Run one notebook with papermill; returns the executed notebook node or raises NotebookFailed."""
     import papermill
 
     logging.getLogger("papermill").setLevel(logging.ERROR)
     bar = {"desc": label, "leave": True, "disable": None} if progress else False
+    if bar and position is not None:
+        bar["position"] = position  # several notebooks at once: one line each
     try:
+        # The kernel starts in `cwd` (nbclient's resources path), without papermill's `cwd=`, which
+        # changes this whole process's working folder while the notebook runs: several notebooks
+        # run at once from threads of this process (see _execute_all).
         return papermill.execute_notebook(
             str(notebook), str(output), parameters=dict(parameters) if parameters else None,
-            kernel_name=kernel, cwd=str(cwd), progress_bar=bar, log_output=False,
+            kernel_name=kernel, progress_bar=bar, log_output=False, resources={"metadata": {"path": str(cwd)}},
             kernel_manager_class=_quiet_kernel_manager(),
         )
     except Exception as error:  # noqa: BLE001 - papermill raises its own error, nbclient's, or a kernel's
         raise _failure(notebook, output, error) from error
+
+
+#: Notebooks started first when several run at once, because they take longest (05 fits and checks
+#: the conversion score); the others follow in file-name order.
+SLOW_FIRST = ("05_gtm_playbook.ipynb",)
+
+
+def _execute_all(paths: Sequence[Path], targets: Mapping[Path, Path], *, parameters: Mapping, kernel: str,
+                 progress: bool, jobs: int) -> list:
+    """Run the notebooks, ``jobs`` at a time, and return the executed notebooks in ``paths`` order.
+
+    Each notebook runs in its own kernel (a process of its own) and writes only its own outputs, so
+    running several at once changes no number; the :data:`SLOW_FIRST` ones start first, so that the
+    longest does not start last. The first failing notebook in ``paths`` order is raised as
+    :class:`NotebookFailed` once the notebooks before it are done, as when they run one after the
+    other; the ones not started by then are not run, the running ones finish.
+    """
+    import nbformat
+
+    labels = {path: f"[{number}/{len(paths)}] {path.stem}" for number, path in enumerate(paths, start=1)}
+    if jobs <= 1 or len(paths) <= 1:
+        return [nbformat.from_dict(_execute(path, targets[path], parameters=parameters, kernel=kernel,
+                                            cwd=path.parent, progress=progress, label=labels[path]))
+                for path in paths]
+    from concurrent.futures import ThreadPoolExecutor
+
+    order = sorted(paths, key=lambda path: path.name not in SLOW_FIRST)  # stable: file-name order otherwise
+    with ThreadPoolExecutor(max_workers=min(jobs, len(paths)), thread_name_prefix="pqlkit-notebook") as pool:
+        futures = {path: pool.submit(_execute, path, targets[path], parameters=parameters, kernel=kernel,
+                                     cwd=path.parent, progress=progress, label=labels[path], position=position)
+                   for position, path in enumerate(order)}
+        try:
+            return [nbformat.from_dict(futures[path].result()) for path in paths]
+        except BaseException:
+            for future in futures.values():
+                future.cancel()
+            raise
 
 
 # --- the report --------------------------------------------------------------------------------
@@ -352,6 +396,7 @@ def run_report(
     progress: bool = True,
     pdf: bool = False,
     previous: str | os.PathLike | None = None,
+    jobs: int | None = None,
 ) -> Path:
     """Run every notebook on a dataset and write the HTML report.
 
@@ -379,6 +424,10 @@ def run_report(
     previous : path, optional
         An earlier report's folder: the index gains a section "What changed since the previous report"
         (:func:`read_previous`, :func:`changes_since`). Checked before any notebook runs.
+    jobs : int, optional
+        How many notebooks run at once, each in its own kernel; default 2, or 1 on a one-core machine.
+        The numbers and pages are the same whatever the value; 1 runs them one after the other in
+        this process.
 
     Returns
     -------
@@ -399,8 +448,6 @@ def run_report(
     >>> index.name                                                                          # doctest: +SKIP
     'index.html'
     """
-    import nbformat
-
     before = read_previous(previous) if previous is not None else None
     inputs = _check_inputs(dataset, spec, as_of=as_of, level=level, events_format=events_format)
     if pdf:
@@ -437,14 +484,12 @@ def run_report(
     checked = _hand_over(inputs, data_dir)
     inputs = replace(inputs, entities=None, context=None)  # the notebooks have it now; free the memory
     saved = os.environ.get(CHECKED_ENV)
-    executed = []
+    jobs = min(2, os.cpu_count() or 1) if jobs is None else jobs
     try:
         if checked is not None:
             os.environ[CHECKED_ENV] = str(checked)  # the kernels inherit it (pqlkit.notebook_setup reads it)
-        for number, path in enumerate(paths, start=1):
-            nb = _execute(path, targets[path], parameters=parameters, kernel=kernel, cwd=path.parent,
-                          progress=progress, label=f"[{number}/{len(paths)}] {path.stem}")
-            executed.append((path, nbformat.from_dict(nb)))
+        executed = list(zip(paths, _execute_all(paths, targets, parameters=parameters, kernel=kernel,
+                                                 progress=progress, jobs=jobs)))
     finally:
         if saved is None:
             os.environ.pop(CHECKED_ENV, None)

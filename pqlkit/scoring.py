@@ -32,6 +32,8 @@ With too few payers, too few mature signup cohorts, or one class only, there is 
 
 from __future__ import annotations
 
+import copy
+import functools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -191,12 +193,39 @@ class PayScore:
 # --- the past lists --------------------------------------------------------------------------------
 
 
-def _last_seen_at(context: Context, moment: pd.Timestamp, *, events: str = "events") -> pd.Series:
-    """The latest event at or before ``moment`` per entity."""
-    frame = context.dataset.sql(
-        f"SELECT entity_id, max(ts) AS last_seen_at FROM {events} WHERE ts <= {_literal(moment)} GROUP BY 1"
-    )
-    return pd.to_datetime(frame["last_seen_at"], utc=True).set_axis(frame["entity_id"].astype(str))
+def _last_seen_at(context: Context, latest: pd.Timestamp, *, count: int, every: pd.Timedelta,
+                  events: str = "events") -> list[pd.Series]:
+    """The latest event at or before each moment ``latest - j * every`` (j = 0 .. count - 1), per entity.
+
+    One pass over the events, whatever ``count``: each event at or before ``latest`` falls in the
+    bucket ``k = floor((latest - ts) / every)`` (whole nanoseconds, so exact), is seen by the moments
+    j <= k, and the moment's last-seen time is the latest event of its entity's buckets k >= j.
+
+    Returns
+    -------
+    list of pandas.Series
+        One per moment, ``latest`` first: ``last_seen_at`` (UTC) indexed by ``entity_id`` (text),
+        entities with no event by that moment left out.
+    """
+    if count < 1:
+        return []
+    frame = context.dataset.sql(f"""
+        WITH bucket AS (
+            SELECT entity_id, ({pd.Timestamp(latest).value} - epoch_ns(ts)) // {pd.Timedelta(every).value} AS k,
+                max(ts) AS last_seen_at
+            FROM {events} WHERE ts <= {_literal(latest)}
+            GROUP BY ALL
+        )
+        SELECT moments.j, bucket.entity_id, max(bucket.last_seen_at) AS last_seen_at
+        FROM bucket JOIN range({int(count)}) AS moments(j) ON bucket.k >= moments.j
+        GROUP BY ALL
+        ORDER BY 1, 2
+    """)
+    frame["last_seen_at"] = pd.to_datetime(frame["last_seen_at"], utc=True)
+    frame["entity_id"] = frame["entity_id"].astype(str)
+    by_moment = {j: part.set_index("entity_id")["last_seen_at"] for j, part in frame.groupby("j", sort=True)}
+    empty = pd.Series([], index=pd.Index([], dtype=str, name="entity_id"), dtype="datetime64[us, UTC]")
+    return [by_moment.get(j, empty).rename(None).rename_axis(None) for j in range(count)]
 
 
 def _literal(moment: pd.Timestamp) -> str:
@@ -267,11 +296,15 @@ def snapshot_rows(
         sorted by ``cutoff_at`` then ``today_priority``.
     """
     latest = context.as_of - pd.Timedelta(days=within_days)
+    every = pd.Timedelta(days=every_days)
     first = entities["signup_at"].min() if len(entities) else latest
+    moments = []
+    while len(entities) and latest - len(moments) * every >= first:
+        moments.append(latest - len(moments) * every)
+    last_seen = _last_seen_at(context, latest, count=len(moments), every=every)
     frames = []
-    moment = latest
-    while len(entities) and moment >= first:
-        seen = _as_seen_at(entities, moment, context=context, last_seen_at=_last_seen_at(context, moment))
+    for moment, last_seen_at in zip(moments, last_seen):
+        seen = _as_seen_at(entities, moment, context=context, last_seen_at=last_seen_at)
         listed = prioritise_pqls(seen, as_of=moment, active_days=context.active_days, steps=list(context.steps),
                                  segments=[])
         frames.append(pd.DataFrame({
@@ -279,7 +312,6 @@ def snapshot_rows(
             "cutoff_at": moment,
             "today_priority": listed["priority"].to_numpy(),
         }))
-        moment = moment - pd.Timedelta(days=every_days)
     columns = ["entity_id", "cutoff_at", "signup_at", "today_priority", "paid"]
     if not frames:
         return pd.DataFrame({name: pd.Series(dtype="object") for name in columns})
@@ -432,8 +464,9 @@ def _features_sql(context: Context, cutoffs: str, *, feature_days: float, events
         """
     seen = f"""
         WITH last AS (
-            SELECT c.entity_id, c.cutoff_at, e.ts AS last_seen_at
-            FROM {cutoffs} AS c ASOF LEFT JOIN {events} AS e ON c.entity_id = e.entity_id AND c.cutoff_at >= e.ts
+            SELECT c.entity_id, c.cutoff_at, max(e.ts) AS last_seen_at
+            FROM {cutoffs} AS c LEFT JOIN {events} AS e ON c.entity_id = e.entity_id AND e.ts <= c.cutoff_at
+            GROUP BY 1, 2
         ), size AS ({size})
         SELECT last.entity_id, last.cutoff_at, last.last_seen_at, size.account_size, size.account_founder
         FROM last LEFT JOIN size USING (entity_id, cutoff_at)
@@ -476,8 +509,8 @@ def check_no_leakage(
     engine.view("_pay_events_cut", f"SELECT * FROM events WHERE ts <= {_literal(moment)}")
     engine.view("_pay_users_cut", f"SELECT * FROM users WHERE signup_at <= {_literal(moment)}")
     try:
-        seen = _as_seen_at(entities, moment, context=context,
-                           last_seen_at=_last_seen_at(context, moment, events="_pay_events_cut"))
+        last_seen_at = _last_seen_at(context, moment, count=1, every=_DAY, events="_pay_events_cut")[0]
+        seen = _as_seen_at(entities, moment, context=context, last_seen_at=last_seen_at)
         cut = feature_table(cutoffs, entities=seen, context=context, feature_days=feature_days, event_names=names,
                             events="_pay_events_cut", users="_pay_users_cut", extra_features=extra_features)
     finally:
@@ -540,6 +573,36 @@ def _estimator(kind: str, *, random_state: int, logistic_c: float):
                                           l2_regularization=1.0, early_stopping=False, random_state=random_state)
 
 
+class _BackgroundThread:
+    """One worker thread whose tasks run under the same OpenMP/BLAS limit as the caller's.
+
+    OpenMP's thread count is set per thread, so a new thread would otherwise use every core and a
+    boosted model fitted there could add its sums in another order than one fitted here.
+    """
+
+    def __init__(self, *, threads: int | None):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._threads = threads
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pqlkit-score")
+
+    def _limited(self, function, *args, **kwargs):
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=self._threads):
+            return function(*args, **kwargs)
+
+    def submit(self, function, *args, **kwargs):
+        """Start ``function(*args, **kwargs)``; returns its :class:`concurrent.futures.Future`."""
+        return self._pool.submit(self._limited, function, *args, **kwargs)
+
+    def __enter__(self) -> _BackgroundThread:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
 def _fit_calibrated(kind: str, X: pd.DataFrame, y: np.ndarray, cutoff_at: pd.Series, *, calibration: str,
                     random_state: int, logistic_c: float):
     """Fit on the earlier snapshots, calibrate on the time-latest quarter of the rows."""
@@ -555,6 +618,86 @@ def _fit_calibrated(kind: str, X: pd.DataFrame, y: np.ndarray, cutoff_at: pd.Ser
     model = _estimator(kind, random_state=random_state, logistic_c=logistic_c).fit(X[~late], y[~late])
     calibrated = CalibratedClassifierCV(FrozenEstimator(model), method=calibration, ensemble=False).fit(X[late], y[late])
     return calibrated
+
+
+@functools.cache
+def _tree_cache_class() -> type:
+    """The boosted model that re-runs only the trees a changed column reaches (sklearn loads on first use)."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
+
+    class TreeCachedBoosting(HistGradientBoostingClassifier):
+        """A fitted binary boosted model that remembers each tree's output on one table.
+
+        On a table that differs from the remembered one in a few columns (a permutation importance
+        shuffles one column at a time), only the trees that split on a changed column are run
+        again; the others' outputs are reused, and the outputs are summed tree by tree in the same
+        order as sklearn does, so the decision values are the same numbers.
+        """
+
+        def remember(self, X) -> None:
+            self._remembered = None
+            table = self._preprocess_X(X, reset=False)
+            trees = [tree for iteration in self._predictors for tree in iteration]
+            outputs = np.zeros((len(trees), len(table)))
+            for position, tree in enumerate(trees):
+                out = np.zeros((len(table), 1))
+                super()._predict_iterations(table, [[tree]], out, False, _openmp_effective_n_threads())
+                outputs[position] = out[:, 0]
+            splits = np.zeros((len(trees), table.shape[1]), dtype=bool)
+            for position, tree in enumerate(trees):
+                splits[position, tree.nodes["feature_idx"][~tree.nodes["is_leaf"].astype(bool)]] = True
+            self._remembered = (table, outputs, splits)
+
+        def _predict_iterations(self, X, predictors, raw_predictions, is_binned, n_threads):
+            remembered = getattr(self, "_remembered", None)
+            if is_binned or remembered is None or predictors is not self._predictors or X.shape != remembered[0].shape:
+                return super()._predict_iterations(X, predictors, raw_predictions, is_binned, n_threads)
+            table, outputs, splits = remembered
+            changed = ~((X == table) | (np.isnan(X) & np.isnan(table))).all(axis=0)
+            rerun = splits[:, changed].any(axis=1)
+            trees = [tree for iteration in predictors for tree in iteration]
+            for position, tree in enumerate(trees):
+                if rerun[position]:
+                    out = np.zeros((len(X), 1))
+                    super()._predict_iterations(X, [[tree]], out, False, n_threads)
+                    raw_predictions[:, 0] += out[:, 0]
+                else:
+                    raw_predictions[:, 0] += outputs[position]
+
+    return TreeCachedBoosting
+
+
+def _importance_model(model, X: pd.DataFrame):
+    """``model`` to permute ``X``'s columns with: the same probabilities, computed faster when it can be.
+
+    For the calibrated gradient-boosted model, a copy whose boosted model re-runs only the trees
+    that split on the shuffled column (each tree splits on few of the features, so most of the
+    prediction work of a permutation importance is repeated work). The copy is used only when
+    its probabilities on ``X`` equal ``model``'s exactly; otherwise, and for the logistic
+    regression, ``model`` itself.
+    """
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.frozen import FrozenEstimator
+
+    if len(getattr(model, "calibrated_classifiers_", ())) != 1:
+        return model
+    inner = model.calibrated_classifiers_[0]
+    boosted = getattr(inner.estimator, "estimator", None)
+    if type(boosted) is not HistGradientBoostingClassifier or boosted.n_trees_per_iteration_ != 1:
+        return model
+    cached = _tree_cache_class().__new__(_tree_cache_class())
+    cached.__dict__.update(boosted.__dict__)
+    fast_inner = copy.copy(inner)
+    fast_inner.estimator = FrozenEstimator(cached)
+    fast = copy.copy(model)
+    fast.calibrated_classifiers_ = [fast_inner]
+    try:  # the copy reads sklearn's private tree structures: another sklearn may lay them out otherwise
+        cached.remember(X)
+        same = np.array_equal(fast.predict_proba(X), model.predict_proba(X))
+    except (AttributeError, KeyError, IndexError, TypeError, ValueError):
+        same = False
+    return fast if same else model
 
 
 def _scores_table(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
@@ -716,6 +859,8 @@ def pay_score(
         OpenMP/BLAS threads for the models (None: the libraries' default). One by default: the
         tables are small, and on a busy machine more threads only wait on each other (a
         700-row boosted fit took 6.6 s with two threads and 0.7 s with one on the 2-core CI box).
+        The final fit runs in a second Python thread, under the same limit, while the permutation
+        importance is computed (the two share no data, so the numbers do not depend on it).
 
     Returns
     -------
@@ -733,7 +878,7 @@ def pay_score(
     >>> score = pk.pay_score(entities, context=ctx)                              # doctest: +SKIP
     >>> score.validation()["roc_auc"], score.top_decile_extra_payers            # doctest: +SKIP
     """
-    arguments = {name: value for name, value in locals().items() if name not in ("entities", "context", "threads")}
+    arguments = {name: value for name, value in locals().items() if name not in ("entities", "context")}
     import sklearn.ensemble  # noqa: F401  (loads the OpenMP runtime first, so the limit reaches it)
     from threadpoolctl import threadpool_limits
 
@@ -745,7 +890,7 @@ def _pay_score(entities: pd.DataFrame, *, context: Context, within_days: float, 
                every_days: float, validation_share: float, min_payers: int, min_validation_payers: int,
                min_cohorts: int, calibration: str, logistic_c: float, prefer_readable_by: float, random_state: int,
                importance_repeats: int, price_by: str | None, extra_features: ExtraFeatures | None,
-               check_leakage: bool) -> PayScore:
+               check_leakage: bool, threads: int | None) -> PayScore:
     if calibration not in ("sigmoid", "isotonic"):
         raise ValueError(f"The value for `calibration` must be one of ['sigmoid', 'isotonic'], but {calibration!r} was passed.")
     if not 0 < validation_share < 1:
@@ -821,20 +966,24 @@ def _pay_score(entities: pd.DataFrame, *, context: Context, within_days: float, 
     lift = _lift_table(y_valid, _within_snapshot_deciles(p_valid, today_priority, snapshot),
                        _within_snapshot_deciles(-today_priority.astype(float), today_priority, snapshot))
     top = lift[lift["decile"] == 1].set_index("ordering")["payers"]
-    from sklearn.inspection import permutation_importance
-    result = permutation_importance(model, X_valid, y_valid, scoring="roc_auc", n_repeats=importance_repeats,
-                                    random_state=random_state)
+
+    # The final model: the chosen kind on every labelled row, scoring today's list at as_of. It is
+    # fitted in a second thread while this one computes the importance and today's features: the
+    # two share no data, so the numbers are those of one after the other.
+    X_all, levels_all = _design(features, segments=segments)
+    with _BackgroundThread(threads=threads) as background:
+        final_fit = background.submit(_fit_calibrated, chosen, X_all, rows["paid"].to_numpy(), rows["cutoff_at"],
+                                      calibration=calibration, random_state=random_state, logistic_c=logistic_c)
+        from sklearn.inspection import permutation_importance
+        result = permutation_importance(_importance_model(model, X_valid), X_valid, y_valid, scoring="roc_auc",
+                                        n_repeats=importance_repeats, random_state=random_state)
+        now = pd.DataFrame({"entity_id": listed["entity_id"], "cutoff_at": context.as_of})
+        now_features = feature_table(now, entities=entities, context=context, feature_days=feature_days,
+                                     event_names=names, extra_features=extra_features)
+        final = final_fit.result()
     importance = pd.DataFrame({"feature": X_valid.columns, "importance_mean": result.importances_mean,
                                "importance_std": result.importances_std})
     importance = importance.sort_values(["importance_mean", "feature"], ascending=[False, True]).reset_index(drop=True)
-
-    # The final model: the chosen kind on every labelled row, scoring today's list at as_of.
-    X_all, levels_all = _design(features, segments=segments)
-    final = _fit_calibrated(chosen, X_all, rows["paid"].to_numpy(), rows["cutoff_at"], calibration=calibration,
-                            random_state=random_state, logistic_c=logistic_c)
-    now = pd.DataFrame({"entity_id": listed["entity_id"], "cutoff_at": context.as_of})
-    now_features = feature_table(now, entities=entities, context=context, feature_days=feature_days, event_names=names,
-                                 extra_features=extra_features)
     X_now, _ = _design(now_features, segments=segments, levels=levels_all)
     probability = final.predict_proba(X_now)[:, 1] if len(X_now) else np.array([], dtype=float)
     price, _ = _prices(entities, context=context, price_by=price_by)

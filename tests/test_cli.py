@@ -137,3 +137,13 @@ def test_bundled_sample_prints_the_contract_object():
         assert counts["read"] == counts["used"] + sum(counts["dropped"].values()), table
     assert 0 <= result["pql_rate"] <= 1 and 0 <= result["pql_to_paid_rate"] <= 1
     assert sum(week["new_pqls"] for week in result["pqls_over_time"]) == result["raw_pqls"]
+
+
+@pytest.mark.parametrize("jobs", ["0", "-1", "two"])
+def test_report_jobs_must_be_a_whole_number_of_at_least_one(jobs, tmp_path, capsys):
+    """--jobs 0, -1 or 'two' is a usage error (exit 2, one line naming the option), before any notebook runs."""
+    with pytest.raises(SystemExit) as stop:
+        main(["report", "data/sample", "--spec", "data/activation.yaml", "--out", str(tmp_path / "r"), "--jobs", jobs])
+    assert stop.value.code == 2
+    assert f"argument --jobs: expected a whole number of at least 1, got '{jobs}'" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()

@@ -313,6 +313,31 @@ def test_compare_levels_says_why_a_level_is_not_available():
     assert table.loc["account", "available"]
 
 
+def test_compare_levels_takes_the_current_levels_row_from_its_table():
+    """The level of ``current`` is read from the table passed, not loaded again: with u3 (a2, no
+    invite) filtered out of the user-level table, the user row is 4 users, 4 PQLs (u1, u2, u4, u5),
+    while the account row is loaded as before: a1 and a3 of a1, a2, a3 invited, 2 of 3."""
+    entities, ctx = pk.entity_table(frames(), INVITE_ONLY, as_of=AS_OF)
+    without_u3 = entities[entities["entity_id"] != "u3"]
+    table = explore.compare_levels(frames(), INVITE_ONLY, as_of=AS_OF, current=(without_u3, ctx))
+    assert table["level"].tolist() == ["user", "account"]
+    assert table["entities"].tolist() == [4, 3]
+    assert table["raw_pqls"].tolist() == [4, 2]
+    assert table["pql_rate"].tolist() == pytest.approx([1.0, 2 / 3])
+    unfiltered = explore.compare_levels(frames(), INVITE_ONLY, current=(entities, ctx))  # as_of: the context's
+    pd.testing.assert_frame_equal(unfiltered, explore.compare_levels(frames(), INVITE_ONLY, as_of=AS_OF))
+
+
+@pytest.mark.parametrize("as_of, other_spec, message", [
+    pytest.param(AS_OF + DAY, None, "as_of", id="another as_of"),
+    pytest.param(AS_OF, INVITE_AND_LOGIN, "another activation spec", id="another spec"),
+])
+def test_compare_levels_refuses_a_current_table_of_other_inputs(as_of, other_spec, message):
+    entities, ctx = pk.entity_table(frames(), INVITE_ONLY, as_of=AS_OF)
+    with pytest.raises(ValueError, match=message):
+        explore.compare_levels(frames(), other_spec or INVITE_ONLY, as_of=as_of, current=(entities, ctx))
+
+
 def test_notebook_setup_is_entity_table_with_resolved_paths(tmp_path, monkeypatch, capsys):
     """The notebooks' one set-up call: relative paths resolve against notebooks/ whatever the working
     directory, and the table and context equal pk.entity_table's on the same inputs."""

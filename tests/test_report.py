@@ -343,6 +343,34 @@ def test_report_records_the_same_numbers_with_and_without_the_stored_table(tmp_p
         assert json.loads(path.read_text()) == json.loads((tmp_path / "without" / "data" / path.name).read_text())
 
 
+def test_notebooks_run_two_at_once_give_the_same_pages(tmp_path):
+    """Run two at a time (the default on two cores) and one after the other, every page, record and
+    export is byte for byte the same; this process's working folder is left as it was (papermill's
+    own ``cwd=``, which changes it, is not used)."""
+    import os
+
+    before = os.getcwd()
+    run_report(TINY, TINY_SPEC, out=tmp_path / "two", progress=False, jobs=2)
+    assert os.getcwd() == before
+    run_report(TINY, TINY_SPEC, out=tmp_path / "one", progress=False, jobs=1)
+    written = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*")
+                     if p.is_file() and p.suffix in (".html", ".json", ".csv"))
+    assert len(written) >= 2 * len(find_notebooks()) + 1  # pages, records and the index
+    for name in written:
+        assert (tmp_path / "two" / name).read_bytes() == (tmp_path / "one" / name).read_bytes(), name
+
+
+def test_two_at_once_name_the_first_failing_notebook_in_file_order(tmp_path):
+    """With two notebooks failing, run two at a time, the failure reported is the first in file
+    order, as when they run one after the other."""
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    paths = [stand_in(folder, "01_fails.ipynb", extra=["raise ValueError('first')"]),
+             stand_in(folder, "02_fails.ipynb", extra=["raise ValueError('second')"])]
+    with pytest.raises(NotebookFailed, match="01_fails.ipynb.*ValueError: first"):
+        run_report(TINY, TINY_SPEC, out=tmp_path / "out", notebooks=paths, progress=False, jobs=2)
+
+
 # --- the front page's trends and what changed since a previous report (issue 14) ----------------
 
 

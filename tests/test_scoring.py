@@ -240,6 +240,48 @@ def test_a_past_list_is_the_list_that_was_seen_then(cut_by_loader):
     assert at["paid"].tolist() == expected.tolist()
 
 
+def test_every_past_list_is_the_list_that_was_seen_then(cut_by_loader):
+    """The last-seen times of all snapshots come from one pass over the events: at the first, a
+    middle and the latest snapshot, the leads in today's order are exactly prioritise_pqls of the
+    data loaded with ``as_of`` = that snapshot (an independent cut by the loader)."""
+    entities, ctx, *_ = cut_by_loader
+    rows = snapshot_rows(entities, context=ctx, within_days=30)
+    moments = sorted(rows["cutoff_at"].unique())
+    assert len(moments) >= 5
+    for moment in (moments[0], moments[len(moments) // 2], moments[-1]):
+        at = rows[rows["cutoff_at"] == moment].sort_values("today_priority")
+        early, early_ctx = pk.entity_table(_frames(generate_sample(n_users=600, seed=4, dirty=False)), SPEC,
+                                           as_of=pd.Timestamp(moment))
+        listed = prioritise_pqls(early, context=early_ctx)
+        assert len(listed) > 0
+        assert at["entity_id"].tolist() == listed["entity_id"].tolist()
+        assert at["today_priority"].tolist() == listed["priority"].tolist()
+
+
+def test_permutation_importance_of_the_boosted_model_is_sklearns():
+    """The copy of the calibrated boosted model that re-runs only the trees a shuffled column
+    reaches gives sklearn's permutation importance to the last bit (sklearn's own function on the
+    model itself is the reference), with a column of missing values and a constant column."""
+    from sklearn.inspection import permutation_importance
+
+    from pqlkit.scoring import _fit_calibrated, _importance_model
+
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame(rng.normal(size=(600, 5)), columns=list("abcde"))
+    X.loc[rng.random(600) < 0.2, "b"] = np.nan
+    X["e"] = 1.0
+    y = (X["a"] + X["b"].fillna(0) * 0.5 + rng.normal(size=600) > 0).astype(int).to_numpy()
+    cutoff_at = pd.Series(pd.Timestamp("2026-01-01", tz="UTC") + pd.to_timedelta(np.arange(600) // 60, unit="D"))
+    model = _fit_calibrated("gradient_boosting", X, y, cutoff_at, calibration="sigmoid", random_state=0, logistic_c=0.5)
+    fast = _importance_model(model, X)
+    assert fast is not model  # the faster copy is the one in use
+    np.testing.assert_array_equal(fast.predict_proba(X), model.predict_proba(X))
+    expected = permutation_importance(model, X, y, scoring="roc_auc", n_repeats=3, random_state=0)
+    result = permutation_importance(fast, X, y, scoring="roc_auc", n_repeats=3, random_state=0)
+    np.testing.assert_array_equal(result.importances, expected.importances)
+    assert expected.importances_mean[0] > 0.05 and expected.importances_mean[4] == 0  # a matters, e cannot
+
+
 def _events_after(query, *, events, users, cutoffs):
     """A leaking feature: events in the week after the cut-off."""
     return query(f"""
