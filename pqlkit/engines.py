@@ -39,9 +39,6 @@ ENGINES = ("duckdb", "spark")
 # DuckDB's own default is 80 % of the machine; pqlkit caps it so that a report next to a notebook
 # server stays bounded (50M events in under 4 GB), and DuckDB spills to disk beyond it.
 DEFAULT_MEMORY_LIMIT = "2GB"
-#: Bytes a group of a hash aggregate (a 64-bit hash and its count) takes in DuckDB's hash table.
-HASH_GROUP_BYTES = 50
-_BYTES = {"": 1, "b": 1, "bytes": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3, "tb": 1024**4}
 
 
 # Where each DuckDB setting comes from: the keyword argument, else the environment variable.
@@ -214,21 +211,6 @@ class DuckDBEngine:
         """SQL: the ``index``-th element (from 1) of a list, NULL when the list is shorter."""
         return f"({items})[{int(index)}]"
 
-    def memory_bytes(self) -> int:
-        """DuckDB's memory limit in bytes (as the connection reports it, e.g. ``1.8 GiB``)."""
-        text = self.rows("SELECT current_setting('memory_limit')")[0][0]
-        number, unit = re.fullmatch(r"\s*([0-9.]+)\s*([A-Za-z]*)\s*", text).groups()
-        return int(float(number) * _BYTES[unit.lower().replace("i", "")])
-
-    def hash_parts(self, groups: int) -> int:
-        """How many parts a hash aggregate of about ``groups`` groups is split into, each run on its
-        own, so that each fits in half the memory limit and nothing spills to disk.
-
-        A group of a hash and its count takes about :data:`HASH_GROUP_BYTES` in DuckDB (measured:
-        10M groups peak at 0.5 GB). The other half is for what the process already holds.
-        """
-        return max(1, -(-int(groups) * HASH_GROUP_BYTES // (self.memory_bytes() // 2)))
-
     def columns(self, name: str) -> dict[str, str]:
         """Column name to DuckDB type name."""
         return {row[0]: row[1] for row in self.con.execute(f"DESCRIBE {name}").fetchall()}
@@ -367,11 +349,6 @@ class SparkEngine:
         """SQL: the ``index``-th element (from 1) of an array, NULL when it is shorter (Spark's ANSI
         indexing raises instead, so ``try_element_at``, which sqlglot passes through)."""
         return f"try_element_at({items}, {int(index)})"
-
-    @staticmethod
-    def hash_parts(groups: int) -> int:
-        """One part: Spark shuffles and spills on its own."""
-        return 1
 
     def columns(self, name: str) -> dict[str, str]:
         types = {}

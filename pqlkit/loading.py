@@ -380,8 +380,7 @@ def load(
             )
     for table in sources:
         stage(engine, table, columns[table], row="_row" if "_row" in raw_columns[table] else "rowid")
-    find_event_duplicates(engine, columns["events"], row="_row" if "_row" in raw_columns["events"] else "rowid",
-                          rows=read_counts["events"])
+    find_event_duplicates(engine, columns["events"], row="_row" if "_row" in raw_columns["events"] else "rowid")
     account = level == "account"
     # The default as_of is the latest time of any row, so no row can be after it: the users and the
     # events are tagged without that check (NULL), and the events' latest time comes from the facts.

@@ -122,26 +122,22 @@ def duplicate_hash_sql(columns: Mapping[str, str]) -> str:
 VALID_EVENT = "user_id IS NOT NULL AND event IS NOT NULL AND _ts IS NOT NULL"
 
 
-def find_event_duplicates(engine, columns: Mapping[str, str], *, row: str, rows: int) -> None:
+def find_event_duplicates(engine, columns: Mapping[str, str], *, row: str) -> None:
     """``event_duplicates``: the ``_row`` of every duplicate event, found without copying the events.
 
     Duplicates are rare, so two light passes find them: one hash aggregate over every row read
     (:func:`duplicate_hash_sql`, checks aside) keeps the hashes seen more than once; then only the
     rows behind those hashes are staged, checked and numbered by their exact keys
     (:func:`event_keys`) in file order. Every checked row but the first of an exact group is a
-    duplicate. ``row`` is the raw table's file-order column (``_row`` or ``rowid``); ``rows`` the
-    rows read. When the aggregate of that many hashes would not fit in memory, it runs in parts of
-    the hash range, one after the other (``engine.hash_parts``), rather than spill to disk.
+    duplicate. ``row`` is the raw table's file-order column (``_row`` or ``rowid``).
+
+    The hash aggregate is the one step whose memory grows with the events (about 50 bytes a row);
+    past the memory limit DuckDB spills it to disk. Running it in parts of the hash range instead
+    was measured slower (each part hashes every row again): 29.2 s against 27.5 s for 50M events,
+    31 s against 10 s for this pass at 100M.
     """
     hashed = duplicate_hash_sql(columns)
-    parts = engine.hash_parts(rows)
-    for part in range(parts):
-        where = f" WHERE {hashed} % {parts} = {part}" if parts > 1 else ""
-        seen_twice = f"SELECT {hashed} AS _h FROM raw_events{where} GROUP BY 1 HAVING count(*) > 1"
-        if part == 0:
-            engine.table("event_hashes", seen_twice)
-        else:
-            engine.run(f"INSERT INTO event_hashes {seen_twice}")
+    engine.table("event_hashes", f"SELECT {hashed} AS _h FROM raw_events GROUP BY 1 HAVING count(*) > 1")
     # The candidates are taken raw, in a statement of their own: checks pushed down into this scan
     # would stage every row.
     engine.table("event_candidates",

@@ -142,11 +142,3 @@ def test_a_bad_spark_setting_is_one_line_before_the_jvm_starts(variable, value, 
     assert status == 2
     assert capsys.readouterr().err.splitlines() == [f"pqlkit: error: {error.value}"]
 
-
-def test_hash_parts_keep_each_part_of_the_duplicate_pass_within_half_the_memory_limit():
-    """memory_limit 1GB: DuckDB reports 953.6 MiB (10^9 bytes), half of it 499,961,651 bytes. 10M hashes
-    at 50 bytes each are 500,000,000 bytes: just over half, so 2 parts; 9M hashes (450 MB) fit in 1;
-    100M hashes (5 GB) need ceil(5e9 / 499,961,651) = 11."""
-    engine = DuckDBEngine(memory_limit="1GB")
-    assert abs(engine.memory_bytes() - 10**9) < 10**9 * 0.001
-    assert [engine.hash_parts(n) for n in (9_000_000, 10_000_000, 100_000_000)] == [1, 2, 11]

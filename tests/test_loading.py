@@ -325,12 +325,11 @@ def test_step_event_rows_and_dropped_reasons_agree_with_or_without_the_facts_of_
     assert with_facts.event_names() == without.event_names() == ["a"]
 
 
-@pytest.mark.parametrize("parts", [1, 3])
-def test_duplicates_are_the_same_when_the_hash_pass_runs_in_parts(parts):
+
+def test_duplicates_by_trimmed_event_id_or_by_every_column_keep_the_first_copy():
     """Nine events of u1: ids e1, e1 (1 duplicate), e2, e3 three times (2 duplicates), ' e2 ' (the
     same id once trimmed: 1 duplicate), and a row without an id repeated exactly (1 duplicate): 5
-    duplicates by hand, 4 used (a, b, c, d). Split into 3 parts of the hash range (as when the aggregate would not
-    fit in memory), the pass finds the same 5, and keeps the first copy of each."""
+    duplicates by hand, 4 used (a, b, c, d: the first copy of each)."""
     frames = {
         "users": users([("u1", T0)]),
         "events": events(
@@ -340,9 +339,7 @@ def test_duplicates_are_the_same_when_the_hash_pass_runs_in_parts(parts):
             columns=("event_id", "user_id", "event", "timestamp"),
         ),
     }
-    engine = pk.engines.DuckDBEngine()
-    engine.hash_parts = lambda groups: parts
-    dataset = pk.load(frames, engine=engine)
+    dataset = pk.load(frames)
     assert dropped(dataset, "events") == {"duplicate": 5}
     kept = dataset.sql("SELECT event, ts FROM events ORDER BY ts, event")
     assert list(kept["event"]) == ["a", "b", "c", "d"]
