@@ -378,12 +378,14 @@ def load(
                 f"{sources[table]}: the {table} table has no rows; an analysis needs at least one",
                 path=sources[table],
             )
+    file_row = {table: "_row" if "_row" in raw_columns[table] else "rowid" for table in sources}
     for table in sources:
-        stage(engine, table, columns[table], row="_row" if "_row" in raw_columns[table] else "rowid")
-    find_event_duplicates(engine, columns["events"], row="_row" if "_row" in raw_columns["events"] else "rowid")
+        stage(engine, table, columns[table], row=file_row[table])
+    find_event_duplicates(engine, columns["events"], row=file_row["events"])
     account = level == "account"
     # The default as_of is the latest time of any row, so no row can be after it: the users and the
-    # events are tagged without that check (NULL), and the events' latest time comes from the facts.
+    # events are tagged without that check (NULL, also in the clean events view, which reads
+    # tagged_events), and the events' latest time comes from the facts.
     as_of_ts = parse_as_of(as_of)
     literal = "CAST(NULL AS TIMESTAMPTZ)" if as_of_ts is None else timestamp_literal(as_of_ts)
     tag_users(engine, literal, account)
@@ -399,10 +401,8 @@ def load(
             path=sources["events"],
             column="timestamp",
         )
-    literal = timestamp_literal(as_of_ts)
-    engine.view("tagged_events", tagged_events_sql(literal, account, columns["events"]))  # read again for clean events
     if "conversions" in sources:
-        tag_conversions(engine, literal, account, columns["conversions"])
+        tag_conversions(engine, timestamp_literal(as_of_ts), account, columns["conversions"])
     ledger = ledger_frame(engine, sources, level, read_counts)
     if strict:
         raise_if_dropped(ledger)

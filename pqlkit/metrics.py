@@ -462,6 +462,22 @@ def share_pql_by_day(entities: pd.DataFrame, *, days: Sequence[float] = (1, 3, 7
     return rate_table(pd.DataFrame(rows), hits="pql_by_day", total="mature", rate="share")
 
 
+def missing_steps(table: pd.DataFrame, steps: Sequence[str]) -> list[str] | pd.Series:
+    """Per row, the comma-separated names of the steps not done (``{step}_at`` missing), in spec order.
+
+    The rows are grouped by which steps they miss (at most 2 ** len(steps) patterns), so each
+    pattern's text is joined once, not once per row. An empty table gives an empty text column.
+    """
+    if not len(table):
+        return pd.Series([], dtype="str")
+    missing = np.zeros((len(table), len(steps)), dtype=bool)
+    for position, name in enumerate(steps):
+        missing[:, position] = table[f"{name}_at"].isna().to_numpy()
+    patterns, codes = np.unique(missing, axis=0, return_inverse=True)
+    texts = [", ".join(name for name, absent in zip(steps, pattern) if absent) for pattern in patterns]
+    return [texts[code] for code in codes.ravel()]
+
+
 def stalled_trials(
     entities: pd.DataFrame,
     *,
@@ -494,10 +510,7 @@ def stalled_trials(
     mask = ~entities["is_pql"] & entities["paid_at"].isna() & (age >= stall_day) & (age < trial_days)
     table = entities[mask].copy()
     table["trial_days_left"] = trial_days - age[mask]
-    not_done = table[[f"{s}_at" for s in steps]].isna().to_numpy()
-    table["missing_steps"] = [
-        ", ".join(s for s, missing in zip(steps, row) if missing) for row in not_done
-    ] if len(table) else pd.Series([], dtype="str")
+    table["missing_steps"] = missing_steps(table, steps)
     return table.sort_values(["trial_days_left", "entity_id"]).reset_index(drop=True)
 
 

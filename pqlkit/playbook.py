@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .context import AsOf, Context, context_steps, context_value
-from .metrics import current_pqls
+from .metrics import current_pqls, missing_steps
 
 __all__ = [
     "NORTH_STARS",
@@ -152,20 +152,6 @@ def team_kpis(summary: dict, team: str, *, has_payments: bool = True) -> pd.Data
     return table.loc[list(TEAMS[team]), ["kpi", "shown", "question"]].reset_index(drop=True)
 
 
-def _missing_steps(table: pd.DataFrame, steps: list[str]) -> list[str]:
-    """Per row, the comma-separated names of the steps not done (``{step}_at`` missing), in spec order.
-
-    The rows are grouped by which steps they miss (at most 2 ** len(steps) patterns), so each
-    pattern's text is joined once, not once per row.
-    """
-    missing = np.zeros((len(table), len(steps)), dtype=bool)
-    for position, name in enumerate(steps):
-        missing[:, position] = table[f"{name}_at"].isna().to_numpy()
-    patterns, codes = np.unique(missing, axis=0, return_inverse=True)
-    texts = [", ".join(name for name, absent in zip(steps, pattern) if absent) for pattern in patterns]
-    return [texts[code] for code in codes.ravel()]
-
-
 def prioritise_pqls(
     entities: pd.DataFrame,
     *,
@@ -216,7 +202,7 @@ def prioritise_pqls(
         account_id=account.to_numpy(),
         account_size=size.to_numpy(),
         steps_total=len(steps),
-        missing_steps=_missing_steps(table, steps) if len(table) else pd.Series([], dtype="str"),
+        missing_steps=missing_steps(table, steps),
         _seen_days=np.floor(table["days_since_seen"].to_numpy(dtype=float)),
     )
     table = table.sort_values(
