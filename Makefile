@@ -77,7 +77,7 @@ fuzz: $(STAMP)
 
 ## Re-execute the committed notebooks on the sample data (after a change or a version bump).
 notebooks: $(STAMP)
-	$(BIN)/python -m pqlkit.report --regenerate
+	$(BIN)/python -m pqlkit.report.run --regenerate
 
 ## The scale benchmark (by hand, not a test): 1M, 10M and 50M events; prints a Markdown table.
 benchmark: $(STAMP)

@@ -2,7 +2,7 @@
 
 A dataset is a folder, a database URL (``postgresql://user@host:5432/db``, with ``--schema`` or one
 query per table: ``--users-sql``, ``--events-sql``, ``--conversions-sql``) or a YAML source file
-(:mod:`pqlkit.database`). ``export`` writes the per-entity table and the current PQLs to database tables.
+(:mod:`pqlkit.io.database`). ``export`` writes the per-entity table and the current PQLs to database tables.
 
 Problems with the input (a missing file or column, a bad spec, strict-mode drops) print one line on
 stderr starting with ``pqlkit: error:`` and exit with status 2, without a traceback. A notebook that
@@ -17,7 +17,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 
-from .errors import PqlkitError, PqlkitWarning
+from pqlkit.base.errors import PqlkitError, PqlkitWarning
 
 __all__ = ["main", "build_parser"]
 
@@ -93,14 +93,14 @@ def _add_database_options(parser: argparse.ArgumentParser) -> None:
 
 def _dataset(args: argparse.Namespace):
     """The dataset argument, as a database source when it is one (with --schema and the queries)."""
-    from .database import database_source
+    from pqlkit.io.database import database_source
 
     sql = {table: getattr(args, f"{table}_sql", None) for table in ("users", "events", "conversions")}
     database = database_source(args.dataset, schema=args.schema, sql={k: v for k, v in sql.items() if v})
     if database is not None:
         return database
     if getattr(args, "stitch_identities", False) or getattr(args, "source_timezone", None):
-        from .exports import ExportSource
+        from pqlkit.io.exports import ExportSource
 
         return ExportSource(args.dataset, stitch_identities=args.stitch_identities, source_timezone=args.source_timezone)
     return args.dataset
@@ -108,7 +108,7 @@ def _dataset(args: argparse.Namespace):
 
 def _add_selection_options(parser: argparse.ArgumentParser) -> None:
     """What to read and as of when: the options every command that reads a dataset takes."""
-    from .readers import EVENTS_FORMAT_CHOICES
+    from pqlkit.io.readers import EVENTS_FORMAT_CHOICES
 
     parser.add_argument("--as-of", dest="as_of", help="analysis instant; a bare date means the end of that day (UTC)")
     parser.add_argument("--level", choices=("user", "account"), help="overrides the spec's level")
@@ -126,7 +126,7 @@ def _add_selection_options(parser: argparse.ArgumentParser) -> None:
 
 def _add_export_options(parser: argparse.ArgumentParser) -> None:
     """How a vendor's export is read: the events format, identity merges, the source's time zone."""
-    from .readers import EVENTS_FORMAT_CHOICES
+    from pqlkit.io.readers import EVENTS_FORMAT_CHOICES
 
     if not any("--events-format" in action.option_strings for action in parser._actions):
         parser.add_argument("--events-format", dest="events_format", choices=EVENTS_FORMAT_CHOICES, default="auto",
@@ -177,8 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _metrics(args: argparse.Namespace) -> int:
-    from .metrics import summary
-    from .reduction import entity_table
+    from pqlkit.metrics import summary
+    from pqlkit.core.reduction import entity_table
 
     entities, context = entity_table(
         _dataset(args), args.spec, as_of=args.as_of, level=args.level, strict=args.strict,
@@ -193,8 +193,8 @@ def _metrics(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from .loading import load
-    from .spec import ActivationSpec
+    from pqlkit.core.loading import load
+    from pqlkit.core.spec import ActivationSpec
 
     spec = ActivationSpec.from_yaml(args.spec) if args.spec else None
     level = args.level or (spec.level if spec else "user")
@@ -219,7 +219,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _sample(args: argparse.Namespace) -> int:
-    from .synthetic import write_sample
+    from pqlkit.synthetic import write_sample
 
     if args.users < 1:
         raise PqlkitError(f"--users must be at least 1, but {args.users} was passed")
@@ -243,7 +243,7 @@ def _positive_int(text: str) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from .report import NotebookFailed, run_report
+    from pqlkit.report.run import NotebookFailed, run_report
 
     try:
         index = run_report(_dataset(args), args.spec, out=args.out, as_of=args.as_of, level=args.level,
@@ -257,8 +257,8 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from .database import export_results, mask_url
-    from .reduction import entity_table
+    from pqlkit.io.database import export_results, mask_url
+    from pqlkit.core.reduction import entity_table
 
     entities, context = entity_table(
         _dataset(args), args.spec, as_of=args.as_of, level=args.level, strict=args.strict,
@@ -273,7 +273,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _users(args: argparse.Namespace) -> int:
-    from .exports import derive_users, write_users
+    from pqlkit.io.exports import derive_users, write_users
 
     frame = derive_users(args.export, events_format=args.events_format, stitch_identities=args.stitch_identities,
                          source_timezone=args.source_timezone)

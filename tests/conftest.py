@@ -136,7 +136,7 @@ class ReportRuns:
     """Runs ``pqlkit report`` once per case on a thread pool; :meth:`get` waits for one."""
 
     def __init__(self, workers: int):
-        from pqlkit.report import kernel_name
+        from pqlkit.report.run import kernel_name
 
         kernel_name()  # register the kernel once, before parallel runs could race to do it
         self.base = Path(tempfile.mkdtemp(prefix="pqlkit-report-tests-"))
@@ -154,7 +154,7 @@ class ReportRuns:
         return self._futures[name].result()
 
     def _run(self, case: ReportCase) -> ReportRun:
-        from pqlkit.report import find_notebooks
+        from pqlkit.report.run import find_notebooks
 
         folder = self.base / case.name
         folder.mkdir()

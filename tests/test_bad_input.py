@@ -358,7 +358,7 @@ def assert_ledger_adds_up(dataset: pk.Dataset) -> dict:
     return quality
 
 
-@pytest.mark.filterwarnings("ignore::pqlkit.errors.PqlkitWarning")
+@pytest.mark.filterwarnings("ignore::pqlkit.base.errors.PqlkitWarning")
 @FUZZ_SETTINGS
 @given(body=st.text(CSV_ALPHABET, max_size=200), header=st.sampled_from(["user_id,event,timestamp", "user_id,event,timestamp,event_id", "user_id,timestamp,event"]))
 def test_fuzz_random_csv_text(tmp_path_factory, body, header):
@@ -373,7 +373,7 @@ def test_fuzz_random_csv_text(tmp_path_factory, body, header):
     assert_ledger_adds_up(dataset)
 
 
-@pytest.mark.filterwarnings("ignore::pqlkit.errors.PqlkitWarning")
+@pytest.mark.filterwarnings("ignore::pqlkit.base.errors.PqlkitWarning")
 @FUZZ_SETTINGS
 @given(data=st.binary(max_size=200))
 def test_fuzz_random_bytes(tmp_path_factory, data):
@@ -394,7 +394,7 @@ def test_fuzz_random_bytes(tmp_path_factory, data):
 FIELD = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
 
 
-@pytest.mark.filterwarnings("ignore::pqlkit.errors.PqlkitWarning")
+@pytest.mark.filterwarnings("ignore::pqlkit.base.errors.PqlkitWarning")
 @FUZZ_SETTINGS
 @given(rows=st.lists(st.tuples(FIELD, FIELD, FIELD), min_size=1, max_size=15))
 def test_fuzz_valid_csv_keeps_every_row(tmp_path_factory, rows):
@@ -414,7 +414,7 @@ def test_fuzz_valid_csv_keeps_every_row(tmp_path_factory, rows):
 JSON_SCALAR = st.one_of(st.none(), st.booleans(), st.integers(-10**18, 10**18), st.floats(allow_nan=False), FIELD)
 
 
-@pytest.mark.filterwarnings("ignore::pqlkit.errors.PqlkitWarning")
+@pytest.mark.filterwarnings("ignore::pqlkit.base.errors.PqlkitWarning")
 @FUZZ_SETTINGS
 @given(records=st.lists(st.fixed_dictionaries(
     {"event": JSON_SCALAR, "properties": st.one_of(JSON_SCALAR, st.fixed_dictionaries(

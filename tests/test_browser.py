@@ -34,9 +34,9 @@ from urllib.request import url2pathname
 
 import pytest
 
-from pqlkit.browser import ChromiumMissing, chromium_arguments, find_chromedriver, find_chromium, print_pdf
-from pqlkit.errors import PqlkitError
-from pqlkit.report import PARAMETERS, find_notebooks, run_report
+from pqlkit.report.browser import ChromiumMissing, chromium_arguments, find_chromedriver, find_chromium, print_pdf
+from pqlkit.base.errors import PqlkitError
+from pqlkit.report.run import PARAMETERS, find_notebooks, run_report
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "data" / "tiny"

@@ -1,4 +1,4 @@
-"""pqlkit.cohorts: the cohort triangle, per-cohort rates with maturity, time to PQL per cohort,
+"""pqlkit.analyses.cohorts: the cohort triangle, per-cohort rates with maturity, time to PQL per cohort,
 PQL-to-paid per PQL cohort, seasonality and trends, on a hand-worked dataset."""
 
 from __future__ import annotations

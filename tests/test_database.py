@@ -1,4 +1,4 @@
-"""Reading from and writing to a real PostgreSQL server (pqlkit.database).
+"""Reading from and writing to a real PostgreSQL server (pqlkit.io.database).
 
 One server per test session, from Debian's ``postgresql`` package: ``initdb`` in a temporary folder,
 a free loopback port, its unix socket in that folder, stopped at the end. As root (initdb refuses
@@ -29,7 +29,7 @@ import pytest
 
 import pqlkit as pk
 from pqlkit.cli import main
-from pqlkit.database import (
+from pqlkit.io.database import (
     DatabaseSource,
     copy_dataset,
     database_source,

@@ -14,7 +14,7 @@ import pytest
 
 import pqlkit as pk
 from pqlkit.cli import main
-from pqlkit.engines import DuckDBEngine, spark_session, spark_settings
+from pqlkit.io.engines import DuckDBEngine, spark_session, spark_settings
 
 from conftest import TINY, TINY_SPEC
 

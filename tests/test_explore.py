@@ -1,4 +1,4 @@
-"""pqlkit.explore: event catalogue, candidate-step ranking, completion curves, threshold and level
+"""pqlkit.analyses.explore: event catalogue, candidate-step ranking, completion curves, threshold and level
 comparisons, on a hand-worked dataset whose numbers are derived in the docstrings."""
 
 from __future__ import annotations

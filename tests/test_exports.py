@@ -1,4 +1,4 @@
-"""Vendor exports read by the vendors' own rules (pqlkit.exports): duplicates, time, identities, archives.
+"""Vendor exports read by the vendors' own rules (pqlkit.io.exports): duplicates, time, identities, archives.
 
 The ``*_docs`` folders in tests/data/exports hold rows copied from each vendor's documentation
 (README.md there names the page or repository file of every row). The expected counts below are
@@ -39,8 +39,8 @@ import pytest
 
 import pqlkit as pk
 from pqlkit.cli import main
-from pqlkit.errors import DataError
-from pqlkit.exports import ExportSource, combine_parts, derive_users
+from pqlkit.base.errors import DataError
+from pqlkit.io.exports import ExportSource, combine_parts, derive_users
 
 EXPORTS = Path(__file__).parent / "data" / "exports"
 SPEC = EXPORTS / "spec.yaml"
@@ -358,5 +358,5 @@ def test_segment_tracks_table_unloaded_in_upper_case(tmp_path):
     folder = shutil.copytree(EXPORTS / "segment_tracks", tmp_path / "upper")
     header, _, rest = (folder / "events.csv").read_text().partition("\n")
     (folder / "events.csv").write_text(header.upper() + "\n" + rest)
-    assert pk.readers.detect_events_format(folder / "events.csv") == "segment"
+    assert pk.detect_events_format(folder / "events.csv") == "segment"
     assert events_quality(pk.load(folder)) == {"read": 6, "used": 3, "duplicate": 1, "missing_value": 1, "unknown_user": 1}

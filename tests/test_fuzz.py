@@ -12,7 +12,7 @@ one thing:
 - a value of the activation spec (YAML) replaced by one of another type.
 
 The property, for every example: :func:`pqlkit.load` (or :func:`pqlkit.entity_table`) either raises a
-:class:`~pqlkit.errors.PqlkitError` (DataError, SpecError, DataQualityError), or succeeds with a
+:class:`~pqlkit.base.errors.PqlkitError` (DataError, SpecError, DataQualityError), or succeeds with a
 ledger whose ``read`` equals an independent count of the source's rows (Python's ``csv`` module,
 ``json``, or pyarrow's row count, on the bytes as written), and read = used + dropped. Anything else
 (a crash of another type, a row lost or gained) fails the test. Some cases run through the command

@@ -264,7 +264,7 @@ def test_a_row_lost_between_reading_and_tagging_is_caught(tmp_path, monkeypatch)
     """Inject a fault: after staging, one events row (the first in file order) disappears. The rows read
     (3, counted from the raw table) no longer equal the rows tagged (2), and load stops with an internal
     error instead of a ledger that silently adds up."""
-    from pqlkit import loading
+    from pqlkit.core import loading
 
     original = loading.stage
 

@@ -1,4 +1,4 @@
-"""pqlkit.narrative: number formatting, the computed sentences (including the not-enough-data ones),
+"""pqlkit.present.narrative: number formatting, the computed sentences (including the not-enough-data ones),
 the warning notes and the headline record the notebooks leave for the tests and the report."""
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from pqlkit.report import PARAMETERS, find_notebooks
+from pqlkit.report.run import PARAMETERS, find_notebooks
 
 from conftest import ROOT
 

@@ -1,4 +1,4 @@
-"""pqlkit.pages: notebook outputs sanitised with nh3, strings escaped on the index, writes kept inside the folder.
+"""pqlkit.report.pages: notebook outputs sanitised with nh3, strings escaped on the index, writes kept inside the folder.
 
 Where the expected strings come from: the HTML specification's escaping of ``<`` and ``&``
 (``&lt;``, ``&amp;``), and ammonia's (nh3's) documented behaviour: a tag not on the allow list is
@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import pqlkit as pk
-from pqlkit import pages
+from pqlkit.report import pages
 
 from conftest import HOSTILE
 

@@ -1,4 +1,4 @@
-"""pqlkit.playbook: KPI order by north star, team KPIs, the prioritised PQL list and its CRM export."""
+"""pqlkit.analyses.playbook: KPI order by north star, team KPIs, the prioritised PQL list and its CRM export."""
 
 from __future__ import annotations
 

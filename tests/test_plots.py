@@ -1,4 +1,4 @@
-"""pqlkit.plots: every chart function draws on the given Axes (or a new one), returns it, and labels
+"""pqlkit.present.plots: every chart function draws on the given Axes (or a new one), returns it, and labels
 it (title, both axes); empty tables are refused. Uses the Agg backend."""
 
 from __future__ import annotations

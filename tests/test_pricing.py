@@ -1,4 +1,4 @@
-"""pqlkit.pricing: the benchmark reading, payments by plan and price point, lag, checks on the
+"""pqlkit.analyses.pricing: the benchmark reading, payments by plan and price point, lag, checks on the
 definition and revenue at stake, on a hand-worked dataset."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The export readers (pqlkit.readers): Segment, Amplitude, Mixpanel and PostHog events.
+"""The export readers (pqlkit.io.readers): Segment, Amplitude, Mixpanel and PostHog events.
 
 Expected values come from the fixtures in tests/data/exports: every folder holds the same six events,
 shaped as each tool's documentation shows its export (README.md there cites the pages), and the same
@@ -332,7 +332,7 @@ def test_first_copy_in_file_order_is_kept(tmp_path):
 
 def test_cli_choices_match_the_readers():
     from pqlkit.cli import build_parser
-    from pqlkit.readers import EVENTS_FORMAT_CHOICES
+    from pqlkit.io.readers import EVENTS_FORMAT_CHOICES
 
     metrics = build_parser()._subparsers._group_actions[0].choices["metrics"]
     action = next(a for a in metrics._actions if a.dest == "events_format")

@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 
 import pqlkit as pk
-from pqlkit import report
+from pqlkit.report import run as report
 from pqlkit.cli import main
-from pqlkit.report import NotebookFailed, find_notebooks, regenerate, run_report
+from pqlkit.report.run import NotebookFailed, find_notebooks, regenerate, run_report
 
 from conftest import HOSTILE, ROOT, TINY, TINY_SPEC
 
@@ -301,11 +301,11 @@ def test_records_name_their_notebook_and_hold_the_tiny_counts(tiny_report):
 
 
 def test_notebook_setup_takes_the_reports_table_only_for_its_own_inputs(tmp_path, monkeypatch):
-    """The stored table (pqlkit.checked) gives notebook_setup the same per-entity table, context, ledger
+    """The stored table (pqlkit.report.checked) gives notebook_setup the same per-entity table, context, ledger
     and summary as loading the raw sample; the notebook's kernel then holds only the three clean tables
     and the tagging pass's event facts, read from Parquet (no staging or tagged table: nothing was loaded). With another ``as_of`` (the
     key differs) or no variable, it loads the raw data."""
-    from pqlkit.checked import CHECKED_ENV
+    from pqlkit.report.checked import CHECKED_ENV
 
     sample, spec = str(ROOT / "data" / "sample"), str(ROOT / "data" / "activation.yaml")
     inputs = report._check_inputs(sample, spec, as_of=None, level=None)

@@ -12,7 +12,7 @@ from scipy.stats import spearmanr
 from sklearn.metrics import roc_auc_score
 
 import pqlkit as pk
-from pqlkit.playbook import prioritise_pqls
+from pqlkit.analyses.playbook import prioritise_pqls
 from pqlkit.scoring import LeakageError, check_no_leakage, feature_table, order_pql_list, pay_score, snapshot_rows
 from pqlkit.synthetic import TRUE_PARAMETERS, generate_sample
 

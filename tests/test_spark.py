@@ -35,7 +35,7 @@ def spark_engine():
 
     os.environ.setdefault("PQLKIT_SPARK_MASTER", "local[2]")
     os.environ.setdefault("PQLKIT_SPARK_PARTITIONS", "2")
-    from pqlkit.engines import SparkEngine
+    from pqlkit.io.engines import SparkEngine
 
     engine = SparkEngine()
     yield engine

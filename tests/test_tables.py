@@ -1,4 +1,4 @@
-"""pqlkit.tables: the table a report reader sees (issue 14: index columns, raw names, True/False cells,
+"""pqlkit.present.tables: the table a report reader sees (issue 14: index columns, raw names, True/False cells,
 unformatted numbers, cut-off text). Each expected cell is written out by hand from the input row."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pqlkit.tables import header_words, natural_order, reader_table
+from pqlkit.present.tables import header_words, natural_order, reader_table
 
 
 @pytest.fixture
@@ -44,8 +44,8 @@ def test_cells_read_like_a_report(rates):
 def test_html_has_no_index_column_and_aligns_numbers_right(rates):
     """No <th> per row (the pandas index), no True/False cell, the whole question (no '...'); numbers
     right-aligned and unwrapped, text left-aligned, headers too, and that survives the report page's
-    sanitiser (pqlkit.pages.sanitize_html drops <style> elements but keeps inline styles)."""
-    from pqlkit.pages import sanitize_html
+    sanitiser (pqlkit.report.pages.sanitize_html drops <style> elements but keeps inline styles)."""
+    from pqlkit.report.pages import sanitize_html
 
     html = sanitize_html(reader_table(rates, percent=["pql_rate", "ci_low"]).to_html())
     body = html[html.index("<tbody>"):]

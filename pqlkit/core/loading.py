@@ -1,0 +1,423 @@
+"""Load a dataset folder (or pandas frames) into DuckDB and apply the data-quality rules of docs/metrics.md#data-quality.
+
+The events never pass through pandas: each table is read by DuckDB straight from its Parquet or CSV
+file (or from a registered pandas frame), checked once, and kept in an in-process DuckDB database as
+the clean tables ``users``, ``events`` and ``conversions``. What comes back to pandas is small: the
+ledger and, on request, the users.
+
+Every row read is either used or counted under exactly one reason in the ledger
+(:attr:`Dataset.ledger`). The reasons and their precedence are those of docs/metrics.md#data-quality:
+``missing_value``, ``bad_timestamp``, ``duplicate``, ``unknown_user``, ``before_signup``,
+``after_as_of``, ``no_account``.
+
+Choices where the contract (docs/metrics.md) is silent (also in the README):
+
+- Identifiers, event names and segment values are trimmed of surrounding white space; an empty or
+  white-space-only value counts as missing.
+- Events whose ``event_id`` is empty, in a table that has the column, are compared on every column
+  (like a table without ``event_id``).
+- The default ``as_of`` is the latest parseable timestamp in any row of the three tables, dropped
+  rows included, as docs/metrics.md#definitions says ("any row").
+- At account level a conversion row is matched by its ``account_id`` first, else through the account
+  of its ``user_id``.
+
+Reading (what the files may look like):
+
+- The events table may also be an export from Segment, Amplitude, Mixpanel or PostHog, as
+  ``events.json``, ``events.jsonl``, ``events.ndjson`` (each also ``.gz``) or in the CSV/Parquet
+  names above; ``events_format`` picks the reader, by default detected (:mod:`pqlkit.io.readers`).
+  ``events.zip`` (the Amplitude Export API's download) and a folder ``events/`` of parts read as one
+  table, in file-name order; each vendor's duplicate key, time and identity rules are in
+  :mod:`pqlkit.io.exports`. The users table is always canonical.
+- Column names match the contract's without case and surrounding spaces (``USER_ID`` from a Snowflake
+  unload, `` user_id `` from a spreadsheet) when no column has the exact name; two columns that
+  match one name are an error.
+- CSV files are read with ``,`` as delimiter and ``"`` as quote, every column as text (so ``00042``
+  keeps its zeros); the header row is read first and DuckDB does no dialect guessing. UTF-8 (with or
+  without a byte-order mark) and little-endian UTF-16 are read, with ``\\r\\n``, ``\\n`` or bare
+  ``\\r`` line ends. A row with more or fewer fields than the header, an unclosed quote, bytes that
+  are not UTF-8 (the error names the encoding they suggest, e.g. Windows-1252), UTF-16 big-endian, a
+  header with NUL bytes or a truncated gzip stream is an error naming the file and the line, not a
+  dropped row. Rows that repeat the header are kept and named in a warning.
+- The ledger's ``read`` is counted on its own, from each raw table as read, before any check; the
+  load stops with an internal error if used + dropped differ from it (a row lost or made on the way).
+- Timestamps: Parquet timestamps and dates as they are; ISO 8601 text, with an offset converted to
+  UTC and without one taken as UTC; numbers and digit-only text (``1767607200``,
+  ``"1767607200123"``, ``1767607200.5``) as epoch times, the unit told by the size: seconds from
+  1e8 to 1e11, milliseconds from 1e11 to 1e14, microseconds from 1e14 to 1e17 (every epoch time
+  after 1973-03-03 is read right). Smaller or larger numbers, and times outside 1678-2261 (which
+  pandas cannot hold), are ``bad_timestamp``.
+- Identifier and event-name columns must be text or whole numbers, and the timestamp column text, a
+  timestamp or a number: a float ``user_id`` or a boolean ``timestamp`` (a Parquet file with the
+  wrong types) is an error that says how to write the column.
+- Events more than 90 days after the latest signup or payment, when ``as_of`` is not given, raise a
+  :class:`~pqlkit.base.errors.PqlkitWarning`: they still set the default ``as_of`` (docs/metrics.md#definitions), and the
+  warning says how many there are and to pass ``as_of``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+
+from pqlkit.io.engines import query_frame
+from pqlkit.base.errors import DataError, PqlkitError
+from pqlkit.base.sql import sql_string
+from pqlkit.base.columns import FORMATS, REASONS, TABLES, check_required, latest_timestamps, stage, timestamp_literal
+from pqlkit.core.quality import (
+    count_read,
+    event_facts,
+    fact_column,
+    find_event_duplicates,
+    ledger_frame,
+    publish_clean_tables,
+    raise_if_dropped,
+    tag_conversions,
+    tag_users,
+    tagged_events_sql,
+    warn_far_future,
+)
+from pqlkit.io.sources import match_column_names, read_source_tables, read_source_tables_spark
+
+__all__ = [
+    "Dataset",
+    "load",
+    "parse_as_of",
+    "ledger_to_dict",
+    "query_frame",
+    "TABLES",
+    "REASONS",
+    "FORMATS",
+]
+
+_BARE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass
+class Dataset:
+    """A checked dataset, held by an engine (in-process DuckDB by default, or Spark).
+
+    Attributes
+    ----------
+    engine : DuckDBEngine or SparkEngine
+        Holds the clean tables ``users`` (``user_id``, ``entity_id``, ``signup_at``, ``account_id``,
+        segment columns), ``events`` (``user_id``, ``entity_id``, ``event``, ``ts``) and
+        ``conversions`` (``user_id``, ``account_id``, ``entity_id``, ``paid_at``, ``plan``, ``mrr``).
+        :meth:`sql` queries them; ``con`` is the DuckDB connection (None on Spark).
+    as_of : pandas.Timestamp
+        The instant the analysis is taken at (UTC).
+    level : {"user", "account"}
+        The level the rows were checked for (``no_account`` applies at account level only).
+    ledger : pandas.DataFrame
+        One row per table and outcome: ``table``, ``reason`` (``"used"`` or a drop reason),
+        ``rows``, and ``read`` (the table's rows as read from the source, counted on their own,
+        the same on each of its rows). Every reason that applies to a table is listed, zeros
+        included.
+    sources : dict
+        Table name to the file it was read from (``"<DataFrame>"`` for frames).
+    segments : list of str
+        The users table's segment columns (everything but ids and ``signup_at``).
+    conversion_columns : list of str
+        The conversions table's columns.
+    event_facts : dict of str to int, or None
+        The step events (with how many earliest times each keeps) whose per-user facts the engine's
+        ``event_facts`` table holds; see :func:`event_facts`.
+    identity_merges : int or None
+        With ``stitch_identities``: the events rows attributed to a user through an identity merge
+        of the export's vendor (:mod:`pqlkit.io.exports`); None when merging was not asked for.
+    """
+
+    engine: object
+    as_of: pd.Timestamp
+    level: str
+    ledger: pd.DataFrame
+    sources: dict[str, str]
+    segments: list[str] = field(default_factory=list)
+    conversion_columns: list[str] = field(default_factory=list)
+    event_facts: dict[str, int] | None = None
+    identity_merges: int | None = None
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection | None:
+        """The DuckDB connection holding the clean tables (None when the engine is Spark)."""
+        return getattr(self.engine, "con", None)
+
+    @property
+    def has_conversions(self) -> bool:
+        """Whether a conversions table was read."""
+        return "conversions" in self.sources
+
+    def sql(self, query: str) -> pd.DataFrame:
+        """Run a query (DuckDB's dialect) over the clean tables and return the result as a pandas frame."""
+        return self.engine.frame(query)
+
+    def event_names(self) -> list[str]:
+        """The distinct event names among the used events, sorted (one query over the clean events)."""
+        return [row[0] for row in self.engine.rows("SELECT DISTINCT event FROM events ORDER BY 1")]
+
+    def step_event_rows(self) -> dict[str, dict[str, int]]:
+        """Rows per step event and outcome, from the tagging pass's facts.
+
+        Returns
+        -------
+        dict
+            ``{event: {outcome: rows}}`` for each step event of :attr:`event_facts`, the outcome being
+            ``"used"`` or a drop reason; outcomes without rows are left out.
+        """
+        steps = self.event_facts or {}
+        if not steps:
+            return {}
+        sums = ", ".join(f"sum({fact_column(steps, event, 'n')})" for event in steps)
+        found: dict[str, dict[str, int]] = {event: {} for event in steps}
+        for reason, *counts in self.engine.rows(
+            f"SELECT COALESCE(_reason, 'used'), {sums} FROM event_facts GROUP BY 1"
+        ):
+            for event, count in zip(steps, counts):
+                if count:
+                    found[event][reason] = int(count)
+        return found
+
+    def dropped_event_reasons(self, names: list[str]) -> dict[str, dict[str, int]]:
+        """Why the events of the given names were dropped, for names that no used event has.
+
+        Parameters
+        ----------
+        names : list of str
+            Event names (a spec's step events). Names the tagging pass kept facts of are answered
+            from them; others from one more pass over the tagged events.
+
+        Returns
+        -------
+        dict
+            ``{event name: {reason: rows}}`` for each name among ``names`` that occurs in the rows
+            read but in no used row; reasons in ledger order. Names absent from what was read are
+            left out.
+        """
+        covered = self.step_event_rows()
+        found = {name: rows for name, rows in covered.items() if name in names}
+        others = sorted({name for name in names if name not in covered})
+        if others:
+            listed = ", ".join(sql_string(name) for name in others)
+            for event, reason, count in self.engine.rows(
+                f"SELECT event, COALESCE(_reason, 'used'), count(*) FROM tagged_events WHERE event IN ({listed}) GROUP BY 1, 2"
+            ):
+                found.setdefault(event, {})[reason] = int(count)
+        return {
+            event: {r: rows[r] for r in REASONS if r in rows}
+            for event, rows in sorted(found.items()) if rows and "used" not in rows
+        }
+
+    def users(self) -> pd.DataFrame:
+        """The used users rows as a pandas frame."""
+        return self.sql("SELECT * FROM users ORDER BY signup_at, user_id")
+
+    def data_quality(self) -> dict:
+        """The ledger as the JSON summary's ``data_quality`` mapping (docs/metrics.md#json-summary): ``{table: {read, used, dropped}}``."""
+        return ledger_to_dict(self.ledger)
+
+
+def ledger_to_dict(ledger: pd.DataFrame) -> dict:
+    """Turn a ledger frame into ``{table: {"read": n, "used": n, "dropped": {reason: n}}}``.
+
+    ``read`` is the ledger's own count of the rows read from the source (its ``read`` column), not
+    the sum of the outcomes, so ``read == used + sum(dropped)`` is a check that can fail.
+
+    Parameters
+    ----------
+    ledger : pandas.DataFrame
+        :attr:`Dataset.ledger`: columns ``table``, ``reason``, ``rows``, ``read``.
+
+    Returns
+    -------
+    dict
+        ``{table: {"read": int, "used": int, "dropped": {reason: int}}}``, tables in ledger order.
+    """
+    if "read" not in ledger:
+        raise PqlkitError(
+            "ledger_to_dict needs the ledger's 'read' column (the rows read from each source); "
+            "pass Dataset.ledger from pqlkit.load"
+        )
+    result = {}
+    for table, rows in ledger.groupby("table", sort=False):
+        counts = dict(zip(rows["reason"], rows["rows"].astype(int)))
+        used = int(counts.pop("used", 0))
+        dropped = {reason: int(n) for reason, n in counts.items()}
+        result[table] = {"read": int(rows["read"].iloc[0]), "used": used, "dropped": dropped}
+    return result
+
+
+def parse_as_of(value: str | dt.date | dt.datetime | pd.Timestamp | None) -> pd.Timestamp | None:
+    """Parse an ``as_of`` value to a UTC timestamp.
+
+    A bare date (``"2026-06-30"`` or a :class:`datetime.date`) means the end of that day,
+    23:59:59.999999 UTC. Naive times are taken as UTC; times with an offset are converted.
+
+    Examples
+    --------
+    >>> parse_as_of("2026-06-30")
+    Timestamp('2026-06-30 23:59:59.999999+0000', tz='UTC')
+    """
+    if value is None:
+        return None
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        value = value.isoformat()
+    if isinstance(value, str):
+        text = value.strip()
+        if _BARE_DATE.match(text):
+            text += "T23:59:59.999999"
+        try:
+            stamp = pd.Timestamp(text)
+        except (ValueError, TypeError):
+            stamp = pd.NaT
+        if stamp is pd.NaT:
+            raise PqlkitError(
+                f"as_of: cannot read {value!r} as a date or time; use ISO 8601, e.g. 2026-06-30 or 2026-06-30T12:00:00Z"
+            )
+    else:
+        stamp = pd.Timestamp(value)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.as_unit("us")
+
+
+def load(
+    source: str | os.PathLike | Mapping[str, pd.DataFrame],
+    *,
+    level: str = "user",
+    as_of: str | dt.date | pd.Timestamp | None = None,
+    strict: bool = False,
+    events_format: str | None = None,
+    engine: str | object | None = None,
+    schema: str | None = None,
+    sql: Mapping[str, str] | None = None,
+    step_events: Mapping[str, int] | None = None,
+    stitch_identities: bool = False,
+    source_timezone: str | None = None,
+) -> Dataset:
+    """Read and check a dataset.
+
+    Parameters
+    ----------
+    source : path or mapping
+        A folder holding ``users``, ``events`` and optionally ``conversions`` as ``.parquet``,
+        ``.csv`` or ``.csv.gz``; or a mapping of those names to pandas frames.
+    level : {"user", "account"}
+        The analysis level; at account level users without ``account_id`` are dropped.
+    as_of : str, date or Timestamp, optional
+        The instant of the analysis; see :func:`parse_as_of`. Default: the latest parseable
+        timestamp in any row of the three tables.
+    strict : bool
+        Raise :class:`~pqlkit.base.errors.DataQualityError` instead of dropping any row.
+    events_format : {"auto", "canonical", "segment", "amplitude", "mixpanel", "posthog"}, optional
+        The shape of the events table: canonical (docs/metrics.md#input-tables) or an export read by
+        :mod:`pqlkit.io.readers`. None or ``"auto"`` detects it from the file's name and columns.
+    engine : {"duckdb", "spark"} or an engine object, optional
+        Where the checks and the reduction run (:mod:`pqlkit.io.engines`); default DuckDB in process.
+    schema, sql : optional
+        For a database source (``source`` a ``postgresql://`` URL, a YAML source file or a
+        :class:`~pqlkit.io.database.DatabaseSource`): the schema holding the tables, and table name to
+        a SQL query giving that table's rows instead (:mod:`pqlkit.io.database`).
+    step_events : mapping of str to int, optional
+        The events an activation spec counts, each with the number of earliest times a step needs
+        (its largest ``min_count``). The pass over the events that tags them also keeps, per user,
+        those earliest times, so :func:`pqlkit.reduce` needs no second pass; :func:`pqlkit.entity_table`
+        passes them. Without them, the reduction makes its own pass.
+    stitch_identities : bool
+        For an export: count events tracked before the user was identified for the user the vendor
+        merged them into (:mod:`pqlkit.io.exports`); :attr:`Dataset.identity_merges` says how many.
+    source_timezone : str, optional
+        For a Mixpanel export of a project from before 2023: the project's time zone (IANA name),
+        in which its epoch times are local.
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    DataError
+        A missing table, file or required column, an empty required table, an unreadable file.
+
+    Examples
+    --------
+    >>> ds = load("data/sample")                      # doctest: +SKIP
+    >>> ds.ledger.query("table == 'events'")          # doctest: +SKIP
+    """
+    if level not in ("user", "account"):
+        raise PqlkitError(f"The value for `level` must be one of ['user', 'account'], but {level!r} was passed.")
+    from pqlkit.io.engines import make_engine
+
+    if schema is not None or sql:
+        from pqlkit.io.database import database_source
+
+        source = database_source(source, schema=schema, sql=sql)
+    if (stitch_identities or source_timezone) and isinstance(source, (str, os.PathLike)):
+        from pqlkit.io.exports import ExportSource
+
+        source = ExportSource(source, stitch_identities=stitch_identities, source_timezone=source_timezone)
+    engine = make_engine(engine)
+    if engine.name == "duckdb":
+        sources = read_source_tables(engine.con, source, events_format)
+    else:
+        sources = read_source_tables_spark(engine, source, events_format)
+    if engine.name == "duckdb":
+        match_column_names(engine.con, sources)
+    raw_columns = {table: engine.columns(f"raw_{table}") for table in sources}
+    columns = {table: {k: v for k, v in names.items() if k != "_row"} for table, names in raw_columns.items()}
+    for table, names in columns.items():
+        check_required(table, names, sources[table], level)
+    read_counts = count_read(engine, sources)
+    for table in ("users", "events"):
+        if read_counts[table] == 0:
+            raise DataError(
+                f"{sources[table]}: the {table} table has no rows; an analysis needs at least one",
+                path=sources[table],
+            )
+    file_row = {table: "_row" if "_row" in raw_columns[table] else "rowid" for table in sources}
+    for table in sources:
+        stage(engine, table, columns[table], row=file_row[table])
+    find_event_duplicates(engine, columns["events"], row=file_row["events"])
+    account = level == "account"
+    # The default as_of is the latest time of any row, so no row can be after it: the users and the
+    # events are tagged without that check (NULL, also in the clean events view, which reads
+    # tagged_events), and the events' latest time comes from the facts.
+    as_of_ts = parse_as_of(as_of)
+    literal = "CAST(NULL AS TIMESTAMPTZ)" if as_of_ts is None else timestamp_literal(as_of_ts)
+    tag_users(engine, literal, account)
+    engine.view("tagged_events", tagged_events_sql(literal, account, columns["events"]))
+    facts = event_facts(engine, step_events=step_events)
+    if as_of_ts is None:
+        latest = latest_timestamps(engine, sources, events=engine.rows("SELECT max(latest) FROM event_facts")[0][0])
+        as_of_ts = max((stamp for stamp in latest.values() if stamp is not None), default=None)
+        warn_far_future(engine, sources, latest)
+    if as_of_ts is None:
+        raise DataError(
+            f"{sources['events']}: no timestamp in any table could be parsed; use ISO 8601 times such as 2026-06-30T12:00:00Z",
+            path=sources["events"],
+            column="timestamp",
+        )
+    if "conversions" in sources:
+        tag_conversions(engine, timestamp_literal(as_of_ts), account, columns["conversions"])
+    ledger = ledger_frame(engine, sources, level, read_counts)
+    if strict:
+        raise_if_dropped(ledger)
+    publish_clean_tables(engine, level, sources)
+    segments = [name for name in columns["users"] if name not in ("user_id", "signup_at", "account_id")]
+    from pqlkit.io.exports import identity_merges
+
+    return Dataset(
+        identity_merges=identity_merges(engine.con) if getattr(source, "stitch_identities", False) else None,
+        engine=engine,
+        as_of=as_of_ts,
+        level=level,
+        ledger=ledger,
+        sources=sources,
+        segments=segments,
+        conversion_columns=columns.get("conversions", []),
+        event_facts=facts,
+    )

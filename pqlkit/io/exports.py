@@ -1,0 +1,635 @@
+"""Vendor exports read by the vendors' own rules: duplicate keys, time, identity merges, archives, users.
+
+:mod:`pqlkit.io.readers` maps an export's fields onto the canonical events columns. This module adds
+what each vendor documents about those rows, so that pqlkit counts them as the vendor does:
+
+==============  ==========================================  ==========================================
+vendor          duplicates (first row in file order kept)   identities merged (``stitch_identities``)
+==============  ==========================================  ==========================================
+Mixpanel        same ``event``, ``distinct_id``, ``time``   ``$device_id`` to ``$user_id`` (simplified
+                and ``$insert_id`` [1]_; rows without       ID merge), ``$anon_distinct_id`` to
+                ``$insert_id`` are compared on every field  ``$identified_id`` on ``$identify`` [2]_
+Amplitude       same ``$insert_id`` on the same device      ``device_id`` to ``user_id`` on rows that
+                (``device_id``, else ``user_id``) [3]_      carry both [4]_
+Segment         same ``messageId`` [5]_                     ``anonymousId`` to ``userId`` on identify
+                                                            (and any call with both); ``previousId`` to
+                                                            ``userId`` on alias calls [6]_
+PostHog         same ``uuid`` [7]_                          ``$anon_distinct_id`` to ``distinct_id`` on
+                                                            ``$identify``; every ``distinct_id`` of a
+                                                            ``person_id`` to that person's user [8]_
+==============  ==========================================  ==========================================
+
+Time: Segment's time falls back from ``timestamp`` to ``originalTimestamp``, ``sentAt``,
+``receivedAt`` [9]_ (in :mod:`pqlkit.io.readers`); a call with none of them is ``missing_value``.
+Mixpanel ``time`` is epoch seconds or milliseconds (both occur [1]_); projects created before
+2023 may export project-local time, read with ``source_timezone=`` (``--source-timezone``) [10]_.
+
+The duplicate key is written into ``event_id``, so the loader's rule (same non-empty ``event_id``;
+docs/metrics.md#data-quality) applies unchanged. Identity merges only happen when asked for
+(``stitch_identities=True``, ``--stitch-identities``); without links, rows keep their own id and stay
+``unknown_user`` or ``missing_value`` as before. The rows re-attributed are counted
+(:attr:`pqlkit.Dataset.identity_merges`).
+
+Archives and folders: ``events.zip`` (the Amplitude Export API's zip: hourly ``.json.gz`` files in a
+project folder) and a folder ``events/`` of parts read as one table, parts in file-name order
+(:func:`combine_parts`). Users: when the export is all there is, :func:`derive_users` (``pqlkit
+users``) takes ``signup_at`` from Amplitude's ``user_creation_time``, Segment's identify
+``traits.createdAt`` or PostHog's ``person_created_at`` [11]_, else the user's first event, and says
+which in ``signup_source``. Column names as warehouses write them (``USER_ID``, `` user_id ``) match
+the contract's (:func:`match_column_names`).
+
+References
+----------
+.. [1] Mixpanel, Event Deduplication: https://docs.mixpanel.com/reference/event-deduplication
+       (raw exports are not de-duplicated; the minimised example event has ``time`` in ms)
+.. [2] Mixpanel, Identity Management (simplified ID merge):
+       https://docs.mixpanel.com/docs/tracking-methods/id-management/identifying-users-simplified
+.. [3] Amplitude, HTTP V2 API, ``insert_id``: https://amplitude.com/docs/apis/analytics/http-v2 ;
+       https://amplitude.com/docs/get-started/track-your-progress (duplicate events)
+.. [4] Amplitude, Track unique users: https://amplitude.com/docs/data/sources/instrument-track-unique-users
+.. [5] Segment, Common fields (``messageId``): https://segment.com/docs/connections/spec/common/
+.. [6] Segment, Identify and Alias: https://segment.com/docs/connections/spec/identify/ ,
+       https://segment.com/docs/connections/spec/alias/
+.. [7] PostHog, events model (``uuid``): https://posthog.com/docs/cdp/batch-exports/s3
+.. [8] PostHog, Identifying users: https://posthog.com/docs/product-analytics/identify
+.. [9] Segment, Common fields, "Timestamps": https://segment.com/docs/connections/spec/common/#timestamps
+.. [10] Mixpanel, Export Methods: https://docs.mixpanel.com/docs/export-methods (projects created before
+       1 January 2023 export in the project's time zone; the ``time`` values then are local wall-clock
+       seconds, as the Fivetran connector notes: https://fivetran.com/docs/connectors/applications/mixpanel/troubleshooting/incorrect-time-zone)
+.. [11] PostHog, data model (``person_created_at``: the earliest event of the person): https://posthog.com/docs/data-model
+"""
+
+from __future__ import annotations
+
+import atexit
+import gzip
+import os
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pqlkit.base.errors import DataError
+from pqlkit.io.readers import EVENT_FILE_SUFFIXES as _PART_SUFFIXES
+from pqlkit.io.readers import JSON_SUFFIXES as _JSON_SUFFIXES
+from pqlkit.base.sql import sql_string
+
+__all__ = [
+    "DUPLICATE_RULES",
+    "IDENTITY_RULES",
+    "SIGNUP_FIELDS",
+    "ExportSource",
+    "finish_export",
+    "combine_parts",
+    "derive_users",
+    "write_users",
+    "identity_merges",
+    "match_column_names",
+]
+
+DUPLICATE_RULES = {
+    "mixpanel": "same event, distinct_id, time and $insert_id (https://docs.mixpanel.com/reference/event-deduplication)",
+    "amplitude": "same $insert_id on the same device_id, else user_id (https://amplitude.com/docs/apis/analytics/http-v2)",
+    "segment": "same messageId (https://segment.com/docs/connections/spec/common/)",
+    "posthog": "same uuid (https://posthog.com/docs/cdp/batch-exports/s3)",
+}
+IDENTITY_RULES = {
+    "mixpanel": "$device_id to $user_id; $anon_distinct_id to $identified_id on $identify",
+    "amplitude": "device_id to user_id",
+    "segment": "anonymousId to userId (identify, or any call with both); previousId to userId (alias)",
+    "posthog": "$anon_distinct_id to distinct_id on $identify; the distinct_ids of one person_id",
+}
+# Where each vendor's export says when the user was created; others fall back to first seen.
+SIGNUP_FIELDS = {
+    "amplitude": "user_creation_time",
+    "segment": "traits.createdAt",
+    "posthog": "person_created_at",
+}
+_SEP = "chr(31)"  # the unit separator: no event name or id holds it
+
+
+class ExportSource(os.PathLike):
+    """A dataset folder whose events are an export, with the options the vendors' rules need.
+
+    Parameters
+    ----------
+    folder : path
+        The dataset folder (``users`` and ``events.*``, ``events.zip`` or ``events/``).
+    stitch_identities : bool
+        Count events tracked before the user was identified for the user they were merged into.
+    source_timezone : str, optional
+        An IANA time zone (``America/Los_Angeles``): the export's times are local times there.
+    """
+
+    def __init__(self, folder: str | os.PathLike, *, stitch_identities: bool = False, source_timezone: str | None = None):
+        self.folder = Path(folder)
+        self.stitch_identities = bool(stitch_identities)
+        self.source_timezone = source_timezone
+
+    def __fspath__(self) -> str:
+        return str(self.folder)
+
+    def __str__(self) -> str:
+        return str(self.folder)
+
+    @property
+    def export_options(self) -> dict:
+        """The keyword arguments :func:`pqlkit.io.readers.create_raw_events` takes."""
+        return {"stitch_identities": self.stitch_identities, "source_timezone": self.source_timezone}
+
+
+# --- the vendors' rules on raw_events ----------------------------------------------------------------
+
+
+def finish_export(
+    con: duckdb.DuckDBPyConnection,
+    events_format: str,
+    *,
+    source: str | None = None,
+    where: str = "<events>",
+    stitch_identities: bool = False,
+    source_timezone: str | None = None,
+) -> None:
+    """Apply the vendor's duplicate key, time zone and identity merges to ``raw_events`` (in place).
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        Holds ``raw_events`` as :mod:`pqlkit.io.readers` made it (and ``raw_users`` when read first).
+    events_format : str
+        The export's format.
+    source : str, optional
+        SQL relation with one ``json`` value per source record, in file order (where the identity
+        links are read from); None (pandas frames) merges nothing.
+    where : str
+        The file, for messages.
+    stitch_identities, source_timezone
+        See :class:`ExportSource`.
+
+    Returns
+    -------
+    None
+        ``raw_events`` gets the vendor's duplicate key in ``event_id``; with ``stitch_identities``
+        the temp table ``identity_merges`` (column ``rows``) holds the rows re-attributed.
+    """
+    if events_format == "mixpanel":
+        con.execute(
+            f"UPDATE raw_events SET event_id = concat_ws({_SEP}, COALESCE(event, ''), COALESCE(user_id, ''), "
+            f"COALESCE(CAST(timestamp AS VARCHAR), ''), event_id) WHERE event_id IS NOT NULL"
+        )
+    elif events_format == "amplitude":
+        device = "anonymous_id" if "anonymous_id" in _columns(con, "raw_events") else "NULL"
+        con.execute(
+            f"UPDATE raw_events SET event_id = concat_ws({_SEP}, event_id, "
+            f"COALESCE('device:' || {device}, 'user:' || user_id, '')) WHERE event_id IS NOT NULL"
+        )
+    if source_timezone:
+        _local_time(con, events_format, source_timezone, where)
+    if stitch_identities:
+        merged = _stitch(con, events_format, source)
+        con.execute("CREATE OR REPLACE TEMP TABLE identity_merges AS SELECT CAST(? AS BIGINT) AS rows", [merged])
+
+
+def identity_merges(con: duckdb.DuckDBPyConnection | None) -> int | None:
+    """The event rows re-attributed through an identity merge when the events were read; None if not asked."""
+    if con is None:
+        return None
+    try:
+        return int(con.execute("SELECT rows FROM identity_merges").fetchall()[0][0])
+    except duckdb.Error:
+        return None
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()]
+
+
+def _local_time(con: duckdb.DuckDBPyConnection, events_format: str, zone: str, where: str) -> None:
+    """Mixpanel times written in the project's time zone: read the epoch number as a wall-clock time there."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if events_format != "mixpanel":
+        raise DataError(
+            f"{where}: --source-timezone (source_timezone=) is for Mixpanel exports of projects from before 2023, "
+            f"which export project-local time; these events are {events_format}, whose times carry their zone. "
+            "Leave the option out",
+            path=where,
+        )
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise DataError(
+            f"{where}: --source-timezone {zone!r} is not a time zone name; pass an IANA name such as "
+            "America/Los_Angeles (the Mixpanel project's time zone setting)",
+            path=where,
+        ) from None
+    from pqlkit.base.columns import epoch_sql
+
+    number = "TRY_CAST(timestamp AS DECIMAL(38, 6))"
+    wall = f"CAST({epoch_sql(number)} AS TIMESTAMP)"  # the epoch number as a wall-clock time (UTC session)
+    con.execute(
+        f"UPDATE raw_events SET timestamp = strftime(timezone({sql_string(zone)}, {wall}) AT TIME ZONE 'UTC', "
+        "'%Y-%m-%dT%H:%M:%S.%fZ') WHERE regexp_matches(CAST(timestamp AS VARCHAR), '^[0-9]+([.][0-9]+)?$')"
+    )
+
+
+def _json_key_path(*keys: str) -> str:
+    return sql_string("$" + "".join('."' + key.replace('"', '\\"') + '"' for key in keys))
+
+
+def _prop(key: str) -> str:
+    """SQL: ``properties.key`` of a record, whether ``properties`` is an object or JSON text (CSV)."""
+    inner = "TRY_CAST(json_extract_string(json, '$.properties') AS JSON)"
+    return (
+        f"COALESCE(NULLIF(json_extract_string(json, {_json_key_path('properties', key)}), ''), "
+        f"NULLIF(json_extract_string({inner}, {_json_key_path(key)}), ''))"
+    )
+
+
+def _top(*keys: str) -> str:
+    parts = [f"NULLIF(json_extract_string(json, {_json_key_path(key)}), '')" for key in keys]
+    return parts[0] if len(parts) == 1 else f"COALESCE({', '.join(parts)})"
+
+
+def _links_sql(events_format: str) -> list[str]:
+    """SELECTs of (alias, target, n) over ``_records`` (``json``, ``n`` in file order): the vendor's links."""
+    if events_format == "segment":
+        user, anonymous = _top("userId", "user_id"), _top("anonymousId", "anonymous_id")
+        return [
+            f"SELECT {anonymous} AS alias, {user} AS target, n FROM _records",
+            f"SELECT {_top('previousId', 'previous_id')} AS alias, {user} AS target, n FROM _records "
+            f"WHERE lower({_top('type')}) = 'alias'",
+        ]
+    if events_format == "amplitude":
+        return [f"SELECT {_top('device_id')} AS alias, {_top('user_id')} AS target, n FROM _records"]
+    if events_format == "mixpanel":
+        device, user = _prop("$device_id"), _prop("$user_id")
+        return [
+            f"SELECT {device} AS alias, {user} AS target, n FROM _records",
+            f"SELECT '$device:' || {device} AS alias, {user} AS target, n FROM _records",
+            f"SELECT {_prop('$anon_distinct_id')} AS alias, {_prop('$identified_id')} AS target, n FROM _records "
+            f"WHERE {_top('event')} = '$identify'",
+        ]
+    if events_format == "posthog":
+        distinct = _top("distinct_id")
+        return [
+            f"SELECT {_prop('$anon_distinct_id')} AS alias, {distinct} AS target, n FROM _records "
+            f"WHERE {_top('event')} = '$identify'",
+            # One person, many distinct_ids: each counts for the person's identified user (below).
+            f"SELECT {distinct} AS alias, '\x00person:' || {_top('person_id')} AS target, n FROM _records",
+        ]
+    return []
+
+
+def _stitch(con: duckdb.DuckDBPyConnection, events_format: str, source: str | None) -> int:
+    """Re-attribute anonymous rows of ``raw_events`` through the vendor's links; return how many changed."""
+    if source is None or not _links_sql(events_format):
+        return 0
+    known = "(SELECT DISTINCT trim(CAST(user_id AS VARCHAR)) AS id FROM raw_users WHERE user_id IS NOT NULL)"
+    has_users = bool(con.execute(
+        "SELECT count(*) FROM (SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views()) "
+        "WHERE table_name = 'raw_users'"
+    ).fetchall()[0][0])
+    _identity_table(con, events_format, source, known=known if has_users else None)
+    anonymous = "e.anonymous_id" if "anonymous_id" in _columns(con, "raw_events") else "NULL"
+    keep = f"trim(e.user_id) IN (SELECT id FROM {known})" if has_users else "FALSE"
+    before = con.execute("SELECT count(*) FROM raw_events").fetchall()[0][0]
+    merged = con.execute(
+        f"""
+        UPDATE raw_events AS r SET user_id = m.target
+        FROM (
+            SELECT e.rowid AS rid, COALESCE(a.target, b.target) AS target FROM raw_events AS e
+            LEFT JOIN _identity AS a ON trim(e.user_id) = a.alias
+            LEFT JOIN _identity AS b ON e.user_id IS NULL AND trim(CAST({anonymous} AS VARCHAR)) = b.alias
+            WHERE NOT COALESCE({keep}, FALSE) AND COALESCE(a.target, b.target) IS NOT NULL
+        ) AS m
+        WHERE r.rowid = m.rid
+        """
+    ).fetchall()[0][0]
+    con.execute("DROP TABLE _identity")
+    if con.execute("SELECT count(*) FROM raw_events").fetchall()[0][0] != before:
+        raise RuntimeError("internal error: the identity merge changed the number of events rows; please report this as a pqlkit bug")
+    return int(merged)
+
+
+def _identity_table(con: duckdb.DuckDBPyConnection, events_format: str, source: str, *, known: str | None) -> None:
+    """The temp table ``_identity`` (``alias``, ``target``): each merged id and the user it counts for.
+
+    ``source`` gives one ``json`` value per source record, in file order. A link's target must be a
+    known user (``known``, the users table's ids) when there is a users table; an alias linked to
+    several users counts for the first in file order. A PostHog person counts for the first of its
+    distinct_ids that is a known user (without a users table: that was identified by ``$identify``).
+    """
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _records AS SELECT json, row_number() OVER () AS n FROM {source} WHERE json IS NOT NULL")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _links AS SELECT alias, target, n FROM ("
+        + " UNION ALL ".join(_links_sql(events_format))
+        + ") WHERE alias IS NOT NULL AND target IS NOT NULL AND alias <> target"
+    )
+    identified = known or "(SELECT DISTINCT target AS id FROM _links WHERE NOT starts_with(target, chr(0)))"
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _links AS
+        WITH persons AS (
+            SELECT l.target AS person, arg_min(l.alias, l.n) AS target FROM _links AS l
+            WHERE starts_with(l.target, chr(0)) AND l.alias IN (SELECT id FROM {identified}) GROUP BY 1
+        )
+        SELECT l.alias, COALESCE(p.target, l.target) AS target, l.n FROM _links AS l
+        LEFT JOIN persons AS p ON l.target = p.person
+        WHERE NOT starts_with(COALESCE(p.target, l.target), chr(0)) AND l.alias <> COALESCE(p.target, l.target)
+        """
+    )
+    only_known = f"WHERE target IN (SELECT id FROM {known})" if known else ""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _identity AS SELECT alias, arg_min(target, n) AS target FROM _links {only_known} GROUP BY 1"
+    )
+    con.execute("DROP TABLE _records; DROP TABLE _links")
+
+
+# --- archives and folders -------------------------------------------------------------------------
+
+_WORK: list[Path] = []
+
+
+def _work_dir() -> Path:
+    if not _WORK:
+        folder = Path(tempfile.mkdtemp(prefix="pqlkit-export-"))
+        atexit.register(shutil.rmtree, folder, True)
+        _WORK.append(folder)
+    return _WORK[0]
+
+
+def combine_parts(path: str | os.PathLike) -> Path:
+    """One events file from an archive or folder of parts, in file-name order.
+
+    Parameters
+    ----------
+    path : path
+        ``events.zip`` (the Amplitude Export API's zip: a project folder of hourly ``.json.gz``
+        files) or a folder ``events/`` of ``*.json(.gz)``, ``*.jsonl(.gz)``, ``part-*.parquet`` or
+        ``*.csv(.gz)`` files, all of one kind.
+
+    Returns
+    -------
+    pathlib.Path
+        A file in a temporary folder (removed when Python exits): ``events.jsonl`` for JSON parts,
+        ``events.parquet`` or ``events.csv`` for the others; its rows are the parts' records, part
+        after part in the order of the parts' names (path inside the zip), each in its own order.
+
+    Raises
+    ------
+    DataError
+        A damaged zip, no event files inside, or parts of different kinds.
+    """
+    path = Path(path)
+    if path.is_dir():
+        names = sorted(str(p.relative_to(path)) for p in path.rglob("*") if p.is_file() and _is_part(p.name))
+        opener = lambda name: open(path / name, "rb")  # noqa: E731
+    else:
+        try:
+            archive = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError) as error:
+            raise DataError(f"{path}: not a readable zip archive ({error}); download the export again", path=str(path)) from None
+        names = sorted(name for name in archive.namelist() if not name.endswith("/") and _is_part(name))
+        opener = archive.open
+    if not names:
+        raise DataError(
+            f"{path}: no event files inside (expected *.json.gz, *.json, *.jsonl, *.parquet or *.csv files)", path=str(path)
+        )
+    kinds = {_kind(name) for name in names}
+    if len(kinds) > 1:
+        raise DataError(f"{path}: the parts are of different kinds ({', '.join(sorted(kinds))}); keep one kind", path=str(path))
+    kind = kinds.pop()
+    out = Path(tempfile.mkdtemp(dir=_work_dir())) / f"events.{ 'jsonl' if kind == 'json' else kind}"
+    if kind == "parquet":
+        if not path.is_dir():
+            folder = out.parent / "parts"
+            for index, name in enumerate(names):
+                target = folder / f"{index:08d}.parquet"
+                target.parent.mkdir(exist_ok=True)
+                with opener(name) as source, open(target, "wb") as sink:
+                    shutil.copyfileobj(source, sink)
+            files = sorted(str(p) for p in folder.iterdir())
+        else:
+            files = [str(path / name) for name in names]
+        listed = ", ".join(sql_string(f) for f in files)
+        con = duckdb.connect()
+        try:
+            con.execute(
+                f"COPY (SELECT * EXCLUDE (filename, file_row_number) FROM read_parquet([{listed}], union_by_name = true, "
+                f"filename = true, file_row_number = true) ORDER BY list_position([{listed}], filename), file_row_number) "
+                f"TO {sql_string(str(out))} (FORMAT parquet)"
+            )
+        except duckdb.Error as error:
+            raise DataError(f"{path}: cannot read the Parquet parts ({str(error).splitlines()[0]})", path=str(path)) from None
+        return out
+    header = None
+    with open(out, "wb") as sink:
+        for name in names:
+            try:
+                with opener(name) as raw:
+                    handle = gzip.open(raw) if name.endswith(".gz") else raw
+                    data = handle.read()
+            except (OSError, EOFError, gzip.BadGzipFile) as error:
+                raise DataError(f"{path}: part {name}: cannot read it ({error}); download the export again", path=str(path)) from None
+            if kind == "csv":
+                first, _, rest = data.partition(b"\n")
+                if header is None:
+                    header = first
+                    sink.write(first + b"\n")
+                elif first.strip() != header.strip():
+                    raise DataError(f"{path}: part {name} has another header than the first part; keep parts of one table",
+                                    path=str(path))
+                data = rest
+            if data and not data.endswith(b"\n"):
+                data += b"\n"
+            sink.write(data)
+    return out
+
+
+def _is_part(name: str) -> bool:
+    base = name.rsplit("/", 1)[-1]
+    return not base.startswith((".", "_")) and base.endswith(_PART_SUFFIXES)
+
+
+def _kind(name: str) -> str:
+    return "parquet" if name.endswith(".parquet") else "csv" if name.endswith((".csv", ".csv.gz")) else "json"
+
+
+# --- users from the export -------------------------------------------------------------------------
+
+
+def derive_users(
+    path: str | os.PathLike,
+    *,
+    events_format: str = "auto",
+    stitch_identities: bool = False,
+    source_timezone: str | None = None,
+) -> pd.DataFrame:
+    """One row per identified user of an export, for when the export is all there is.
+
+    Parameters
+    ----------
+    path : path
+        The export: an events file, ``events.zip``, a folder of parts, or a folder holding one of these.
+    events_format : str
+        As for :func:`pqlkit.io.readers.read_events`.
+    stitch_identities : bool
+        Merge anonymous ids into their users first (:func:`finish_export`), so that first seen
+        counts the onboarding events tracked before the user was identified.
+    source_timezone : str, optional
+        As for :class:`ExportSource`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``user_id``, ``signup_at`` (UTC) and ``signup_source``: the vendor's field
+        (:data:`SIGNUP_FIELDS`, the earliest value of the user) where the export has it, else
+        ``first_seen`` (the user's earliest event). Sorted by ``signup_at``, ``user_id``.
+        Identified users only: rows without a user id, and ids merged into another, are left out.
+    """
+    from pqlkit.base.columns import epoch_sql, in_range_sql
+    from pqlkit.io.readers import connect, json_relation, create_raw_events, find_events_files
+
+    path = Path(path)
+    if path.is_dir() and (found := find_events_files(path)):
+        if len(found) > 1:
+            names = ", ".join(p.name for p in found)
+            raise DataError(f"{path}: the events are there more than once ({names}); keep one", path=str(path))
+        path = found[0]  # a dataset folder; else the folder holds the parts themselves
+    con = connect()
+    fmt = create_raw_events(con, path, events_format, stitch_identities=stitch_identities,
+                            source_timezone=source_timezone)
+    if fmt == "canonical":
+        raise DataError(
+            f"{path}: these events are canonical (user_id, event, timestamp), not an export from Segment, Amplitude, "
+            "Mixpanel or PostHog; write the users table from your product database (docs/metrics.md#input-tables), "
+            "or pass --events-format",
+            path=str(path),
+        )
+    file = combine_parts(path) if path.is_dir() or path.name.endswith(".zip") else path
+    text = "NULLIF(trim(CAST(timestamp AS VARCHAR)), '')"
+    parse = (
+        f"COALESCE(TRY_CAST({text} AS TIMESTAMPTZ), CASE WHEN regexp_matches({text}, '^[0-9]+([.][0-9]+)?$') "
+        f"THEN {epoch_sql(f'TRY_CAST({text} AS DECIMAL(38, 6))')} END)"
+    )
+    con.execute(
+        f"CREATE TEMP TABLE _seen AS SELECT trim(user_id) AS user_id, min({in_range_sql(parse)}) AS first_seen "
+        f"FROM raw_events WHERE NULLIF(trim(user_id), '') IS NOT NULL GROUP BY 1"
+    )
+    signup = _signup_field_sql(fmt)
+    if signup and file.name.endswith(_JSON_SUFFIXES):
+        relation = json_relation(con, file)
+        user_sql, value_sql, where = signup
+        value = f"NULLIF(trim({value_sql}), '')"
+        parsed = (
+            f"COALESCE(TRY_CAST({value} AS TIMESTAMPTZ), CASE WHEN regexp_matches({value}, '^[0-9]+([.][0-9]+)?$') "
+            f"THEN {epoch_sql(f'TRY_CAST({value} AS DECIMAL(38, 6))')} END)"
+        )
+        con.execute(
+            f"CREATE TEMP TABLE _vendor AS SELECT trim({user_sql}) AS user_id, min({in_range_sql(parsed)}) AS created "
+            f"FROM {relation} WHERE json IS NOT NULL AND {where} GROUP BY 1"
+        )
+    else:
+        con.execute("CREATE TEMP TABLE _vendor AS SELECT CAST(NULL AS VARCHAR) AS user_id, CAST(NULL AS TIMESTAMPTZ) AS created WHERE FALSE")
+    field = SIGNUP_FIELDS.get(fmt, "first_seen")
+    excluded = "FALSE"
+    if fmt == "mixpanel":
+        excluded = "starts_with(s.user_id, '$device:')"
+    frame = con.execute(
+        f"""
+        SELECT s.user_id, COALESCE(v.created, s.first_seen) AS signup_at,
+            CASE WHEN v.created IS NOT NULL THEN {sql_string(field)} ELSE 'first_seen' END AS signup_source
+        FROM _seen AS s LEFT JOIN _vendor AS v ON s.user_id = v.user_id
+        WHERE NOT {excluded} AND s.user_id NOT IN (SELECT alias FROM {_alias_sql(con, fmt, file)})
+        ORDER BY signup_at, s.user_id
+        """
+    ).df()
+    frame["signup_at"] = pd.to_datetime(frame["signup_at"], utc=True)
+    return frame
+
+
+def write_users(frame: pd.DataFrame, out: str | os.PathLike) -> Path:
+    """Write :func:`derive_users`' table as ``.csv``, ``.csv.gz`` or ``.parquet`` (times as ISO 8601 UTC).
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``, holding the columns ``user_id``, ``signup_at``, ``signup_source``.
+    """
+    out = Path(out)
+    if out.name.endswith(".parquet"):
+        frame.to_parquet(out, index=False)
+    elif out.name.endswith((".csv", ".csv.gz")):
+        text = frame.assign(signup_at=frame["signup_at"].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+        text.to_csv(out, index=False)
+    else:
+        raise DataError(f"{out}: write the users as .csv, .csv.gz or .parquet", path=str(out))
+    return out
+
+
+def _signup_field_sql(fmt: str) -> tuple[str, str, str] | None:
+    """(user id, created value, filter) SQL over ``json`` records for the vendor's signup field."""
+    if fmt == "amplitude":
+        return _top("user_id"), _top("user_creation_time"), "TRUE"
+    if fmt == "segment":
+        created = "json_extract_string(json, '$.traits.createdAt')"
+        return _top("userId", "user_id"), created, f"lower(COALESCE({_top('type')}, '')) = 'identify'"
+    if fmt == "posthog":
+        return _top("distinct_id"), _top("person_created_at"), "TRUE"
+    return None
+
+
+def _alias_sql(con: duckdb.DuckDBPyConnection, fmt: str, file: Path) -> str:
+    """SQL relation of the ids merged into another user (anonymous ids), to leave out of the users."""
+    from pqlkit.io.readers import json_relation
+
+    if not _links_sql(fmt) or not file.name.endswith(_JSON_SUFFIXES):
+        return "(SELECT CAST(NULL AS VARCHAR) AS alias WHERE FALSE)"
+    _identity_table(con, fmt, f"(SELECT json FROM {json_relation(con, file)})", known=None)
+    return "(SELECT alias FROM _identity)"
+
+
+# --- column names as warehouses write them ------------------------------------------------------------
+
+
+def match_column_names(columns: list[str], wanted: tuple[str, ...], *, where: str) -> dict[str, str]:
+    """Renames that make ``USER_ID`` or `` user_id `` the contract's ``user_id``.
+
+    Parameters
+    ----------
+    columns : list of str
+        The columns as read.
+    wanted : tuple of str
+        The contract's column names for the table (lower case).
+    where : str
+        The file, for the error message.
+
+    Returns
+    -------
+    dict
+        Column as read -> contract name, for columns that match a wanted name only after trimming and
+        lower-casing, when no column has the exact name.
+
+    Raises
+    ------
+    DataError
+        Two columns that match the same name (``user_id`` and ``USER_ID``).
+    """
+    renames = {}
+    for name in wanted:
+        matches = [column for column in columns if column.strip().lower() == name]
+        if len(matches) > 1:
+            raise DataError(
+                f"{where}: columns {', '.join(repr(m) for m in matches)} all match {name!r} (names are matched "
+                "without case and surrounding spaces); rename or drop all but one "
+                "(docs/metrics.md#input-tables)",
+                path=where,
+                column=name,
+            )
+        if matches and matches[0] != name:
+            renames[matches[0]] = name
+    return renames

@@ -1,0 +1,197 @@
+"""Find and read a dataset's tables into raw tables: a folder of files, pandas frames, a database, Spark.
+
+The first stage of loading (docs/architecture.md): each table becomes ``raw_{table}`` on the engine,
+read as it is, with its file order; the checks come after (:mod:`pqlkit.base.columns`, :mod:`pqlkit.core.quality`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pqlkit.base.errors import DataError
+from pqlkit.base.sql import quote_identifier
+from pqlkit.base.columns import FORMATS, TABLES
+
+__all__ = [
+    "read_source_tables",
+    "match_column_names",
+    "table_files",
+    "one_table_file",
+    "create_raw",
+    "register_frames",
+    "read_source_tables_spark",
+]
+
+
+def read_source_tables(con: duckdb.DuckDBPyConnection, source, events_format: str | None = None) -> dict[str, str]:
+    from pqlkit.io.readers import check_events_format, create_raw_events, find_events_files
+
+    events_format = check_events_format(events_format)
+    if isinstance(source, Mapping):
+        return register_frames(con, source, events_format)
+    from pqlkit.io.database import database_source, read_raw_tables
+
+    database = database_source(source)  # a postgresql:// URL, a YAML source file, a DatabaseSource
+    if database is not None:
+        return read_raw_tables(con, database, events_format)
+    folder = Path(source)
+    if not folder.is_dir():
+        raise DataError(
+            f"{folder}: dataset folder not found; pass a folder holding users and events "
+            "(.parquet, .csv or .csv.gz)",
+            path=str(folder),
+        )
+    sources = {}
+    for table in TABLES:
+        found = find_events_files(folder) if table == "events" else table_files(folder, table)
+        hint = ""
+        if table == "users":
+            hint = (
+                ". It is needed with an export from Segment, Amplitude, Mixpanel or PostHog too: one row per "
+                "user with user_id and signup_at, from your product database"
+            )
+        expected = ("events.parquet, events.csv(.gz), an export as events.json(l)(.gz), events.zip or a folder "
+                    "events/" if table == "events" else None)
+        path = one_table_file(folder, table, found, expected=expected, hint=hint)
+        if path is None:
+            continue
+        if table == "events":
+            # An ExportSource carries the vendor options (identity merges, the source's time zone).
+            create_raw_events(con, path, events_format, **getattr(source, "export_options", {}))
+        else:
+            create_raw(con, table, path)
+        sources[table] = str(path)
+    return sources
+
+
+_CONTRACT_COLUMNS = {
+    "users": ("user_id", "signup_at", "account_id"),
+    "events": ("event_id", "user_id", "event", "timestamp"),
+    "conversions": ("user_id", "account_id", "paid_at", "plan", "mrr"),
+}
+
+
+def match_column_names(con: duckdb.DuckDBPyConnection, sources: Mapping[str, str]) -> None:
+    """Rename ``USER_ID`` or `` user_id `` (a Snowflake unload, a spreadsheet) to the contract's names.
+
+    Only where no column has the exact name; two columns matching one name are an error
+    (:func:`pqlkit.io.exports.match_column_names`).
+    """
+    from pqlkit.io.exports import match_column_names
+
+    views = {row[0] for row in con.execute("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()}
+    for table, where in sources.items():
+        name = f"raw_{table}"
+        columns = [row[0] for row in con.execute(f"DESCRIBE {name}").fetchall()]
+        renames = match_column_names(columns, _CONTRACT_COLUMNS[table], where=where)
+        if not renames:
+            continue
+        if name in views:  # a Parquet file read in place: a view over a renamed view
+            listed = ", ".join(f"{quote_identifier(old)} AS {quote_identifier(new)}" for old, new in renames.items())
+            con.execute(f"ALTER VIEW {name} RENAME TO {name}_as_read")
+            con.execute(f"CREATE TEMP VIEW {name} AS SELECT * RENAME ({listed}) FROM {name}_as_read")
+        else:  # a table: renamed in place, so rowid keeps the file order
+            for old, new in renames.items():
+                con.execute(f"ALTER TABLE {name} RENAME COLUMN {quote_identifier(old)} TO {quote_identifier(new)}")
+
+
+def table_files(folder: Path, table: str) -> list[Path]:
+    """The files in ``folder`` that can hold the canonical ``table`` (``{table}.parquet``, ``.csv``, ``.csv.gz``).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files that exist, in the order of :data:`FORMATS` (more than one is an error for the caller).
+    """
+    return [folder / f"{table}.{fmt}" for fmt in FORMATS if (folder / f"{table}.{fmt}").is_file()]
+
+
+def one_table_file(source, table: str, found: list, *, expected: str | None = None, hint: str = ""):
+    """The one file found for ``table``; None for a missing conversions table; else a DataError."""
+    if len(found) > 1:
+        names = ", ".join(str(p).rsplit("/", 1)[-1] for p in found)
+        raise DataError(f"{source}: the {table} table is there more than once ({names}); keep one", path=str(source))
+    if found:
+        return found[0]
+    if table == "conversions":
+        return None
+    expected = expected or f"{table}.parquet, {table}.csv or {table}.csv.gz"
+    present = ""
+    if isinstance(source, Path):
+        names = sorted(p.name for p in source.iterdir() if not p.name.startswith("."))
+        present = f", found: {', '.join(names) or 'nothing'}"
+    raise DataError(f"{source}: no {table} table; expected {expected}{present}{hint}", path=str(source))
+
+
+def create_raw(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:
+    from pqlkit.io.readers import create_raw_table
+
+    if path.stat().st_size == 0:
+        raise DataError(f"{path}: the file is empty; write a header row with the column names", path=str(path))
+    create_raw_table(con, f"raw_{table}", path)
+
+
+def register_frames(
+    con: duckdb.DuckDBPyConnection, frames: Mapping[str, pd.DataFrame], events_format: str = "auto"
+) -> dict[str, str]:
+    from pqlkit.io.readers import register_export_frame
+
+    unknown = sorted(set(frames) - set(TABLES))
+    if unknown:
+        raise DataError(f"<DataFrame>: unknown table names {unknown}; use {list(TABLES)}")
+    sources = {}
+    for table in TABLES:
+        frame = frames.get(table)
+        if frame is None:
+            if table == "conversions":
+                continue
+            raise DataError(f"<DataFrame>: no {table} table; pass a '{table}' frame", path="<DataFrame>")
+        if not isinstance(frame, pd.DataFrame):
+            raise DataError(f"<DataFrame>: the {table} table must be a pandas DataFrame, not {type(frame).__name__}")
+        if table == "events" and events_format != "canonical":
+            register_export_frame(con, frame, events_format)
+        else:
+            con.register(f"_frame_{table}", frame.reset_index(drop=True))
+            con.execute(f"CREATE TEMP TABLE raw_{table} AS SELECT * FROM _frame_{table}")
+            con.unregister(f"_frame_{table}")
+        sources[table] = f"<DataFrame {table}>"
+    return sources
+
+
+def read_source_tables_spark(engine, source, events_format: str | None) -> dict[str, str]:
+    """The Spark engine's reading: canonical Parquet and CSV tables from a folder.
+
+    The folder may be local, or a URI the cluster reads (``s3a://bucket/dataset``,
+    ``hdfs:///data/pql``, ``abfss://...``): there each table is looked for by trying its names.
+    """
+    if isinstance(source, Mapping):
+        raise DataError("<DataFrame>: --engine spark reads a dataset folder; write the frames as Parquet first")
+    from pqlkit.io.database import database_source
+
+    if database_source(source) is not None:
+        raise DataError(f"{database_source(source).display}: --engine spark reads files; read a database with the "
+                        "default engine (duckdb)")
+    if events_format not in (None, "auto", "canonical"):
+        raise DataError(f"{source}: --engine spark reads canonical tables only; convert the {events_format} "
+                        "export with pqlkit.convert_events first", path=str(source))
+    remote = "://" in str(source)
+    folder = Path(source)
+    if not remote and not folder.is_dir():
+        raise DataError(f"{folder}: dataset folder not found; pass a folder holding users and events", path=str(folder))
+    sources = {}
+    for table in TABLES:
+        if remote:
+            base = str(source).rstrip("/")
+            found = [p for p in (f"{base}/{table}.{fmt}" for fmt in FORMATS) if engine.exists(p)]
+        else:
+            found = table_files(folder, table)
+        path = one_table_file(str(source) if remote else folder, table, found)
+        if path is None:
+            continue
+        engine.read(table, path)
+        sources[table] = str(path)
+    return sources

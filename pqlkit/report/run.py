@@ -1,0 +1,767 @@
+"""The PQL report: every notebook run with papermill, then rendered to HTML by :mod:`pqlkit.report.pages`.
+
+``pqlkit report DATASET --spec SPEC.yaml --out DIR`` (or :func:`run_report`) writes::
+
+    DIR/index.html                the north star, the headline numbers with their trends, a link to every page
+                                  (and, with ``--previous``, what changed since an earlier report)
+    DIR/NN_name.html              one page per notebook: outputs only, figures embedded
+    DIR/notebooks/NN_name.ipynb   the executed notebooks, for inspection
+    DIR/data/                     what the notebooks record (``NN_name.json``) and export (CSV)
+
+Every notebook in the repository's ``notebooks/`` folder runs in a kernel named ``pqlkit`` (registered
+on first use if missing), in that folder, with six parameters: ``data_dir``, ``spec_path``, ``as_of``,
+``level``, ``events_format`` and ``output_dir``. Two run at once on a machine with two cores or more,
+each in its own kernel, the slowest started first (``jobs`` of :func:`run_report`). The input is
+checked once before any notebook starts, so a wrong path
+or a bad spec costs a second, not a minute; and it is reduced only then: the clean tables, the per-entity
+table and its context go to ``DIR/data/checked/<key>/`` (:mod:`pqlkit.report.checked`), which every notebook's
+:func:`pqlkit.notebook_setup` reads instead of loading the data again. The folder is removed when the
+notebooks are done.
+
+``python -m pqlkit.report.run --regenerate`` re-executes the committed notebooks in place on their default
+parameters (the bundled sample), keeping outputs and execution counts and dropping the per-cell
+timestamps and papermill metadata, so that ``pytest --nbval`` can compare against them.
+
+This module runs the notebooks (checking the input first, naming the failing cell when one
+raises); :func:`pqlkit.report.pages.write_pages` writes the pages and the index, escaping every string
+from the data and sanitising the notebooks' HTML and Markdown outputs with nh3. Every file either
+module writes is checked to lie inside ``out``.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import logging
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from pqlkit.report.checked import CHECKED_ENV
+from pqlkit.base.errors import PqlkitError
+from pqlkit.report.pages import INJECTED_TAG, inside, one_line, write_pages
+
+__all__ = [
+    "CHANGE_METRICS",
+    "KERNEL_NAME",
+    "PARAMETERS",
+    "NotebookFailed",
+    "changes_since",
+    "find_notebooks",
+    "headline_trends",
+    "kernel_name",
+    "notebooks_dir",
+    "read_previous",
+    "regenerate",
+    "run_report",
+]
+
+#: The Jupyter kernel the notebooks run in (``make`` registers it; :func:`kernel_name` does on demand).
+KERNEL_NAME = "pqlkit"
+
+#: The parameters every notebook's ``parameters`` cell defines, and the report passes.
+PARAMETERS = ("data_dir", "spec_path", "as_of", "level", "events_format", "output_dir")
+
+_ERROR_MARKER_TAG = "papermill-error-cell-tag"
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+class NotebookFailed(Exception):
+    """A notebook raised while the report (or the regeneration) executed it.
+
+    The message is one line: the notebook, the failing cell and the error's last line, and where
+    the executed notebook was kept for inspection.
+
+    Attributes
+    ----------
+    notebook : str
+        The notebook's file name (``02_pql_metrics.ipynb``).
+    cell : int or None
+        The failing cell's position in the source notebook, counting every cell from 1.
+    execution_count : int or None
+        The failing cell's ``In [N]`` number in the executed notebook.
+    error : str
+        The error's last line (``KeyError: 'plan'``).
+    executed : pathlib.Path or None
+        The executed notebook, with the error in it.
+    """
+
+    def __init__(self, notebook: str, *, cell: int | None, execution_count: int | None, error: str,
+                 executed: Path | None):
+        self.notebook = notebook
+        self.cell = cell
+        self.execution_count = execution_count
+        self.error = error
+        self.executed = executed
+        where = "a cell" if cell is None else f"cell {cell}"
+        if execution_count is not None:
+            where += f" (In [{execution_count}])"
+        kept = f"; the executed notebook is kept at {executed}" if executed is not None else ""
+        super().__init__(f"notebook {notebook} failed in {where}: {error}{kept}")
+
+
+# --- where things are --------------------------------------------------------------------------
+
+
+def notebooks_dir() -> Path:
+    """The repository's ``notebooks/`` folder, found by walking up from the package to the ``pyproject.toml``
+    of the ``pqlkit`` project.
+
+    Raises
+    ------
+    PqlkitError
+        When pqlkit is installed without its source tree (the notebooks are not packaged).
+    """
+    from pqlkit.base.paths import repo_root
+
+    package = Path(__file__).resolve().parent
+    root = repo_root(package)
+    if root is not None and (root / "notebooks").is_dir():
+        return root / "notebooks"
+    raise PqlkitError(
+        f"cannot find the notebooks folder: pqlkit is installed at {package} without the repository around it; "
+        "install it from a clone with `pip install -e .` (the report runs the clone's notebooks/)"
+    )
+
+
+def find_notebooks(source: str | os.PathLike | Iterable[str | os.PathLike] | None = None) -> list[Path]:
+    """The notebooks to run, in file-name order.
+
+    Parameters
+    ----------
+    source : folder, notebook paths, or None
+        A folder (its ``*.ipynb`` files), an iterable of notebook files, or None for
+        :func:`notebooks_dir`.
+
+    Returns
+    -------
+    list of pathlib.Path
+        Absolute paths.
+    """
+    if source is None:
+        source = notebooks_dir()
+    if isinstance(source, (str, os.PathLike)):
+        folder = Path(source).resolve()
+        if not folder.is_dir():
+            raise PqlkitError(f"{folder}: no such notebooks folder")
+        paths = sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith((".", "_")))
+        if not paths:
+            raise PqlkitError(f"{folder}: no notebooks (*.ipynb) to run")
+        return paths
+    paths = [Path(p).resolve() for p in source]
+    for path in paths:
+        if not path.is_file() or path.suffix != ".ipynb":
+            raise PqlkitError(f"{path}: not a notebook file (*.ipynb)")
+    if not paths:
+        raise PqlkitError("no notebooks to run")
+    if len({p.name for p in paths}) != len(paths):
+        raise PqlkitError("two notebooks with the same file name would overwrite each other's pages")
+    return paths
+
+
+def kernel_name() -> str:
+    """The kernel to run notebooks in: ``pqlkit``, registered into ``sys.prefix`` if missing.
+
+    Falls back to ``python3`` (the current interpreter's native kernel) when ``pqlkit`` cannot be
+    registered or points at an interpreter that no longer exists.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    def usable(manager: KernelSpecManager) -> bool:
+        try:
+            spec = manager.get_kernel_spec(KERNEL_NAME)
+        except NoSuchKernel:
+            return False
+        program = spec.argv[0] if spec.argv else ""
+        return not os.path.isabs(program) or os.path.exists(program)
+
+    if usable(KernelSpecManager()):
+        return KERNEL_NAME
+    display = f"pqlkit (Python {sys.version_info.major}.{sys.version_info.minor})"
+    done = subprocess.run(
+        [sys.executable, "-m", "ipykernel", "install", "--sys-prefix", "--name", KERNEL_NAME, "--display-name", display],
+        capture_output=True, text=True, check=False,
+    )
+    if done.returncode == 0 and usable(KernelSpecManager()):
+        return KERNEL_NAME
+    return "python3"
+
+
+# --- running notebooks -------------------------------------------------------------------------
+
+
+def _failure(notebook: Path, executed: Path | None, error: BaseException) -> NotebookFailed:
+    """A :class:`NotebookFailed` from papermill's error and the executed notebook it left."""
+    import nbformat
+
+    ename = getattr(error, "ename", type(error).__name__)
+    evalue = getattr(error, "evalue", str(error))
+    last = f"{ename}: {evalue}" if evalue else str(ename)
+    traceback = getattr(error, "traceback", None) or []
+    lines = [line for line in _ANSI.sub("", "\n".join(traceback)).splitlines() if line.strip()]
+    if lines and ename in lines[-1]:
+        last = lines[-1]
+    cell = execution_count = None
+    if executed is not None and executed.is_file():
+        nb = nbformat.read(executed, as_version=4)
+        position = 0
+        for item in nb.cells:
+            tags = item.get("metadata", {}).get("tags", [])
+            if _ERROR_MARKER_TAG in tags or INJECTED_TAG in tags:
+                continue
+            position += 1
+            failed = any(o.get("output_type") == "error" for o in item.get("outputs", []))
+            if failed or item.get("metadata", {}).get("papermill", {}).get("exception"):
+                cell, execution_count = position, item.get("execution_count")
+                break
+    if execution_count is None:
+        execution_count = getattr(error, "exec_count", None)
+    return NotebookFailed(notebook.name, cell=cell, execution_count=execution_count, error=one_line(last),
+                          executed=executed if executed is not None and executed.is_file() else None)
+
+
+def _check_parameters(notebook: Path) -> None:
+    """Refuse a notebook whose ``parameters`` cell lacks one of :data:`PARAMETERS`."""
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    cells = [c for c in nb.cells if c.cell_type == "code" and "parameters" in c.get("metadata", {}).get("tags", [])]
+    if not cells:
+        raise PqlkitError(f"{notebook}: no code cell is tagged `parameters`; the report cannot pass it the data")
+    source = "\n".join(c.source for c in cells)
+    missing = [name for name in PARAMETERS if not re.search(rf"^\s*{name}\s*(:[^=]*)?=", source, re.MULTILINE)]
+    if missing:
+        raise PqlkitError(
+            f"{notebook}: the `parameters` cell does not define {', '.join(missing)}; "
+            f"every notebook takes {', '.join(PARAMETERS)}"
+        )
+
+
+@functools.cache
+def _quiet_kernel_manager() -> type:
+    """A kernel manager whose kernels do not write to our terminal.
+
+    Cell output reaches the notebook over the kernel protocol either way; what the kernel process
+    itself writes to its stdout and stderr (its start-up notices, the interrupt at shutdown, C
+    extensions' messages at exit) would otherwise mix into the report's own stderr, where a failure
+    must be one line.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class QuietKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            kw.setdefault("stdout", subprocess.DEVNULL)
+            kw.setdefault("stderr", subprocess.DEVNULL)
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return QuietKernelManager
+
+
+def _execute(notebook: Path, output: Path, *, parameters: Mapping | None, kernel: str, cwd: Path,
+             progress: bool, label: str, position: int | None = None):
+    """Run one notebook with papermill; returns the executed notebook node or raises NotebookFailed."""
+    import papermill
+
+    logging.getLogger("papermill").setLevel(logging.ERROR)
+    bar = {"desc": label, "leave": True, "disable": None} if progress else False
+    if bar and position is not None:
+        bar["position"] = position  # several notebooks at once: one line each
+    try:
+        # The kernel starts in `cwd` (nbclient's resources path), without papermill's `cwd=`, which
+        # changes this whole process's working folder while the notebook runs: several notebooks
+        # run at once from threads of this process (see _execute_all).
+        return papermill.execute_notebook(
+            str(notebook), str(output), parameters=dict(parameters) if parameters else None,
+            kernel_name=kernel, progress_bar=bar, log_output=False, resources={"metadata": {"path": str(cwd)}},
+            kernel_manager_class=_quiet_kernel_manager(),
+        )
+    except Exception as error:  # noqa: BLE001 - papermill raises its own error, nbclient's, or a kernel's
+        raise _failure(notebook, output, error) from error
+
+
+#: Notebooks started first when several run at once, because they take longest (05 fits and checks
+#: the conversion score); the others follow in file-name order.
+SLOW_FIRST = ("05_gtm_playbook.ipynb",)
+
+
+def _execute_all(paths: Sequence[Path], targets: Mapping[Path, Path], *, parameters: Mapping, kernel: str,
+                 progress: bool, jobs: int) -> list:
+    """Run the notebooks, ``jobs`` at a time, and return the executed notebooks in ``paths`` order.
+
+    Each notebook runs in its own kernel (a process of its own) and writes only its own outputs, so
+    running several at once changes no number; the :data:`SLOW_FIRST` ones start first, so that the
+    longest does not start last. The first failing notebook in ``paths`` order is raised as
+    :class:`NotebookFailed` once the notebooks before it are done, as when they run one after the
+    other; the ones not started by then are not run, the running ones finish.
+    """
+    import nbformat
+
+    labels = {path: f"[{number}/{len(paths)}] {path.stem}" for number, path in enumerate(paths, start=1)}
+    if jobs <= 1 or len(paths) <= 1:
+        return [nbformat.from_dict(_execute(path, targets[path], parameters=parameters, kernel=kernel,
+                                            cwd=path.parent, progress=progress, label=labels[path]))
+                for path in paths]
+    from concurrent.futures import ThreadPoolExecutor
+
+    order = sorted(paths, key=lambda path: path.name not in SLOW_FIRST)  # stable: file-name order otherwise
+    with ThreadPoolExecutor(max_workers=min(jobs, len(paths)), thread_name_prefix="pqlkit-notebook") as pool:
+        futures = {path: pool.submit(_execute, path, targets[path], parameters=parameters, kernel=kernel,
+                                     cwd=path.parent, progress=progress, label=labels[path], position=position)
+                   for position, path in enumerate(order)}
+        try:
+            return [nbformat.from_dict(futures[path].result()) for path in paths]
+        except BaseException:
+            for future in futures.values():
+                future.cancel()
+            raise
+
+
+# --- the report --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    dataset: Path
+    spec: Path
+    as_of: str | None
+    level: str | None
+    events_format: str | None
+    summary: dict
+    entities: object = None  # the per-entity table, handed to the notebooks through pqlkit.report.checked
+    context: object = None
+    caught: tuple = ()  # the warnings the load raised
+
+
+def _check_inputs(dataset, spec, *, as_of, level, events_format=None) -> _Inputs:
+    """Load, check and summarise the input once, before any notebook runs (errors are PqlkitError)."""
+    from pqlkit.core.loading import parse_as_of
+    from pqlkit.metrics import summary as summarise
+    from pqlkit.core.reduction import entity_table
+    from pqlkit.core.spec import ActivationSpec
+
+    if level is not None and level not in ("user", "account"):
+        raise PqlkitError(f"The value for `level` must be one of ['user', 'account'], but {level!r} was passed.")
+    from pqlkit.io.database import database_source, notebook_source
+
+    database = database_source(dataset)  # a database URL, source file or DatabaseSource
+    # The notebooks get the database as one string without its password (see notebook_source).
+    dataset_path = notebook_source(database) if database is not None else Path(dataset).resolve()
+    spec_path = Path(spec).resolve()
+    as_of_iso = parse_as_of(as_of).isoformat(timespec="microseconds") if as_of is not None else None
+    activation = ActivationSpec.from_yaml(spec_path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        entities, context = entity_table(database or str(dataset_path), activation, as_of=as_of_iso, level=level,
+                                        events_format=events_format)
+    for warning in caught:  # shown as before; also kept for the notebooks, which print them as notes
+        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    return _Inputs(dataset_path, spec_path, as_of_iso, level, events_format, summarise(entities, context=context),
+                   entities=entities, context=context, caught=tuple(caught))
+
+
+def _hand_over(inputs: _Inputs, data_dir: Path) -> Path | None:
+    """Store the checked dataset and its per-entity table for the notebooks (:mod:`pqlkit.report.checked`).
+
+    Returns the folder to name in :data:`pqlkit.report.checked.CHECKED_ENV`, or None when the dataset is not
+    held by DuckDB (the notebooks then load it themselves).
+    """
+    from pqlkit.report.checked import inputs_key, write_checked
+
+    if inputs.context is None or inputs.context.dataset is None or inputs.context.dataset.con is None:
+        return None
+    key = inputs_key(str(inputs.dataset), inputs.spec, as_of=inputs.as_of, level=inputs.level,
+                     events_format=inputs.events_format)
+    return write_checked(inputs.entities, inputs.context, inside(data_dir, "checked"), key=key, caught=inputs.caught)
+
+
+def run_report(
+    dataset: str | os.PathLike,
+    spec: str | os.PathLike,
+    *,
+    out: str | os.PathLike,
+    # what to analyse
+    as_of: str | None = None,
+    level: str | None = None,
+    events_format: str | None = None,
+    # how
+    notebooks: str | os.PathLike | Iterable[str | os.PathLike] | None = None,
+    progress: bool = True,
+    pdf: bool = False,
+    previous: str | os.PathLike | None = None,
+    jobs: int | None = None,
+) -> Path:
+    """Run every notebook on a dataset and write the HTML report.
+
+    Parameters
+    ----------
+    dataset : path
+        Folder with ``users``, ``events`` and (optionally) ``conversions``.
+    spec : path
+        The activation spec (YAML).
+    out : path
+        The report folder; created if missing. Nothing is written outside it.
+    as_of : str, optional
+        The analysis instant (ISO 8601; a bare date means the end of that day, UTC).
+    level : {"user", "account"}, optional
+        Overrides the spec's level.
+    events_format : str, optional
+        The events file's format: canonical or an export (see :func:`pqlkit.load`); default detected.
+    notebooks : folder or notebook paths, optional
+        The notebooks to run; default every notebook in the repository's ``notebooks/`` folder.
+    progress : bool
+        Show a progress bar per notebook (when stderr is a terminal).
+    pdf : bool
+        Also print every page (and the index) to a PDF beside its HTML, with headless Chromium
+        (:func:`pqlkit.report.browser.print_pdfs`); a missing Chromium is reported before any notebook runs.
+    previous : path, optional
+        An earlier report's folder: the index gains a section "What changed since the previous report"
+        (:func:`read_previous`, :func:`changes_since`). Checked before any notebook runs.
+    jobs : int, optional
+        How many notebooks run at once, each in its own kernel; default 2, or 1 on a one-core machine.
+        The numbers and pages are the same whatever the value; 1 runs them one after the other in
+        this process.
+
+    Returns
+    -------
+    pathlib.Path
+        The report's ``index.html``.
+
+    Raises
+    ------
+    PqlkitError
+        A problem with the input (dataset, spec, ``as_of``, ``level``, ``out``), found before any
+        notebook runs.
+    NotebookFailed
+        A notebook raised; its executed copy is kept in ``out/notebooks``.
+
+    Examples
+    --------
+    >>> index = run_report("data/sample", "data/activation.yaml", out="reports/sample")  # doctest: +SKIP
+    >>> index.name                                                                          # doctest: +SKIP
+    'index.html'
+    """
+    before = read_previous(previous) if previous is not None else None
+    inputs = _check_inputs(dataset, spec, as_of=as_of, level=level, events_format=events_format)
+    if pdf:
+        from pqlkit.report.browser import find_chromium, print_pdfs
+
+        find_chromium()
+    paths = find_notebooks(notebooks)
+    for path in paths:
+        _check_parameters(path)
+    out_dir = Path(out).resolve()
+    if out_dir.exists() and not out_dir.is_dir():
+        raise PqlkitError(f"--out {out}: exists and is not a folder")
+    executed_dir = inside(out_dir, "notebooks")
+    data_dir = inside(out_dir, "data")
+    sources = {p.resolve() for p in paths}
+    targets = {path: inside(out_dir, "notebooks", path.name) for path in paths}
+    if sources & set(targets.values()):
+        raise PqlkitError(f"--out {out}: the report would overwrite the notebooks it runs; choose another folder")
+    if isinstance(inputs.dataset, Path) and (inputs.dataset == out_dir or inputs.dataset.is_relative_to(out_dir)):
+        raise PqlkitError(f"--out {out}: the report folder holds the dataset; choose another folder")
+    executed_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(parents=True, exist_ok=True)
+
+    kernel = kernel_name()
+    parameters = {
+        "data_dir": str(inputs.dataset),
+        "spec_path": str(inputs.spec),
+        "as_of": inputs.as_of,
+        "level": inputs.level,
+        "events_format": inputs.events_format,
+        "output_dir": str(data_dir),
+    }
+    trends = headline_trends(inputs.entities, context=inputs.context)
+    checked = _hand_over(inputs, data_dir)
+    inputs = replace(inputs, entities=None, context=None)  # the notebooks have it now; free the memory
+    saved = os.environ.get(CHECKED_ENV)
+    jobs = min(2, os.cpu_count() or 1) if jobs is None else jobs
+    try:
+        if checked is not None:
+            os.environ[CHECKED_ENV] = str(checked)  # the kernels inherit it (pqlkit.notebook_setup reads it)
+        executed = list(zip(paths, _execute_all(paths, targets, parameters=parameters, kernel=kernel,
+                                                 progress=progress, jobs=jobs)))
+    finally:
+        if saved is None:
+            os.environ.pop(CHECKED_ENV, None)
+        else:
+            os.environ[CHECKED_ENV] = saved
+        if checked is not None:
+            shutil.rmtree(checked.parent, ignore_errors=True)  # the size of the events: not part of the report
+
+    changes = changes_since(before, inputs.summary) if before is not None else None
+    written = write_pages(out_dir, executed, summary=inputs.summary, data_dir=data_dir, dataset=str(dataset),
+                          spec=str(spec), trends=trends, changes=changes,
+                          previous=None if previous is None else str(previous))
+    index = written[-1]
+    if pdf:
+        print_pdfs([(page, page.with_suffix(".pdf")) for page in written])
+    return index
+
+
+# --- the front page's trends and the comparison with a previous report ----------------------------
+
+
+def headline_trends(entities, *, context, weeks: int = 12):
+    """The headline numbers at the end of each of the last weeks, for the front page's trend lines.
+
+    The weeks and the current PQLs are those of :func:`pqlkit.current_pqls_over_time` (each week ends
+    on Sunday 23:59:59.999999 UTC; the last row is ``as_of``). The other numbers are read at the same
+    instants ``W`` from the per-entity table's timestamps, as docs/metrics.md#metrics defines them:
+    the entities that signed up by ``W``, the PQLs by ``W`` (``pql_at <= W``), their PQL rate and
+    median time to PQL, and the PQL-to-paid rate of the PQLs by ``W`` not paying before their PQL
+    (payments by ``W``). The last row equals :func:`pqlkit.summary`'s numbers.
+
+    Parameters
+    ----------
+    entities : pandas.DataFrame
+        The per-entity table.
+    context : Context
+        Its context (``as_of``, ``active_days``, the dataset's events).
+    weeks : int
+        How many weeks before the last row to give (the front page compares with the fourth).
+
+    Returns
+    -------
+    pandas.DataFrame
+        At most ``weeks + 1`` rows, oldest first: ``week_end``, ``entities``, ``raw_pqls``,
+        ``current_pqls``, ``pql_rate``, ``time_to_pql_median_days``, ``pql_to_paid_rate`` (NaN where
+        there is nothing to divide or no PQL yet). Empty when there is no PQL.
+    """
+    import pandas as pd
+
+    from pqlkit.analyses.cohorts import current_pqls_over_time
+
+    weekly = current_pqls_over_time(entities, context=context).tail(weeks + 1).reset_index(drop=True)
+    rows = []
+    pql_at, paid_at = entities["pql_at"], entities["paid_at"]
+    for end, current in zip(weekly["week_end"], weekly["current_pqls"]):
+        signed = entities["signup_at"] <= end
+        pql = entities["is_pql"].fillna(False).astype(bool) & (pql_at <= end)
+        paid = paid_at <= end
+        before = int((pql & paid & (paid_at < pql_at)).sum())
+        converted = int((pql & paid & (pql_at <= paid_at)).sum())
+        raw = int(pql.sum())
+        rows.append({
+            "week_end": end, "entities": int(signed.sum()), "raw_pqls": raw, "current_pqls": int(current),
+            "pql_rate": raw / int(signed.sum()) if signed.any() else float("nan"),
+            "time_to_pql_median_days": float(entities.loc[pql, "time_to_pql_days"].median()) if raw else float("nan"),
+            "pql_to_paid_rate": converted / (raw - before) if raw - before else float("nan"),
+        })
+    columns = ["week_end", "entities", "raw_pqls", "current_pqls", "pql_rate", "time_to_pql_median_days",
+               "pql_to_paid_rate"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def read_previous(folder: str | os.PathLike) -> dict:
+    """The headline numbers an earlier report recorded: its notebooks' JSON records in ``folder/data/``, merged.
+
+    Parameters
+    ----------
+    folder : path
+        The ``--out`` folder of an earlier ``pqlkit report``.
+
+    Returns
+    -------
+    dict
+        Every scalar a record holds (docs/metrics.md#json-summary keys among them), the first
+        notebook's value where two records hold one key.
+
+    Raises
+    ------
+    PqlkitError
+        When ``folder`` holds no ``data/`` folder with the records of a report (with at least
+        ``as_of``, ``entities`` and ``raw_pqls``).
+    """
+    import json
+
+    path = Path(folder)
+    records = []
+    for record_path in sorted((path / "data").glob("*.json")) if (path / "data").is_dir() else []:
+        try:
+            record = json.loads(record_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(record, Mapping) and "notebook" in record:
+            records.append(record)
+    merged: dict = {}
+    for record in records:
+        for key, value in record.items():
+            merged.setdefault(key, value)
+    if not all(key in merged for key in ("as_of", "entities", "raw_pqls")):
+        raise PqlkitError(
+            f"--previous {folder}: not a report folder (no data/NN_name.json records with as_of, entities and "
+            "raw_pqls); pass the --out folder of an earlier `pqlkit report`"
+        )
+    return merged
+
+
+#: The headline numbers compared with a previous report: key, label, and how the change is judged:
+#: ("rate", hits, total) for a share of entities, "count" for a count, None where no test applies.
+CHANGE_METRICS = (
+    ("entities", "Entities in scope", "count"),
+    ("raw_pqls", "Raw PQLs", "count"),
+    ("current_pqls", "Current PQLs", "count"),
+    ("pql_rate", "PQL rate", ("rate", "raw_pqls", "entities")),
+    ("activation_rate_mean", "Mean activation rate", None),
+    ("time_to_pql_median_days", "Median time to PQL (PQLs)", None),
+    ("stalled_in_trial", "Stalled in trial", "count"),
+    ("pql_to_paid_rate", "PQL-to-paid rate", ("rate", "paid_pqls", "eligible")),
+    ("paid_pqls", "Paid PQLs", "count"),
+    ("paid_without_pql", "Paid without PQL", "count"),
+)
+
+
+def changes_since(previous: Mapping, current: Mapping, *, alpha: float = 0.05):
+    """Every headline number then and now, the difference, and whether it is beyond noise.
+
+    Rates go through :func:`pqlkit.stats.change_beyond_noise` (a two-proportion z-test of the hits
+    and totals of each report), counts through :func:`pqlkit.stats.count_change_beyond_noise` (the
+    exact conditional test of two Poisson counts, equal exposure). A mean or a median gets no test.
+
+    Parameters
+    ----------
+    previous, current : mapping
+        The earlier report's numbers (:func:`read_previous`) and this report's summary.
+    alpha : float
+        Significance level of the tests.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per metric of :data:`CHANGE_METRICS` that both hold: ``key``, ``metric`` (its label),
+        ``before``, ``after``, ``difference`` (after - before), ``p_value`` (NaN without a test),
+        ``beyond_noise`` (True, False, or None without a test), ``test``.
+    """
+    import pandas as pd
+
+    from pqlkit.stats import change_beyond_noise, count_change_beyond_noise
+
+    def number(record, key):
+        if key == "eligible":
+            raw, before = number(record, "raw_pqls"), number(record, "paid_before_pql")
+            return None if raw is None or before is None else raw - before
+        value = record.get(key)
+        return value if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) else None
+
+    rows = []
+    for key, label, judged in CHANGE_METRICS:
+        before, after = number(previous, key), number(current, key)
+        if before is None or after is None:
+            continue
+        check = None
+        if judged == "count":
+            check = count_change_beyond_noise(int(before), int(after), alpha=alpha)
+        elif judged is not None:
+            hits = [number(r, judged[1]) for r in (previous, current)]
+            totals = [number(r, judged[2]) for r in (previous, current)]
+            if None not in hits and None not in totals and min(totals) > 0:
+                check = change_beyond_noise(int(hits[0]), int(totals[0]), int(hits[1]), int(totals[1]), alpha=alpha)
+        rows.append({
+            "key": key, "metric": label, "before": float(before), "after": float(after),
+            "difference": float(after) - float(before),
+            "p_value": check.p_value if check is not None else math.nan,
+            "beyond_noise": check.beyond_noise if check is not None else None,
+            "test": check.test if check is not None else "none (a mean or a median)",
+        })
+    return pd.DataFrame(rows, columns=["key", "metric", "before", "after", "difference", "p_value", "beyond_noise",
+                                       "test"])
+
+
+# --- regeneration of the committed notebooks ---------------------------------------------------
+
+
+def _clean_executed(executed, original):
+    """The executed notebook with the original's metadata: outputs and execution counts kept,
+    papermill's metadata and per-cell timestamps dropped."""
+    executed = copy.deepcopy(executed)
+    metadata = copy.deepcopy(original.metadata)
+    if "language_info" in executed.metadata:
+        metadata["language_info"] = executed.metadata["language_info"]
+    metadata.pop("papermill", None)
+    executed.metadata = metadata
+    aligned = len(executed.cells) == len(original.cells) and all(
+        a.cell_type == b.cell_type and a.source == b.source for a, b in zip(executed.cells, original.cells)
+    )
+    for position, cell in enumerate(executed.cells):
+        if aligned:
+            cell.metadata = copy.deepcopy(original.cells[position].metadata)
+        else:
+            cell.metadata.pop("papermill", None)
+            cell.metadata.pop("execution", None)
+    return executed
+
+
+def regenerate(notebooks: str | os.PathLike | Iterable[str | os.PathLike] | None = None, *,
+               progress: bool = True) -> list[Path]:
+    """Re-execute notebooks in place on their default parameters (the committed outputs).
+
+    Each notebook runs in its own folder in the ``pqlkit`` kernel, without injected parameters.
+    A notebook is rewritten only when it ran to the end; one that fails is left as it was and
+    :class:`NotebookFailed` names it (its executed copy is kept in a temporary folder).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The notebooks rewritten.
+    """
+    import nbformat
+
+    paths = find_notebooks(notebooks)
+    kernel = kernel_name()
+    scratch = Path(tempfile.mkdtemp(prefix="pqlkit-regenerate-"))
+    written = []
+    for number, path in enumerate(paths, start=1):
+        original = nbformat.read(path, as_version=4)
+        executed = _execute(path, scratch / path.name, parameters=None, kernel=kernel, cwd=path.parent,
+                            progress=progress, label=f"[{number}/{len(paths)}] {path.stem}")
+        cleaned = _clean_executed(nbformat.from_dict(executed), original)
+        nbformat.validate(cleaned)
+        nbformat.write(cleaned, path)
+        (scratch / path.name).unlink(missing_ok=True)
+        written.append(path)
+    try:
+        scratch.rmdir()
+    except OSError:
+        pass
+    return written
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m pqlkit.report.run --regenerate [NOTEBOOK ...]``: re-execute the committed notebooks."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m pqlkit.report.run",
+        description="Re-execute the committed notebooks in place on the bundled sample "
+                    "(for the report itself, use `pqlkit report`).",
+    )
+    parser.add_argument("--regenerate", action="store_true", required=True,
+                        help="re-execute the notebooks and store their outputs")
+    parser.add_argument("notebooks", nargs="*", help="notebook files (default: every notebook in notebooks/)")
+    parser.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bars")
+    args = parser.parse_args(argv)
+    try:
+        written = regenerate(args.notebooks or None, progress=args.progress)
+    except PqlkitError as error:
+        print(f"pqlkit: error: {error}", file=sys.stderr)
+        return 2
+    except NotebookFailed as failure:
+        print(f"pqlkit: error: {failure}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"regenerated {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
