@@ -37,7 +37,7 @@ chromium:
 		echo "No Chromium found: apt-get install chromium chromium-driver poppler-utils (the browser test is skipped without them, and fails under CI)"; \
 	fi
 
-## Reading from PostgreSQL (tests/test_database.py) starts a throwaway server from Debian's postgresql package.
+## Reading from PostgreSQL (tests/io/test_database.py) starts a throwaway server from Debian's postgresql package.
 postgres:
 	@if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
 		echo "Installing PostgreSQL for the database tests (Debian's postgresql)"; \
@@ -54,8 +54,10 @@ report: $(STAMP)
 metrics: $(STAMP)
 	$(BIN)/pqlkit metrics data/sample --spec data/activation.yaml --format json
 
-## The whole test suite: unit, property, CLI, notebook (nbval) and papermill tests.
+## The whole test suite: the layers contract (lint-imports, pyproject.toml), then unit, property, CLI,
+## notebook (nbval) and papermill tests.
 test: $(STAMP)
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 ## A long random fuzz campaign of the readers (not part of `make test`): rounds of tests/test_fuzz.py and the
@@ -77,7 +79,7 @@ fuzz: $(STAMP)
 
 ## Re-execute the committed notebooks on the sample data (after a change or a version bump).
 notebooks: $(STAMP)
-	$(BIN)/python -m pqlkit.report.run --regenerate
+	$(BIN)/python -m pqlkit.report --regenerate
 
 ## The scale benchmark (by hand, not a test): 1M, 10M and 50M events; prints a Markdown table.
 benchmark: $(STAMP)

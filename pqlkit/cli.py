@@ -108,7 +108,7 @@ def _dataset(args: argparse.Namespace):
 
 def _add_selection_options(parser: argparse.ArgumentParser) -> None:
     """What to read and as of when: the options every command that reads a dataset takes."""
-    from pqlkit.io.readers import EVENTS_FORMAT_CHOICES
+    from pqlkit.io.formats import EVENTS_FORMAT_CHOICES
 
     parser.add_argument("--as-of", dest="as_of", help="analysis instant; a bare date means the end of that day (UTC)")
     parser.add_argument("--level", choices=("user", "account"), help="overrides the spec's level")
@@ -126,7 +126,7 @@ def _add_selection_options(parser: argparse.ArgumentParser) -> None:
 
 def _add_export_options(parser: argparse.ArgumentParser) -> None:
     """How a vendor's export is read: the events format, identity merges, the source's time zone."""
-    from pqlkit.io.readers import EVENTS_FORMAT_CHOICES
+    from pqlkit.io.formats import EVENTS_FORMAT_CHOICES
 
     if not any("--events-format" in action.option_strings for action in parser._actions):
         parser.add_argument("--events-format", dest="events_format", choices=EVENTS_FORMAT_CHOICES, default="auto",
@@ -257,7 +257,8 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from pqlkit.io.database import export_results, mask_url
+    from pqlkit.io.database import mask_url
+    from pqlkit.report.export import export_results
     from pqlkit.core.reduction import entity_table
 
     entities, context = entity_table(
@@ -273,7 +274,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _users(args: argparse.Namespace) -> int:
-    from pqlkit.io.exports import derive_users, write_users
+    from pqlkit.io.users import derive_users, write_users
 
     frame = derive_users(args.export, events_format=args.events_format, stitch_identities=args.stitch_identities,
                          source_timezone=args.source_timezone)
@@ -289,22 +290,15 @@ _COMMANDS = {"metrics": _metrics, "validate": _validate, "sample": _sample, "rep
 
 
 def format_ledger(quality: dict) -> str:
-    """The data-quality ledger as a small text table."""
-    lines = [f"{'table':<12}{'read':>10}{'used':>10}  dropped"]
-    for table, counts in quality.items():
-        dropped = ", ".join(f"{reason} {n}" for reason, n in counts["dropped"].items() if n) or "none"
-        lines.append(f"{table:<12}{counts['read']:>10}{counts['used']:>10}  {dropped}")
-    return "\n".join(lines)
+    """The data-quality ledger as a small text table (:func:`pqlkit.present.ledger.format_ledger`)."""
+    from pqlkit.present import ledger  # here, not at the top: `pqlkit --help` loads no pandas
+
+    return ledger.format_ledger(quality)
 
 
 def format_summary(result: dict) -> str:
     """The JSON summary as a page a person can read."""
-
-    def share(value):
-        return "n/a" if value is None else f"{value:.1%}"
-
-    def days(value):
-        return "n/a" if value is None else f"{value:.1f} days"
+    from pqlkit.present.formatting import days, pct  # here, not at the top: `pqlkit --help` loads no pandas
 
     weeks = result["pqls_over_time"][-8:]
     lines = [
@@ -315,15 +309,15 @@ def format_summary(result: dict) -> str:
         f"   current PQLs        {result['current_pqls']}",
         f"   new PQLs, last {len(weeks)} weeks: " + ", ".join(f"{w['week']}: {w['new_pqls']}" for w in weeks),
         "2. PQL rate",
-        f"   PQL rate            {share(result['pql_rate'])}",
-        f"   mean activation     {share(result['activation_rate_mean'])}",
+        f"   PQL rate            {pct(result['pql_rate'], digits=1)}",
+        f"   mean activation     {pct(result['activation_rate_mean'], digits=1)}",
         "   steps completed     " + ", ".join(f"{k} {v}" for k, v in result["step_completion"].items()),
         "3. Time to PQL",
         f"   median (PQLs)       {days(result['time_to_pql_median_days'])}",
         f"   median (K-M)        {days(result['time_to_pql_km_median_days'])}",
         f"   stalled in trial    {result['stalled_in_trial']}",
         "4. PQL to paid",
-        f"   PQL-to-paid rate    {share(result['pql_to_paid_rate'])}",
+        f"   PQL-to-paid rate    {pct(result['pql_to_paid_rate'], digits=1)}",
         f"   paid PQLs           {result['paid_pqls']}",
         f"   paid before PQL     {result['paid_before_pql']}",
         f"   paid without PQL    {result['paid_without_pql']}",

@@ -18,11 +18,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from pqlkit.core.context import AsOf, Context, context_as_of, context_value
 from pqlkit.base.errors import PqlkitError
-from pqlkit.core.loading import query_frame
+from pqlkit.core.context import AsOf, Context, context_as_of, context_value
+from pqlkit.core.loading import Dataset
 from pqlkit.metrics import period_start, pql_to_paid, pqls_over_time, rate_table, time_to_pql_km_median
-from pqlkit.core.reduction import MICROSECONDS_PER_DAY
+from pqlkit.metrics.current import is_current_pql, last_seen_at_moments
 
 __all__ = [
     "cohort_matrix",
@@ -366,41 +366,26 @@ def current_pqls_over_time(
     frame = pd.DataFrame({"week_start": weeks["period_start"], "week_end": ends.astype("datetime64[us, UTC]")})
     pqls = entities.loc[entities["is_pql"], ["entity_id", "pql_at", "paid_at"]].copy()
     frame["pqls_to_date"] = [int((pqls["pql_at"] <= end).sum()) for end in frame["week_end"]]
-    con = dataset.con
-    if con is None:
+    if dataset.con is None:
         raise PqlkitError("current_pqls_over_time needs the DuckDB engine (it joins the PQL list with the events)")
-    con.register("_weeks", frame[["week_end"]].assign(week=np.arange(len(frame), dtype="int64")))
-    con.register("_pqls", pqls)
-    # One pass over the PQLs' events: each event goes to the first week whose end is at or after it
-    # (weeks are 7 days from the first week's Monday; events after as_of, the last end, to none), and
-    # only each week's latest event per entity is kept. An entity had an event in [W - active, W] at
-    # week end W exactly when one of its weeks up to W has its latest event at or after W - active.
-    first_us = int(frame["week_start"].iloc[0].value // 1000)
-    week_us = 7 * MICROSECONDS_PER_DAY
-    try:
-        counts = query_frame(
-            con,
-            f"""
-            WITH seen AS (
-                SELECT entity_id, greatest((epoch_us(ts) - {first_us}) // {week_us}, 0) AS week, max(ts) AS ts
-                FROM events
-                WHERE entity_id IN (SELECT entity_id FROM _pqls) AND ts <= TIMESTAMPTZ '{as_of.isoformat()}'
-                GROUP BY ALL
-            )
-            SELECT w.week_end, CAST(count(DISTINCT p.entity_id) AS BIGINT) AS current_pqls
-            FROM seen AS s
-            JOIN _weeks AS w ON w.week >= s.week
-                AND s.ts >= w.week_end - INTERVAL {round(active * MICROSECONDS_PER_DAY)} MICROSECOND
-            JOIN _pqls AS p ON p.entity_id = s.entity_id
-                AND p.pql_at <= w.week_end AND (p.paid_at IS NULL OR p.paid_at > w.week_end)
-            GROUP BY w.week_end
-            """
-        )
-    finally:
-        con.unregister("_weeks")
-        con.unregister("_pqls")
-    lookup = dict(zip(pd.to_datetime(counts["week_end"], utc=True), counts["current_pqls"].astype("int64")))
-    frame["current_pqls"] = [int(lookup.get(end, 0)) for end in frame["week_end"]]
+    frame["current_pqls"] = _current_at(pqls, frame["week_end"], dataset=dataset, active=active)
     frame["pqls_to_date"] = frame["pqls_to_date"].astype("int64")
     frame["current_pqls"] = frame["current_pqls"].astype("int64")
     return frame[columns]
+
+
+def _current_at(pqls: pd.DataFrame, week_ends: pd.Series, *, dataset: Dataset, active: float) -> list[int]:
+    """The number of current PQLs at each week end, in order (0 where none), by :func:`pqlkit.metrics.current.is_current_pql`.
+
+    One pass over the PQLs' events gives each PQL's last-seen time at each week end (weeks are 7
+    days from the first week's Monday; the last ends at ``as_of``); the rule is then applied to each
+    (PQL, week end) pair.
+    """
+    seen = last_seen_at_moments(dataset, week_ends.iloc[::-1].tolist(), every=pd.Timedelta(days=7),
+                                entity_ids=pqls["entity_id"])
+    by_id = pqls.set_index("entity_id")
+    current = is_current_pql(seen["entity_id"].map(by_id["pql_at"]), seen["entity_id"].map(by_id["paid_at"]),
+                             seen["last_seen_at"], at=seen["at"], active_days=active)
+    counts = seen.loc[current, "moment"].value_counts()
+    # The moments are the week ends newest first: moment j is week len - 1 - j.
+    return [int(counts.get(len(week_ends) - 1 - week, 0)) for week in range(len(week_ends))]

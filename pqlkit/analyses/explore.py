@@ -24,13 +24,15 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from pqlkit.core.context import AsOf, Context, context_steps, context_value
+from pqlkit.base.columns import timestamp_literal
 from pqlkit.base.errors import PqlkitError, PqlkitWarning
-from pqlkit.core.loading import Dataset
-from pqlkit.metrics import current_pqls, pql_rate, pql_to_paid, wilson_interval
 from pqlkit.base.paths import shorten_paths
-from pqlkit.core.reduction import MICROSECONDS_PER_DAY, days_after_sql, pql_times
+from pqlkit.core.asof import parse_as_of
+from pqlkit.core.context import AsOf, Context, context_steps, context_value
+from pqlkit.core.loading import Dataset
+from pqlkit.core.reduction import MICROSECONDS_PER_DAY, days_after_sql, entity_table, pql_times
 from pqlkit.core.spec import ActivationSpec
+from pqlkit.metrics import current_pqls, pql_rate, pql_to_paid, summary, wilson_interval
 
 __all__ = [
     "event_catalogue",
@@ -41,10 +43,6 @@ __all__ = [
 ]
 
 # --- SQL helpers -------------------------------------------------------------------------------
-
-
-def _timestamp(stamp: pd.Timestamp) -> str:
-    return f"TIMESTAMPTZ '{pd.Timestamp(stamp).isoformat()}'"
 
 
 _ENTITY_SIGNUP = "SELECT entity_id, min(signup_at) AS signup_at FROM users GROUP BY entity_id"
@@ -168,18 +166,39 @@ def rank_candidate_steps(
         restrict = f"AND ev.event IN ({names})" if names else "AND FALSE"
     # Three stages: the entities judged (observed for the whole window) and whether they paid; the
     # doers of each (event, k) among them, counted in SQL; then the rates and the lift in pandas.
-    judged = f"""
-        WITH ent AS ({_ENTITY_SIGNUP}),
-        paid AS (SELECT entity_id, min(paid_at) AS paid_at FROM conversions WHERE entity_id IS NOT NULL GROUP BY entity_id)
-        SELECT ent.entity_id, ent.signup_at, (paid.paid_at IS NOT NULL) AS paid
-        FROM ent LEFT JOIN paid ON ent.entity_id = paid.entity_id
-        WHERE {days_after_sql('ent.signup_at', within_days)} <= {_timestamp(dataset.as_of)}
-    """
+    judged = _judged_sql(dataset, within_days=within_days)
     totals = dataset.sql(
         f"SELECT count(*) AS n, sum(CASE WHEN paid THEN 1 ELSE 0 END) AS paid FROM ({judged}) AS judged"
     ).iloc[0]
     n_judged = int(totals["n"])
     n_paid = 0 if pd.isna(totals["paid"]) else int(totals["paid"])
+    table = _doers(dataset, judged, ks=ks, within_days=within_days, restrict=restrict)
+    table["within_days"] = float(within_days)
+    table["in_spec"] = table["event"].isin(spec_events)
+    table = _lift(table, n_judged=n_judged, n_paid=n_paid, min_doers=min_doers)
+    table = table.sort_values(
+        ["enough_data", "lift", "coverage", "event", "min_count"],
+        ascending=[False, False, False, True, True],
+        na_position="last",
+    )
+    columns = ["event", "min_count", "within_days", "in_spec", "entities", "doers", "coverage", "paid_doers",
+               "conversion_doers", "conversion_others", "lift", "recall", "enough_data"]
+    return table[columns].reset_index(drop=True)
+
+
+def _judged_sql(dataset: Dataset, *, within_days: float) -> str:
+    """The entities observed for the whole window after signup, with whether they paid (a query)."""
+    return f"""
+        WITH ent AS ({_ENTITY_SIGNUP}),
+        paid AS (SELECT entity_id, min(paid_at) AS paid_at FROM conversions WHERE entity_id IS NOT NULL GROUP BY entity_id)
+        SELECT ent.entity_id, ent.signup_at, (paid.paid_at IS NOT NULL) AS paid
+        FROM ent LEFT JOIN paid ON ent.entity_id = paid.entity_id
+        WHERE {days_after_sql('ent.signup_at', within_days)} <= {timestamp_literal(dataset.as_of)}
+    """
+
+
+def _doers(dataset: Dataset, judged: str, *, ks: list[int], within_days: float, restrict: str) -> pd.DataFrame:
+    """Per (event, k): the judged entities with at least k such events in the window, and how many paid."""
     values = ", ".join(f"({k})" for k in ks)
     table = dataset.sql(
         f"""
@@ -202,8 +221,11 @@ def rank_candidate_steps(
     table["min_count"] = table["min_count"].astype("int64")
     table["doers"] = table["doers"].astype("int64")
     table["paid_doers"] = table["paid_doers"].astype("int64")
-    table["within_days"] = float(within_days)
-    table["in_spec"] = table["event"].isin(spec_events)
+    return table
+
+
+def _lift(table: pd.DataFrame, *, n_judged: int, n_paid: int, min_doers: int) -> pd.DataFrame:
+    """``table`` with the coverage, the two conversions, the lift, the recall and ``enough_data`` added."""
     table["entities"] = n_judged
     others = n_judged - table["doers"]
     paid_others = n_paid - table["paid_doers"]
@@ -216,14 +238,7 @@ def rank_candidate_steps(
         table["lift"] = lift.where(table["conversion_others"].notna() & table["conversion_doers"].notna(), np.nan)
         table["recall"] = table["paid_doers"] / n_paid if n_paid else np.nan
     table["enough_data"] = (table["doers"] >= min_doers) & (others >= min_doers) & (n_paid > 0)
-    table = table.sort_values(
-        ["enough_data", "lift", "coverage", "event", "min_count"],
-        ascending=[False, False, False, True, True],
-        na_position="last",
-    )
-    columns = ["event", "min_count", "within_days", "in_spec", "entities", "doers", "coverage", "paid_doers",
-               "conversion_doers", "conversion_others", "lift", "recall", "enough_data"]
-    return table[columns].reset_index(drop=True)
+    return table
 
 
 # --- completion curves -------------------------------------------------------------------------
@@ -419,8 +434,6 @@ def compare_levels(
     ValueError
         When ``current``'s context was computed at another ``as_of`` or with another spec.
     """
-    from pqlkit.core.reduction import entity_table
-
     if not isinstance(spec, ActivationSpec):
         spec = ActivationSpec.from_yaml(spec)
     if current is not None:
@@ -447,8 +460,6 @@ def compare_levels(
 
 def _check_current(context: Context, spec: ActivationSpec, *, as_of: AsOf) -> None:
     """Refuse a ``current`` table that loading ``spec`` at ``as_of`` would not give."""
-    from pqlkit.core.loading import parse_as_of
-
     if as_of is not None and parse_as_of(as_of) != context.as_of:
         raise ValueError(f"compare_levels: `current` was computed at as_of {context.as_of.isoformat()}, not at "
                          f"{parse_as_of(as_of).isoformat()}; pass the as_of of its context (ctx.as_of)")
@@ -460,8 +471,6 @@ def _check_current(context: Context, spec: ActivationSpec, *, as_of: AsOf) -> No
 def _level_row(level: str, table: pd.DataFrame | None = None, context: Context | None = None, *,
                note: str = "") -> dict:
     """One level's row of :func:`compare_levels`: from its table and context, or unavailable with ``note``."""
-    from pqlkit.metrics import summary
-
     row = {"level": level, "available": False, "entities": 0, "raw_pqls": 0, "pql_rate": np.nan,
            "ci_low": np.nan, "ci_high": np.nan, "current_pqls": 0, "time_to_pql_median_days": np.nan,
            "pql_to_paid_rate": np.nan, "note": note}

@@ -23,19 +23,6 @@ __all__ = [
     "REQUIRED_COLUMNS",
     "TIMESTAMP_COLUMN",
     "ID_COLUMNS",
-    "check_required",
-    "check_types",
-    "text_sql",
-    "timestamp_sql",
-    "epoch_sql",
-    "in_range_sql",
-    "is_text",
-    "staged_value_sql",
-    "stage_sql",
-    "stage",
-    "utc_timestamp",
-    "latest_timestamps",
-    "timestamp_literal",
 ]
 
 
@@ -103,7 +90,7 @@ def check_required(table: str, columns: Mapping[str, str], path: str, level: str
                 path=path,
                 column="user_id",
             )
-    check_types(table, columns, path)
+    _check_types(table, columns, path)
 
 
 _INTEGER_TYPES = r"(U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT))"
@@ -114,7 +101,7 @@ _TEXT_TYPES = r'(VARCHAR|UUID|"?NULL"?)'
 _TIME_TYPES = r"(TIMESTAMP( WITH TIME ZONE|_S|_MS|_NS|_TZ)?|DATE)"
 
 
-def check_types(table: str, columns: Mapping[str, str], path: str) -> None:
+def _check_types(table: str, columns: Mapping[str, str], path: str) -> None:
     """Columns whose type cannot hold what docs/metrics.md#input-tables says (a float id, a boolean timestamp) are errors."""
     text_columns = [name for name in (*ID_COLUMNS, "event") if name in columns and (name != "event" or table == "events")]
     for name in text_columns:
@@ -139,14 +126,14 @@ def check_types(table: str, columns: Mapping[str, str], path: str) -> None:
         )
 
 
-def text_sql(column: str) -> str:
+def _text_sql(column: str) -> str:
     """SQL: the column as trimmed text, NULL when empty. Only values holding a space pay for trim
     (one search for a space costs less than looking at both ends)."""
     text = f"CAST({quote_identifier(column)} AS VARCHAR)"
     return f"NULLIF(CASE WHEN contains({text}, ' ') THEN trim({text}) ELSE {text} END, '')"
 
 
-def timestamp_sql(value: str, dtype: str) -> str:
+def _timestamp_sql(value: str, dtype: str) -> str:
     """SQL parsing ``value`` (the trimmed text, or the typed column) of type ``dtype`` to a TIMESTAMPTZ.
 
     Timestamp and date columns are taken as they are; numbers and digit-only text are epoch times
@@ -188,7 +175,7 @@ def in_range_sql(stamp: str) -> str:
     )
 
 
-def is_text(dtype: str) -> bool:
+def _is_text(dtype: str) -> bool:
     kind = dtype.upper()
     return not (kind.startswith("TIMESTAMP") or kind == "DATE" or re.fullmatch(_NUMBER_TYPES, kind))
 
@@ -196,19 +183,19 @@ def is_text(dtype: str) -> bool:
 def staged_value_sql(table: str, name: str, columns: Mapping[str, str]) -> str:
     """SQL over ``raw_{table}``: the value ``stage_{table}`` gives column ``name``.
 
-    Ids, event names and every users column are trimmed text (:func:`text_sql`); other columns are
+    Ids, event names and every users column are trimmed text (:func:`_text_sql`); other columns are
     kept as they are; the timestamp column is parsed and range-checked (``_ts``).
     """
     if name == TIMESTAMP_COLUMN[table]:
-        return in_range_sql(timestamp_sql(_timestamp_value_sql(table, columns), columns[name]))
+        return in_range_sql(_timestamp_sql(_timestamp_value_sql(table, columns), columns[name]))
     if name in ID_COLUMNS or name == "event" or table == "users":
-        return text_sql(name)
+        return _text_sql(name)
     return quote_identifier(name)
 
 
 def _timestamp_value_sql(table: str, columns: Mapping[str, str]) -> str:
     ts_column = TIMESTAMP_COLUMN[table]
-    return text_sql(ts_column) if is_text(columns[ts_column]) else quote_identifier(ts_column)
+    return _text_sql(ts_column) if _is_text(columns[ts_column]) else quote_identifier(ts_column)
 
 
 def stage_sql(table: str, columns: Mapping[str, str], *, row: str, source: str | None = None) -> str:
@@ -233,7 +220,7 @@ def stage_sql(table: str, columns: Mapping[str, str], *, row: str, source: str |
     return f"""
         SELECT {kept}, _ts_value IS NOT NULL AS _ts_present, {in_range_sql('_ts_parsed')} AS _ts
         FROM (
-            SELECT {kept}, _ts_value, {timestamp_sql('_ts_value', columns[ts_column])} AS _ts_parsed
+            SELECT {kept}, _ts_value, {_timestamp_sql('_ts_value', columns[ts_column])} AS _ts_parsed
             FROM (SELECT {', '.join(inner)} FROM {source or f"raw_{table}"}) AS trimmed
         ) AS parsed
     """
@@ -247,7 +234,7 @@ def stage(engine, table: str, columns: Mapping[str, str], *, row: str) -> None:
     create(f"stage_{table}", stage_sql(table, columns, row=row))
 
 
-def utc_timestamp(value) -> pd.Timestamp | None:
+def _utc_timestamp(value) -> pd.Timestamp | None:
     if value is None or pd.isna(value):
         return None
     value = pd.Timestamp(value)
@@ -262,8 +249,8 @@ def latest_timestamps(engine, sources: Mapping[str, str], *, events) -> dict[str
     """
     small = [table for table in sources if table != "events"]
     union = " UNION ALL ".join(f"SELECT '{table}' AS table_name, max(_ts) AS m FROM stage_{table}" for table in small)
-    latest = {table: utc_timestamp(value) for table, value in engine.rows(union)}
-    latest["events"] = utc_timestamp(events)
+    latest = {table: _utc_timestamp(value) for table, value in engine.rows(union)}
+    latest["events"] = _utc_timestamp(events)
     return latest
 
 

@@ -46,3 +46,20 @@ def sql_string(value: str) -> str:
         The literal, safe to put in SQL text.
     """
     return "'" + str(value).replace("'", "''") + "'"
+
+
+def json_path(*keys: str) -> str:
+    """Quote the JSON path to ``keys`` as an SQL string literal (``'$."properties"."time"'``).
+
+    Parameters
+    ----------
+    *keys : str
+        The keys from the top of the record down (``"properties", "$insert_id"``); each is written
+        in double quotes, inner double quotes escaped, so any key name is taken as it is.
+
+    Returns
+    -------
+    str
+        The literal, for DuckDB's ``->``, ``->>`` and ``json_extract_string``.
+    """
+    return sql_string("$" + "".join('."' + key.replace('"', '\\"') + '"' for key in keys))

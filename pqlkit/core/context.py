@@ -16,28 +16,19 @@ arguments, so the messages are the same everywhere.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple, Union
+from typing import TYPE_CHECKING, Any, Union
 
 import pandas as pd
 
+from pqlkit.core.asof import parse_as_of
 from pqlkit.core.spec import ActivationSpec
 
 if TYPE_CHECKING:
     from pqlkit.core.loading import Dataset
 
-__all__ = [
-    "AsOf",
-    "Context",
-    "NotebookPaths",
-    "check_columns",
-    "context_as_of",
-    "context_steps",
-    "context_value",
-    "notebook_setup",
-]
+__all__ = ["AsOf", "Context", "check_columns"]
 
 #: What an ``as_of`` argument accepts: an ISO 8601 string (a bare date means the end of that day), a
 #: date, a datetime or a Timestamp (naive means UTC); None means "take the context's".
@@ -72,8 +63,6 @@ class Context:
     dataset: Dataset | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        from pqlkit.core.loading import parse_as_of
-
         object.__setattr__(self, "as_of", parse_as_of(self.as_of))
         object.__setattr__(self, "segments", tuple(self.segments))
 
@@ -208,8 +197,6 @@ def context_as_of(as_of: AsOf, context: Context | None, *, caller: str) -> pd.Ti
     pandas.Timestamp
         UTC, microsecond unit (see :func:`pqlkit.parse_as_of`).
     """
-    from pqlkit.core.loading import parse_as_of
-
     return parse_as_of(context_value("as_of", as_of, context, caller=caller))
 
 
@@ -266,82 +253,3 @@ def check_columns(table: pd.DataFrame, names: str | Iterable[str] | None, *, arg
                 f"The value for `{argument}` must be one of {[str(c) for c in table.columns]}, but {key!r} was passed."
             )
     return keys
-
-
-# --- the notebooks' set-up ----------------------------------------------------------------------
-
-
-class NotebookPaths(NamedTuple):
-    """The notebook's path parameters, resolved (see :func:`pqlkit.resolve_path`)."""
-
-    data_dir: str
-    spec_path: str
-    output_dir: str
-
-
-def notebook_setup(
-    data_dir: str | os.PathLike,
-    spec_path: str | os.PathLike,
-    *,
-    output_dir: str | os.PathLike,
-    as_of: AsOf = None,
-    level: str | None = None,
-    events_format: str | None = None,
-) -> tuple[pd.DataFrame, Context, NotebookPaths]:
-    """Everything a notebook does before its first analysis, in one call.
-
-    Resolves the path parameters against the repository's ``notebooks/`` folder (whatever the
-    kernel's working directory), sets the one chart style, sets pandas' display limits (40 rows,
-    30 columns), then loads, checks and reduces the data. Inside ``pqlkit report`` the data was
-    loaded and reduced once, before the notebooks ran: when the report's stored table was made from
-    these same parameters and files (:mod:`pqlkit.report.checked`), it is used instead, with the same numbers. Warnings raised while loading (a step
-    whose event never occurs) are printed as ``Note: ...`` lines with the paths shortened, so
-    notebook output stays the same on every machine.
-
-    Parameters
-    ----------
-    data_dir, spec_path, output_dir : path
-        The notebook's parameters; relative paths are relative to ``notebooks/``.
-    as_of, level, events_format
-        As in :func:`pqlkit.entity_table`.
-
-    Returns
-    -------
-    (pandas.DataFrame, Context, NotebookPaths)
-        The per-entity table (columns as :func:`pqlkit.reduce`), its context, and the resolved
-        ``data_dir``, ``spec_path`` and ``output_dir``.
-
-    Examples
-    --------
-    >>> entities, ctx, paths = pk.notebook_setup("../data/sample", "../data/activation.yaml",
-    ...                                          output_dir="../build/notebook_outputs")   # doctest: +SKIP
-    """
-    from pqlkit.present.narrative import notes_for_warnings
-    from pqlkit.base.paths import resolve_path
-    from pqlkit.present.plots import set_style
-    from pqlkit.core.reduction import entity_table
-
-    paths = NotebookPaths(*(resolve_path(p) for p in (data_dir, spec_path, output_dir)))
-    set_style()
-    pd.set_option("display.max_rows", 40)
-    pd.set_option("display.max_columns", 30)
-    with notes_for_warnings(paths.spec_path, paths.data_dir):
-        checked = _checked_table(paths, as_of=as_of, level=level, events_format=events_format)
-        if checked is not None:
-            return (*checked, paths)
-        entities, context = entity_table(paths.data_dir, paths.spec_path, as_of=as_of, level=level,
-                                         events_format=events_format)
-    return entities, context, paths
-
-
-def _checked_table(paths: NotebookPaths, *, as_of: AsOf, level: str | None,
-                   events_format: str | None) -> tuple[pd.DataFrame, Context] | None:
-    """The table and context ``pqlkit report`` stored for these parameters (:mod:`pqlkit.report.checked`), or None."""
-    from pqlkit.report.checked import CHECKED_ENV, inputs_key, read_checked
-
-    folder = os.environ.get(CHECKED_ENV)
-    if not folder or not isinstance(as_of, (str, type(None))):
-        return None
-    spec = ActivationSpec.from_yaml(paths.spec_path).with_level(level)
-    key = inputs_key(paths.data_dir, paths.spec_path, as_of=as_of, level=level, events_format=events_format)
-    return read_checked(folder, spec, key=key)

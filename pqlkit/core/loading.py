@@ -25,7 +25,7 @@ Reading (what the files may look like):
 
 - The events table may also be an export from Segment, Amplitude, Mixpanel or PostHog, as
   ``events.json``, ``events.jsonl``, ``events.ndjson`` (each also ``.gz``) or in the CSV/Parquet
-  names above; ``events_format`` picks the reader, by default detected (:mod:`pqlkit.io.readers`).
+  names above; ``events_format`` picks the reader, by default detected (:mod:`pqlkit.io.formats`, :mod:`pqlkit.io.events`).
   ``events.zip`` (the Amplitude Export API's download) and a folder ``events/`` of parts read as one
   table, in file-name order; each vendor's duplicate key, time and identity rules are in
   :mod:`pqlkit.io.exports`. The users table is always canonical.
@@ -59,17 +59,22 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import duckdb
 import pandas as pd
 
-from pqlkit.io.engines import query_frame
+from pqlkit.base.columns import (
+    REASONS,
+    check_required,
+    latest_timestamps,
+    stage,
+    timestamp_literal,
+)
 from pqlkit.base.errors import DataError, PqlkitError
 from pqlkit.base.sql import sql_string
-from pqlkit.base.columns import FORMATS, REASONS, TABLES, check_required, latest_timestamps, stage, timestamp_literal
+from pqlkit.core.asof import parse_as_of
 from pqlkit.core.quality import (
     count_read,
     event_facts,
@@ -83,20 +88,16 @@ from pqlkit.core.quality import (
     tagged_events_sql,
     warn_far_future,
 )
-from pqlkit.io.sources import match_column_names, read_source_tables, read_source_tables_spark
+from pqlkit.io.database import database_source
+from pqlkit.io.engines import make_engine
+from pqlkit.io.exports import ExportSource, identity_merges
+from pqlkit.io.sources import (
+    match_column_names,
+    read_source_tables,
+    read_source_tables_spark,
+)
 
-__all__ = [
-    "Dataset",
-    "load",
-    "parse_as_of",
-    "ledger_to_dict",
-    "query_frame",
-    "TABLES",
-    "REASONS",
-    "FORMATS",
-]
-
-_BARE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+__all__ = ["Dataset", "ledger_to_dict", "load"]
 
 
 @dataclass
@@ -252,39 +253,6 @@ def ledger_to_dict(ledger: pd.DataFrame) -> dict:
     return result
 
 
-def parse_as_of(value: str | dt.date | dt.datetime | pd.Timestamp | None) -> pd.Timestamp | None:
-    """Parse an ``as_of`` value to a UTC timestamp.
-
-    A bare date (``"2026-06-30"`` or a :class:`datetime.date`) means the end of that day,
-    23:59:59.999999 UTC. Naive times are taken as UTC; times with an offset are converted.
-
-    Examples
-    --------
-    >>> parse_as_of("2026-06-30")
-    Timestamp('2026-06-30 23:59:59.999999+0000', tz='UTC')
-    """
-    if value is None:
-        return None
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        value = value.isoformat()
-    if isinstance(value, str):
-        text = value.strip()
-        if _BARE_DATE.match(text):
-            text += "T23:59:59.999999"
-        try:
-            stamp = pd.Timestamp(text)
-        except (ValueError, TypeError):
-            stamp = pd.NaT
-        if stamp is pd.NaT:
-            raise PqlkitError(
-                f"as_of: cannot read {value!r} as a date or time; use ISO 8601, e.g. 2026-06-30 or 2026-06-30T12:00:00Z"
-            )
-    else:
-        stamp = pd.Timestamp(value)
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return stamp.as_unit("us")
-
-
 def load(
     source: str | os.PathLike | Mapping[str, pd.DataFrame],
     *,
@@ -315,7 +283,7 @@ def load(
         Raise :class:`~pqlkit.base.errors.DataQualityError` instead of dropping any row.
     events_format : {"auto", "canonical", "segment", "amplitude", "mixpanel", "posthog"}, optional
         The shape of the events table: canonical (docs/metrics.md#input-tables) or an export read by
-        :mod:`pqlkit.io.readers`. None or ``"auto"`` detects it from the file's name and columns.
+        :mod:`pqlkit.io.formats`. None or ``"auto"`` detects it from the file's name and columns.
     engine : {"duckdb", "spark"} or an engine object, optional
         Where the checks and the reduction run (:mod:`pqlkit.io.engines`); default DuckDB in process.
     schema, sql : optional
@@ -350,66 +318,25 @@ def load(
     """
     if level not in ("user", "account"):
         raise PqlkitError(f"The value for `level` must be one of ['user', 'account'], but {level!r} was passed.")
-    from pqlkit.io.engines import make_engine
-
-    if schema is not None or sql:
-        from pqlkit.io.database import database_source
-
-        source = database_source(source, schema=schema, sql=sql)
-    if (stitch_identities or source_timezone) and isinstance(source, (str, os.PathLike)):
-        from pqlkit.io.exports import ExportSource
-
-        source = ExportSource(source, stitch_identities=stitch_identities, source_timezone=source_timezone)
+    source = _open_source(source, schema=schema, sql=sql, stitch_identities=stitch_identities,
+                          source_timezone=source_timezone)
     engine = make_engine(engine)
-    if engine.name == "duckdb":
-        sources = read_source_tables(engine.con, source, events_format)
-    else:
-        sources = read_source_tables_spark(engine, source, events_format)
-    if engine.name == "duckdb":
-        match_column_names(engine.con, sources)
-    raw_columns = {table: engine.columns(f"raw_{table}") for table in sources}
-    columns = {table: {k: v for k, v in names.items() if k != "_row"} for table, names in raw_columns.items()}
-    for table, names in columns.items():
-        check_required(table, names, sources[table], level)
-    read_counts = count_read(engine, sources)
-    for table in ("users", "events"):
-        if read_counts[table] == 0:
-            raise DataError(
-                f"{sources[table]}: the {table} table has no rows; an analysis needs at least one",
-                path=sources[table],
-            )
-    file_row = {table: "_row" if "_row" in raw_columns[table] else "rowid" for table in sources}
-    for table in sources:
-        stage(engine, table, columns[table], row=file_row[table])
+    sources, raw_columns, columns = _read(engine, source, events_format, level)
+    read_counts = _count(engine, sources)
+    file_row = _stage(engine, sources, raw_columns, columns)
     find_event_duplicates(engine, columns["events"], row=file_row["events"])
     account = level == "account"
     # The default as_of is the latest time of any row, so no row can be after it: the users and the
     # events are tagged without that check (NULL, also in the clean events view, which reads
     # tagged_events), and the events' latest time comes from the facts.
     as_of_ts = parse_as_of(as_of)
-    literal = "CAST(NULL AS TIMESTAMPTZ)" if as_of_ts is None else timestamp_literal(as_of_ts)
-    tag_users(engine, literal, account)
-    engine.view("tagged_events", tagged_events_sql(literal, account, columns["events"]))
-    facts = event_facts(engine, step_events=step_events)
-    if as_of_ts is None:
-        latest = latest_timestamps(engine, sources, events=engine.rows("SELECT max(latest) FROM event_facts")[0][0])
-        as_of_ts = max((stamp for stamp in latest.values() if stamp is not None), default=None)
-        warn_far_future(engine, sources, latest)
-    if as_of_ts is None:
-        raise DataError(
-            f"{sources['events']}: no timestamp in any table could be parsed; use ISO 8601 times such as 2026-06-30T12:00:00Z",
-            path=sources["events"],
-            column="timestamp",
-        )
+    facts = _tag(engine, as_of_ts, account, columns["events"], step_events)
+    as_of_ts = _as_of(engine, sources, as_of_ts)
     if "conversions" in sources:
         tag_conversions(engine, timestamp_literal(as_of_ts), account, columns["conversions"])
-    ledger = ledger_frame(engine, sources, level, read_counts)
-    if strict:
-        raise_if_dropped(ledger)
+    ledger = _ledger(engine, sources, level, read_counts, strict=strict)
     publish_clean_tables(engine, level, sources)
     segments = [name for name in columns["users"] if name not in ("user_id", "signup_at", "account_id")]
-    from pqlkit.io.exports import identity_merges
-
     return Dataset(
         identity_merges=identity_merges(engine.con) if getattr(source, "stitch_identities", False) else None,
         engine=engine,
@@ -421,3 +348,100 @@ def load(
         conversion_columns=columns.get("conversions", []),
         event_facts=facts,
     )
+
+
+# --- the steps of load, in the order they run ---------------------------------------------------
+
+
+def _open_source(source, *, schema: str | None, sql: Mapping[str, str] | None, stitch_identities: bool,
+                 source_timezone: str | None):
+    """``source`` as the readers take it: a database source when ``schema`` or ``sql`` is given, an export
+    source when identities are stitched or a time zone is given, else ``source`` itself."""
+    if schema is not None or sql:
+        source = database_source(source, schema=schema, sql=sql)
+    if (stitch_identities or source_timezone) and isinstance(source, (str, os.PathLike)):
+        source = ExportSource(source, stitch_identities=stitch_identities, source_timezone=source_timezone)
+    return source
+
+
+def _read(engine, source, events_format: str | None,
+          level: str) -> tuple[dict[str, str], dict[str, dict[str, str]], dict[str, dict[str, str]]]:
+    """Read the raw tables into the engine and check their required columns.
+
+    Returns
+    -------
+    (dict, dict, dict)
+        Table name to the file it was read from; table name to its raw columns (with ``_row`` when the
+        reader numbered the rows); table name to its columns without ``_row``.
+    """
+    if engine.name == "duckdb":
+        sources = read_source_tables(engine.con, source, events_format)
+    else:
+        sources = read_source_tables_spark(engine, source, events_format)
+    if engine.name == "duckdb":
+        match_column_names(engine.con, sources)
+    raw_columns = {table: engine.columns(f"raw_{table}") for table in sources}
+    columns = {table: {k: v for k, v in names.items() if k != "_row"} for table, names in raw_columns.items()}
+    for table, names in columns.items():
+        check_required(table, names, sources[table], level)
+    return sources, raw_columns, columns
+
+
+def _count(engine, sources: Mapping[str, str]) -> dict[str, int]:
+    """The rows read per table, counted from the raw tables; an error when users or events has none."""
+    read_counts = count_read(engine, sources)
+    for table in ("users", "events"):
+        if read_counts[table] == 0:
+            raise DataError(
+                f"{sources[table]}: the {table} table has no rows; an analysis needs at least one",
+                path=sources[table],
+            )
+    return read_counts
+
+
+def _stage(engine, sources: Mapping[str, str], raw_columns: Mapping[str, Mapping[str, str]],
+           columns: Mapping[str, Mapping[str, str]]) -> dict[str, str]:
+    """Stage each table (:func:`pqlkit.base.columns.stage`); returns table name to its file-order row column."""
+    file_row = {table: "_row" if "_row" in raw_columns[table] else "rowid" for table in sources}
+    for table in sources:
+        stage(engine, table, columns[table], row=file_row[table])
+    return file_row
+
+
+def _tag(engine, as_of_ts: pd.Timestamp | None, account: bool, event_columns: Mapping[str, str],
+         step_events: Mapping[str, int] | None) -> dict[str, int]:
+    """Tag the users and the events (after ``as_of_ts`` when given) and keep the events' per-user facts.
+
+    Returns
+    -------
+    dict of str to int
+        The step events the ``event_facts`` table covers (see :func:`pqlkit.core.quality.event_facts`).
+    """
+    literal = "CAST(NULL AS TIMESTAMPTZ)" if as_of_ts is None else timestamp_literal(as_of_ts)
+    tag_users(engine, literal, account)
+    engine.view("tagged_events", tagged_events_sql(literal, account, event_columns))
+    return event_facts(engine, step_events=step_events)
+
+
+def _as_of(engine, sources: Mapping[str, str], as_of_ts: pd.Timestamp | None) -> pd.Timestamp:
+    """``as_of_ts`` when given, else the latest parseable timestamp of any row (with the far-future warning)."""
+    if as_of_ts is None:
+        latest = latest_timestamps(engine, sources, events=engine.rows("SELECT max(latest) FROM event_facts")[0][0])
+        as_of_ts = max((stamp for stamp in latest.values() if stamp is not None), default=None)
+        warn_far_future(engine, sources, latest)
+    if as_of_ts is None:
+        raise DataError(
+            f"{sources['events']}: no timestamp in any table could be parsed; use ISO 8601 times such as 2026-06-30T12:00:00Z",
+            path=sources["events"],
+            column="timestamp",
+        )
+    return as_of_ts
+
+
+def _ledger(engine, sources: Mapping[str, str], level: str, read_counts: Mapping[str, int], *,
+            strict: bool) -> pd.DataFrame:
+    """The ledger of the tagged tables; with ``strict``, an error when any row was dropped."""
+    ledger = ledger_frame(engine, sources, level, read_counts)
+    if strict:
+        raise_if_dropped(ledger)
+    return ledger

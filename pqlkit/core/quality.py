@@ -12,30 +12,20 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from pqlkit.base.columns import (
+    TABLE_REASONS,
+    stage_sql,
+    staged_value_sql,
+    timestamp_literal,
+)
 from pqlkit.base.errors import DataQualityError, PqlkitWarning
 from pqlkit.base.sql import quote_identifier, sql_string
-from pqlkit.base.columns import TABLE_REASONS, stage_sql, staged_value_sql, timestamp_literal
 
-__all__ = [
-    "FAR_FUTURE_DAYS",
-    "warn_far_future",
-    "tag_users",
-    "event_keys",
-    "VALID_EVENT",
-    "find_event_duplicates",
-    "tagged_events_sql",
-    "event_facts",
-    "fact_column",
-    "duplicate_hash_sql",
-    "tag_conversions",
-    "count_read",
-    "ledger_frame",
-    "raise_if_dropped",
-    "publish_clean_tables",
-]
+# Every name here is a step of pqlkit.load's checks, imported by the core modules; none is an analyst's.
+__all__: list[str] = []
 
 
-FAR_FUTURE_DAYS = 90
+_FAR_FUTURE_DAYS = 90
 
 
 def warn_far_future(engine, sources: Mapping[str, str], latest: Mapping[str, pd.Timestamp | None]) -> None:
@@ -50,13 +40,13 @@ def warn_far_future(engine, sources: Mapping[str, str], latest: Mapping[str, pd.
     if not others or latest.get("events") is None:
         return
     reference = max(others)
-    limit = reference + pd.Timedelta(days=FAR_FUTURE_DAYS)
+    limit = reference + pd.Timedelta(days=_FAR_FUTURE_DAYS)
     if latest["events"] <= limit:
         return
     count = engine.rows(f"SELECT count(*) FROM stage_events WHERE _ts > {timestamp_literal(limit)}")[0][0]
     if count:
         warnings.warn(
-            f"{sources['events']}: {count} event(s) are more than {FAR_FUTURE_DAYS} days after the latest signup or "
+            f"{sources['events']}: {count} event(s) are more than {_FAR_FUTURE_DAYS} days after the latest signup or "
             f"payment ({reference.isoformat()}), the latest at {latest['events'].isoformat()}; the default as_of is that "
             "latest timestamp, so every trial looks old and no PQL is current. Pass --as-of (as_of=) with the "
             "date of the export, or fix those timestamps",
@@ -93,7 +83,7 @@ def tag_users(engine, as_of: str, account: bool) -> None:
     )
 
 
-def event_keys(columns: Mapping[str, str]) -> list[str]:
+def _event_keys(columns: Mapping[str, str]) -> list[str]:
     """SQL expressions over ``stage_events`` that two duplicate events share.
 
     The same non-empty ``event_id``; rows without one (or tables without the column) are compared on
@@ -105,8 +95,8 @@ def event_keys(columns: Mapping[str, str]) -> list[str]:
     return others
 
 
-def duplicate_hash_sql(columns: Mapping[str, str]) -> str:
-    """SQL over ``raw_events``: a hash that two duplicate events (:func:`event_keys`) share.
+def _duplicate_hash_sql(columns: Mapping[str, str]) -> str:
+    """SQL over ``raw_events``: a hash that two duplicate events (:func:`_event_keys`) share.
 
     The hash of the trimmed ``event_id`` when the row has one, so the other columns are staged only
     for rows without it. Equal hashes of rows that are not duplicates only make candidates.
@@ -119,16 +109,16 @@ def duplicate_hash_sql(columns: Mapping[str, str]) -> str:
     return f"CASE WHEN {value['event_id']} IS NOT NULL THEN hash({value['event_id']}) ELSE {whole} END"
 
 
-VALID_EVENT = "user_id IS NOT NULL AND event IS NOT NULL AND _ts IS NOT NULL"
+_VALID_EVENT = "user_id IS NOT NULL AND event IS NOT NULL AND _ts IS NOT NULL"
 
 
 def find_event_duplicates(engine, columns: Mapping[str, str], *, row: str) -> None:
     """``event_duplicates``: the ``_row`` of every duplicate event, found without copying the events.
 
     Duplicates are rare, so two light passes find them: one hash aggregate over every row read
-    (:func:`duplicate_hash_sql`, checks aside) keeps the hashes seen more than once; then only the
+    (:func:`_duplicate_hash_sql`, checks aside) keeps the hashes seen more than once; then only the
     rows behind those hashes are staged, checked and numbered by their exact keys
-    (:func:`event_keys`) in file order. Every checked row but the first of an exact group is a
+    (:func:`_event_keys`) in file order. Every checked row but the first of an exact group is a
     duplicate. ``row`` is the raw table's file-order column (``_row`` or ``rowid``).
 
     The hash aggregate is the one step whose memory grows with the events (about 50 bytes a row);
@@ -136,7 +126,7 @@ def find_event_duplicates(engine, columns: Mapping[str, str], *, row: str) -> No
     was measured slower (each part hashes every row again): 29.2 s against 27.5 s for 50M events,
     31 s against 10 s for this pass at 100M.
     """
-    hashed = duplicate_hash_sql(columns)
+    hashed = _duplicate_hash_sql(columns)
     engine.table("event_hashes", f"SELECT {hashed} AS _h FROM raw_events GROUP BY 1 HAVING count(*) > 1")
     # The candidates are taken raw, in a statement of their own: checks pushed down into this scan
     # would stage every row.
@@ -147,9 +137,9 @@ def find_event_duplicates(engine, columns: Mapping[str, str], *, row: str) -> No
         "event_duplicates",
         f"""
         SELECT _row FROM (
-            SELECT _row, row_number() OVER (PARTITION BY {', '.join(event_keys(columns))} ORDER BY _row) AS copy
+            SELECT _row, row_number() OVER (PARTITION BY {', '.join(_event_keys(columns))} ORDER BY _row) AS copy
             FROM ({staged}) AS staged
-            WHERE {VALID_EVENT}
+            WHERE {_VALID_EVENT}
         ) AS candidates
         WHERE copy > 1
         """,

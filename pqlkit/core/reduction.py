@@ -11,17 +11,16 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from pqlkit.core.context import Context
 from pqlkit.base.errors import SpecError
-from pqlkit.core.loading import Dataset
-from pqlkit.core.quality import event_facts, fact_column
 from pqlkit.base.sql import quote_identifier
+from pqlkit.core.context import Context
+from pqlkit.core.loading import Dataset, load
+from pqlkit.core.quality import event_facts, fact_column
 from pqlkit.core.spec import ActivationSpec, Step
 
-__all__ = ["reduce", "entity_table", "pql_times", "days_after_sql", "step_events", "MICROSECONDS_PER_DAY",
-           "RESERVED_COLUMNS"]
+__all__ = ["entity_table", "pql_times", "reduce"]
 
-RESERVED_COLUMNS = (
+_RESERVED_COLUMNS = (
     "entity_id",
     "signup_at",
     "account_id",
@@ -126,7 +125,7 @@ def _step_sql(index: int, step: Step, spec: ActivationSpec, engine, facts: Mappi
 
 
 def _check_names(spec: ActivationSpec, segments: list[str]) -> None:
-    taken = set(RESERVED_COLUMNS) | set(segments)
+    taken = set(_RESERVED_COLUMNS) | set(segments)
     for index, name in enumerate(spec.step_names):
         if f"{name}_at" in taken:
             raise SpecError(
@@ -305,8 +304,6 @@ def entity_table(
     >>> entities, ctx = pk.entity_table("data/sample", "data/activation.yaml")   # doctest: +SKIP
     >>> pk.current_pqls(entities, context=ctx)                                   # doctest: +SKIP
     """
-    from pqlkit.core.loading import load
-
     if not isinstance(spec, ActivationSpec):
         spec = ActivationSpec.from_yaml(spec)
     spec = spec.with_level(level)

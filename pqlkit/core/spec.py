@@ -19,10 +19,10 @@ import yaml
 
 from pqlkit.base.errors import PqlkitWarning, SpecError
 
-__all__ = ["Step", "ActivationSpec", "LEVELS", "MAX_STEPS"]
+__all__ = ["ActivationSpec", "Step"]
 
-LEVELS = ("user", "account")
-MAX_STEPS = 20
+_LEVELS = ("user", "account")
+_MAX_STEPS = 20
 # Day values (windows, active_days, trial_days, stall_day) beyond 100 years are refused: they are typing
 # mistakes, and a window of 1e300 days cannot be turned into a time interval.
 MAX_DAYS = 36_525
@@ -116,7 +116,7 @@ class ActivationSpec:
         """A copy at another level (None keeps this one), validated again."""
         if level is None or level == self.level:
             return self
-        _check_choice("level", level, LEVELS, self.source)
+        _check_choice("level", level, _LEVELS, self.source)
         spec = replace(self, level=level)
         spec._check_steps_for_level()
         return spec
@@ -208,13 +208,13 @@ class ActivationSpec:
             raise SpecError(f"{source}: a spec must be a mapping with a 'steps' list, but {type(raw).__name__} was found")
         _check_keys(raw, _SPEC_KEYS, source, where="")
         raw_steps = raw.get("steps")
-        if not isinstance(raw_steps, list) or not 1 <= len(raw_steps) <= MAX_STEPS:
+        if not isinstance(raw_steps, list) or not 1 <= len(raw_steps) <= _MAX_STEPS:
             raise SpecError(
-                f"{source}: `steps` must be a list of 1 to {MAX_STEPS} steps, but {raw_steps!r} was found",
+                f"{source}: `steps` must be a list of 1 to {_MAX_STEPS} steps, but {raw_steps!r} was found",
                 key="steps",
             )
         level = raw.get("level", "user")
-        _check_choice("level", level, LEVELS, source)
+        _check_choice("level", level, _LEVELS, source)
         threshold = _number(raw, "threshold", 1.0, source, allow_none=False)
         if not 0 < threshold <= 1:
             raise SpecError(

@@ -40,8 +40,12 @@ BigQuery through their ADBC drivers (``pip install adbc-driver-snowflake`` / ``a
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
+import shutil
+import tempfile
+import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -49,25 +53,24 @@ from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 import duckdb
+import pandas as pd
 import pyarrow as pa
+import yaml
 
-from pqlkit.base.errors import DataError, PqlkitError
 from pqlkit.base.columns import TABLES
-from pqlkit.io.sources import table_files
+from pqlkit.base.duckdb import connect
+from pqlkit.base.errors import DataError
 from pqlkit.base.sql import quote_identifier as _quote
 from pqlkit.base.sql import sql_string as _literal
+from pqlkit.io.files import create_raw_table, table_files
 
 __all__ = [
     "DatabaseSource",
     "database_source",
     "read_source_file",
-    "is_database_url",
     "mask_url",
-    "read_raw_tables",
     "write_tables",
     "copy_dataset",
-    "export_results",
-    "notebook_source",
     "SCHEMES",
 ]
 
@@ -276,8 +279,6 @@ def read_source_file(path: str | os.PathLike) -> DatabaseSource:
     DataError
         Not valid YAML, an unknown key, no ``url``, an unset environment variable.
     """
-    import yaml
-
     path = Path(path)
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -375,8 +376,6 @@ def _clean_message(error: BaseException, source: DatabaseSource) -> str:
 @contextmanager
 def _connect(source: DatabaseSource) -> Iterator:
     """An ADBC DB-API connection to ``source``; a DataError naming the source when it cannot be made."""
-    import importlib
-
     module_name, package = SCHEMES[source.scheme]
     try:
         driver = importlib.import_module(module_name)
@@ -525,10 +524,6 @@ def _spool(con: duckdb.DuckDBPyConnection, stream: str, name: str) -> None:
     read: the rows never sit in memory as a table, so reading from a database peaks at about the
     memory of reading the same rows from Parquet. The file goes with the connection (or the process).
     """
-    import shutil
-    import tempfile
-    import weakref
-
     folder = tempfile.mkdtemp(prefix="pqlkit-database-", dir=os.environ.get("PQLKIT_TEMP_DIR") or None)
     weakref.finalize(con, shutil.rmtree, folder, True)
     path = _literal(str(Path(folder) / f"{name}.parquet"))
@@ -543,8 +538,6 @@ def _spool(con: duckdb.DuckDBPyConnection, stream: str, name: str) -> None:
 def _arrow(data) -> pa.Table | pa.RecordBatchReader:
     """Arrow data for ADBC ingestion: pandas frames converted; text as ``string``, all-null columns as
     text, dictionaries decoded, nanoseconds as microseconds (PostgreSQL's precision)."""
-    import pandas as pd
-
     if isinstance(data, pd.DataFrame):
         data = pa.Table.from_pandas(data, preserve_index=False)
     fields = []
@@ -634,13 +627,10 @@ def copy_dataset(folder: str | os.PathLike, url: str | DatabaseSource, *, schema
     dict
         Table name to rows written.
     """
-    from pqlkit.io.readers import create_raw_table
-
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(f"{folder}: dataset folder not found", path=str(folder))
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
+    con = connect()
     written = {}
     try:
         for table in TABLES:
@@ -661,42 +651,3 @@ def copy_dataset(folder: str | os.PathLike, url: str | DatabaseSource, *, schema
     finally:
         con.close()
     return written
-
-
-def export_results(
-    entities,
-    url: str | DatabaseSource,
-    *,
-    context=None,
-    schema: str | None = None,
-    entities_table: str = "pqlkit_entities",
-    pqls_table: str = "pqlkit_current_pqls",
-) -> dict[str, int]:
-    """Write the per-entity table and the current-PQL list to database tables (replacing them).
-
-    CRM sync ("reverse ETL") tools read tables from the warehouse: the current-PQL list is
-    :func:`pqlkit.analyses.playbook.prioritise_pqls`, in priority order, as the CRM CSV export has it.
-
-    Parameters
-    ----------
-    entities : pandas.DataFrame
-        The per-entity table (:func:`pqlkit.entity_table`).
-    url : str or DatabaseSource
-        Where to write.
-    context : pqlkit.Context, optional
-        The table's context (as_of, spec), as :func:`pqlkit.entity_table` returns it.
-    schema : str, optional
-        The schema (created when missing); default the URL's, else the current schema.
-    entities_table, pqls_table : str
-        The two table names.
-
-    Returns
-    -------
-    dict
-        Table name to rows written: ``{entities_table: n, pqls_table: m}``.
-    """
-    from pqlkit.analyses.playbook import prioritise_pqls
-
-    if entities_table == pqls_table:
-        raise PqlkitError(f"the entities and PQL tables need two names, but both are {entities_table!r}")
-    return write_tables(url, {entities_table: entities, pqls_table: prioritise_pqls(entities, context=context)}, schema=schema)

@@ -22,6 +22,8 @@ engine would refuse stops with one line naming the variable.
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
 import tempfile
@@ -31,9 +33,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pqlkit.base.duckdb import connect
 from pqlkit.base.errors import DataError, PqlkitError
+from pqlkit.io.files import create_raw_table
 
-__all__ = ["DuckDBEngine", "SparkEngine", "make_engine", "query_frame", "ENGINES"]
+__all__ = ["DuckDBEngine", "SparkEngine", "ENGINES"]
 
 ENGINES = ("duckdb", "spark")
 # DuckDB's own default is 80 % of the machine; pqlkit caps it so that a report next to a notebook
@@ -97,7 +101,7 @@ def _positive_int(value) -> int | None:
 
 
 def _connect(settings: Mapping[str, tuple[str, object]]) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with ``settings`` as its configuration.
+    """An in-memory DuckDB connection with ``settings`` as its configuration (in UTC, :func:`pqlkit.base.duckdb.connect`).
 
     Raises
     ------
@@ -105,12 +109,12 @@ def _connect(settings: Mapping[str, tuple[str, object]]) -> duckdb.DuckDBPyConne
         One line naming the variable (or argument) whose value DuckDB refused, and DuckDB's reason.
     """
     try:
-        return duckdb.connect(config={name: value for name, (_, value) in settings.items()})
+        return connect(config={name: value for name, (_, value) in settings.items()})
     except duckdb.Error:
         pass
     for name, (source, value) in settings.items():  # which one? each alone, to name it
         try:
-            duckdb.connect(config={name: value}).close()
+            connect(config={name: value}).close()
         except duckdb.Error as error:
             reason = str(error).splitlines()[0].split(": ", 1)[-1]
             hint = {"memory_limit": "a size such as 3GB", "temp_directory": "a folder DuckDB can create"}.get(name, "another value")
@@ -163,7 +167,6 @@ class DuckDBEngine:
                  temp_directory: str | None = None):
         settings = _duckdb_settings(memory_limit=memory_limit, threads=threads, temp_directory=temp_directory)
         self.con = _connect(settings)
-        self.con.execute("SET TimeZone = 'UTC'")  # after connecting: the setting needs the ICU extension loaded
         try:
             self.con.execute("SET enable_progress_bar = false")
         except duckdb.Error:
@@ -453,12 +456,10 @@ _CORRUPT = "_pqlkit_malformed_row"
 def _duckdb_csv_shape(path: Path) -> tuple[list[str], int]:
     """The columns and the row count of a local CSV file as the DuckDB engine reads it.
 
-    It is the DuckDB engine's own reader (:func:`pqlkit.io.readers.create_raw_table`), so a file it
+    It is the DuckDB engine's own reader (:func:`pqlkit.io.files.create_raw_table`), so a file it
     refuses raises the very :class:`DataError` the DuckDB engine gives.
     """
-    from pqlkit.io.readers import create_raw_table
-
-    con = duckdb.connect()
+    con = connect()
     try:
         create_raw_table(con, "raw_check", path)
         columns = [row[0] for row in con.execute("DESCRIBE raw_check").fetchall()]
@@ -470,9 +471,6 @@ def _duckdb_csv_shape(path: Path) -> tuple[list[str], int]:
 
 def _malformed_row(path, record: str, expected: int) -> str:
     """The one-line refusal of a row Spark could not parse, in the DuckDB reader's words."""
-    import csv
-    import io
-
     start = record.splitlines()[0][:60] if record.strip() else ""
     try:
         fields = next(csv.reader(io.StringIO(record, newline=""), strict=True), [])

@@ -1,6 +1,6 @@
 """Vendor exports read by the vendors' own rules: duplicate keys, time, identity merges, archives, users.
 
-:mod:`pqlkit.io.readers` maps an export's fields onto the canonical events columns. This module adds
+:mod:`pqlkit.io.events` maps an export's fields onto the canonical events columns. This module adds
 what each vendor documents about those rows, so that pqlkit counts them as the vendor does:
 
 ==============  ==========================================  ==========================================
@@ -20,7 +20,7 @@ PostHog         same ``uuid`` [7]_                          ``$anon_distinct_id`
 ==============  ==========================================  ==========================================
 
 Time: Segment's time falls back from ``timestamp`` to ``originalTimestamp``, ``sentAt``,
-``receivedAt`` [9]_ (in :mod:`pqlkit.io.readers`); a call with none of them is ``missing_value``.
+``receivedAt`` [9]_ (in :mod:`pqlkit.io.formats`); a call with none of them is ``missing_value``.
 Mixpanel ``time`` is epoch seconds or milliseconds (both occur [1]_); projects created before
 2023 may export project-local time, read with ``source_timezone=`` (``--source-timezone``) [10]_.
 
@@ -32,11 +32,11 @@ docs/metrics.md#data-quality) applies unchanged. Identity merges only happen whe
 
 Archives and folders: ``events.zip`` (the Amplitude Export API's zip: hourly ``.json.gz`` files in a
 project folder) and a folder ``events/`` of parts read as one table, parts in file-name order
-(:func:`combine_parts`). Users: when the export is all there is, :func:`derive_users` (``pqlkit
+(:func:`combine_parts`). Users: when the export is all there is, :func:`pqlkit.io.users.derive_users` (``pqlkit
 users``) takes ``signup_at`` from Amplitude's ``user_creation_time``, Segment's identify
 ``traits.createdAt`` or PostHog's ``person_created_at`` [11]_, else the user's first event, and says
 which in ``signup_source``. Column names as warehouses write them (``USER_ID``, `` user_id ``) match
-the contract's (:func:`match_column_names`).
+the contract's (:func:`pqlkit.io.files.match_column_names`).
 
 References
 ----------
@@ -68,27 +68,23 @@ import shutil
 import tempfile
 import zipfile
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
-import pandas as pd
 
+from pqlkit.base.columns import epoch_sql
+from pqlkit.base.duckdb import connect
 from pqlkit.base.errors import DataError
-from pqlkit.io.readers import EVENT_FILE_SUFFIXES as _PART_SUFFIXES
-from pqlkit.io.readers import JSON_SUFFIXES as _JSON_SUFFIXES
-from pqlkit.base.sql import sql_string
+from pqlkit.base.sql import json_path, sql_string
+from pqlkit.io.files import EVENT_FILE_SUFFIXES
 
 __all__ = [
     "DUPLICATE_RULES",
     "IDENTITY_RULES",
-    "SIGNUP_FIELDS",
     "ExportSource",
-    "finish_export",
     "combine_parts",
-    "derive_users",
-    "write_users",
-    "identity_merges",
-    "match_column_names",
 ]
+
 
 DUPLICATE_RULES = {
     "mixpanel": "same event, distinct_id, time and $insert_id (https://docs.mixpanel.com/reference/event-deduplication)",
@@ -101,12 +97,6 @@ IDENTITY_RULES = {
     "amplitude": "device_id to user_id",
     "segment": "anonymousId to userId (identify, or any call with both); previousId to userId (alias)",
     "posthog": "$anon_distinct_id to distinct_id on $identify; the distinct_ids of one person_id",
-}
-# Where each vendor's export says when the user was created; others fall back to first seen.
-SIGNUP_FIELDS = {
-    "amplitude": "user_creation_time",
-    "segment": "traits.createdAt",
-    "posthog": "person_created_at",
 }
 _SEP = "chr(31)"  # the unit separator: no event name or id holds it
 
@@ -137,7 +127,7 @@ class ExportSource(os.PathLike):
 
     @property
     def export_options(self) -> dict:
-        """The keyword arguments :func:`pqlkit.io.readers.create_raw_events` takes."""
+        """The keyword arguments :func:`pqlkit.io.events.create_raw_events` takes."""
         return {"stitch_identities": self.stitch_identities, "source_timezone": self.source_timezone}
 
 
@@ -158,7 +148,7 @@ def finish_export(
     Parameters
     ----------
     con : duckdb.DuckDBPyConnection
-        Holds ``raw_events`` as :mod:`pqlkit.io.readers` made it (and ``raw_users`` when read first).
+        Holds ``raw_events`` as :mod:`pqlkit.io.events` made it (and ``raw_users`` when read first).
     events_format : str
         The export's format.
     source : str, optional
@@ -209,8 +199,6 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
 
 def _local_time(con: duckdb.DuckDBPyConnection, events_format: str, zone: str, where: str) -> None:
     """Mixpanel times written in the project's time zone: read the epoch number as a wall-clock time there."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     if events_format != "mixpanel":
         raise DataError(
             f"{where}: --source-timezone (source_timezone=) is for Mixpanel exports of projects from before 2023, "
@@ -226,8 +214,6 @@ def _local_time(con: duckdb.DuckDBPyConnection, events_format: str, zone: str, w
             "America/Los_Angeles (the Mixpanel project's time zone setting)",
             path=where,
         ) from None
-    from pqlkit.base.columns import epoch_sql
-
     number = "TRY_CAST(timestamp AS DECIMAL(38, 6))"
     wall = f"CAST({epoch_sql(number)} AS TIMESTAMP)"  # the epoch number as a wall-clock time (UTC session)
     con.execute(
@@ -236,64 +222,61 @@ def _local_time(con: duckdb.DuckDBPyConnection, events_format: str, zone: str, w
     )
 
 
-def _json_key_path(*keys: str) -> str:
-    return sql_string("$" + "".join('."' + key.replace('"', '\\"') + '"' for key in keys))
-
-
 def _prop(key: str) -> str:
     """SQL: ``properties.key`` of a record, whether ``properties`` is an object or JSON text (CSV)."""
     inner = "TRY_CAST(json_extract_string(json, '$.properties') AS JSON)"
     return (
-        f"COALESCE(NULLIF(json_extract_string(json, {_json_key_path('properties', key)}), ''), "
-        f"NULLIF(json_extract_string({inner}, {_json_key_path(key)}), ''))"
+        f"COALESCE(NULLIF(json_extract_string(json, {json_path('properties', key)}), ''), "
+        f"NULLIF(json_extract_string({inner}, {json_path(key)}), ''))"
     )
 
 
-def _top(*keys: str) -> str:
-    parts = [f"NULLIF(json_extract_string(json, {_json_key_path(key)}), '')" for key in keys]
+def top_sql(*keys: str) -> str:
+    """SQL: the first non-empty of the record's top-level ``keys``, as text."""
+    parts = [f"NULLIF(json_extract_string(json, {json_path(key)}), '')" for key in keys]
     return parts[0] if len(parts) == 1 else f"COALESCE({', '.join(parts)})"
 
 
-def _links_sql(events_format: str) -> list[str]:
+def links_sql(events_format: str) -> list[str]:
     """SELECTs of (alias, target, n) over ``_records`` (``json``, ``n`` in file order): the vendor's links."""
     if events_format == "segment":
-        user, anonymous = _top("userId", "user_id"), _top("anonymousId", "anonymous_id")
+        user, anonymous = top_sql("userId", "user_id"), top_sql("anonymousId", "anonymous_id")
         return [
             f"SELECT {anonymous} AS alias, {user} AS target, n FROM _records",
-            f"SELECT {_top('previousId', 'previous_id')} AS alias, {user} AS target, n FROM _records "
-            f"WHERE lower({_top('type')}) = 'alias'",
+            f"SELECT {top_sql('previousId', 'previous_id')} AS alias, {user} AS target, n FROM _records "
+            f"WHERE lower({top_sql('type')}) = 'alias'",
         ]
     if events_format == "amplitude":
-        return [f"SELECT {_top('device_id')} AS alias, {_top('user_id')} AS target, n FROM _records"]
+        return [f"SELECT {top_sql('device_id')} AS alias, {top_sql('user_id')} AS target, n FROM _records"]
     if events_format == "mixpanel":
         device, user = _prop("$device_id"), _prop("$user_id")
         return [
             f"SELECT {device} AS alias, {user} AS target, n FROM _records",
             f"SELECT '$device:' || {device} AS alias, {user} AS target, n FROM _records",
             f"SELECT {_prop('$anon_distinct_id')} AS alias, {_prop('$identified_id')} AS target, n FROM _records "
-            f"WHERE {_top('event')} = '$identify'",
+            f"WHERE {top_sql('event')} = '$identify'",
         ]
     if events_format == "posthog":
-        distinct = _top("distinct_id")
+        distinct = top_sql("distinct_id")
         return [
             f"SELECT {_prop('$anon_distinct_id')} AS alias, {distinct} AS target, n FROM _records "
-            f"WHERE {_top('event')} = '$identify'",
+            f"WHERE {top_sql('event')} = '$identify'",
             # One person, many distinct_ids: each counts for the person's identified user (below).
-            f"SELECT {distinct} AS alias, '\x00person:' || {_top('person_id')} AS target, n FROM _records",
+            f"SELECT {distinct} AS alias, '\x00person:' || {top_sql('person_id')} AS target, n FROM _records",
         ]
     return []
 
 
 def _stitch(con: duckdb.DuckDBPyConnection, events_format: str, source: str | None) -> int:
     """Re-attribute anonymous rows of ``raw_events`` through the vendor's links; return how many changed."""
-    if source is None or not _links_sql(events_format):
+    if source is None or not links_sql(events_format):
         return 0
     known = "(SELECT DISTINCT trim(CAST(user_id AS VARCHAR)) AS id FROM raw_users WHERE user_id IS NOT NULL)"
     has_users = bool(con.execute(
         "SELECT count(*) FROM (SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views()) "
         "WHERE table_name = 'raw_users'"
     ).fetchall()[0][0])
-    _identity_table(con, events_format, source, known=known if has_users else None)
+    identity_table(con, events_format, source, known=known if has_users else None)
     anonymous = "e.anonymous_id" if "anonymous_id" in _columns(con, "raw_events") else "NULL"
     keep = f"trim(e.user_id) IN (SELECT id FROM {known})" if has_users else "FALSE"
     before = con.execute("SELECT count(*) FROM raw_events").fetchall()[0][0]
@@ -315,7 +298,7 @@ def _stitch(con: duckdb.DuckDBPyConnection, events_format: str, source: str | No
     return int(merged)
 
 
-def _identity_table(con: duckdb.DuckDBPyConnection, events_format: str, source: str, *, known: str | None) -> None:
+def identity_table(con: duckdb.DuckDBPyConnection, events_format: str, source: str, *, known: str | None) -> None:
     """The temp table ``_identity`` (``alias``, ``target``): each merged id and the user it counts for.
 
     ``source`` gives one ``json`` value per source record, in file order. A link's target must be a
@@ -326,7 +309,7 @@ def _identity_table(con: duckdb.DuckDBPyConnection, events_format: str, source: 
     con.execute(f"CREATE OR REPLACE TEMP TABLE _records AS SELECT json, row_number() OVER () AS n FROM {source} WHERE json IS NOT NULL")
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _links AS SELECT alias, target, n FROM ("
-        + " UNION ALL ".join(_links_sql(events_format))
+        + " UNION ALL ".join(links_sql(events_format))
         + ") WHERE alias IS NOT NULL AND target IS NOT NULL AND alias <> target"
     )
     identified = known or "(SELECT DISTINCT target AS id FROM _links WHERE NOT starts_with(target, chr(0)))"
@@ -416,7 +399,7 @@ def combine_parts(path: str | os.PathLike) -> Path:
         else:
             files = [str(path / name) for name in names]
         listed = ", ".join(sql_string(f) for f in files)
-        con = duckdb.connect()
+        con = connect()
         try:
             con.execute(
                 f"COPY (SELECT * EXCLUDE (filename, file_row_number) FROM read_parquet([{listed}], union_by_name = true, "
@@ -452,184 +435,8 @@ def combine_parts(path: str | os.PathLike) -> Path:
 
 def _is_part(name: str) -> bool:
     base = name.rsplit("/", 1)[-1]
-    return not base.startswith((".", "_")) and base.endswith(_PART_SUFFIXES)
+    return not base.startswith((".", "_")) and base.endswith(EVENT_FILE_SUFFIXES)
 
 
 def _kind(name: str) -> str:
     return "parquet" if name.endswith(".parquet") else "csv" if name.endswith((".csv", ".csv.gz")) else "json"
-
-
-# --- users from the export -------------------------------------------------------------------------
-
-
-def derive_users(
-    path: str | os.PathLike,
-    *,
-    events_format: str = "auto",
-    stitch_identities: bool = False,
-    source_timezone: str | None = None,
-) -> pd.DataFrame:
-    """One row per identified user of an export, for when the export is all there is.
-
-    Parameters
-    ----------
-    path : path
-        The export: an events file, ``events.zip``, a folder of parts, or a folder holding one of these.
-    events_format : str
-        As for :func:`pqlkit.io.readers.read_events`.
-    stitch_identities : bool
-        Merge anonymous ids into their users first (:func:`finish_export`), so that first seen
-        counts the onboarding events tracked before the user was identified.
-    source_timezone : str, optional
-        As for :class:`ExportSource`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``user_id``, ``signup_at`` (UTC) and ``signup_source``: the vendor's field
-        (:data:`SIGNUP_FIELDS`, the earliest value of the user) where the export has it, else
-        ``first_seen`` (the user's earliest event). Sorted by ``signup_at``, ``user_id``.
-        Identified users only: rows without a user id, and ids merged into another, are left out.
-    """
-    from pqlkit.base.columns import epoch_sql, in_range_sql
-    from pqlkit.io.readers import connect, json_relation, create_raw_events, find_events_files
-
-    path = Path(path)
-    if path.is_dir() and (found := find_events_files(path)):
-        if len(found) > 1:
-            names = ", ".join(p.name for p in found)
-            raise DataError(f"{path}: the events are there more than once ({names}); keep one", path=str(path))
-        path = found[0]  # a dataset folder; else the folder holds the parts themselves
-    con = connect()
-    fmt = create_raw_events(con, path, events_format, stitch_identities=stitch_identities,
-                            source_timezone=source_timezone)
-    if fmt == "canonical":
-        raise DataError(
-            f"{path}: these events are canonical (user_id, event, timestamp), not an export from Segment, Amplitude, "
-            "Mixpanel or PostHog; write the users table from your product database (docs/metrics.md#input-tables), "
-            "or pass --events-format",
-            path=str(path),
-        )
-    file = combine_parts(path) if path.is_dir() or path.name.endswith(".zip") else path
-    text = "NULLIF(trim(CAST(timestamp AS VARCHAR)), '')"
-    parse = (
-        f"COALESCE(TRY_CAST({text} AS TIMESTAMPTZ), CASE WHEN regexp_matches({text}, '^[0-9]+([.][0-9]+)?$') "
-        f"THEN {epoch_sql(f'TRY_CAST({text} AS DECIMAL(38, 6))')} END)"
-    )
-    con.execute(
-        f"CREATE TEMP TABLE _seen AS SELECT trim(user_id) AS user_id, min({in_range_sql(parse)}) AS first_seen "
-        f"FROM raw_events WHERE NULLIF(trim(user_id), '') IS NOT NULL GROUP BY 1"
-    )
-    signup = _signup_field_sql(fmt)
-    if signup and file.name.endswith(_JSON_SUFFIXES):
-        relation = json_relation(con, file)
-        user_sql, value_sql, where = signup
-        value = f"NULLIF(trim({value_sql}), '')"
-        parsed = (
-            f"COALESCE(TRY_CAST({value} AS TIMESTAMPTZ), CASE WHEN regexp_matches({value}, '^[0-9]+([.][0-9]+)?$') "
-            f"THEN {epoch_sql(f'TRY_CAST({value} AS DECIMAL(38, 6))')} END)"
-        )
-        con.execute(
-            f"CREATE TEMP TABLE _vendor AS SELECT trim({user_sql}) AS user_id, min({in_range_sql(parsed)}) AS created "
-            f"FROM {relation} WHERE json IS NOT NULL AND {where} GROUP BY 1"
-        )
-    else:
-        con.execute("CREATE TEMP TABLE _vendor AS SELECT CAST(NULL AS VARCHAR) AS user_id, CAST(NULL AS TIMESTAMPTZ) AS created WHERE FALSE")
-    field = SIGNUP_FIELDS.get(fmt, "first_seen")
-    excluded = "FALSE"
-    if fmt == "mixpanel":
-        excluded = "starts_with(s.user_id, '$device:')"
-    frame = con.execute(
-        f"""
-        SELECT s.user_id, COALESCE(v.created, s.first_seen) AS signup_at,
-            CASE WHEN v.created IS NOT NULL THEN {sql_string(field)} ELSE 'first_seen' END AS signup_source
-        FROM _seen AS s LEFT JOIN _vendor AS v ON s.user_id = v.user_id
-        WHERE NOT {excluded} AND s.user_id NOT IN (SELECT alias FROM {_alias_sql(con, fmt, file)})
-        ORDER BY signup_at, s.user_id
-        """
-    ).df()
-    frame["signup_at"] = pd.to_datetime(frame["signup_at"], utc=True)
-    return frame
-
-
-def write_users(frame: pd.DataFrame, out: str | os.PathLike) -> Path:
-    """Write :func:`derive_users`' table as ``.csv``, ``.csv.gz`` or ``.parquet`` (times as ISO 8601 UTC).
-
-    Returns
-    -------
-    pathlib.Path
-        ``out``, holding the columns ``user_id``, ``signup_at``, ``signup_source``.
-    """
-    out = Path(out)
-    if out.name.endswith(".parquet"):
-        frame.to_parquet(out, index=False)
-    elif out.name.endswith((".csv", ".csv.gz")):
-        text = frame.assign(signup_at=frame["signup_at"].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
-        text.to_csv(out, index=False)
-    else:
-        raise DataError(f"{out}: write the users as .csv, .csv.gz or .parquet", path=str(out))
-    return out
-
-
-def _signup_field_sql(fmt: str) -> tuple[str, str, str] | None:
-    """(user id, created value, filter) SQL over ``json`` records for the vendor's signup field."""
-    if fmt == "amplitude":
-        return _top("user_id"), _top("user_creation_time"), "TRUE"
-    if fmt == "segment":
-        created = "json_extract_string(json, '$.traits.createdAt')"
-        return _top("userId", "user_id"), created, f"lower(COALESCE({_top('type')}, '')) = 'identify'"
-    if fmt == "posthog":
-        return _top("distinct_id"), _top("person_created_at"), "TRUE"
-    return None
-
-
-def _alias_sql(con: duckdb.DuckDBPyConnection, fmt: str, file: Path) -> str:
-    """SQL relation of the ids merged into another user (anonymous ids), to leave out of the users."""
-    from pqlkit.io.readers import json_relation
-
-    if not _links_sql(fmt) or not file.name.endswith(_JSON_SUFFIXES):
-        return "(SELECT CAST(NULL AS VARCHAR) AS alias WHERE FALSE)"
-    _identity_table(con, fmt, f"(SELECT json FROM {json_relation(con, file)})", known=None)
-    return "(SELECT alias FROM _identity)"
-
-
-# --- column names as warehouses write them ------------------------------------------------------------
-
-
-def match_column_names(columns: list[str], wanted: tuple[str, ...], *, where: str) -> dict[str, str]:
-    """Renames that make ``USER_ID`` or `` user_id `` the contract's ``user_id``.
-
-    Parameters
-    ----------
-    columns : list of str
-        The columns as read.
-    wanted : tuple of str
-        The contract's column names for the table (lower case).
-    where : str
-        The file, for the error message.
-
-    Returns
-    -------
-    dict
-        Column as read -> contract name, for columns that match a wanted name only after trimming and
-        lower-casing, when no column has the exact name.
-
-    Raises
-    ------
-    DataError
-        Two columns that match the same name (``user_id`` and ``USER_ID``).
-    """
-    renames = {}
-    for name in wanted:
-        matches = [column for column in columns if column.strip().lower() == name]
-        if len(matches) > 1:
-            raise DataError(
-                f"{where}: columns {', '.join(repr(m) for m in matches)} all match {name!r} (names are matched "
-                "without case and surrounding spaces); rename or drop all but one "
-                "(docs/metrics.md#input-tables)",
-                path=where,
-                column=name,
-            )
-        if matches and matches[0] != name:
-            renames[matches[0]] = name
-    return renames

@@ -12,29 +12,29 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pqlkit.base.columns import FORMATS, TABLES
 from pqlkit.base.errors import DataError
 from pqlkit.base.sql import quote_identifier
-from pqlkit.base.columns import FORMATS, TABLES
+from pqlkit.io.database import database_source, read_raw_tables
+from pqlkit.io.events import create_raw_events, register_export_frame
+from pqlkit.io.files import create_raw_table, find_events_files, table_files
+from pqlkit.io.files import match_column_names as contract_renames
+from pqlkit.io.formats import check_events_format
 
-__all__ = [
-    "read_source_tables",
-    "match_column_names",
-    "table_files",
-    "one_table_file",
-    "create_raw",
-    "register_frames",
-    "read_source_tables_spark",
-]
+__all__: list[str] = []
 
 
 def read_source_tables(con: duckdb.DuckDBPyConnection, source, events_format: str | None = None) -> dict[str, str]:
-    from pqlkit.io.readers import check_events_format, create_raw_events, find_events_files
+    """Read the dataset at ``source`` (a folder, frames or a database) into ``raw_{table}`` tables on ``con``.
 
+    Returns
+    -------
+    dict
+        Table name to how messages and the ledger name where it came from.
+    """
     events_format = check_events_format(events_format)
     if isinstance(source, Mapping):
         return register_frames(con, source, events_format)
-    from pqlkit.io.database import database_source, read_raw_tables
-
     database = database_source(source)  # a postgresql:// URL, a YAML source file, a DatabaseSource
     if database is not None:
         return read_raw_tables(con, database, events_format)
@@ -79,15 +79,13 @@ def match_column_names(con: duckdb.DuckDBPyConnection, sources: Mapping[str, str
     """Rename ``USER_ID`` or `` user_id `` (a Snowflake unload, a spreadsheet) to the contract's names.
 
     Only where no column has the exact name; two columns matching one name are an error
-    (:func:`pqlkit.io.exports.match_column_names`).
+    (:func:`pqlkit.io.files.match_column_names`).
     """
-    from pqlkit.io.exports import match_column_names
-
     views = {row[0] for row in con.execute("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()}
     for table, where in sources.items():
         name = f"raw_{table}"
         columns = [row[0] for row in con.execute(f"DESCRIBE {name}").fetchall()]
-        renames = match_column_names(columns, _CONTRACT_COLUMNS[table], where=where)
+        renames = contract_renames(columns, _CONTRACT_COLUMNS[table], where=where)
         if not renames:
             continue
         if name in views:  # a Parquet file read in place: a view over a renamed view
@@ -97,17 +95,6 @@ def match_column_names(con: duckdb.DuckDBPyConnection, sources: Mapping[str, str
         else:  # a table: renamed in place, so rowid keeps the file order
             for old, new in renames.items():
                 con.execute(f"ALTER TABLE {name} RENAME COLUMN {quote_identifier(old)} TO {quote_identifier(new)}")
-
-
-def table_files(folder: Path, table: str) -> list[Path]:
-    """The files in ``folder`` that can hold the canonical ``table`` (``{table}.parquet``, ``.csv``, ``.csv.gz``).
-
-    Returns
-    -------
-    list of pathlib.Path
-        The files that exist, in the order of :data:`FORMATS` (more than one is an error for the caller).
-    """
-    return [folder / f"{table}.{fmt}" for fmt in FORMATS if (folder / f"{table}.{fmt}").is_file()]
 
 
 def one_table_file(source, table: str, found: list, *, expected: str | None = None, hint: str = ""):
@@ -128,8 +115,7 @@ def one_table_file(source, table: str, found: list, *, expected: str | None = No
 
 
 def create_raw(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:
-    from pqlkit.io.readers import create_raw_table
-
+    """``raw_{table}`` from a canonical Parquet or CSV file (:func:`pqlkit.io.files.create_raw_table`); an empty file is an error."""
     if path.stat().st_size == 0:
         raise DataError(f"{path}: the file is empty; write a header row with the column names", path=str(path))
     create_raw_table(con, f"raw_{table}", path)
@@ -138,8 +124,7 @@ def create_raw(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:
 def register_frames(
     con: duckdb.DuckDBPyConnection, frames: Mapping[str, pd.DataFrame], events_format: str = "auto"
 ) -> dict[str, str]:
-    from pqlkit.io.readers import register_export_frame
-
+    """``raw_{table}`` from pandas frames (an events frame may be an export); table name to ``<DataFrame {table}>``."""
     unknown = sorted(set(frames) - set(TABLES))
     if unknown:
         raise DataError(f"<DataFrame>: unknown table names {unknown}; use {list(TABLES)}")
@@ -170,8 +155,6 @@ def read_source_tables_spark(engine, source, events_format: str | None) -> dict[
     """
     if isinstance(source, Mapping):
         raise DataError("<DataFrame>: --engine spark reads a dataset folder; write the frames as Parquet first")
-    from pqlkit.io.database import database_source
-
     if database_source(source) is not None:
         raise DataError(f"{database_source(source).display}: --engine spark reads files; read a database with the "
                         "default engine (duckdb)")

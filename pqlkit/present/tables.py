@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import math
 import numbers
 import re
 from collections.abc import Mapping, Sequence
@@ -23,38 +22,17 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from pqlkit.core.context import check_columns
+from pqlkit.present.formatting import (
+    date_format,
+    days,
+    header_words,
+    missing,
+    number,
+    pct,
+    share_span,
+)
 
-__all__ = ["reader_table", "header_words", "natural_order"]
-
-#: Words written in capitals (or with their own spelling) in headers.
-_WORDS = {
-    "pql": "PQL", "pqls": "PQLs", "ci": "CI", "mrr": "MRR", "kpi": "KPI", "kpis": "KPIs", "id": "ID",
-    "crm": "CRM", "utm": "UTM", "km": "Kaplan–Meier", "pct": "%",
-}
-
-
-def header_words(column: str) -> str:
-    """A ``snake_case`` column name in words: ``pql_to_paid_rate`` → ``PQL to paid rate``.
-
-    >>> header_words("pql_to_paid_rate"), header_words("within_14d"), header_words("entity_id")
-    ('PQL to paid rate', 'Within 14 days', 'Entity ID')
-
-    Returns
-    -------
-    str
-        The header, first letter in capitals.
-    """
-    words = []
-    for word in str(column).split("_"):
-        if not word:
-            continue
-        if word.endswith("d") and word[:-1].isdigit():
-            words.append(f"{word[:-1]} days")
-        else:
-            words.append(_WORDS.get(word.lower(), word))
-    text = " ".join(words)
-    return text[:1].upper() + text[1:] if text else str(column)
-
+__all__ = ["natural_order", "reader_table"]
 
 _LEADING_NUMBER = re.compile(r"^\s*[<>≤≥]?\s*(\d[\d,]*(?:\.\d+)?)")
 
@@ -85,41 +63,18 @@ def natural_order(table: pd.DataFrame, *, by: str) -> pd.DataFrame:
     return table.iloc[order].copy()
 
 
-def _missing(value) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, (float, np.floating)) and math.isnan(value)
-
-
-def _percent(value, digits: int) -> str:
-    return f"{float(value) * 100:,.{digits}f}%"
-
-
-def _number(value, digits: int) -> str:
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
-    if isinstance(value, numbers.Integral):
-        return f"{int(value):,}"
-    value = float(value)
-    if math.isinf(value):
-        return "∞" if value > 0 else "−∞"
-    if value == round(value) and abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:,.{digits}f}"
-
-
-def _cell(value, *, percent: bool, digits: int, date_format: str | None) -> str:
+def _cell(value, *, percent: bool, digits: int, stamp_format: str | None) -> str:
     """One value as the reader sees it (blank when missing)."""
-    if _missing(value):
+    if missing(value):
         return ""
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
     if isinstance(value, pd.Timestamp):
-        return value.strftime(date_format or "%Y-%m-%d %H:%M")
+        return value.strftime(stamp_format or "%Y-%m-%d %H:%M")
     if isinstance(value, pd.Timedelta):
-        return f"{value.total_seconds() / 86400:,.{digits}f} days"
+        return days(value.total_seconds() / 86400, digits=digits, grouping=True)
     if isinstance(value, numbers.Number):
-        return _percent(value, digits) if percent else _number(value, digits)
+        return pct(value, digits=digits, grouping=True) if percent else number(value, digits=digits)
     return str(value)
 
 
@@ -136,14 +91,6 @@ def _aligned(side: str):
         return f'<div style="text-align: {side}; white-space: {wrap};">{html.escape(str(text))}</div>'
 
     return format_cell
-
-
-def _date_format(series: pd.Series) -> str:
-    """Dates alone when every timestamp is at midnight, else date and minute."""
-    stamps = series.dropna()
-    if isinstance(stamps.dtype, pd.DatetimeTZDtype):
-        stamps = stamps.dt.tz_localize(None)
-    return "%Y-%m-%d" if len(stamps) == 0 or (stamps == stamps.dt.normalize()).all() else "%Y-%m-%d %H:%M"
 
 
 def _interval_pairs(columns: Sequence[str]) -> list[tuple[str, str, str]]:
@@ -182,7 +129,7 @@ def reader_table(
     columns : sequence of str, optional
         The columns to show, in this order (default: all).
     labels : mapping, optional
-        Header text for some columns (default: the column name in words, :func:`header_words`).
+        Header text for some columns (default: the column name in words, :func:`pqlkit.present.formatting.header_words`).
     digits : int
         Decimals of non-integer numbers and of percentages.
     max_rows : int, optional
@@ -219,36 +166,19 @@ def reader_table(
     total_rows = len(table)
     data = table[shown] if max_rows is None else table[shown].head(max_rows)
 
-    cells: dict[str, list[str]] = {}
-    numeric: set[str] = set()
-    skip: set[str] = set()
     names = {column: (labels or {}).get(column, header_words(column)) for column in shown}
     pairs = _interval_pairs(shown)
-    for low, high, stem in pairs:
-        in_percent = low in percent
+    cells = _interval_cells(data, pairs, percent=percent, digits=digits)
+    numeric = set(cells)
+    skip = {high for _, high, _ in pairs}
+    for low, _, stem in pairs:
         name = "95% CI" if not stem or (len(pairs) == 1 and stem in shown) else f"{header_words(stem)} 95% CI"
-        values = []
-        for a, b in zip(data[low], data[high]):
-            if _missing(a) or _missing(b):
-                values.append("")
-            elif in_percent:
-                values.append(f"{float(a) * 100:,.{digits}f}–{_percent(b, digits)}")
-            else:
-                values.append(f"{_number(a, digits)}–{_number(b, digits)}")
-        cells[low] = values
         names[low] = (labels or {}).get(low, name)
-        numeric.add(low)
-        skip.add(high)
     for column in shown:
         if column in skip or column in cells:
             continue
-        series = data[column]
-        date_format = None
-        if pd.api.types.is_datetime64_any_dtype(series) or isinstance(series.dtype, pd.DatetimeTZDtype):
-            date_format = _date_format(series)
-        cells[column] = [_cell(v, percent=column in percent, digits=digits, date_format=date_format) for v in series]
-        kinds = [v for v in series if not _missing(v)]
-        if kinds and all(isinstance(v, (numbers.Number, pd.Timestamp, pd.Timedelta, np.bool_)) for v in kinds):
+        cells[column], right = _column_cells(data[column], percent=column in percent, digits=digits)
+        if right:
             numeric.add(column)
 
     order = [c for c in shown if c not in skip]
@@ -258,29 +188,65 @@ def reader_table(
             names[column] = f"{names[column]} ({column})"
         seen.add(names[column])
     frame = pd.DataFrame({names[c]: cells[c] for c in order}, index=range(len(data)))
-    digest = hashlib.sha1(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()).hexdigest()[:10]
-    styler = Styler(frame, uuid=f"pqlkit{digest}", cell_ids=False)
-    styler = styler.hide(axis="index")
-    right = [names[c] for c in order if c in numeric]
-    left = [names[c] for c in order if c not in numeric]
-    if right:
-        styler = styler.set_properties(subset=right, **{"text-align": "right", "white-space": "nowrap"})
-        styler = styler.format(_aligned("right"), subset=right)
-    if left:
-        styler = styler.set_properties(subset=left, **{"text-align": "left", "white-space": "normal"})
-        styler = styler.format(_aligned("left"), subset=left)
-    header_alignment = {names[c]: ("right" if c in numeric else "left") for c in order}
-    styler = styler.format_index(lambda label: _aligned(header_alignment.get(label, "left"))(label), axis="columns")
-    header = [{"selector": "th.col_heading", "props": "text-align: left; white-space: normal; vertical-align: bottom;"}]
-    header += [{"selector": f"th.col_heading.col{i}", "props": "text-align: right;"}
-               for i, c in enumerate(order) if c in numeric]
-    styler = styler.set_table_styles([
-        {"selector": "", "props": "border-collapse: collapse; font-variant-numeric: tabular-nums; max-width: 100%;"},
-        {"selector": "td, th", "props": "padding: 0.2em 0.6em;"},
-        *header,
-    ])
+    styler = _styled(frame, right=[c in numeric for c in order])
     if max_rows is not None and total_rows > max_rows:
         caption = (caption + " " if caption else "") + f"(the first {max_rows:,} of {total_rows:,} rows)"
     if caption:
         styler = styler.set_caption(caption)
     return styler
+
+
+def _interval_cells(data: pd.DataFrame, pairs: Sequence[tuple[str, str, str]], *, percent: Sequence[str],
+                    digits: int) -> dict[str, list[str]]:
+    """The text of each interval, keyed by its ``*ci_low`` column: ``36.0–46.2%`` in percent when the low
+    column is in ``percent``, else ``1.2–3.4``; blank when a bound is missing."""
+    cells = {}
+    for low, high, _ in pairs:
+        values = []
+        for a, b in zip(data[low], data[high]):
+            if missing(a) or missing(b):
+                values.append("")
+            elif low in percent:
+                values.append(share_span(a, b, digits=digits, grouping=True))
+            else:
+                values.append(f"{number(a, digits=digits)}–{number(b, digits=digits)}")
+        cells[low] = values
+    return cells
+
+
+def _column_cells(series: pd.Series, *, percent: bool, digits: int) -> tuple[list[str], bool]:
+    """The text of one column's cells, and whether the column holds numbers, dates or yes/no (aligned right)."""
+    stamp_format = None
+    if pd.api.types.is_datetime64_any_dtype(series) or isinstance(series.dtype, pd.DatetimeTZDtype):
+        stamp_format = date_format(series)
+    cells = [_cell(v, percent=percent, digits=digits, stamp_format=stamp_format) for v in series]
+    kinds = [v for v in series if not missing(v)]
+    right = bool(kinds) and all(isinstance(v, (numbers.Number, pd.Timestamp, pd.Timedelta, np.bool_)) for v in kinds)
+    return cells, right
+
+
+def _styled(frame: pd.DataFrame, *, right: Sequence[bool]) -> Styler:
+    """``frame`` (text cells, headers in words) as a Styler: no index, the columns flagged in ``right``
+    aligned right and unwrapped, the others left and wrapped, headers likewise."""
+    digest = hashlib.sha1(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()).hexdigest()[:10]
+    styler = Styler(frame, uuid=f"pqlkit{digest}", cell_ids=False)
+    styler = styler.hide(axis="index")
+    headers = list(frame.columns)
+    to_right = [h for h, flag in zip(headers, right) if flag]
+    to_left = [h for h, flag in zip(headers, right) if not flag]
+    if to_right:
+        styler = styler.set_properties(subset=to_right, **{"text-align": "right", "white-space": "nowrap"})
+        styler = styler.format(_aligned("right"), subset=to_right)
+    if to_left:
+        styler = styler.set_properties(subset=to_left, **{"text-align": "left", "white-space": "normal"})
+        styler = styler.format(_aligned("left"), subset=to_left)
+    header_alignment = {h: ("right" if flag else "left") for h, flag in zip(headers, right)}
+    styler = styler.format_index(lambda label: _aligned(header_alignment.get(label, "left"))(label), axis="columns")
+    header = [{"selector": "th.col_heading", "props": "text-align: left; white-space: normal; vertical-align: bottom;"}]
+    header += [{"selector": f"th.col_heading.col{i}", "props": "text-align: right;"}
+               for i, flag in enumerate(right) if flag]
+    return styler.set_table_styles([
+        {"selector": "", "props": "border-collapse: collapse; font-variant-numeric: tabular-nums; max-width: 100%;"},
+        {"selector": "td, th", "props": "padding: 0.2em 0.6em;"},
+        *header,
+    ])

@@ -2,7 +2,7 @@
 
 ``pqlkit report --pdf`` prints every HTML page of the report to a PDF beside it with Chromium's own
 ``--print-to-pdf`` (no Python browser library needed at run time). The browser test
-(``tests/test_browser.py``) drives the same Chromium, with the same flags, through chromedriver.
+(``tests/report/test_browser.py``) drives the same Chromium, with the same flags, through chromedriver.
 
 Chromium runs headless, as root where need be (``--no-sandbox``), with a new empty profile in a
 temporary folder, and with its background services off: on a machine without a network, sync,

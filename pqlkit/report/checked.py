@@ -29,6 +29,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from pqlkit import __version__
+from pqlkit.base.errors import PqlkitWarning
+from pqlkit.base.sql import sql_string
+from pqlkit.core.asof import parse_as_of
+from pqlkit.core.context import Context
+from pqlkit.core.loading import Dataset
+from pqlkit.io.engines import DuckDBEngine
+
 __all__ = ["CHECKED_ENV", "inputs_key", "read_checked", "write_checked"]
 
 #: The environment variable naming the checked folder a notebook may read (set by ``pqlkit report``).
@@ -64,8 +72,6 @@ def inputs_key(data_dir: str | os.PathLike, spec_path: str | os.PathLike, *, as_
     str
         24 hexadecimal digits; a different dataset file, spec text or parameter gives a different key.
     """
-    from pqlkit import __version__
-
     spec = Path(spec_path)
     described = {
         "format": _FORMAT, "pqlkit": __version__, "data_dir": str(data_dir), "files": _files(str(data_dir)),
@@ -98,8 +104,6 @@ def write_checked(entities: pd.DataFrame, context, folder: Path, *, key: str,
         ``folder / key``, holding ``users.parquet``, ``events.parquet``, ``conversions.parquet``,
         ``entities.parquet`` and ``context.json`` (written last: a folder without it is incomplete).
     """
-    from pqlkit.base.sql import sql_string
-
     dataset = context.dataset
     target = folder / key
     target.mkdir(parents=True, exist_ok=True)
@@ -144,12 +148,6 @@ def read_checked(folder: str | os.PathLike, spec, *, key: str):
         None when the folder is missing or incomplete, or was written for other inputs. The warnings
         the original load raised are raised again, so a notebook prints the same notes either way.
     """
-    from pqlkit.core.context import Context
-    from pqlkit.io.engines import DuckDBEngine
-    from pqlkit.base.errors import PqlkitWarning
-    from pqlkit.core.loading import Dataset, parse_as_of
-    from pqlkit.base.sql import sql_string
-
     folder = Path(folder)
     meta_path = folder / "context.json"
     try:

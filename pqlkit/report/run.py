@@ -18,49 +18,51 @@ table and its context go to ``DIR/data/checked/<key>/`` (:mod:`pqlkit.report.che
 :func:`pqlkit.notebook_setup` reads instead of loading the data again. The folder is removed when the
 notebooks are done.
 
-``python -m pqlkit.report.run --regenerate`` re-executes the committed notebooks in place on their default
-parameters (the bundled sample), keeping outputs and execution counts and dropping the per-cell
-timestamps and papermill metadata, so that ``pytest --nbval`` can compare against them.
+``python -m pqlkit.report --regenerate`` (:mod:`pqlkit.report.regenerate`) re-executes the committed
+notebooks in place on their default parameters, with the same machinery.
 
 This module runs the notebooks (checking the input first, naming the failing cell when one
-raises); :func:`pqlkit.report.pages.write_pages` writes the pages and the index, escaping every string
+raises); :mod:`pqlkit.report.previous` gives the front page's trends and the comparison with a
+previous report; :func:`pqlkit.report.pages.write_pages` writes the pages and the index, escaping every string
 from the data and sanitising the notebooks' HTML and Markdown outputs with nh3. Every file either
 module writes is checked to lie inside ``out``.
 """
 
 from __future__ import annotations
 
-import copy
 import functools
 import logging
-import math
 import os
 import re
+import runpy
 import shutil
 import subprocess
 import sys
-import tempfile
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pqlkit.report.checked import CHECKED_ENV
 from pqlkit.base.errors import PqlkitError
+from pqlkit.base.paths import repo_root
+from pqlkit.core.asof import parse_as_of
+from pqlkit.core.reduction import entity_table
+from pqlkit.core.spec import ActivationSpec
+from pqlkit.io.database import database_source, notebook_source
+from pqlkit.metrics import summary as summarise
+from pqlkit.report.browser import find_chromium, print_pdfs
+from pqlkit.report.checked import CHECKED_ENV, inputs_key, write_checked
 from pqlkit.report.pages import INJECTED_TAG, inside, one_line, write_pages
+from pqlkit.report.previous import changes_since, headline_trends, read_previous
 
 __all__ = [
-    "CHANGE_METRICS",
     "KERNEL_NAME",
     "PARAMETERS",
     "NotebookFailed",
-    "changes_since",
     "find_notebooks",
-    "headline_trends",
     "kernel_name",
     "notebooks_dir",
-    "read_previous",
-    "regenerate",
     "run_report",
 ]
 
@@ -120,8 +122,6 @@ def notebooks_dir() -> Path:
     PqlkitError
         When pqlkit is installed without its source tree (the notebooks are not packaged).
     """
-    from pqlkit.base.paths import repo_root
-
     package = Path(__file__).resolve().parent
     root = repo_root(package)
     if root is not None and (root / "notebooks").is_dir():
@@ -265,8 +265,8 @@ def _quiet_kernel_manager() -> type:
     return QuietKernelManager
 
 
-def _execute(notebook: Path, output: Path, *, parameters: Mapping | None, kernel: str, cwd: Path,
-             progress: bool, label: str, position: int | None = None):
+def execute_notebook(notebook: Path, output: Path, *, parameters: Mapping | None, kernel: str, cwd: Path,
+                     progress: bool, label: str, position: int | None = None):
     """Run one notebook with papermill; returns the executed notebook node or raises NotebookFailed."""
     import papermill
 
@@ -306,14 +306,12 @@ def _execute_all(paths: Sequence[Path], targets: Mapping[Path, Path], *, paramet
 
     labels = {path: f"[{number}/{len(paths)}] {path.stem}" for number, path in enumerate(paths, start=1)}
     if jobs <= 1 or len(paths) <= 1:
-        return [nbformat.from_dict(_execute(path, targets[path], parameters=parameters, kernel=kernel,
-                                            cwd=path.parent, progress=progress, label=labels[path]))
+        return [nbformat.from_dict(execute_notebook(path, targets[path], parameters=parameters, kernel=kernel,
+                                                    cwd=path.parent, progress=progress, label=labels[path]))
                 for path in paths]
-    from concurrent.futures import ThreadPoolExecutor
-
     order = sorted(paths, key=lambda path: path.name not in SLOW_FIRST)  # stable: file-name order otherwise
     with ThreadPoolExecutor(max_workers=min(jobs, len(paths)), thread_name_prefix="pqlkit-notebook") as pool:
-        futures = {path: pool.submit(_execute, path, targets[path], parameters=parameters, kernel=kernel,
+        futures = {path: pool.submit(execute_notebook, path, targets[path], parameters=parameters, kernel=kernel,
                                      cwd=path.parent, progress=progress, label=labels[path], position=position)
                    for position, path in enumerate(order)}
         try:
@@ -342,15 +340,8 @@ class _Inputs:
 
 def _check_inputs(dataset, spec, *, as_of, level, events_format=None) -> _Inputs:
     """Load, check and summarise the input once, before any notebook runs (errors are PqlkitError)."""
-    from pqlkit.core.loading import parse_as_of
-    from pqlkit.metrics import summary as summarise
-    from pqlkit.core.reduction import entity_table
-    from pqlkit.core.spec import ActivationSpec
-
     if level is not None and level not in ("user", "account"):
         raise PqlkitError(f"The value for `level` must be one of ['user', 'account'], but {level!r} was passed.")
-    from pqlkit.io.database import database_source, notebook_source
-
     database = database_source(dataset)  # a database URL, source file or DatabaseSource
     # The notebooks get the database as one string without its password (see notebook_source).
     dataset_path = notebook_source(database) if database is not None else Path(dataset).resolve()
@@ -373,13 +364,65 @@ def _hand_over(inputs: _Inputs, data_dir: Path) -> Path | None:
     Returns the folder to name in :data:`pqlkit.report.checked.CHECKED_ENV`, or None when the dataset is not
     held by DuckDB (the notebooks then load it themselves).
     """
-    from pqlkit.report.checked import inputs_key, write_checked
-
     if inputs.context is None or inputs.context.dataset is None or inputs.context.dataset.con is None:
         return None
     key = inputs_key(str(inputs.dataset), inputs.spec, as_of=inputs.as_of, level=inputs.level,
                      events_format=inputs.events_format)
     return write_checked(inputs.entities, inputs.context, inside(data_dir, "checked"), key=key, caught=inputs.caught)
+
+
+def _report_folders(out: str | os.PathLike, paths: Sequence[Path], *,
+                    dataset: Path | str) -> tuple[Path, Path, dict[Path, Path]]:
+    """The report folder, its ``data/`` folder and where each executed notebook goes (``notebooks/``).
+
+    Both folders are created once ``out`` is found to overwrite neither the notebooks it runs nor
+    the dataset (errors are PqlkitError, naming ``out`` as given).
+    """
+    out_dir = Path(out).resolve()
+    if out_dir.exists() and not out_dir.is_dir():
+        raise PqlkitError(f"--out {out}: exists and is not a folder")
+    executed_dir = inside(out_dir, "notebooks")
+    data_dir = inside(out_dir, "data")
+    sources = {p.resolve() for p in paths}
+    targets = {path: inside(out_dir, "notebooks", path.name) for path in paths}
+    if sources & set(targets.values()):
+        raise PqlkitError(f"--out {out}: the report would overwrite the notebooks it runs; choose another folder")
+    if isinstance(dataset, Path) and (dataset == out_dir or dataset.is_relative_to(out_dir)):
+        raise PqlkitError(f"--out {out}: the report folder holds the dataset; choose another folder")
+    executed_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return out_dir, data_dir, targets
+
+
+def _notebook_parameters(inputs: _Inputs, data_dir: Path) -> dict:
+    """The values of :data:`PARAMETERS` every notebook gets."""
+    return {
+        "data_dir": str(inputs.dataset),
+        "spec_path": str(inputs.spec),
+        "as_of": inputs.as_of,
+        "level": inputs.level,
+        "events_format": inputs.events_format,
+        "output_dir": str(data_dir),
+    }
+
+
+def _execute_with_checked(checked: Path | None, paths: Sequence[Path], targets: Mapping[Path, Path], *,
+                          parameters: Mapping, kernel: str, progress: bool, jobs: int) -> list:
+    """(notebook, executed notebook) pairs from :func:`_execute_all`, with :data:`CHECKED_ENV` naming the
+    checked folder while they run; the variable is restored and the folder removed afterwards."""
+    saved = os.environ.get(CHECKED_ENV)
+    try:
+        if checked is not None:
+            os.environ[CHECKED_ENV] = str(checked)  # the kernels inherit it (pqlkit.notebook_setup reads it)
+        return list(zip(paths, _execute_all(paths, targets, parameters=parameters, kernel=kernel,
+                                            progress=progress, jobs=jobs)))
+    finally:
+        if saved is None:
+            os.environ.pop(CHECKED_ENV, None)
+        else:
+            os.environ[CHECKED_ENV] = saved
+        if checked is not None:
+            shutil.rmtree(checked.parent, ignore_errors=True)  # the size of the events: not part of the report
 
 
 def run_report(
@@ -451,52 +494,20 @@ def run_report(
     before = read_previous(previous) if previous is not None else None
     inputs = _check_inputs(dataset, spec, as_of=as_of, level=level, events_format=events_format)
     if pdf:
-        from pqlkit.report.browser import find_chromium, print_pdfs
-
         find_chromium()
     paths = find_notebooks(notebooks)
     for path in paths:
         _check_parameters(path)
-    out_dir = Path(out).resolve()
-    if out_dir.exists() and not out_dir.is_dir():
-        raise PqlkitError(f"--out {out}: exists and is not a folder")
-    executed_dir = inside(out_dir, "notebooks")
-    data_dir = inside(out_dir, "data")
-    sources = {p.resolve() for p in paths}
-    targets = {path: inside(out_dir, "notebooks", path.name) for path in paths}
-    if sources & set(targets.values()):
-        raise PqlkitError(f"--out {out}: the report would overwrite the notebooks it runs; choose another folder")
-    if isinstance(inputs.dataset, Path) and (inputs.dataset == out_dir or inputs.dataset.is_relative_to(out_dir)):
-        raise PqlkitError(f"--out {out}: the report folder holds the dataset; choose another folder")
-    executed_dir.mkdir(parents=True, exist_ok=True)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    out_dir, data_dir, targets = _report_folders(out, paths, dataset=inputs.dataset)
 
     kernel = kernel_name()
-    parameters = {
-        "data_dir": str(inputs.dataset),
-        "spec_path": str(inputs.spec),
-        "as_of": inputs.as_of,
-        "level": inputs.level,
-        "events_format": inputs.events_format,
-        "output_dir": str(data_dir),
-    }
+    parameters = _notebook_parameters(inputs, data_dir)
     trends = headline_trends(inputs.entities, context=inputs.context)
     checked = _hand_over(inputs, data_dir)
     inputs = replace(inputs, entities=None, context=None)  # the notebooks have it now; free the memory
-    saved = os.environ.get(CHECKED_ENV)
     jobs = min(2, os.cpu_count() or 1) if jobs is None else jobs
-    try:
-        if checked is not None:
-            os.environ[CHECKED_ENV] = str(checked)  # the kernels inherit it (pqlkit.notebook_setup reads it)
-        executed = list(zip(paths, _execute_all(paths, targets, parameters=parameters, kernel=kernel,
-                                                 progress=progress, jobs=jobs)))
-    finally:
-        if saved is None:
-            os.environ.pop(CHECKED_ENV, None)
-        else:
-            os.environ[CHECKED_ENV] = saved
-        if checked is not None:
-            shutil.rmtree(checked.parent, ignore_errors=True)  # the size of the events: not part of the report
+    executed = _execute_with_checked(checked, paths, targets, parameters=parameters, kernel=kernel,
+                                     progress=progress, jobs=jobs)
 
     changes = changes_since(before, inputs.summary) if before is not None else None
     written = write_pages(out_dir, executed, summary=inputs.summary, data_dir=data_dir, dataset=str(dataset),
@@ -507,261 +518,6 @@ def run_report(
         print_pdfs([(page, page.with_suffix(".pdf")) for page in written])
     return index
 
-
-# --- the front page's trends and the comparison with a previous report ----------------------------
-
-
-def headline_trends(entities, *, context, weeks: int = 12):
-    """The headline numbers at the end of each of the last weeks, for the front page's trend lines.
-
-    The weeks and the current PQLs are those of :func:`pqlkit.current_pqls_over_time` (each week ends
-    on Sunday 23:59:59.999999 UTC; the last row is ``as_of``). The other numbers are read at the same
-    instants ``W`` from the per-entity table's timestamps, as docs/metrics.md#metrics defines them:
-    the entities that signed up by ``W``, the PQLs by ``W`` (``pql_at <= W``), their PQL rate and
-    median time to PQL, and the PQL-to-paid rate of the PQLs by ``W`` not paying before their PQL
-    (payments by ``W``). The last row equals :func:`pqlkit.summary`'s numbers.
-
-    Parameters
-    ----------
-    entities : pandas.DataFrame
-        The per-entity table.
-    context : Context
-        Its context (``as_of``, ``active_days``, the dataset's events).
-    weeks : int
-        How many weeks before the last row to give (the front page compares with the fourth).
-
-    Returns
-    -------
-    pandas.DataFrame
-        At most ``weeks + 1`` rows, oldest first: ``week_end``, ``entities``, ``raw_pqls``,
-        ``current_pqls``, ``pql_rate``, ``time_to_pql_median_days``, ``pql_to_paid_rate`` (NaN where
-        there is nothing to divide or no PQL yet). Empty when there is no PQL.
-    """
-    import pandas as pd
-
-    from pqlkit.analyses.cohorts import current_pqls_over_time
-
-    weekly = current_pqls_over_time(entities, context=context).tail(weeks + 1).reset_index(drop=True)
-    rows = []
-    pql_at, paid_at = entities["pql_at"], entities["paid_at"]
-    for end, current in zip(weekly["week_end"], weekly["current_pqls"]):
-        signed = entities["signup_at"] <= end
-        pql = entities["is_pql"].fillna(False).astype(bool) & (pql_at <= end)
-        paid = paid_at <= end
-        before = int((pql & paid & (paid_at < pql_at)).sum())
-        converted = int((pql & paid & (pql_at <= paid_at)).sum())
-        raw = int(pql.sum())
-        rows.append({
-            "week_end": end, "entities": int(signed.sum()), "raw_pqls": raw, "current_pqls": int(current),
-            "pql_rate": raw / int(signed.sum()) if signed.any() else float("nan"),
-            "time_to_pql_median_days": float(entities.loc[pql, "time_to_pql_days"].median()) if raw else float("nan"),
-            "pql_to_paid_rate": converted / (raw - before) if raw - before else float("nan"),
-        })
-    columns = ["week_end", "entities", "raw_pqls", "current_pqls", "pql_rate", "time_to_pql_median_days",
-               "pql_to_paid_rate"]
-    return pd.DataFrame(rows, columns=columns)
-
-
-def read_previous(folder: str | os.PathLike) -> dict:
-    """The headline numbers an earlier report recorded: its notebooks' JSON records in ``folder/data/``, merged.
-
-    Parameters
-    ----------
-    folder : path
-        The ``--out`` folder of an earlier ``pqlkit report``.
-
-    Returns
-    -------
-    dict
-        Every scalar a record holds (docs/metrics.md#json-summary keys among them), the first
-        notebook's value where two records hold one key.
-
-    Raises
-    ------
-    PqlkitError
-        When ``folder`` holds no ``data/`` folder with the records of a report (with at least
-        ``as_of``, ``entities`` and ``raw_pqls``).
-    """
-    import json
-
-    path = Path(folder)
-    records = []
-    for record_path in sorted((path / "data").glob("*.json")) if (path / "data").is_dir() else []:
-        try:
-            record = json.loads(record_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if isinstance(record, Mapping) and "notebook" in record:
-            records.append(record)
-    merged: dict = {}
-    for record in records:
-        for key, value in record.items():
-            merged.setdefault(key, value)
-    if not all(key in merged for key in ("as_of", "entities", "raw_pqls")):
-        raise PqlkitError(
-            f"--previous {folder}: not a report folder (no data/NN_name.json records with as_of, entities and "
-            "raw_pqls); pass the --out folder of an earlier `pqlkit report`"
-        )
-    return merged
-
-
-#: The headline numbers compared with a previous report: key, label, and how the change is judged:
-#: ("rate", hits, total) for a share of entities, "count" for a count, None where no test applies.
-CHANGE_METRICS = (
-    ("entities", "Entities in scope", "count"),
-    ("raw_pqls", "Raw PQLs", "count"),
-    ("current_pqls", "Current PQLs", "count"),
-    ("pql_rate", "PQL rate", ("rate", "raw_pqls", "entities")),
-    ("activation_rate_mean", "Mean activation rate", None),
-    ("time_to_pql_median_days", "Median time to PQL (PQLs)", None),
-    ("stalled_in_trial", "Stalled in trial", "count"),
-    ("pql_to_paid_rate", "PQL-to-paid rate", ("rate", "paid_pqls", "eligible")),
-    ("paid_pqls", "Paid PQLs", "count"),
-    ("paid_without_pql", "Paid without PQL", "count"),
-)
-
-
-def changes_since(previous: Mapping, current: Mapping, *, alpha: float = 0.05):
-    """Every headline number then and now, the difference, and whether it is beyond noise.
-
-    Rates go through :func:`pqlkit.stats.change_beyond_noise` (a two-proportion z-test of the hits
-    and totals of each report), counts through :func:`pqlkit.stats.count_change_beyond_noise` (the
-    exact conditional test of two Poisson counts, equal exposure). A mean or a median gets no test.
-
-    Parameters
-    ----------
-    previous, current : mapping
-        The earlier report's numbers (:func:`read_previous`) and this report's summary.
-    alpha : float
-        Significance level of the tests.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per metric of :data:`CHANGE_METRICS` that both hold: ``key``, ``metric`` (its label),
-        ``before``, ``after``, ``difference`` (after - before), ``p_value`` (NaN without a test),
-        ``beyond_noise`` (True, False, or None without a test), ``test``.
-    """
-    import pandas as pd
-
-    from pqlkit.stats import change_beyond_noise, count_change_beyond_noise
-
-    def number(record, key):
-        if key == "eligible":
-            raw, before = number(record, "raw_pqls"), number(record, "paid_before_pql")
-            return None if raw is None or before is None else raw - before
-        value = record.get(key)
-        return value if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) else None
-
-    rows = []
-    for key, label, judged in CHANGE_METRICS:
-        before, after = number(previous, key), number(current, key)
-        if before is None or after is None:
-            continue
-        check = None
-        if judged == "count":
-            check = count_change_beyond_noise(int(before), int(after), alpha=alpha)
-        elif judged is not None:
-            hits = [number(r, judged[1]) for r in (previous, current)]
-            totals = [number(r, judged[2]) for r in (previous, current)]
-            if None not in hits and None not in totals and min(totals) > 0:
-                check = change_beyond_noise(int(hits[0]), int(totals[0]), int(hits[1]), int(totals[1]), alpha=alpha)
-        rows.append({
-            "key": key, "metric": label, "before": float(before), "after": float(after),
-            "difference": float(after) - float(before),
-            "p_value": check.p_value if check is not None else math.nan,
-            "beyond_noise": check.beyond_noise if check is not None else None,
-            "test": check.test if check is not None else "none (a mean or a median)",
-        })
-    return pd.DataFrame(rows, columns=["key", "metric", "before", "after", "difference", "p_value", "beyond_noise",
-                                       "test"])
-
-
-# --- regeneration of the committed notebooks ---------------------------------------------------
-
-
-def _clean_executed(executed, original):
-    """The executed notebook with the original's metadata: outputs and execution counts kept,
-    papermill's metadata and per-cell timestamps dropped."""
-    executed = copy.deepcopy(executed)
-    metadata = copy.deepcopy(original.metadata)
-    if "language_info" in executed.metadata:
-        metadata["language_info"] = executed.metadata["language_info"]
-    metadata.pop("papermill", None)
-    executed.metadata = metadata
-    aligned = len(executed.cells) == len(original.cells) and all(
-        a.cell_type == b.cell_type and a.source == b.source for a, b in zip(executed.cells, original.cells)
-    )
-    for position, cell in enumerate(executed.cells):
-        if aligned:
-            cell.metadata = copy.deepcopy(original.cells[position].metadata)
-        else:
-            cell.metadata.pop("papermill", None)
-            cell.metadata.pop("execution", None)
-    return executed
-
-
-def regenerate(notebooks: str | os.PathLike | Iterable[str | os.PathLike] | None = None, *,
-               progress: bool = True) -> list[Path]:
-    """Re-execute notebooks in place on their default parameters (the committed outputs).
-
-    Each notebook runs in its own folder in the ``pqlkit`` kernel, without injected parameters.
-    A notebook is rewritten only when it ran to the end; one that fails is left as it was and
-    :class:`NotebookFailed` names it (its executed copy is kept in a temporary folder).
-
-    Returns
-    -------
-    list of pathlib.Path
-        The notebooks rewritten.
-    """
-    import nbformat
-
-    paths = find_notebooks(notebooks)
-    kernel = kernel_name()
-    scratch = Path(tempfile.mkdtemp(prefix="pqlkit-regenerate-"))
-    written = []
-    for number, path in enumerate(paths, start=1):
-        original = nbformat.read(path, as_version=4)
-        executed = _execute(path, scratch / path.name, parameters=None, kernel=kernel, cwd=path.parent,
-                            progress=progress, label=f"[{number}/{len(paths)}] {path.stem}")
-        cleaned = _clean_executed(nbformat.from_dict(executed), original)
-        nbformat.validate(cleaned)
-        nbformat.write(cleaned, path)
-        (scratch / path.name).unlink(missing_ok=True)
-        written.append(path)
-    try:
-        scratch.rmdir()
-    except OSError:
-        pass
-    return written
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m pqlkit.report.run --regenerate [NOTEBOOK ...]``: re-execute the committed notebooks."""
-    import argparse
-
-    parser = argparse.ArgumentParser(
-        prog="python -m pqlkit.report.run",
-        description="Re-execute the committed notebooks in place on the bundled sample "
-                    "(for the report itself, use `pqlkit report`).",
-    )
-    parser.add_argument("--regenerate", action="store_true", required=True,
-                        help="re-execute the notebooks and store their outputs")
-    parser.add_argument("notebooks", nargs="*", help="notebook files (default: every notebook in notebooks/)")
-    parser.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bars")
-    args = parser.parse_args(argv)
-    try:
-        written = regenerate(args.notebooks or None, progress=args.progress)
-    except PqlkitError as error:
-        print(f"pqlkit: error: {error}", file=sys.stderr)
-        return 2
-    except NotebookFailed as failure:
-        print(f"pqlkit: error: {failure}", file=sys.stderr)
-        return 1
-    for path in written:
-        print(f"regenerated {path}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m pqlkit.report.run --regenerate`, the older spelling of `python -m pqlkit.report --regenerate`
+    runpy.run_module("pqlkit.report", run_name="__main__", alter_sys=True)

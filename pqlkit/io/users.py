@@ -1,0 +1,159 @@
+"""A users table derived from an export, for when the export is all there is (``pqlkit users``).
+
+:func:`derive_users` takes ``signup_at`` from Amplitude's ``user_creation_time``, Segment's identify
+``traits.createdAt`` or PostHog's ``person_created_at`` (:data:`SIGNUP_FIELDS`), else the user's
+first event, and says which in ``signup_source``; :func:`write_users` writes it as a canonical users
+file. The vendors' rules it relies on (identity merges, archives) are in :mod:`pqlkit.io.exports`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pqlkit.base.columns import epoch_sql, in_range_sql
+from pqlkit.base.duckdb import connect
+from pqlkit.base.errors import DataError
+from pqlkit.base.sql import sql_string
+from pqlkit.io.events import create_raw_events
+from pqlkit.io.exports import combine_parts, identity_table, links_sql, top_sql
+from pqlkit.io.files import JSON_SUFFIXES, find_events_files, json_relation
+
+__all__ = ["SIGNUP_FIELDS", "derive_users", "write_users"]
+
+
+# Where each vendor's export says when the user was created; others fall back to first seen.
+SIGNUP_FIELDS = {
+    "amplitude": "user_creation_time",
+    "segment": "traits.createdAt",
+    "posthog": "person_created_at",
+}
+
+
+def derive_users(
+    path: str | os.PathLike,
+    *,
+    events_format: str = "auto",
+    stitch_identities: bool = False,
+    source_timezone: str | None = None,
+) -> pd.DataFrame:
+    """One row per identified user of an export, for when the export is all there is.
+
+    Parameters
+    ----------
+    path : path
+        The export: an events file, ``events.zip``, a folder of parts, or a folder holding one of these.
+    events_format : str
+        As for :func:`pqlkit.io.events.read_events`.
+    stitch_identities : bool
+        Merge anonymous ids into their users first (:func:`pqlkit.io.exports.finish_export`), so that first seen
+        counts the onboarding events tracked before the user was identified.
+    source_timezone : str, optional
+        As for :class:`pqlkit.io.exports.ExportSource`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``user_id``, ``signup_at`` (UTC) and ``signup_source``: the vendor's field
+        (:data:`SIGNUP_FIELDS`, the earliest value of the user) where the export has it, else
+        ``first_seen`` (the user's earliest event). Sorted by ``signup_at``, ``user_id``.
+        Identified users only: rows without a user id, and ids merged into another, are left out.
+    """
+    path = Path(path)
+    if path.is_dir() and (found := find_events_files(path)):
+        if len(found) > 1:
+            names = ", ".join(p.name for p in found)
+            raise DataError(f"{path}: the events are there more than once ({names}); keep one", path=str(path))
+        path = found[0]  # a dataset folder; else the folder holds the parts themselves
+    con = connect()
+    fmt = create_raw_events(con, path, events_format, stitch_identities=stitch_identities,
+                            source_timezone=source_timezone)
+    if fmt == "canonical":
+        raise DataError(
+            f"{path}: these events are canonical (user_id, event, timestamp), not an export from Segment, Amplitude, "
+            "Mixpanel or PostHog; write the users table from your product database (docs/metrics.md#input-tables), "
+            "or pass --events-format",
+            path=str(path),
+        )
+    file = combine_parts(path) if path.is_dir() or path.name.endswith(".zip") else path
+    text = "NULLIF(trim(CAST(timestamp AS VARCHAR)), '')"
+    parse = (
+        f"COALESCE(TRY_CAST({text} AS TIMESTAMPTZ), CASE WHEN regexp_matches({text}, '^[0-9]+([.][0-9]+)?$') "
+        f"THEN {epoch_sql(f'TRY_CAST({text} AS DECIMAL(38, 6))')} END)"
+    )
+    con.execute(
+        f"CREATE TEMP TABLE _seen AS SELECT trim(user_id) AS user_id, min({in_range_sql(parse)}) AS first_seen "
+        f"FROM raw_events WHERE NULLIF(trim(user_id), '') IS NOT NULL GROUP BY 1"
+    )
+    signup = _signup_field_sql(fmt)
+    if signup and file.name.endswith(JSON_SUFFIXES):
+        relation = json_relation(con, file)
+        user_sql, value_sql, where = signup
+        value = f"NULLIF(trim({value_sql}), '')"
+        parsed = (
+            f"COALESCE(TRY_CAST({value} AS TIMESTAMPTZ), CASE WHEN regexp_matches({value}, '^[0-9]+([.][0-9]+)?$') "
+            f"THEN {epoch_sql(f'TRY_CAST({value} AS DECIMAL(38, 6))')} END)"
+        )
+        con.execute(
+            f"CREATE TEMP TABLE _vendor AS SELECT trim({user_sql}) AS user_id, min({in_range_sql(parsed)}) AS created "
+            f"FROM {relation} WHERE json IS NOT NULL AND {where} GROUP BY 1"
+        )
+    else:
+        con.execute("CREATE TEMP TABLE _vendor AS SELECT CAST(NULL AS VARCHAR) AS user_id, CAST(NULL AS TIMESTAMPTZ) AS created WHERE FALSE")
+    field = SIGNUP_FIELDS.get(fmt, "first_seen")
+    excluded = "FALSE"
+    if fmt == "mixpanel":
+        excluded = "starts_with(s.user_id, '$device:')"
+    frame = con.execute(
+        f"""
+        SELECT s.user_id, COALESCE(v.created, s.first_seen) AS signup_at,
+            CASE WHEN v.created IS NOT NULL THEN {sql_string(field)} ELSE 'first_seen' END AS signup_source
+        FROM _seen AS s LEFT JOIN _vendor AS v ON s.user_id = v.user_id
+        WHERE NOT {excluded} AND s.user_id NOT IN (SELECT alias FROM {_alias_sql(con, fmt, file)})
+        ORDER BY signup_at, s.user_id
+        """
+    ).df()
+    frame["signup_at"] = pd.to_datetime(frame["signup_at"], utc=True)
+    return frame
+
+
+def write_users(frame: pd.DataFrame, out: str | os.PathLike) -> Path:
+    """Write :func:`derive_users`' table as ``.csv``, ``.csv.gz`` or ``.parquet`` (times as ISO 8601 UTC).
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``, holding the columns ``user_id``, ``signup_at``, ``signup_source``.
+    """
+    out = Path(out)
+    if out.name.endswith(".parquet"):
+        frame.to_parquet(out, index=False)
+    elif out.name.endswith((".csv", ".csv.gz")):
+        text = frame.assign(signup_at=frame["signup_at"].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+        text.to_csv(out, index=False)
+    else:
+        raise DataError(f"{out}: write the users as .csv, .csv.gz or .parquet", path=str(out))
+    return out
+
+
+def _signup_field_sql(fmt: str) -> tuple[str, str, str] | None:
+    """(user id, created value, filter) SQL over ``json`` records for the vendor's signup field."""
+    if fmt == "amplitude":
+        return top_sql("user_id"), top_sql("user_creation_time"), "TRUE"
+    if fmt == "segment":
+        created = "json_extract_string(json, '$.traits.createdAt')"
+        return top_sql("userId", "user_id"), created, f"lower(COALESCE({top_sql('type')}, '')) = 'identify'"
+    if fmt == "posthog":
+        return top_sql("distinct_id"), top_sql("person_created_at"), "TRUE"
+    return None
+
+
+def _alias_sql(con: duckdb.DuckDBPyConnection, fmt: str, file: Path) -> str:
+    """SQL relation of the ids merged into another user (anonymous ids), to leave out of the users."""
+    if not links_sql(fmt) or not file.name.endswith(JSON_SUFFIXES):
+        return "(SELECT CAST(NULL AS VARCHAR) AS alias WHERE FALSE)"
+    identity_table(con, fmt, f"(SELECT json FROM {json_relation(con, file)})", known=None)
+    return "(SELECT alias FROM _identity)"

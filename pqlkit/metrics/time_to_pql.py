@@ -1,0 +1,182 @@
+"""Time to PQL (family 3, docs/metrics.md#metrics): percentiles among PQLs and Kaplan–Meier readings.
+
+Non-PQLs are censored at their age. lifelines is imported only for :func:`time_to_pql_curve`;
+the other readings use :mod:`pqlkit.stats` (numpy only).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from pqlkit.metrics.rates import rate_table
+from pqlkit.stats import km_median, km_share_by, km_time_to_share
+
+__all__ = [
+    "time_to_pql_percentiles",
+    "time_to_pql_curve",
+    "time_to_pql_km_median",
+    "time_to_pql_km_readings",
+    "share_pql_by_day",
+]
+
+
+def time_to_pql_percentiles(entities: pd.DataFrame, *, percentiles: Sequence[float] = (0.25, 0.5, 0.75, 0.9)) -> pd.DataFrame:
+    """Percentiles of time to PQL (days) among PQLs, linear interpolation (pandas' default).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``percentile`` (0-1), ``time_to_pql_days`` (NaN when there are no PQLs), ``pqls``.
+    """
+    values = entities.loc[entities["is_pql"], "time_to_pql_days"]
+    return pd.DataFrame({
+        "percentile": list(percentiles),
+        "time_to_pql_days": [float(values.quantile(p)) if len(values) else np.nan for p in percentiles],
+        "pqls": len(values),
+    })
+
+
+def _durations(entities: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Time to PQL for PQLs, time observed (age) for the others, who are censored."""
+    durations = entities["time_to_pql_days"].where(entities["is_pql"], entities["age_days"])
+    return durations.astype(float), entities["is_pql"].astype(bool)
+
+
+def _fit_km(entities: pd.DataFrame):
+    from lifelines import KaplanMeierFitter
+
+    durations, observed = _durations(entities)
+    fitter = KaplanMeierFitter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitter.fit(durations, event_observed=observed)
+    return fitter
+
+
+def time_to_pql_curve(entities: pd.DataFrame) -> pd.DataFrame:
+    """Kaplan–Meier estimate of the share that has reached PQL by each day since signup.
+
+    Entities that are not PQLs are censored at their age (``as_of - signup_at``), so trials still
+    running count for as long as they have been observed. Fitted with lifelines.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``days``, ``share_pql`` (1 - survival), ``ci_low``, ``ci_high`` (lifelines' exponential
+        Greenwood 95 % interval), ``at_risk``, ``new_pqls``, ``censored``. Empty when there are
+        no entities.
+    """
+    columns = ["days", "share_pql", "ci_low", "ci_high", "at_risk", "new_pqls", "censored"]
+    if entities.empty:
+        return pd.DataFrame({c: pd.Series([], dtype=float) for c in columns})
+    fitter = _fit_km(entities)
+    survival = fitter.survival_function_.iloc[:, 0]
+    bounds = fitter.confidence_interval_survival_function_
+    events = fitter.event_table
+    table = pd.DataFrame({
+        "days": survival.index.to_numpy(dtype=float),
+        "share_pql": 1 - survival.to_numpy(),
+        "ci_low": 1 - bounds.iloc[:, 1].to_numpy(),
+        "ci_high": 1 - bounds.iloc[:, 0].to_numpy(),
+    })
+    table["at_risk"] = events["at_risk"].reindex(survival.index).fillna(0).to_numpy(dtype="int64")
+    table["new_pqls"] = events["observed"].reindex(survival.index).fillna(0).to_numpy(dtype="int64")
+    table["censored"] = events["censored"].reindex(survival.index).fillna(0).to_numpy(dtype="int64")
+    return table[columns]
+
+
+def time_to_pql_km_median(entities: pd.DataFrame) -> float | None:
+    """Kaplan–Meier median time to PQL in days (docs/metrics.md#metrics), or None where the curve never gets there.
+
+    The smallest event time at which the survival estimate is <= 0.5, with a tolerance of 1e-9
+    (:func:`pqlkit.stats.km_median`; numpy only, lifelines is not imported).
+
+    Returns
+    -------
+    float or None
+        Days from signup.
+    """
+    if not entities["is_pql"].any():
+        return None
+    durations, observed = _durations(entities)
+    return km_median(durations, observed)
+
+
+def time_to_pql_km_readings(entities: pd.DataFrame, *, trial_days: float, days: Sequence[float] = (7, 30),
+                            shares: Sequence[float] = (0.10, 0.25)) -> dict:
+    """The Kaplan–Meier readings of time to PQL that always say something (docs/metrics.md#json-summary).
+
+    Non-PQLs are censored at their age. Computed with :mod:`pqlkit.stats` (numpy only).
+
+    Parameters
+    ----------
+    entities : pandas.DataFrame
+        The per-entity table.
+    trial_days : float
+        The trial length: the share is also read at this day.
+    days : sequence of float
+        The other days to read the share at (7 and 30).
+    shares : sequence of float
+        The shares whose KM time is given (10 % and 25 %).
+
+    Returns
+    -------
+    dict
+        ``time_to_pql_km_share_{d}d`` for each of ``days`` and ``time_to_pql_km_share_trial``, each a
+        dict ``{day, share, ci_low, ci_high}`` (None for a figure the data cannot give: no entity
+        observed that long); ``time_to_pql_km_p{10,25}_days`` (None where the curve never gets
+        there).
+    """
+    durations, observed = _durations(entities)
+    wanted = [*days, trial_days]
+    table = km_share_by(durations, observed, days=wanted) if len(entities) else pd.DataFrame(
+        {"day": wanted, "share": np.nan, "ci_low": np.nan, "ci_high": np.nan})
+    readings = {}
+    for i, day in enumerate(wanted):
+        row = table.iloc[i]
+        key = "time_to_pql_km_share_trial" if i == len(days) else f"time_to_pql_km_share_{day:g}d"
+        readings[key] = {"day": float(day), **{c: number_or_none(row[c]) for c in ("share", "ci_low", "ci_high")}}
+    for share in shares:
+        readings[f"time_to_pql_km_p{share * 100:g}_days"] = (
+            km_time_to_share(durations, observed, share=share) if len(entities) else None)
+    return readings
+
+
+def share_pql_by_day(entities: pd.DataFrame, *, days: Sequence[float] = (1, 3, 7, 14, 30)) -> pd.DataFrame:
+    """Share of entities that reached PQL within N days of signup.
+
+    Two readings side by side: the Kaplan–Meier estimate (uses every entity, censoring the young
+    ones) and the plain share among entities at least N days old (``mature``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``day``, ``km_share``, ``mature`` (entities with age >= day), ``pql_by_day`` (of those,
+        PQL within ``day`` days), ``share``, ``ci_low``, ``ci_high`` (Wilson, of ``share``).
+    """
+    curve = time_to_pql_curve(entities)
+    rows = []
+    for day in days:
+        km = curve.loc[curve["days"] <= day, "share_pql"]
+        mature = entities["age_days"] >= day
+        reached = mature & entities["is_pql"] & (entities["time_to_pql_days"] <= day)
+        rows.append({
+            "day": day,
+            "km_share": float(km.iloc[-1]) if len(km) else (0.0 if len(entities) else np.nan),
+            "mature": int(mature.sum()),
+            "pql_by_day": int(reached.sum()),
+        })
+    return rate_table(pd.DataFrame(rows), hits="pql_by_day", total="mature", rate="share")
+
+
+def number_or_none(value) -> float | None:
+    """``value`` as a float, or None where it is None or NaN (for JSON)."""
+    if value is None:
+        return None
+    value = float(value)
+    return None if math.isnan(value) else value

@@ -1,0 +1,360 @@
+"""How a number reads: percentages, intervals, day counts, dates and the reader's labels, in one place.
+
+The notebooks' sentences (:mod:`pqlkit.present.narrative`), the tables beside them
+(:mod:`pqlkit.present.tables`), the report's index page (:mod:`pqlkit.report.index_page`) and the
+command line's text summary all format their numbers here, and all name a summary key with
+:data:`LABELS`. Where two of them write the same figure differently today (``41%`` in a sentence,
+``41.2%`` in a table), the difference is an argument (``digits``, ``grouping``) that each caller
+passes, so that it shows and can be unified in one place.
+
+Every function returns text and leaves its input alone; missing values (None, NaN, ``pd.NA``,
+``NaT``) read as ``n/a`` unless a caller passes another ``missing`` text.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["LABELS", "days", "header_words", "interval", "kpi_value", "label", "pct"]
+
+#: Labels of the summary's and the records' keys, in the analyst's words (others: the key in words).
+LABELS = {
+    "entities": "Entities in scope", "raw_pqls": "Raw PQLs", "current_pqls": "Current PQLs", "pql_rate": "PQL rate",
+    "activation_rate_mean": "Mean activation rate", "time_to_pql_median_days": "Median time to PQL (PQLs)",
+    "time_to_pql_km_median_days": "Median time to PQL (Kaplan–Meier)", "stalled_in_trial": "Stalled in trial",
+    "paid_pqls": "Paid PQLs", "paid_before_pql": "Paid before PQL", "paid_without_pql": "Paid without PQL",
+    "pql_to_paid_rate": "PQL-to-paid rate", "time_to_pql_km_share_7d": "Reach PQL by day 7 (Kaplan–Meier)",
+    "time_to_pql_km_share_trial": "Reach PQL by the end of the trial (Kaplan–Meier)",
+    "time_to_pql_km_share_30d": "Reach PQL by day 30 (Kaplan–Meier)",
+    "time_to_pql_km_p10_days": "Days until 10% reach PQL", "time_to_pql_km_p25_days": "Days until 25% reach PQL",
+    "best_candidate_event": "Best candidate event", "events": "Event names", "steps": "Steps",
+    "steps_required": "Steps a PQL needs", "cohort_freq": "Cohort period", "cohorts": "Cohorts",
+    "mature_cohorts": "Mature cohorts", "benchmark_low": "Benchmark, low end", "benchmark_high": "Benchmark, high end",
+    "free_to_paid_rate": "Free-to-paid rate", "mrr_at_stake": "MRR at stake", "verdict": "Verdict",
+    "crm_rows": "Leads in the CRM export", "north_star": "North star", "north_star_kpi": "North-star KPI",
+}
+#: Words written in capitals (or with their own spelling) in a table's headers (:func:`header_words`).
+HEADER_WORDS = {
+    "pql": "PQL", "pqls": "PQLs", "ci": "CI", "mrr": "MRR", "kpi": "KPI", "kpis": "KPIs", "id": "ID",
+    "crm": "CRM", "utm": "UTM", "km": "Kaplan–Meier", "pct": "%",
+}
+#: What "nothing to show" reads as on the report's index (never "n/a").
+NOTHING = "none yet"
+
+
+# --- missing values -------------------------------------------------------------------------------
+
+
+def missing(value) -> bool:
+    """Whether ``value`` is missing: None, ``pd.NA``, ``NaT`` or a float NaN.
+
+    >>> missing(None), missing(float("nan")), missing(0.0)
+    (True, True, False)
+
+    Returns
+    -------
+    bool
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, (float, np.floating)) and math.isnan(value)
+
+
+# --- shares, intervals, differences ----------------------------------------------------------------
+
+
+def pct(value: float | None, *, digits: int | None = None, grouping: bool = False, missing_text: str = "n/a") -> str:
+    """A share as a percentage: whole percent from 10 % up, one decimal below; ``n/a`` for missing.
+
+    >>> pct(0.4123), pct(0.034), pct(None), pct(0.4123, digits=1)
+    ('41%', '3.4%', 'n/a', '41.2%')
+
+    Parameters
+    ----------
+    value : float or None
+        The share (0-1).
+    digits : int, optional
+        Decimals; by default 0 from 9.5 % up (and for 0), else 1.
+    grouping : bool
+        Thousands separators (``1,234.5%``), as the report's tables write them.
+    missing_text : str
+        What a missing value reads as.
+
+    Returns
+    -------
+    str
+        ``41%``, ``3.4%`` or ``n/a``.
+    """
+    if missing(value):
+        return missing_text
+    value = float(value)
+    if digits is None:
+        digits = 0 if (abs(value) >= 0.095 or value == 0) else 1
+    return f"{value * 100:{',' if grouping else ''}.{digits}f}%"
+
+
+def share_span(low: float, high: float, *, digits: int | None = None, grouping: bool = False,
+               unit_on_both: bool = False) -> str:
+    """Two shares as a range: ``36–46%`` (``36%–46%`` with ``unit_on_both``); both bounds present.
+
+    ``digits`` and ``grouping`` as in :func:`pct`, applied to each bound.
+
+    Returns
+    -------
+    str
+        The range, an en dash between the bounds.
+    """
+    first = pct(low, digits=digits, grouping=grouping)
+    return f"{first if unit_on_both else first[:-1]}–{pct(high, digits=digits, grouping=grouping)}"
+
+
+def interval(low: float | None, high: float | None, *, digits: int | None = None,
+             unit_on_both: bool = False) -> str:
+    """A 95 % interval of shares: ``95% CI 36–46%``.
+
+    >>> interval(0.36, 0.462)
+    '95% CI 36–46%'
+
+    ``digits`` and ``unit_on_both`` as in :func:`share_span` (the report's index writes
+    ``95% CI 36.0%–46.2%``).
+
+    Returns
+    -------
+    str
+        ``95% CI 36–46%``, or ``no interval`` when a bound is missing.
+    """
+    if missing(low) or missing(high):
+        return "no interval"
+    return f"95% CI {share_span(low, high, digits=digits, unit_on_both=unit_on_both)}"
+
+
+def rate_phrase(rate, low, high) -> str:
+    """A rate and its interval for prose: ``41% (95% CI 36–46%)``."""
+    return f"{pct(rate)} ({interval(low, high)})"
+
+
+def signed_pct(change) -> str:
+    """A relative change, signed: ``+12%``, ``−3.4%``; ``n/a`` for missing."""
+    if missing(change):
+        return "n/a"
+    return f"{'+' if change >= 0 else '−'}{pct(abs(change))}"
+
+
+def points(value: float) -> str:
+    """A difference of two shares in percentage points, signed: ``+12.3 points``."""
+    return f"{'+' if value >= 0 else '−'}{abs(value) * 100:.1f} points"
+
+
+def p_value(value: float) -> str:
+    """A p-value for prose: ``p = 0.021``, ``p < 0.001``."""
+    if missing(value):
+        return "no p-value"
+    return "p < 0.001" if value < 0.001 else f"p = {value:.3f}"
+
+
+def signed_change(key: str, now, then) -> str:
+    """``+12`` / ``+1.4 pts`` / ``−0.3 days`` from ``then`` to ``now`` of a summary key; "" when either is missing.
+
+    A rate or share changes in percentage points, a number of days in days (one decimal), a count in
+    whole units.
+
+    Returns
+    -------
+    str
+        The signed change, ``±0`` (with its unit) when it rounds to nothing.
+    """
+    if now is None or then is None:
+        return ""
+    try:
+        now, then = float(now), float(then)
+    except (TypeError, ValueError):
+        return ""
+    if not (math.isfinite(now) and math.isfinite(then)):
+        return ""
+    difference = now - then
+    if "rate" in key or "share" in key:
+        size, unit, digits = abs(difference) * 100, " pts", 1
+    elif "days" in key:
+        size, unit, digits = abs(difference), " days", 1
+    else:
+        size, unit, digits = abs(difference), "", 0
+    if round(size, digits) == 0:
+        return f"±{0:.{digits}f}{unit}"
+    return f"{'+' if difference > 0 else '−'}{size:,.{digits}f}{unit}"
+
+
+# --- counts, numbers, days ------------------------------------------------------------------------
+
+
+def days(value: float | None, *, digits: int = 1, grouping: bool = False, missing_text: str = "n/a") -> str:
+    """Days with one decimal: ``3.1 days``; ``n/a`` for missing.
+
+    ``grouping``: thousands separators (``1,234.5 days``), as the report's tables write them.
+
+    Returns
+    -------
+    str
+        ``3.1 days`` or ``n/a``.
+    """
+    if missing(value):
+        return missing_text
+    return f"{float(value):{',' if grouping else ''}.{digits}f} days"
+
+
+def number(value, *, digits: int) -> str:
+    """A number as a table shows it: ``135,873``, ``9.9``, ``1,200`` for a whole ``1200.0``, ``∞``, yes/no.
+
+    Returns
+    -------
+    str
+        Integers with thousands separators; other numbers with ``digits`` decimals.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, numbers.Integral):
+        return f"{int(value):,}"
+    value = float(value)
+    if math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    if value == round(value) and abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:,.{digits}f}"
+
+
+def summary_value(key: str, value) -> str:
+    """A value of the summary or of a notebook's record, as the report's index shows it.
+
+    Shares (a key with ``rate``, ``share``, ``pct`` or ``benchmark``, between 0 and 1) as ``41.2%``,
+    days as ``3.1 days``, counts with thousands separators, other numbers with three significant
+    digits; missing and infinite values read :data:`NOTHING`.
+
+    Returns
+    -------
+    str
+        The value in words.
+    """
+    if value is None:
+        return NOTHING
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return NOTHING
+        lowered = key.lower()
+        if any(word in lowered for word in ("rate", "share", "pct", "benchmark")) and 0 <= value <= 1:
+            return pct(value, digits=1)
+        if "days" in lowered:
+            return days(value)
+        return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+    return str(value)
+
+
+# --- dates ----------------------------------------------------------------------------------------
+
+
+def date_format(series: pd.Series) -> str:
+    """The ``strftime`` format of a column of timestamps: dates alone when every one is at midnight,
+    else date and minute.
+
+    Returns
+    -------
+    str
+        ``"%Y-%m-%d"`` or ``"%Y-%m-%d %H:%M"``.
+    """
+    stamps = series.dropna()
+    if isinstance(stamps.dtype, pd.DatetimeTZDtype):
+        stamps = stamps.dt.tz_localize(None)
+    return "%Y-%m-%d" if len(stamps) == 0 or (stamps == stamps.dt.normalize()).all() else "%Y-%m-%d %H:%M"
+
+
+def human_date(value) -> str:
+    """An instant as a reader writes it: ``30 June 2026, 23:58 UTC`` (midnight or the day's last microsecond, as
+    ``--as-of 2026-04-30`` and week ends give: the date only).
+
+    Returns
+    -------
+    str
+        The text; a value that is not a date is returned as it is.
+    """
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if stamp.tzinfo is None:
+        stamp = stamp.tz_localize("UTC")
+    stamp = stamp.tz_convert("UTC")
+    day = f"{stamp.day} {stamp.strftime('%B %Y')}"
+    whole_day = (stamp.hour, stamp.minute, stamp.second) in ((0, 0, 0), (23, 59, 59)) and stamp.microsecond in (0, 999999)
+    return day if whole_day else f"{day}, {stamp.strftime('%H:%M')} UTC"
+
+
+# --- labels ---------------------------------------------------------------------------------------
+
+
+def label(key: str) -> str:
+    """The reader's label of a summary or record key: :data:`LABELS`, else the key in words.
+
+    Returns
+    -------
+    str
+        ``"PQL rate"`` for ``pql_rate``; ``"Best lead source"`` for an unknown ``best_lead_source``.
+    """
+    if key in LABELS:
+        return LABELS[key]
+    words = key.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def header_words(column: str) -> str:
+    """A ``snake_case`` column name in words: ``pql_to_paid_rate`` → ``PQL to paid rate``.
+
+    >>> header_words("pql_to_paid_rate"), header_words("within_14d"), header_words("entity_id")
+    ('PQL to paid rate', 'Within 14 days', 'Entity ID')
+
+    Returns
+    -------
+    str
+        The header, first letter in capitals.
+    """
+    words = []
+    for word in str(column).split("_"):
+        if not word:
+            continue
+        if word.endswith("d") and word[:-1].isdigit():
+            words.append(f"{word[:-1]} days")
+        else:
+            words.append(HEADER_WORDS.get(word.lower(), word))
+    text = " ".join(words)
+    return text[:1].upper() + text[1:] if text else str(column)
+
+
+def kpi_value(value, unit: str) -> str:
+    """A headline KPI as the playbook shows it, by its unit in :data:`pqlkit.analyses.playbook.KPIS`.
+
+    ``share`` as ``41.2%``, ``days`` as ``3.1 days``, ``count`` as ``1,234``, ``km_share`` (a
+    Kaplan–Meier reading, ``{"day", "share", "ci_low", "ci_high"}``) as
+    ``33.0% by day 14 (95% CI 30.1%–36.0%)``; ``n/a`` for missing.
+
+    >>> kpi_value(0.4123, "share"), kpi_value(1234, "count"), kpi_value(None, "days")
+    ('41.2%', '1,234', 'n/a')
+    >>> kpi_value({"day": 14, "share": 0.33, "ci_low": 0.301, "ci_high": 0.36}, "km_share")
+    '33.0% by day 14 (95% CI 30.1%–36.0%)'
+    """
+    if unit == "km_share":
+        if not value or value.get("share") is None:
+            return "n/a"
+        return (f"{pct(value['share'], digits=1)} by day {value['day']:g} "
+                f"({interval(value['ci_low'], value['ci_high'], digits=1, unit_on_both=True)})")
+    if missing(value):
+        return "n/a"
+    if unit == "share":
+        return pct(value, digits=1)
+    if unit == "days":
+        return days(value)
+    return f"{int(value):,}"

@@ -1,0 +1,155 @@
+"""Who acts (notebook 05): the KPIs and the north star, the CRM hand-over and what the conversion score is worth."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+
+from pqlkit.analyses.playbook import KPIS, NORTH_STARS, TEAMS
+from pqlkit.present.formatting import days, kpi_value, pct
+from pqlkit.present.narrative.display import bold
+
+__all__ = [
+    "crm_sentence",
+    "kpi_sentence",
+    "kpi_table",
+    "team_kpis",
+    "score_sentence",
+]
+
+
+def _check_north_star(north_star: str) -> str:
+    value = {"monetisation": "monetization"}.get(north_star, north_star)
+    if value not in NORTH_STARS:
+        raise ValueError(
+            f"The value for `north_star` must be one of {list(NORTH_STARS)}, but {north_star!r} was passed."
+        )
+    return value
+
+
+def _number(value) -> float:
+    if isinstance(value, dict):  # a Kaplan–Meier reading: its share
+        value = value.get("share")
+    return np.nan if value is None else float(value)
+
+
+def kpi_table(summary: dict, *, north_star: str = "activation", has_payments: bool = True) -> pd.DataFrame:
+    """The headline KPIs, the north star's first.
+
+    Parameters
+    ----------
+    summary : dict
+        :func:`pqlkit.summary` of the per-entity table.
+    north_star : {"growth", "activation", "speed", "monetization"}
+        The team goal whose KPI leads.
+    has_payments : bool
+        Pass ``dataset.has_conversions``: without payments the PQL-to-paid figures read ``n/a``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per KPI of :data:`KPIS`: ``kpi`` (label), ``key`` (summary key), ``value`` (number or
+        NaN), ``shown`` (formatted), ``question``, ``north_star`` (bool). The north star first, the
+        others in :data:`KPIS` order.
+    """
+    star = NORTH_STARS[_check_north_star(north_star)]
+    order = [star, *[key for key in KPIS if key != star]]
+    rows = []
+    for key in order:
+        label, unit, question = KPIS[key]
+        value = summary.get(key)
+        if not has_payments and key in ("pql_to_paid_rate", "paid_without_pql"):
+            value = None
+        rows.append({
+            "kpi": label,
+            "key": key,
+            "value": _number(value),
+            "shown": kpi_value(value, unit),
+            "question": question,
+            "north_star": key == star,
+        })
+    return pd.DataFrame(rows)
+
+
+def team_kpis(summary: dict, team: str, *, has_payments: bool = True) -> pd.DataFrame:
+    """The KPIs one team acts on (see :data:`TEAMS`), with their values.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``kpi``, ``shown``, ``question``, in the team's order.
+    """
+    if team not in TEAMS:
+        raise ValueError(f"The value for `team` must be one of {list(TEAMS)}, but {team!r} was passed.")
+    table = kpi_table(summary, has_payments=has_payments).set_index("key")
+    return table.loc[list(TEAMS[team]), ["kpi", "shown", "question"]].reset_index(drop=True)
+
+
+def kpi_sentence(kpis: pd.DataFrame, *, north_star: str) -> str:
+    """The north star KPI and its value.
+
+    Returns
+    -------
+    str
+        Markdown sentences, deterministic for nbval.
+    """
+    star = kpis[kpis["north_star"]].iloc[0]
+    headline = bold(f"{star['kpi']} = {star['shown']}")
+    return f"North star ({north_star}): {headline}. {star['question']}"
+
+
+def crm_sentence(table: pd.DataFrame, *, path: str | os.PathLike, noun: str = "entities") -> str:
+    """How many leads were exported, and the first one.
+
+    Returns
+    -------
+    str
+        Markdown sentences, deterministic for nbval.
+    """
+    name = os.path.basename(os.fspath(path))
+    if table.empty:
+        return f"No current PQLs to hand over; {name} holds only the header row."
+    top = table.iloc[0]
+    return (f"{len(table):,} current PQL {noun} exported to {name}, best first; priority 1 is {top['entity_id']} "
+            f"({pct(top['activation_rate'])} activated, last seen {top['days_since_seen']:.1f} days ago, "
+            f"account of {int(top['account_size'])}).")
+
+
+def score_sentence(validation: dict | None, *, reason: str | None = None, model: str | None = None,
+                   within_days: float = 30, noun: str = "entities") -> str:
+    """What the conversion score is worth, on validation data: AUC and the top decile against today.
+
+    Parameters
+    ----------
+    validation : dict or None
+        :meth:`pqlkit.scoring.PayScore.validation` (``roc_auc``, ``today_roc_auc``,
+        ``top_decile_payers_score``, ``top_decile_payers_today``, ``top_decile_extra_payers``); None
+        when no model was fitted.
+    reason : str, optional
+        Why there is no model (:attr:`pqlkit.scoring.PayScore.reason`); said as it is.
+    model : str, optional
+        The chosen model's name, said in words.
+    within_days : float
+        The outcome's horizon: pays within this many days of being on the list.
+    noun : str
+        What is counted ("users", "accounts").
+
+    Returns
+    -------
+    str
+        One or two Markdown sentences, the headline in bold.
+    """
+    if not validation:
+        return f"**No conversion score this time:** {reason or 'too little data to fit one'} The list keeps today's order (activation, then recency)."
+    extra = int(validation["top_decile_extra_payers"])
+    more = f"{extra:,} more" if extra > 0 else ("as many" if extra == 0 else f"{-extra:,} fewer")
+    name = (model or "model").replace("_", " ")
+    return (
+        f"**On later signup cohorts held out from fitting, the score's top tenth of the list held {more} payers than "
+        f"today's order** ({int(validation['top_decile_payers_score']):,} against {int(validation['top_decile_payers_today']):,}, "
+        f"paying within {days(within_days, digits=0)} of being on the list). Its ROC AUC there is "
+        f"{validation['roc_auc']:.2f}, against {validation['today_roc_auc']:.2f} for today's order ({name}, calibrated; "
+        f"the probabilities are stated as measured on those held-out {noun})."
+    )

@@ -1,0 +1,261 @@
+"""How many PQLs, where and how fast (notebook 02): volume, weekly trend, segments, time to PQL, stalled trials."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pqlkit.core.context import check_columns
+from pqlkit.present.formatting import (
+    days,
+    interval,
+    missing,
+    p_value,
+    pct,
+    points,
+    rate_phrase,
+    signed_pct,
+)
+from pqlkit.present.narrative.display import bold
+from pqlkit.stats import compare_groups
+
+__all__ = [
+    "current_trend_sentence",
+    "km_sentence",
+    "segment_sentence",
+    "stalled_sentence",
+    "time_to_pql_headline",
+    "time_to_pql_sentence",
+    "volume_sentence",
+    "weekly_sentence",
+]
+
+
+def volume_sentence(summary: dict, *, active_days: float, noun: str = "entities") -> str:
+    """Raw and current PQLs out of the entities in scope.
+
+    ``active_days``: the window of "active recently" behind current PQLs (the spec's
+    ``active_days``, ``context.active_days``).
+
+    Returns
+    -------
+    str
+        Markdown sentences, deterministic for nbval.
+    """
+    if summary["entities"] == 0:
+        return f"No {noun} in scope."
+    return (bold(f"{summary['raw_pqls']:,} of {summary['entities']:,} {noun} have reached activation")
+            + f" (raw PQLs); {summary['current_pqls']:,} of them are current: not paying yet and active in the "
+            f"last {active_days:g} days, ready for someone to act.")
+
+
+def weekly_sentence(weekly: pd.DataFrame, *, window: int = 4) -> str:
+    """The last complete weeks against the ones before.
+
+    Returns
+    -------
+    str
+        Markdown sentences, deterministic for nbval.
+    """
+    complete = weekly[weekly["complete"]] if "complete" in weekly else weekly
+    if len(complete) < 2 * window:
+        total = int(weekly["new_pqls"].sum()) if len(weekly) else 0
+        return (f"{total:,} new PQLs over {len(weekly)} week(s): not enough complete weeks yet "
+                f"({2 * window} needed) to call a trend.")
+    recent = complete["new_pqls"].iloc[-window:].mean()
+    before = complete["new_pqls"].iloc[-2 * window:-window].mean()
+    change = recent / before - 1 if before else np.nan
+    last = complete["period_start"].iloc[-1].strftime("%Y-%m-%d")
+    return (f"Over the {window} complete weeks up to the week of {last}, {recent:.1f} new PQLs a week, against "
+            f"{before:.1f} in the {window} weeks before ({signed_pct(change)}).")
+
+
+def current_trend_sentence(table: pd.DataFrame) -> str:
+    """Current PQLs now against four weeks earlier and the peak.
+
+    Returns
+    -------
+    str
+        Markdown sentences, deterministic for nbval.
+    """
+    if table.empty:
+        return "No weeks to show."
+    now = int(table["current_pqls"].iloc[-1])
+    text = f"{now:,} PQLs are current now"
+    if len(table) > 4:
+        before = int(table["current_pqls"].iloc[-5])
+        text += f", against {before:,} four weeks earlier"
+    peak = table.sort_values(["current_pqls", "week_end"], ascending=[False, True]).iloc[0]
+    if int(peak["current_pqls"]) > now:
+        text += f"; the peak was {int(peak['current_pqls']):,} in the week ending {peak['week_end'].strftime('%Y-%m-%d')}"
+    return text + "."
+
+
+def segment_sentence(rates: pd.DataFrame, *, by: str, rate: str = "pql_rate", hits: str = "pqls",
+                     total: str = "entities", what: str = "activate", noun: str = "entities",
+                     alpha: float = 0.05) -> str:
+    """Do the groups' rates differ? The test across the groups, then each group against the rest.
+
+    A chi-square test across the groups, then each group against all the others pooled, with a
+    two-proportion z-test and Holm's correction (:func:`pqlkit.stats.compare_groups`). A gap is
+    called significant only when the test says so; each significant group's difference from the
+    rest is given with its 95 % (Newcombe) interval. Overlapping intervals of two groups are not a
+    test: two groups can overlap and still differ significantly.
+
+    Parameters
+    ----------
+    rates : pandas.DataFrame
+        One row per group: ``by``, ``rate`` and the counts ``hits`` out of ``total``, with
+        ``ci_low``, ``ci_high`` (as :func:`pqlkit.pql_rate` returns).
+    alpha : float
+        The significance level (0.05).
+
+    Returns
+    -------
+    str
+        Markdown sentences, deterministic for nbval.
+    """
+    check_columns(rates, by, argument="by")
+    check_columns(rates, rate, argument="rate")
+    check_columns(rates, [hits, total], argument="hits/total")
+    data = rates[rates[rate].notna()].reset_index(drop=True)
+    if len(data) < 2:
+        return f"Fewer than two {by} groups with data: nothing to compare."
+    label = by.replace("_", " ")
+    test = compare_groups(data.assign(**{by: data[by].astype("str")}), group=by, hits=hits, total=total, alpha=alpha)
+    table = test.table.assign(ci_low=data["ci_low"].to_numpy(), ci_high=data["ci_high"].to_numpy())
+    order = table.sort_values(["rate", by], ascending=[False, True])
+    best, worst = order.iloc[0], order.iloc[-1]
+    spread = (f"{best[by]} {noun} {what} at {rate_phrase(best['rate'], best['ci_low'], best['ci_high'])}, "
+              f"{worst[by]} at {rate_phrase(worst['rate'], worst['ci_low'], worst['ci_high'])}").strip()
+    across = f"chi-square across the {len(data)} groups, {p_value(test.p_value)}"
+    if not test.significant:
+        return (f"{spread[0].upper()}{spread[1:]}, but the rates by {label} do not differ significantly "
+                f"({across}): the gap may be noise.")
+    standing = order[order["significant"]]
+    if standing.empty:
+        return (f"{bold(f'The rates by {label} differ')} ({across}), {spread}; but no single group differs "
+                f"significantly from the rest after Holm's correction for {len(data)} comparisons.")
+    parts = []
+    for row in standing.itertuples(index=False):
+        row = row._asdict() if hasattr(row, "_asdict") else dict(row)
+        side = "above" if row["difference"] > 0 else "below"
+        parts.append(f"{row[by]} at {pct(row['rate'])}, {points(row['difference'])[1:]} {side} the rest "
+                     f"(95% CI {points(row['diff_ci_low'])[:-7]} to {points(row['diff_ci_high'])}, "
+                     f"Holm-adjusted {p_value(row['p_adjusted'])})")
+    others = len(data) - len(standing)
+    text = (f"{bold(f'The rates by {label} differ significantly')} ({across}). Against the rest: "
+            + "; ".join(parts) + ".")
+    if others:
+        text += (f" The other {others} groups do not differ significantly from the rest." if others > 1
+                 else " The other group does not differ significantly from the rest.")
+    return text
+
+
+def time_to_pql_headline(summary: dict, *, noun: str = "entities") -> str:
+    """The time-to-PQL headline from the summary's Kaplan–Meier readings: it always says something.
+
+    The Kaplan–Meier share of the signups that reached PQL by day 7, by the end of the trial and by
+    day 30 (each with its 95 % interval), the days by which 10 % and 25 % got there, and the median
+    where there is one (docs/metrics.md#json-summary). When fewer than half ever become PQLs the
+    median does not exist, and the sentence says so instead of writing "n/a".
+
+    Returns
+    -------
+    str
+        Markdown, the first sentence in bold.
+    """
+    if summary["raw_pqls"] == 0:
+        return f"No {noun} have reached PQL yet, so there is no time to PQL to show."
+    readings = [summary[key] for key in ("time_to_pql_km_share_7d", "time_to_pql_km_share_trial",
+                                         "time_to_pql_km_share_30d") if key in summary]
+    seen, phrases = set(), []
+    for i, reading in enumerate(readings):
+        if reading is None or reading.get("share") is None or reading["day"] in seen:
+            continue
+        seen.add(reading["day"])
+        when = f"by the end of the {reading['day']:g}-day trial" if i == 1 else f"by day {reading['day']:g}"
+        phrases.append((pct(reading["share"]), f"{when} ({interval(reading['ci_low'], reading['ci_high'])})"))
+    if phrases:
+        first = f"An estimated {phrases[0][0]} of {noun} reached PQL {phrases[0][1]}"
+        rest = [f"{share} {when}" for share, when in phrases[1:]]
+        if rest:
+            first += f" and {rest[0]}" if len(rest) == 1 else ", " + ", ".join(rest[:-1]) + f", and {rest[-1]}"
+        text = bold(first) + " (Kaplan–Meier, counting the trials still running)."
+    else:
+        text = f"No {noun} have been observed for 7 days yet, so no share by day can be read."
+    times = [(share, summary.get(f"time_to_pql_km_p{share}_days")) for share in (10, 25)]
+    times = [(share, value) for share, value in times if value is not None]
+    if times:
+        text += " " + " and ".join(f"{share}%{' got there' if i == 0 else ''} within {days(value)}"
+                                   for i, (share, value) in enumerate(times))
+    median = summary.get("time_to_pql_km_median_days")
+    if median is not None:
+        text += f"{';' if times else ''} half within {days(median)} (the Kaplan–Meier median)."
+    else:
+        text += ("; " if times else " ") + "fewer than half ever do, so there is no Kaplan–Meier median."
+    return text
+
+
+def time_to_pql_sentence(summary: dict, *, share_by_day: pd.DataFrame | None = None,
+                         trial_days: float | None = None) -> str:
+    """Median time to PQL among PQLs, and the share of mature signups that were PQLs by the end of the trial.
+
+    Returns
+    -------
+    str
+        Markdown sentences, deterministic for nbval.
+    """
+    if summary["raw_pqls"] == 0:
+        return "No PQLs yet, so there is no time to PQL to show."
+    text = f"Half of the PQLs got there within {days(summary['time_to_pql_median_days'])} of signup"
+    if share_by_day is not None and trial_days is not None:
+        row = share_by_day[share_by_day["day"] == trial_days]
+        if len(row) and not missing(row.iloc[0]["share"]):
+            r = row.iloc[0]
+            text += (f"; of the signups at least {trial_days:g} days old, {pct(r['share'])} were PQLs by the end of "
+                     f"the trial ({interval(r['ci_low'], r['ci_high'])})")
+    return text + "."
+
+
+def km_sentence(summary: dict, *, curve: pd.DataFrame, trial_days: float | None = None, noun: str = "entities") -> str:
+    """The Kaplan–Meier reading: the share reaching PQL by the end of the trial and the median.
+
+    Returns
+    -------
+    str
+        Markdown sentences, deterministic for nbval.
+    """
+    if curve.empty or summary["raw_pqls"] == 0:
+        return "No PQLs yet, so the Kaplan–Meier curve has nothing to show."
+    horizon = trial_days if trial_days is not None else float(curve["days"].max())
+    upto = curve[curve["days"] <= horizon]
+    share = float(upto["share_pql"].iloc[-1]) if len(upto) else 0.0
+    text = (f"Counting the trials still running, an estimated {pct(share)} of {noun} reach PQL within "
+            f"{horizon:g} days")
+    median = summary.get("time_to_pql_km_median_days")
+    if median is None:
+        text += "; fewer than half ever do, so the Kaplan–Meier median is undefined (the median among PQLs is the figure to use)"
+    else:
+        text += f"; the Kaplan–Meier median is {days(median)}"
+    return text + "."
+
+
+def stalled_sentence(stalled: pd.DataFrame, *, trial_days: float | None = None, stall_day: float | None = None,
+                     noun: str = "entities") -> str:
+    """How many trials are stuck near their end, and the step they miss most.
+
+    Returns
+    -------
+    str
+        Markdown sentences, deterministic for nbval.
+    """
+    if stalled.empty:
+        return f"No trial is stalled: no {noun[:-1] if noun.endswith('s') else noun} between day {stall_day:g} and day {trial_days:g} without activation." \
+            if trial_days is not None and stall_day is not None else "No trial is stalled."
+    counts = pd.Series([s for text in stalled["missing_steps"] for s in text.split(", ") if s]).value_counts()
+    counts = counts.sort_index().sort_values(ascending=False, kind="stable")
+    text = f"{len(stalled):,} {noun} are past day {stall_day:g} of a {trial_days:g}-day trial without activation"
+    if len(counts):
+        text += f"; the step most of them miss is {counts.index[0]} ({int(counts.iloc[0]):,} of {len(stalled):,})"
+    return text + ". Customer success can reach out before the trial ends."

@@ -1,0 +1,357 @@
+"""The report's ``index.html``: the north-star KPI, each headline number with its weekly trend (an inline SVG
+sparkline) and its change against four weeks earlier (from :func:`pqlkit.report.previous.headline_trends`), what
+changed since a previous report, a card per page with its first finding and recorded numbers, the activation
+steps and the exported files; and the navigation bar on top of every page.
+
+Every string on the index that comes from the data or the spec is HTML-escaped. Numbers are formatted, and
+summary keys labelled, by :mod:`pqlkit.present.formatting`.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from urllib.parse import quote
+
+from pqlkit.analyses.playbook import KPIS
+from pqlkit.metrics import wilson_interval
+from pqlkit.present.formatting import (
+    NOTHING,
+    days,
+    human_date,
+    interval,
+    label,
+    pct,
+    signed_change,
+    summary_value,
+)
+
+__all__ = ["index_html"]
+
+
+def nav_bar(pages: Sequence[tuple[str, str]], current: int | None) -> str:
+    """The navigation bar on top of every page: the index, then each page (``current`` in bold).
+
+    Parameters
+    ----------
+    pages : sequence of (href, title)
+        The notebook pages, in order.
+    current : int or None
+        The position of the page the bar is for; None for the index.
+
+    Returns
+    -------
+    str
+        A ``<nav>`` element, titles escaped.
+    """
+    links = ['<a href="index.html">Report index</a>']
+    for index, (href, title) in enumerate(pages):
+        shown = html.escape(title)
+        links.append(f"<strong>{shown}</strong>" if index == current else f'<a href="{quote(href)}">{shown}</a>')
+    return (
+        '<nav class="pqlkit-nav" style="font-family:sans-serif;font-size:14px;padding:8px 16px;'
+        'border-bottom:1px solid #ddd;background:#f7f7f7">' + " · ".join(links) + "</nav>"
+    )
+
+
+def _wilson_interval(successes: int, trials: int) -> str:
+    """The 95 % Wilson interval of ``successes`` out of ``trials`` as the index writes it; "" without trials."""
+    if not trials:
+        return ""
+    low, high = wilson_interval(successes, trials)
+    return interval(float(low), float(high), digits=1, unit_on_both=True)
+
+
+def short_path(path: str) -> str:
+    """A dataset or spec path as the index shows it: relative to the working folder when inside it, else its
+    last two parts; a URL as it is.
+
+    Returns
+    -------
+    str
+        ``data/sample`` rather than ``/home/me/project/data/sample``.
+    """
+    if "://" in path:
+        return path
+    given = Path(path)
+    try:
+        return given.resolve().relative_to(Path.cwd().resolve()).as_posix() or "."
+    except ValueError:
+        return Path(*given.parts[-2:]).as_posix() if len(given.parts) > 1 else given.as_posix()
+
+
+def sparkline(values: Sequence[float], *, label_text: str, width: int = 132, height: int = 30) -> str:
+    """A small inline SVG line of ``values`` (oldest first), with the last point marked.
+
+    Parameters
+    ----------
+    values : sequence of float
+        The weekly values; NaN and None are gaps.
+    label_text : str
+        What the line shows, for screen readers (``aria-label``) and as the tooltip; escaped.
+
+    Returns
+    -------
+    str
+        An ``<svg>`` element, or "" with fewer than two values to draw.
+    """
+    points = [(i, float(v)) for i, v in enumerate(values) if v is not None and math.isfinite(float(v))]
+    if len(points) < 2:
+        return ""
+    low, high = min(v for _, v in points), max(v for _, v in points)
+    span = (high - low) or 1.0
+    last = len(values) - 1 or 1
+
+    def xy(i: int, v: float) -> tuple[float, float]:
+        return 2 + (width - 6) * i / last, height - 3 - (height - 6) * (v - low) / span
+
+    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(i, v) for i, v in points))
+    x_end, y_end = xy(*points[-1])
+    text = html.escape(label_text)
+    return (
+        f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{text}"><title>{text}</title>'
+        f'<polyline fill="none" stroke="#0969da" stroke-width="1.6" points="{path}"/>'
+        f'<circle cx="{x_end:.1f}" cy="{y_end:.1f}" r="2.6" fill="#0969da"/></svg>'
+    )
+
+
+#: The front page's headline numbers after the north star: key and where its trend comes from.
+FRONT_KPIS = ("raw_pqls", "current_pqls", "pql_rate", "time_to_pql_median_days", "pql_to_paid_rate")
+#: A KPI without a weekly trend of its own is shown beside the trend of this one.
+_TREND_OF = {"time_to_pql_km_median_days": "time_to_pql_median_days"}
+
+_CSS = """
+body{font-family:-apple-system,BlinkMacSystemFont,"Segoe UI",Helvetica,Arial,sans-serif;margin:0;color:#1f2328;background:#fff}
+main{max-width:1100px;margin:0 auto;padding:24px 32px 48px}
+h1{margin:0 0 4px;font-size:28px} h2{margin:32px 0 12px;font-size:20px;border-bottom:1px solid #ddd;padding-bottom:4px}
+.meta{color:#57606a;margin:0 0 8px} .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(240px,1fr));gap:12px}
+.card{border:1px solid #d0d7de;border-radius:8px;padding:12px 14px} .card h3{margin:0 0 6px;font-size:15px;color:#57606a}
+.card .big{font-size:30px;font-weight:600;margin:0} .card .q{color:#57606a;font-size:13px;margin:4px 0 0}
+.star{border:2px solid #0969da;background:#f6f8fa;padding:16px 20px;margin:0 0 12px}
+.star .big{font-size:44px} .delta{font-size:13px;color:#57606a;margin:2px 0}
+.ci{display:block;color:#57606a;font-size:12px;font-weight:400} .spark{display:block;margin-top:6px}
+.card.wide{grid-column:span 2} .km{margin:6px 0 0;padding:0;list-style:none;font-size:13px} .km li{display:flex;justify-content:space-between;gap:8px}
+table{border-collapse:collapse;font-size:14px} td,th{border-bottom:1px solid #eee;padding:4px 12px 4px 0;text-align:left}
+td.n,th.n{text-align:right} .page{border:1px solid #d0d7de;border-radius:8px;padding:12px 16px;margin:0 0 12px}
+.page h3{margin:0 0 6px;font-size:17px} .page p{margin:0 0 8px;color:#57606a}
+.yes{color:#1a7f37;font-weight:600} .no{color:#57606a}
+"""
+
+
+# Record keys whose text values are codes of pqlkit's (shown in words), not names from the data (shown as they are).
+_CODED = {"verdict", "north_star", "cohort_freq"}
+
+
+def recorded_numbers(record: Mapping, *, exclude: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """The scalar entries of a notebook's JSON record, labelled and formatted; nested values and ``exclude`` are
+    left out.
+
+    The index shows the summary's numbers (docs/metrics.md#json-summary) once, in its headline section; for each
+    page it lists what that notebook adds (the best candidate event, the benchmark verdict, the CRM export's rows, ...).
+
+    Returns
+    -------
+    list of (str, str)
+        (label, formatted value), in the record's order.
+    """
+    skip = set(exclude) | {"notebook"}
+    rows = []
+    for key, value in record.items():
+        if key in skip or isinstance(value, (Mapping, list, tuple)):
+            continue
+        shown = summary_value(str(key), value)
+        if key == "north_star_kpi" and isinstance(value, str):
+            shown = label(value)  # a summary key: its label
+        elif key == "cohort_freq" and isinstance(value, str):
+            shown = {"W": "week", "M": "month", "Q": "quarter"}.get(value, value)
+        elif key in _CODED and isinstance(value, str):
+            shown = value.replace("_", " ")  # a code the notebook chose ("no_data"), not a name from the data
+        rows.append((label(str(key)), shown))
+    return rows
+
+
+def _trend_cell(key: str, summary: Mapping, trends) -> tuple[str, str]:
+    """(the change against four weeks earlier, the sparkline) of ``key``, from the weekly trend table."""
+    column = _TREND_OF.get(key, key)
+    if trends is None or len(trends) == 0 or column not in trends:
+        return "", ""
+    values = [None if v is None else float(v) for v in trends[column]]
+    line = sparkline(values, label_text=f"{label(column)} at the end of each of the last {len(values)} weeks")
+    if len(values) < 5 or column != key:
+        return "", line
+    then_end = human_date(trends["week_end"].iloc[-5])
+    change = signed_change(key, summary.get(key), values[-5])
+    return (f"{change} since {then_end}" if change else ""), line
+
+
+def _km_list(summary: Mapping) -> str:
+    """The Kaplan–Meier readings of time to PQL present in the summary, as a list ("" when none is)."""
+    items = []
+    for key in ("time_to_pql_km_share_7d", "time_to_pql_km_share_trial", "time_to_pql_km_share_30d"):
+        reading = summary.get(key)
+        if isinstance(reading, Mapping) and reading.get("share") is not None:
+            ci = ""
+            if reading.get("ci_low") is not None and reading.get("ci_high") is not None:
+                ci = f' <span class="ci">{interval(reading["ci_low"], reading["ci_high"], digits=1, unit_on_both=True)}</span>'
+            day = reading.get("day")
+            what = label(key) if key != "time_to_pql_km_share_trial" or day is None else (
+                f"Reach PQL by day {day:g}, the trial's end (Kaplan–Meier)")
+            items.append(f"<li><span>{html.escape(what)}</span><span>{pct(reading['share'], digits=1)}{ci}</span></li>")
+    for key in ("time_to_pql_km_p10_days", "time_to_pql_km_p25_days", "time_to_pql_km_median_days"):
+        value = summary.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            items.append(f"<li><span>{html.escape(label(key))}</span><span>{days(value)}</span></li>")
+    return f'<ul class="km">{"".join(items)}</ul>' if items else ""
+
+
+def _kpi_card(key: str, summary: Mapping, trends, *, star: bool = False) -> str:
+    esc = html.escape
+    value = summary.get(key)
+    shown = summary_value(key, value)
+    if value is None and key == "time_to_pql_km_median_days":
+        shown = "not reached"
+    eligible = (summary.get("raw_pqls") or 0) - (summary.get("paid_before_pql") or 0)
+    ci = {"pql_rate": _wilson_interval(summary.get("raw_pqls") or 0, summary.get("entities") or 0),
+          "pql_to_paid_rate": _wilson_interval(summary.get("paid_pqls") or 0, eligible) if value is not None else ""}.get(key, "")
+    change, line = _trend_cell(key, summary, trends)
+    question = KPIS.get(key, ("", "", ""))[2]
+    parts = [f'<div class="card{" star" if star else ""}">',
+             f"<h3>{'North star · ' if star else ''}{esc(label(key))}</h3>",
+             f'<p class="big">{esc(shown)}</p>']
+    if ci:
+        parts.append(f'<span class="ci">{esc(ci)}</span>')
+    if change:
+        parts.append(f'<p class="delta">{esc(change)}</p>')
+    parts.append(line)
+    if question:
+        parts.append(f'<p class="q">{esc(question)}</p>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _changes_section(changes, previous: str | None, summary: Mapping) -> list[str]:
+    esc = html.escape
+    parts = ["<h2>What changed since the previous report</h2>"]
+    if previous is not None:
+        parts.append(f'<p class="meta">Compared with the report in <code>{esc(short_path(previous))}</code>. '
+                     "Rates: two-proportion z-test; counts: exact test of two Poisson counts; 5% level.</p>")
+    parts.append('<table><thead><tr><th>Metric</th><th class="n">Then</th><th class="n">Now</th>'
+                 '<th class="n">Change</th><th>Beyond noise?</th></tr></thead><tbody>')
+    for row in changes.itertuples(index=False):
+        if row.beyond_noise is None:
+            verdict = '<span class="no">no test (a mean or a median)</span>'
+        elif row.beyond_noise:
+            verdict = f'<span class="yes">yes</span> (p = {row.p_value:.3g})'
+        elif math.isfinite(row.p_value):
+            verdict = f'<span class="no">no</span> (p = {row.p_value:.2g})'
+        else:
+            verdict = '<span class="no">no (nothing to compare)</span>'
+        as_int = row.key not in ("pql_rate", "pql_to_paid_rate", "activation_rate_mean", "time_to_pql_median_days")
+        before = summary_value(row.key, int(row.before) if as_int else row.before)
+        after = summary_value(row.key, int(row.after) if as_int else row.after)
+        parts.append(f"<tr><td>{esc(row.metric)}</td><td class=\"n\">{esc(before)}</td><td class=\"n\">{esc(after)}</td>"
+                     f"<td class=\"n\">{esc(signed_change(row.key, row.after, row.before) or '±0')}</td><td>{verdict}</td></tr>")
+    parts.append("</tbody></table>")
+    return parts
+
+
+def index_html(*, summary: Mapping, pages: Sequence[Mapping], dataset: str, spec: str,
+               files: Sequence[str] = (), trends=None, north_star: str | None = None, changes=None,
+               previous: str | None = None) -> str:
+    """The report's ``index.html``: the north-star KPI, the headline numbers with their trends, what changed,
+    a card per page with its finding, step completion, the exported files.
+
+    Parameters
+    ----------
+    summary : mapping
+        :func:`pqlkit.summary` of the report's input (docs/metrics.md#json-summary).
+    pages : sequence of mappings
+        Per page: ``href``, ``notebook`` (the executed notebook's path), ``title``, ``summary`` (its
+        one-line finding) and ``numbers`` (from :func:`recorded_numbers`).
+    dataset, spec : str
+        As the user gave them (shown shortened, escaped).
+    files : sequence of str
+        Paths relative to the report folder of the files the notebooks exported.
+    trends : pandas.DataFrame, optional
+        :func:`pqlkit.report.previous.headline_trends`: a sparkline per KPI and its change against the end of
+        the week four rows earlier.
+    north_star : str, optional
+        The summary key of the north-star KPI (:data:`pqlkit.analyses.playbook.NORTH_STARS`); default the PQL rate.
+    changes : pandas.DataFrame, optional
+        :func:`pqlkit.report.previous.changes_since` of a previous report; adds "What changed since the previous report".
+    previous : str, optional
+        That report's folder, as given.
+
+    Returns
+    -------
+    str
+        The page; every string from the data, the spec or the notebooks is escaped.
+    """
+    esc = html.escape
+    star = north_star if north_star in summary else "pql_rate"
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<title>PQL report</title>",
+        f"<style>{_CSS}</style></head><body>",
+        nav_bar([(p["href"], p["title"]) for p in pages], None),
+        "<main>",
+        "<h1>Product Qualified Leads: the report</h1>",
+        f'<p class="meta">As of {esc(human_date(summary["as_of"]))} · {esc(str(summary["level"]))} level · '
+        f'{esc(summary_value("entities", summary["entities"]))} entities in scope</p>',
+        f'<p class="meta">Dataset <code>{esc(short_path(dataset))}</code> · spec <code>{esc(short_path(spec))}</code></p>',
+        _kpi_card(star, summary, trends, star=True),
+        "<h2>Headline numbers</h2>",
+    ]
+    if trends is not None and len(trends) >= 5:
+        parts.append(f'<p class="meta">Each line: the value at the end of each of the last {len(trends)} weeks '
+                     f"(the last at the report's instant); changes against the end of the week of "
+                     f"{esc(human_date(trends['week_end'].iloc[-5]))}, four weeks earlier.</p>")
+    parts.append('<div class="grid">')
+    for key in FRONT_KPIS:
+        if key != star:
+            parts.append(_kpi_card(key, summary, trends))
+    readings = _km_list(summary)
+    if readings:
+        parts.append('<div class="card wide"><h3>Time to PQL, counting the trials still running</h3>'
+                     f'{readings}<p class="q">Kaplan–Meier: signups not yet PQL count until their age.</p></div>')
+    parts.append("</div>")
+    if changes is not None:
+        parts += _changes_section(changes, previous, summary)
+
+    parts.append("<h2>Pages</h2>")
+    for page in pages:
+        parts.append(f'<div class="page"><h3><a href="{quote(page["href"])}">{esc(page["title"])}</a></h3>')
+        if page.get("summary"):
+            parts.append(f"<p>{esc(page['summary'])}</p>")
+        numbers = page.get("numbers") or []
+        if numbers:
+            parts.append("<table><tbody>")
+            for key, value in numbers[:12]:
+                parts.append(f'<tr><td>{esc(key)}</td><td class="n">{esc(value)}</td></tr>')
+            parts.append("</tbody></table>")
+        parts.append(
+            f'<p><small>Executed notebook: <a href="{quote(page["notebook"])}">{esc(page["notebook"])}</a></small></p></div>'
+        )
+
+    steps = summary.get("step_completion") or {}
+    if steps:
+        total = summary["entities"]
+        parts.append('<h2>Activation steps</h2><table><thead><tr><th>Step</th><th class="n">Completed</th>'
+                     '<th class="n">Share</th></tr></thead><tbody>')
+        for step, done in steps.items():
+            share = pct(done / total, digits=1) if total else NOTHING
+            parts.append(f'<tr><td>{esc(label(str(step)))}</td><td class="n">{esc(summary_value("n", done))}</td>'
+                         f'<td class="n">{esc(share)}</td></tr>')
+        parts.append("</tbody></table>")
+    if files:
+        parts.append("<h2>Files</h2><p>Exported by the notebooks (CSV opens in a spreadsheet or imports into a CRM):</p><ul>")
+        for name in files:
+            parts.append(f'<li><a href="{quote(name)}">{esc(name)}</a></li>')
+        parts.append("</ul>")
+    parts.append("</main></body></html>")
+    return "\n".join(parts) + "\n"

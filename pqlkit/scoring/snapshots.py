@@ -1,0 +1,123 @@
+"""The PQL lists of the past: the per-entity table as it stood at each snapshot, and the leads listed then."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pqlkit.analyses.leads import prioritise_pqls
+from pqlkit.base.columns import timestamp_literal
+from pqlkit.core.context import Context
+from pqlkit.core.reduction import pql_times
+from pqlkit.metrics.current import last_seen_at_moments
+
+__all__ = ["snapshot_rows"]
+
+
+def last_seen_at(context: Context, moments: list[pd.Timestamp], *, every: pd.Timedelta,
+                 events: str = "events") -> list[pd.Series]:
+    """The latest event at or before each moment, per entity (:func:`pqlkit.metrics.current.last_seen_at_moments`).
+
+    ``moments`` are newest first, ``every`` apart; the events are read once, whatever their number.
+
+    Returns
+    -------
+    list of pandas.Series
+        One per moment, in the order given: ``last_seen_at`` (UTC) indexed by ``entity_id`` (text),
+        entities with no event by that moment left out.
+    """
+    frame = last_seen_at_moments(context.dataset, moments, every=every, events=events)
+    by_moment = {j: part.set_index("entity_id")["last_seen_at"] for j, part in frame.groupby("moment", sort=True)}
+    empty = pd.Series([], index=pd.Index([], dtype=str, name="entity_id"), dtype="datetime64[us, UTC]")
+    return [by_moment.get(j, empty).rename(None).rename_axis(None) for j in range(len(moments))]
+
+
+def as_seen_at(entities: pd.DataFrame, moment: pd.Timestamp, *, context: Context,
+               last_seen_at: pd.Series) -> pd.DataFrame:
+    """The per-entity table as it would have been computed at ``moment``.
+
+    A step completed by ``moment`` has the same completion time whenever the table is computed
+    (the completing event is at or before it), so masking later times is exact; ``pql_at`` is
+    recomputed from the masked steps, payments after ``moment`` are unseen, and ``last_seen_at``
+    comes from the events up to ``moment``. ``n_users`` (account level) counts the users signed up
+    by then.
+    """
+    steps = list(context.steps)
+    table = entities[entities["signup_at"] <= moment].copy()
+    for name in steps:
+        column = table[f"{name}_at"]
+        table[f"{name}_at"] = column.where(column <= moment)
+    table["steps_done"] = table[[f"{name}_at" for name in steps]].notna().sum(axis=1).astype("int64")
+    table["activation_rate"] = table["steps_done"] / len(steps)
+    table["pql_at"] = pql_times(table, steps=steps, steps_required=context.steps_required)
+    table["is_pql"] = table["pql_at"].notna()
+    table["time_to_pql_days"] = (table["pql_at"] - table["signup_at"]).dt.total_seconds() / 86400
+    table["paid_at"] = table["paid_at"].where(table["paid_at"] <= moment)
+    table["last_seen_at"] = table["entity_id"].map(last_seen_at).astype(table["signup_at"].dtype)
+    table["age_days"] = (moment - table["signup_at"]).dt.total_seconds() / 86400
+    if "n_users" in table:
+        users = context.dataset.sql(
+            f"SELECT entity_id, count(*) AS n FROM users WHERE signup_at <= {timestamp_literal(moment)} GROUP BY 1"
+        )
+        table["n_users"] = table["entity_id"].map(users.set_index("entity_id")["n"]).fillna(1).astype("int64")
+    return table
+
+
+def snapshot_rows(
+    entities: pd.DataFrame,
+    *,
+    context: Context,
+    within_days: float = 30,
+    every_days: float = 7,
+) -> pd.DataFrame:
+    """The PQL lists of the past, one row per lead and snapshot, with their known outcome.
+
+    The snapshots are ``T = as_of - within_days - j * every_days`` (j = 0, 1, ...) back to the
+    first signup. At each, the list is :func:`pqlkit.analyses.leads.prioritise_pqls` of the table as it
+    stood at ``T`` (same rule, ``as_of=T``), so the leads and today's order are exactly what sales
+    would have seen then.
+
+    Parameters
+    ----------
+    entities : pandas.DataFrame
+        The per-entity table (:func:`pqlkit.entity_table`).
+    context : Context
+        Its context (with the dataset, for the events).
+    within_days : float
+        The outcome window after ``T``.
+    every_days : float
+        Days between snapshots.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``entity_id``, ``cutoff_at`` (= ``T``), ``signup_at``, ``today_priority`` (1 = first in
+        today's order at ``T``), ``paid`` (1 when paid in ``(T, T + within_days]``, else 0),
+        sorted by ``cutoff_at`` then ``today_priority``.
+    """
+    latest = context.as_of - pd.Timedelta(days=within_days)
+    every = pd.Timedelta(days=every_days)
+    first = entities["signup_at"].min() if len(entities) else latest
+    moments = []
+    while len(entities) and latest - len(moments) * every >= first:
+        moments.append(latest - len(moments) * every)
+    frames = []
+    for moment, seen_at in zip(moments, last_seen_at(context, moments, every=every)):
+        seen = as_seen_at(entities, moment, context=context, last_seen_at=seen_at)
+        listed = prioritise_pqls(seen, as_of=moment, active_days=context.active_days, steps=list(context.steps),
+                                 segments=[])
+        frames.append(pd.DataFrame({
+            "entity_id": listed["entity_id"].to_numpy(),
+            "cutoff_at": moment,
+            "today_priority": listed["priority"].to_numpy(),
+        }))
+    columns = ["entity_id", "cutoff_at", "signup_at", "today_priority", "paid"]
+    if not frames:
+        return pd.DataFrame({name: pd.Series(dtype="object") for name in columns})
+    rows = pd.concat(frames[::-1], ignore_index=True)
+    rows["cutoff_at"] = rows["cutoff_at"].astype(entities["signup_at"].dtype)
+    by_id = entities.set_index("entity_id")
+    rows["signup_at"] = rows["entity_id"].map(by_id["signup_at"])
+    paid_at = rows["entity_id"].map(by_id["paid_at"])
+    rows["paid"] = ((paid_at > rows["cutoff_at"]) &
+                    (paid_at <= rows["cutoff_at"] + pd.Timedelta(days=within_days))).astype("int64")
+    return rows[columns]
