@@ -13,9 +13,15 @@ __all__ = ["pql_to_paid", "paid_lag"]
 
 
 def pql_to_paid(
-    entities: pd.DataFrame, *, within_days: float | None = None, by: str | Sequence[str] | None = None
+    entities: pd.DataFrame, *, within_days: float | None = None, by: str | Sequence[str] | None = None,
+    by_day: float | None = None,
 ) -> pd.DataFrame:
     """PQL-to-paid conversion: of PQLs who were not customers before, how many paid after.
+
+    All-time by default: PQLs of any age count, so a young PQL that has had no time to pay lowers
+    the rate. With ``by_day=N`` it is taken at a fixed lag: paid within N days of ``pql_at``, among
+    the PQLs that have been PQLs for at least N days (docs/metrics.md#choices), the basis of every
+    comparison with a benchmark, a threshold, a plan or another report.
 
     Parameters
     ----------
@@ -23,6 +29,9 @@ def pql_to_paid(
         Count only payments within this many days after ``pql_at``.
     by : str or list of str, optional
         Segment column(s) to group by.
+    by_day : float, optional
+        The fixed lag N in days: count only PQLs with ``age_days - time_to_pql_days >= N``, and as
+        paid only payments within N days after ``pql_at`` (``within_days`` is then ignored).
 
     Returns
     -------
@@ -32,6 +41,10 @@ def pql_to_paid(
         and ``paid_without_pql`` (paying entities that are not PQLs).
     """
     keys = check_columns(entities, by, argument="by")
+    if by_day is not None:
+        since_pql = entities["age_days"] - entities["time_to_pql_days"]
+        entities = entities[~entities["is_pql"] | (since_pql >= by_day)]
+        within_days = by_day
     frame = entities[keys].copy() if keys else pd.DataFrame(index=entities.index)
     is_pql = entities["is_pql"]
     paid = entities["paid_at"].notna()

@@ -81,8 +81,14 @@ def rate_table(groups: pd.DataFrame, *, hits: str, total: str, rate: str) -> pd.
     return table
 
 
-def pql_rate(entities: pd.DataFrame, *, by: str | Sequence[str] | None = None, cohort: str | None = None) -> pd.DataFrame:
+def pql_rate(entities: pd.DataFrame, *, by: str | Sequence[str] | None = None, cohort: str | None = None,
+             by_day: float | None = None) -> pd.DataFrame:
     """PQL rate (PQLs / entities in scope), overall, by segment and/or by signup cohort.
+
+    All-time by default: every signup counts, however young, so the rate describes the list but is
+    not fit for comparing groups or periods of different ages. With ``by_day=N`` it is the rate at a
+    fixed age: PQL within N days of signup, among the signups at least N days old
+    (docs/metrics.md#choices), the basis of every comparison between groups, cohorts or reports.
 
     Parameters
     ----------
@@ -90,6 +96,9 @@ def pql_rate(entities: pd.DataFrame, *, by: str | Sequence[str] | None = None, c
         Segment column(s) to group by (``"channel"``); missing values form their own group.
     cohort : {"W", "M"}, optional
         Also group by signup week (Monday) or month, as ``signup_cohort``.
+    by_day : float, optional
+        The fixed age N in days: count only signups with ``age_days >= N``, and as PQL only those
+        with ``time_to_pql_days <= N``.
 
     Returns
     -------
@@ -101,7 +110,11 @@ def pql_rate(entities: pd.DataFrame, *, by: str | Sequence[str] | None = None, c
     >>> pk.pql_rate(entities, by="channel")       # doctest: +SKIP
     """
     keys = check_columns(entities, by, argument="by")
+    if by_day is not None:
+        entities = entities[entities["age_days"] >= by_day]
     frame = entities[keys + ["is_pql"]].copy()
+    if by_day is not None:
+        frame["is_pql"] = frame["is_pql"] & (entities["time_to_pql_days"] <= by_day)
     if cohort is not None:
         frame["signup_cohort"] = period_start(entities["signup_at"], freq=cohort)
         keys = keys + ["signup_cohort"]
