@@ -144,6 +144,10 @@ class ReportRuns:
         self._futures: dict[str, Future] = {}
         self._processes: list[subprocess.Popen] = []
         self._closed = False
+        # The environment as the session started: the runs go on in the background while other
+        # tests monkeypatch variables (PQLKIT_MEMORY_LIMIT=30MB in tests/io/test_engines.py), and a
+        # run started at that moment must not inherit them.
+        self._environment = dict(os.environ)
 
     def start(self, name: str) -> None:
         if name not in self._futures:
@@ -173,7 +177,8 @@ class ReportRuns:
         started = time.perf_counter()
         if self._closed:
             raise RuntimeError("the test session is over")
-        process = subprocess.Popen(command, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen(command, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   env=self._environment)
         self._processes.append(process)
         stdout, stderr = process.communicate(timeout=1200)
         return ReportRun(case, out, process.returncode, stdout, stderr, time.perf_counter() - started,
