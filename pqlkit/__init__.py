@@ -62,6 +62,7 @@ _NAMES = {
     "wilson_interval": "metrics",
     "LeakageError": "scoring",
     "order_pql_list": "scoring",
+    "lead_list": "scoring",
     "pay_score": "scoring",
     "PayScore": "scoring",
     "record_headlines": "present.narrative",

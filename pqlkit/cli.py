@@ -68,7 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--to", required=True, metavar="URL", help="database to write to (postgresql://...)")
     export.add_argument("--to-schema", dest="to_schema", help="schema to write to (created when missing)")
     export.add_argument("--entities-table", default="pqlkit_entities", help="default: pqlkit_entities")
-    export.add_argument("--pqls-table", default="pqlkit_current_pqls", help="default: pqlkit_current_pqls")
+    export.add_argument("--pqls-table", default="pqlkit_current_pqls",
+                        help="the lead list of the report's CRM CSV, same leads, same order; default: pqlkit_current_pqls")
+    export.add_argument("--no-score", dest="score", action="store_false",
+                        help="do not fit the conversion score: the list in the rule's order, without pay_probability")
 
     users = commands.add_parser(
         "users", help="derive the users table (user_id, signup_at) from an export, when the export is all there is"
@@ -265,7 +268,7 @@ def _export(args: argparse.Namespace) -> int:
         _dataset(args), args.spec, as_of=args.as_of, level=args.level, strict=args.strict,
         events_format=args.events_format, engine=args.engine,
     )
-    written = export_results(entities, args.to, context=context, schema=args.to_schema,
+    written = export_results(entities, args.to, context=context, score=args.score, schema=args.to_schema,
                              entities_table=args.entities_table, pqls_table=args.pqls_table)
     where = f"{args.to_schema}." if args.to_schema else ""
     for table, rows in written.items():

@@ -1,8 +1,14 @@
-"""The order of the lead list: the current PQLs ranked for sales, and re-ranked by a score.
+"""The lead list: the current PQLs ranked for sales, by the rule or by a conversion score, with the reason.
 
-The two orders in one place: :func:`prioritise_pqls` gives today's rule (activation, then recency,
-then account size) and :func:`order_by_score` the sort keys of a score-based order
-(:func:`pqlkit.scoring.order_pql_list` supplies the score).
+One list, one order, everywhere (docs/metrics.md#one-lead-list): the playbook page, the CRM CSV,
+``pqlkit export``'s table and the Python API list the same leads in the same order.
+
+- :func:`prioritise_pqls` gives the list in the rule-based order (most steps done, then seen most
+  recently in whole days, then the largest account: the order of :func:`pqlkit.current_pqls`).
+- :func:`order_by_score` re-ranks it by a score's column (the chance of paying, or the expected
+  revenue) and writes why in ``order_reason``. The score comes from the layer above:
+  :func:`pqlkit.scoring.order_pql_list` decides whether the score is trusted, and
+  :func:`pqlkit.lead_list` is the one call that builds the list.
 """
 
 from __future__ import annotations
@@ -14,13 +20,19 @@ from pqlkit.core.context import AsOf, Context, context_steps, context_value
 from pqlkit.metrics.current import current_pqls
 from pqlkit.metrics.stalled import missing_steps
 
-__all__ = ["CRM_COLUMNS", "prioritise_pqls"]
+__all__ = ["CRM_COLUMNS", "SCORE_COLUMNS", "RULE_ORDER", "prioritise_pqls", "order_by_score"]
 
-#: The columns of the CRM export, in order.
+#: The columns of the CRM export, in order (the segment columns go after ``account_size``).
 CRM_COLUMNS = (
     "priority", "entity_id", "account_id", "account_size", "activation_rate", "steps_done", "steps_total",
     "missing_steps", "pql_at", "days_since_pql", "last_seen_at", "days_since_seen", "signup_at",
 )
+
+#: The score's columns, after :data:`CRM_COLUMNS` when a score is given.
+SCORE_COLUMNS = ("pay_probability", "expected_mrr")
+
+#: The rule-based order, in words: the ``order_reason`` of a list that no score orders.
+RULE_ORDER = "rule: most steps done, then seen most recently (whole days), then the largest account"
 
 
 def prioritise_pqls(
@@ -32,14 +44,12 @@ def prioritise_pqls(
     steps: list[str] | tuple[str, ...] | None = None,
     segments: list[str] | tuple[str, ...] | None = None,
 ) -> pd.DataFrame:
-    """The current PQLs, ranked for sales: activation first, then recency, then account size.
+    """The current PQLs in the rule-based order: activation first, then recency, then account size.
 
-    Order: ``activation_rate`` (high first), then ``days_since_seen`` in whole days (seen today
-    first), then ``account_size`` (larger first), then ``entity_id``. Whole days keep recency from
-    swamping account size: two PQLs seen the same day are told apart by size.
-
-    ``account_size`` is the account's number of users: ``n_users`` at account level; at user
-    level, the number of users in scope with the same ``account_id`` (1 without one).
+    The order is :func:`pqlkit.current_pqls`'s: ``activation_rate`` (high first), then
+    ``days_since_seen`` in whole days (seen today first), then ``account_size`` (larger first),
+    then ``entity_id``. It is the lead list's order when no trusted score orders it; with a score,
+    call :func:`pqlkit.lead_list`.
 
     Parameters
     ----------
@@ -55,58 +65,66 @@ def prioritise_pqls(
     Returns
     -------
     pandas.DataFrame
-        One row per current PQL with :data:`CRM_COLUMNS` and the segment columns after
-        ``account_size``: ``priority`` (1 = call first), ``missing_steps`` (comma-separated step
-        names not done, empty when all are), ``days_since_*`` in days.
+        One row per current PQL with :data:`CRM_COLUMNS`, the segment columns after
+        ``account_size``, and ``order_reason`` (:data:`RULE_ORDER`): ``priority`` (1 = call
+        first), ``missing_steps`` (comma-separated step names not done, empty when all are),
+        ``days_since_*`` in days.
     """
     table = current_pqls(entities, context=context, as_of=as_of, active_days=active_days)
     steps = context_steps(steps, context, entities, caller="prioritise_pqls")
     segments = [s for s in context_value("segments", segments, context, caller="prioritise_pqls") if s in table.columns]
     if "n_users" in table.columns:
-        size = table["n_users"].astype("int64")
         account = table["entity_id"]
     else:
-        counts = entities["account_id"].value_counts() if "account_id" in entities else pd.Series(dtype="int64")
         account = table["account_id"] if "account_id" in table else pd.Series(None, index=table.index, dtype="object")
-        size = account.map(counts).fillna(1).astype("int64")
     table = table.assign(
         account_id=account.to_numpy(),
-        account_size=size.to_numpy(),
         steps_total=len(steps),
         missing_steps=missing_steps(table, steps),
-        _seen_days=np.floor(table["days_since_seen"].to_numpy(dtype=float)),
-    )
-    table = table.sort_values(
-        ["activation_rate", "_seen_days", "account_size", "entity_id"], ascending=[False, True, False, True]
+        order_reason=RULE_ORDER,
     )
     table = number_leads(table)
     columns = list(CRM_COLUMNS)
     columns[4:4] = [s for s in segments if s not in columns]
-    return table[columns]
+    return table[[*columns, "order_reason"]]
 
 
-def order_by_score(table: pd.DataFrame, *, by: str | None) -> pd.DataFrame:
-    """A ranked lead list in a new order: by the score column ``by``, or today's order when None.
+def order_by_score(table: pd.DataFrame, *, scores: pd.DataFrame | None = None, by: str | None,
+                   reason: str | None = None) -> pd.DataFrame:
+    """A ranked lead list with a score's columns, in the score's order (``by``) or the rule's (None).
 
-    Highest ``by`` first, NaN last; ties keep today's order (``priority``). ``priority`` is then
-    renumbered 1.. in the new order.
+    Highest ``by`` first, NaN last; ties keep the rule's order (``priority``). ``priority`` is then
+    renumbered 1.. in the new order, and ``order_reason`` says which order it is.
 
     Parameters
     ----------
     table : pandas.DataFrame
-        A ranked list (``priority`` = today's order) with the column ``by``.
+        :func:`prioritise_pqls` output (the rule's order in ``priority``).
+    scores : pandas.DataFrame, optional
+        ``entity_id`` and :data:`SCORE_COLUMNS` (:attr:`pqlkit.scoring.PayScore.scores`): joined to
+        the list by ``entity_id`` (NaN for a lead it lacks), replacing any such columns already
+        there.
     by : str or None
-        The score column; None keeps today's order.
+        The column to order by (``pay_probability`` or ``expected_mrr``); None keeps the rule's order.
+    reason : str, optional
+        The ``order_reason`` written on every row; default :data:`RULE_ORDER` when ``by`` is None,
+        else ``"score: <by>, highest first"``.
 
     Returns
     -------
     pandas.DataFrame
-        ``table``'s rows in the new order, on a fresh index.
+        ``table``'s columns (``order_reason`` last) plus :data:`SCORE_COLUMNS` when ``scores`` is
+        given, on a fresh index.
     """
+    if scores is not None:
+        table = table.drop(columns=[c for c in SCORE_COLUMNS if c in table]).join(
+            scores.set_index("entity_id")[list(SCORE_COLUMNS)], on="entity_id")
     if by is not None:
         out = table.sort_values([by, "priority"], ascending=[False, True], na_position="last", kind="stable")
     else:
         out = table.sort_values("priority", kind="stable")
+    out = out.assign(order_reason=reason or (RULE_ORDER if by is None else f"score: {by}, highest first"))
+    out = out[[c for c in out.columns if c != "order_reason"] + ["order_reason"]]
     return number_leads(out)
 
 

@@ -4,9 +4,10 @@
   KPI, :data:`KPIS` labels each KPI and says what it answers, and :data:`TEAMS` gives each team
   (product, marketing, sales, customer success) the numbers it owns; the tables of their values,
   formatted, are :func:`pqlkit.present.narrative.kpi_table` and ``team_kpis``.
-- :func:`prioritise_pqls` ranks the current PQLs for sales (its home is :mod:`pqlkit.analyses.leads`,
-  with the other order of the list; it is here too for the notebook), and :func:`export_for_crm`
-  writes them as a CSV a CRM can import.
+- :func:`prioritise_pqls` ranks the current PQLs by the rule (its home is :mod:`pqlkit.analyses.leads`),
+  and :func:`export_for_crm` writes a lead list as a CSV a CRM can import. The list a report shows
+  and exports is :func:`pqlkit.lead_list` (ordered by the conversion score when it is trusted), the
+  same list everywhere (docs/metrics.md#one-lead-list).
 """
 
 from __future__ import annotations
@@ -117,7 +118,9 @@ def export_for_crm(table: pd.DataFrame, path: str | os.PathLike, *, digits: int 
     Parameters
     ----------
     table : pandas.DataFrame
-        The output of :func:`prioritise_pqls`.
+        The lead list (:func:`pqlkit.lead_list`, or :func:`prioritise_pqls`), written as it is: the
+        same rows in the same order, with ``pay_probability``, ``expected_mrr`` and
+        ``order_reason`` when it has them.
     path : path-like
         The CSV file to write.
 

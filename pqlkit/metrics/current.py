@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from pqlkit.base.columns import timestamp_literal
@@ -45,7 +46,14 @@ def is_current_pql(
 def current_pqls(
     entities: pd.DataFrame, *, context: Context | None = None, as_of: AsOf = None, active_days: float | None = None
 ) -> pd.DataFrame:
-    """PQLs in play now: not paying at ``as_of`` and seen within ``active_days`` before it.
+    """PQLs in play now: not paying at ``as_of`` and seen within ``active_days`` before it, best lead first.
+
+    The rows are in the rule-based order of the lead list (docs/metrics.md#one-lead-list), which is
+    the lead list's order when no conversion score orders it (:func:`pqlkit.lead_list` without
+    ``score``, the same leads in the same order): ``activation_rate`` (high first), then whole
+    days since last seen (seen today first), then ``account_size`` (larger first), then
+    ``entity_id``. Whole days keep recency from swamping account size: two PQLs seen the same day
+    are told apart by size.
 
     Parameters
     ----------
@@ -57,8 +65,10 @@ def current_pqls(
     Returns
     -------
     pandas.DataFrame
-        The PQL rows, with ``days_since_seen`` and ``days_since_pql`` added, sorted by
-        ``activation_rate`` (high first), then most recently seen.
+        The PQL rows on a fresh index, with ``days_since_seen`` and ``days_since_pql`` (days) and
+        ``account_size`` added. ``account_size`` is the account's number of users: ``n_users`` at
+        account level; at user level, the number of users in ``entities`` with the same
+        ``account_id`` (1 without one).
     """
     as_of = context_as_of(as_of, context, caller="current_pqls")
     active_days = context_value("active_days", active_days, context, caller="current_pqls")
@@ -67,7 +77,21 @@ def current_pqls(
     table = entities[mask].copy()
     table["days_since_seen"] = (as_of - table["last_seen_at"]).dt.total_seconds() / 86400
     table["days_since_pql"] = (as_of - table["pql_at"]).dt.total_seconds() / 86400
-    return table.sort_values(["activation_rate", "last_seen_at", "entity_id"], ascending=[False, False, True]).reset_index(drop=True)
+    table["account_size"] = account_size(table, entities)
+    seen_days = np.floor(table["days_since_seen"].to_numpy(dtype=float))
+    order = np.lexsort((table["entity_id"].to_numpy(dtype=str), -table["account_size"].to_numpy(), seen_days,
+                        -table["activation_rate"].to_numpy(dtype=float)))
+    return table.iloc[order].reset_index(drop=True)
+
+
+def account_size(table: pd.DataFrame, entities: pd.DataFrame) -> pd.Series:
+    """The number of users of each row's account: ``n_users`` at account level, else users of ``entities``
+    with the same ``account_id`` (1 without one), on ``table``'s index as int64."""
+    if "n_users" in table.columns:
+        return table["n_users"].astype("int64")
+    if "account_id" not in table.columns or "account_id" not in entities.columns:
+        return pd.Series(1, index=table.index, dtype="int64")
+    return table["account_id"].map(entities["account_id"].value_counts()).fillna(1).astype("int64")
 
 
 def last_seen_at_moments(

@@ -1,15 +1,17 @@
 """The prioritised lead list written back to a database, for the CRM sync tools that read it there.
 
-A workflow at the top of the package (``pqlkit export``): it takes the per-entity table, ranks the
-current PQLs (:mod:`pqlkit.analyses.playbook`) and writes both tables through
-:func:`pqlkit.io.database.write_tables`.
+A workflow at the top of the package (``pqlkit export``): it takes the per-entity table, scores the
+current PQLs (:func:`pqlkit.pay_score`, with the defaults notebook 05 uses), builds the lead list
+(:func:`pqlkit.lead_list`, the list of the playbook page and the CRM CSV) and writes both tables
+through :func:`pqlkit.io.database.write_tables`.
 """
 
 from __future__ import annotations
 
-from pqlkit.analyses.leads import prioritise_pqls
 from pqlkit.base.errors import PqlkitError
 from pqlkit.io.database import DatabaseSource, write_tables
+from pqlkit.scoring.leads import lead_list
+from pqlkit.scoring.score import PayScore, pay_score
 
 __all__ = ["export_results"]
 
@@ -18,15 +20,18 @@ def export_results(
     entities,
     url: str | DatabaseSource,
     *,
-    context=None,
+    context,
+    score: PayScore | bool = True,
     schema: str | None = None,
     entities_table: str = "pqlkit_entities",
     pqls_table: str = "pqlkit_current_pqls",
 ) -> dict[str, int]:
-    """Write the per-entity table and the current-PQL list to database tables (replacing them).
+    """Write the per-entity table and the lead list to database tables (replacing them).
 
     CRM sync ("reverse ETL") tools read tables from the warehouse: the current-PQL list is
-    :func:`pqlkit.analyses.playbook.prioritise_pqls`, in priority order, as the CRM CSV export has it.
+    :func:`pqlkit.lead_list`, the list of the playbook page and of the CRM CSV
+    (``current_pqls_for_crm.csv``): the same leads, in the same order, with ``pay_probability``,
+    ``expected_mrr`` and ``order_reason``.
 
     Parameters
     ----------
@@ -34,8 +39,13 @@ def export_results(
         The per-entity table (:func:`pqlkit.entity_table`).
     url : str or DatabaseSource
         Where to write.
-    context : pqlkit.Context, optional
-        The table's context (as_of, spec), as :func:`pqlkit.entity_table` returns it.
+    context : pqlkit.Context
+        The table's context (as_of, spec, dataset), as :func:`pqlkit.entity_table` returns it.
+    score : PayScore or bool
+        True (default): fit :func:`pqlkit.pay_score` with its defaults, as notebook 05 does with
+        its default parameters, so the table is the report's list. A :class:`pqlkit.PayScore`: use
+        it. False: no score, the rule's order (:func:`pqlkit.current_pqls`'s), without the
+        score's columns.
     schema : str, optional
         The schema (created when missing); default the URL's, else the current schema.
     entities_table, pqls_table : str
@@ -48,4 +58,7 @@ def export_results(
     """
     if entities_table == pqls_table:
         raise PqlkitError(f"the entities and PQL tables need two names, but both are {entities_table!r}")
-    return write_tables(url, {entities_table: entities, pqls_table: prioritise_pqls(entities, context=context)}, schema=schema)
+    if score is True:
+        score = pay_score(entities, context=context)
+    leads = lead_list(entities, context=context, score=score or None)
+    return write_tables(url, {entities_table: entities, pqls_table: leads}, schema=schema)

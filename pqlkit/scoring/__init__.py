@@ -33,12 +33,14 @@ The modules: :mod:`~pqlkit.scoring.snapshots` (the past lists), :mod:`~pqlkit.sc
 (features known at a cut-off), :mod:`~pqlkit.scoring.leakage` (the leak check),
 :mod:`~pqlkit.scoring.models` (fit and calibration), :mod:`~pqlkit.scoring.validation` (the
 validation numbers), :mod:`~pqlkit.scoring.importance` (permutation importance) and
-:mod:`~pqlkit.scoring.score` (:func:`pay_score`, :class:`PayScore`, :func:`order_pql_list`).
+:mod:`~pqlkit.scoring.score` (:func:`pay_score`, :class:`PayScore`, :func:`order_pql_list`),
+:mod:`~pqlkit.scoring.leads` (:func:`lead_list`, the one prioritised list of current PQLs).
 """
 
 from pqlkit.scoring.features import ExtraFeatures, feature_table
 from pqlkit.scoring.leakage import LeakageError, check_no_leakage
 from pqlkit.scoring.models import MODELS
+from pqlkit.scoring.leads import lead_list
 from pqlkit.scoring.score import PayScore, order_pql_list, pay_score
 from pqlkit.scoring.snapshots import snapshot_rows
 
@@ -52,4 +54,5 @@ __all__ = [
     "check_no_leakage",
     "pay_score",
     "order_pql_list",
+    "lead_list",
 ]

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pqlkit.analyses.leads import order_by_score, prioritise_pqls
+from pqlkit.analyses.leads import RULE_ORDER, order_by_score, prioritise_pqls
 from pqlkit.core.context import Context, check_columns, context_value
 from pqlkit.scoring.features import ExtraFeatures, feature_table
 from pqlkit.scoring.importance import importance_model, importance_table
@@ -414,26 +414,48 @@ def _scores(final: Any, X_now: pd.DataFrame, listed: pd.DataFrame, *, entities: 
                          "expected_mrr": probability * assumed})
 
 
-def order_pql_list(table: pd.DataFrame, score: PayScore, *, by: str | None = "pay_probability") -> pd.DataFrame:
-    """Today's PQL list with the score's columns, ordered by ``by``.
+def order_pql_list(table: pd.DataFrame, score: PayScore, *, by: str | None = "pay_probability",
+                   min_auc_gain: float = 0.0) -> pd.DataFrame:
+    """Today's PQL list with the score's columns, in the score's order when the score is trusted.
+
+    The score orders the list when it is trusted: a model was fitted (:func:`pay_score` fits none
+    with too few payers or cohorts, and says why in :attr:`PayScore.reason`) and, on the later
+    signup cohorts held out from fitting, its ROC AUC beats the rule's order by more than
+    ``min_auc_gain``. Otherwise the rule's order is kept. Either way ``order_reason`` says which
+    order it is and why (docs/metrics.md#one-lead-list).
 
     Parameters
     ----------
     table : pandas.DataFrame
-        :func:`pqlkit.analyses.leads.prioritise_pqls` output (today's order in ``priority``).
+        :func:`pqlkit.analyses.leads.prioritise_pqls` output (the rule's order in ``priority``).
     score : PayScore
         :func:`pay_score` of the same entities and context.
     by : {"pay_probability", "expected_mrr"} or None
-        The new order (highest first; ties keep today's order). None, or a score without a model:
-        today's order is kept.
+        The score's order (highest first; ties keep the rule's order); None keeps the rule's.
+    min_auc_gain : float
+        How much the score's validation ROC AUC must beat the rule's order's for the score to order
+        the list. Default 0: a score that ranks later cohorts' payers no better than the rule does
+        not reorder the list.
 
     Returns
     -------
     pandas.DataFrame
         ``table``'s columns plus ``pay_probability`` and ``expected_mrr`` (NaN without a model),
-        ``priority`` renumbered 1.. in the new order.
+        ``order_reason`` last, ``priority`` renumbered 1.. in the order used.
     """
     if by not in (None, "pay_probability", "expected_mrr"):
         raise ValueError(f"The value for `by` must be one of ['pay_probability', 'expected_mrr', None], but {by!r} was passed.")
-    columns = score.scores.set_index("entity_id")[["pay_probability", "expected_mrr"]]
-    return order_by_score(table.join(columns, on="entity_id"), by=by if score.has_model else None)
+    numbers = score.validation()
+    if not score.has_model:
+        by, reason = None, f"{RULE_ORDER} (no score: {score.reason.rstrip('.')})"
+    elif numbers["roc_auc"] - numbers["today_roc_auc"] <= min_auc_gain:
+        by, reason = None, (f"{RULE_ORDER} (the score did not beat it on later cohorts: ROC AUC "
+                            f"{numbers['roc_auc']:.2f} against {numbers['today_roc_auc']:.2f})")
+    elif by is None:
+        reason = RULE_ORDER
+    else:
+        what = {"pay_probability": f"the chance of paying within {score.within_days:g} days",
+                "expected_mrr": f"expected MRR (the chance of paying within {score.within_days:g} days times the price)"}
+        reason = (f"score: {what[by]}, highest first (calibrated; ROC AUC {numbers['roc_auc']:.2f} on later cohorts, "
+                  f"against {numbers['today_roc_auc']:.2f} for the rule)")
+    return order_by_score(table, scores=score.scores, by=by, reason=reason)

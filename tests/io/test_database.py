@@ -525,3 +525,74 @@ def test_report_from_the_database(loaded, capsys, tmp_path):
     assert leaks == []
     assert f"postgresql://{USER}@127.0.0.1:{loaded.port}/postgres?schema=tiny" in (
         report / "notebooks" / "02_pql_metrics.ipynb").read_text()
+
+
+def _page_table(executed, source_start: str) -> tuple[pd.DataFrame, str]:
+    """The table a notebook cell shows (its first HTML output), as text cells under their headers, and
+    the cell's Markdown outputs joined."""
+    import re
+
+    cell = next(c for c in executed.cells if c.cell_type == "code" and c.source.startswith(source_start))
+    html = next(o["data"]["text/html"] for o in cell.outputs if "text/html" in o.get("data", {}))
+    text = "\n".join(o["data"]["text/markdown"] for o in cell.outputs if "text/markdown" in o.get("data", {}))
+    headers = dict(re.findall(r'<th class="col_heading level0 col(\d+)" ><div[^>]*>(.*?)</div></th>', html))
+    cells = re.findall(r'<td id="T_\w+_row(\d+)_col(\d+)"[^>]*><div[^>]*>(.*?)</div></td>', html)
+    rows: dict[int, dict[str, str]] = {}
+    for row, col, value in cells:
+        rows.setdefault(int(row), {})[headers[col]] = value
+    return pd.DataFrame([rows[i] for i in sorted(rows)]), text
+
+
+def test_one_lead_list_everywhere(loaded, capsys, tmp_path):
+    """Issue 22: the playbook page, the CRM CSV, `pqlkit export`'s table and the API list the same
+    leads in the same order, entity by entity, with the same chance of paying.
+
+    - the page: notebook 05 run on the sample copied to PostgreSQL (its default parameters); its
+      sales table (the first 15 leads and their chance of paying) and the sentence under it;
+    - the CSV: the current_pqls_for_crm.csv that run wrote, read back with the csv module;
+    - the table: what `pqlkit export` wrote from the same schema, read back by SQL in priority order;
+    - the API: pk.lead_list with pk.pay_score on the sample's files.
+
+    The leads are the current PQLs, as many as the JSON summary counts; the score orders the sample's
+    list (it beat the rule on later cohorts), and that order is not the rule's, so a path that kept
+    the rule would fail. Without the score (`--no-score`), the table is pk.current_pqls's order.
+    """
+    import csv
+
+    from pqlkit.report.run import execute_notebook, kernel_name
+
+    _, out, _ = run_cli(capsys, "metrics", SAMPLE, "--spec", SAMPLE_SPEC, "--format", "json")
+    current = json.loads(out)["current_pqls"]
+    url = loaded.url() + "?schema=sample"
+    notebook = ROOT / "notebooks" / "05_gtm_playbook.ipynb"
+    executed = execute_notebook(notebook, tmp_path / notebook.name, kernel=kernel_name(), cwd=notebook.parent,
+                                progress=False, label=notebook.name,
+                                parameters={"data_dir": url, "spec_path": str(SAMPLE_SPEC),
+                                            "output_dir": str(tmp_path / "out")})
+    page, sentence = _page_table(executed, "leads = pk.lead_list")
+    with open(tmp_path / "out" / "current_pqls_for_crm.csv", newline="", encoding="utf-8") as handle:
+        crm = list(csv.DictReader(handle))
+    for flag, table in (([], "lead_list"), (["--no-score"], "rule_list")):
+        status, _, err = run_cli(capsys, "export", loaded.url(), "--schema", "sample", "--spec", SAMPLE_SPEC,
+                                 "--to", loaded.url(), "--to-schema", "results", "--pqls-table", table, *flag)
+        assert status == 0, err
+    database = loaded.rows("SELECT entity_id, pay_probability, order_reason FROM results.lead_list ORDER BY priority")
+    rule = [row[0] for row in loaded.rows("SELECT entity_id FROM results.rule_list ORDER BY priority")]
+    entities, ctx = pk.entity_table(SAMPLE, SAMPLE_SPEC)
+    api = pk.lead_list(entities, context=ctx, score=pk.pay_score(entities, context=ctx))
+
+    ids = api["entity_id"].tolist()
+    assert len(ids) == current and set(ids) == set(pk.current_pqls(entities, context=ctx)["entity_id"])
+    assert [row["entity_id"] for row in crm] == ids
+    assert [row[0] for row in database] == ids
+    assert page["Entity ID"].tolist() == ids[:15]
+    assert f"priority 1 is {ids[0]} (" in sentence
+    # The chance of paying: the page's percentages, the CSV's 4 decimals and the table's doubles.
+    shown = [f"{100 * p:.1f}%" for p in api["pay_probability"].head(15)]
+    assert page[next(h for h in page.columns if h.startswith("Chance of paying"))].tolist() == shown
+    assert [float(row["pay_probability"]) for row in crm] == pytest.approx(api["pay_probability"].tolist(), abs=5e-5)
+    assert [row[1] for row in database] == pytest.approx(api["pay_probability"].tolist(), rel=1e-9)
+    assert {row[2] for row in database} == {row["order_reason"] for row in crm} == set(api["order_reason"])
+    assert api["order_reason"].iloc[0].startswith("score: the chance of paying")
+    # Without the score: the rule, which is pk.current_pqls's order, and not the score's.
+    assert rule == pk.current_pqls(entities, context=ctx)["entity_id"].tolist() != ids

@@ -101,7 +101,17 @@ def kpi_sentence(kpis: pd.DataFrame, *, north_star: str) -> str:
 
 
 def crm_sentence(table: pd.DataFrame, *, path: str | os.PathLike, noun: str = "entities") -> str:
-    """How many leads were exported, and the first one.
+    """How many leads were exported, in which order and why, and the first one.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The lead list (:func:`pqlkit.lead_list`): ``entity_id``, ``activation_rate``,
+        ``days_since_seen``, ``account_size``, ``order_reason``, and ``pay_probability`` when scored.
+    path : path-like
+        The CSV written; only its name is said.
+    noun : str
+        What is counted ("users", "accounts").
 
     Returns
     -------
@@ -112,9 +122,13 @@ def crm_sentence(table: pd.DataFrame, *, path: str | os.PathLike, noun: str = "e
     if table.empty:
         return f"No current PQLs to hand over; {name} holds only the header row."
     top = table.iloc[0]
-    return (f"{len(table):,} current PQL {noun} exported to {name}, best first; priority 1 is {top['entity_id']} "
-            f"({pct(top['activation_rate'])} activated, last seen {top['days_since_seen']:.1f} days ago, "
-            f"account of {int(top['account_size'])}).")
+    chance = ""
+    if "pay_probability" in table and pd.notna(top["pay_probability"]):
+        chance = f"{pct(top['pay_probability'])} chance of paying, "
+    order = f" The order, as the `order_reason` column says: {top['order_reason']}." if "order_reason" in table else ""
+    return (f"{len(table):,} current PQL {noun} exported to {name}, in the order of the table above; priority 1 "
+            f"is {top['entity_id']} ({chance}{pct(top['activation_rate'])} activated, last seen "
+            f"{top['days_since_seen']:.1f} days ago, account of {int(top['account_size'])}).{order}")
 
 
 def score_sentence(validation: dict | None, *, reason: str | None = None, model: str | None = None,
