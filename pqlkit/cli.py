@@ -301,7 +301,10 @@ def format_ledger(quality: dict) -> str:
 
 def format_summary(result: dict) -> str:
     """The JSON summary as a page a person can read."""
-    from pqlkit.present.formatting import days, pct  # here, not at the top: `pqlkit --help` loads no pandas
+    from pqlkit.present.formatting import NOT_MEASURED, days, pct  # here, not at the top: `pqlkit --help` loads no pandas
+
+    def count(key: str):
+        return NOT_MEASURED if result[key] is None else result[key]
 
     weeks = result["pqls_over_time"][-8:]
     lines = [
@@ -320,10 +323,10 @@ def format_summary(result: dict) -> str:
         f"   median (K-M)        {days(result['time_to_pql_km_median_days'])}",
         f"   stalled in trial    {result['stalled_in_trial']}",
         "4. PQL to paid",
-        f"   PQL-to-paid rate    {pct(result['pql_to_paid_rate'], digits=1)}",
-        f"   paid PQLs           {result['paid_pqls']}",
-        f"   paid before PQL     {result['paid_before_pql']}",
-        f"   paid without PQL    {result['paid_without_pql']}",
+        f"   PQL-to-paid rate    {pct(result['pql_to_paid_rate'], digits=1, missing_text=NOT_MEASURED)}",
+        f"   paid PQLs           {count('paid_pqls')}",
+        f"   paid before PQL     {count('paid_before_pql')}",
+        f"   paid without PQL    {count('paid_without_pql')}",
         "",
         "Data quality",
         format_ledger(result["data_quality"]),

@@ -69,6 +69,28 @@ def test_table_format_and_validate(tmp_path, capsys):
     assert report["data_quality"]["users"]["read"] == 2 and report["spec_warnings"] == []
 
 
+def test_without_payments_pql_to_paid_is_not_measured(tmp_path, capsys):
+    """No conversions table: nobody can be seen paying, so the JSON gives null for PQL-to-paid and its three
+    counts (not 0.0 and 0: issue 21, defect 11), and the text page says "not measured"."""
+    folder = write_dataset(tmp_path / "ds")
+    assert main(["metrics", str(folder), "--spec", str(folder / "spec.yaml"), "--format", "json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert [result[k] for k in ("pql_to_paid_rate", "paid_pqls", "paid_before_pql", "paid_without_pql")] == [None] * 4
+    assert main(["metrics", str(folder), "--spec", str(folder / "spec.yaml")]) == 0
+    text = capsys.readouterr().out
+    assert "PQL-to-paid rate    not measured" in text and "paid PQLs           not measured" in text
+    section = text.split("4. PQL to paid", 1)[1].split("Data quality", 1)[0]
+    assert "%" not in section and " 0\n" not in section
+
+
+def test_with_payments_pql_to_paid_is_a_number(tmp_path, capsys):
+    """u1 (PQL 1 hour after signup) pays on Jan 6: 1 paid PQL of 1 eligible, 100 %."""
+    folder = write_dataset(tmp_path / "ds", conversions="user_id,paid_at\nu1,2026-01-06T00:00:00Z\n")
+    assert main(["metrics", str(folder), "--spec", str(folder / "spec.yaml")]) == 0
+    text = capsys.readouterr().out
+    assert "PQL-to-paid rate    100.0%" in text and "paid PQLs           1" in text
+
+
 @pytest.mark.parametrize(
     ("setup", "args", "message"),
     [

@@ -31,11 +31,14 @@ __all__ = [
     "defuse_formulas",
 ]
 
-#: Team goal -> the summary key of its headline KPI.
+#: Team goal -> the summary key of its headline KPI. Speed is the Kaplan–Meier share reaching PQL by the
+#: end of the trial: it counts the trials still running, which the plain median among PQLs leaves out
+#: (docs/metrics.md#3-time-to-pql), and unlike the Kaplan–Meier median it exists when fewer than half
+#: of the signups ever reach PQL.
 NORTH_STARS = {
     "growth": "raw_pqls",
     "activation": "pql_rate",
-    "speed": "time_to_pql_median_days",
+    "speed": "time_to_pql_km_share_trial",
     "monetization": "pql_to_paid_rate",
 }
 

@@ -15,13 +15,16 @@ Reading a rate against the band uses its Wilson 95 % interval, not the point est
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
 
-from pqlkit.core.context import Context, context_value
+from pqlkit.core.context import AsOf, Context, context_value
 from pqlkit.core.loading import Dataset
 from pqlkit.metrics import current_pqls, paid_lag, pql_to_paid, rate_table, wilson_interval
+from pqlkit.metrics.conversion import chance_to_pay
+from pqlkit.metrics.current import last_seen_at_moments
 
 __all__ = [
     "BENCHMARK_SOURCE",
@@ -34,7 +37,9 @@ __all__ = [
     "lag_summary",
     "free_to_paid",
     "definition_checks",
+    "lead_chances",
     "revenue_at_stake",
+    "revenue_backtest",
 ]
 
 BENCHMARK_SOURCE = "PLG Handbook rule of thumb, attributed to OpenView (15–30 % PQL-to-paid; 25–30 % when sales calls PQLs)"
@@ -45,7 +50,7 @@ _ACTIONS = {
     "within": "conversion is where the band puts it; improve it through volume (more PQLs) rather than price",
     "above": "activated users pay readily: you may be undercharging, so test a higher price or a paid tier",
     "inconclusive": "not enough evidence yet to call it; wait for more PQLs before changing the price",
-    "no_data": "no PQL could convert yet (no PQLs, or no payments data), so there is nothing to compare",
+    "no_data": "no PQL could convert yet (no PQL old enough, or no payments data), so there is nothing to compare",
 }
 
 
@@ -97,9 +102,13 @@ def benchmark_reading(
     low: float = 0.15,
     high: float = 0.30,
     has_payments: bool | None = None,
-    within_days: float | None = None,
+    by_day: float | None = 30,
 ) -> pd.DataFrame:
-    """The PQL-to-paid rate, its interval, the band, the verdict and what it points to.
+    """PQL-to-paid at a fixed lag, its interval, the band, the verdict and what it points to.
+
+    The rate compared is paid within ``by_day`` days of ``pql_at`` among the PQLs at least
+    ``by_day`` days past their PQL (:func:`pqlkit.pql_to_paid` with ``by_day``), so PQLs too young
+    to have had the time to pay do not pull it down (docs/metrics.md#choices).
 
     Parameters
     ----------
@@ -112,24 +121,26 @@ def benchmark_reading(
     has_payments : bool, optional
         Default ``context.has_conversions``: without a payments table the rate means nothing and
         the verdict is ``"no_data"``.
-    within_days : float, optional
-        Count only payments within this many days of ``pql_at``.
+    by_day : float or None
+        The lag N in days (30, the horizon of the conversion score). None: all-time, PQLs of any
+        age (a description, not a basis for the verdict).
 
     Returns
     -------
     pandas.DataFrame
-        One row: ``eligible``, ``paid_pqls``, ``pql_to_paid_rate``, ``ci_low``, ``ci_high``,
-        ``band_low``, ``band_high``, ``verdict``, ``action``.
+        One row: ``by_day`` (NaN for all-time), ``eligible``, ``paid_pqls``, ``pql_to_paid_rate``,
+        ``ci_low``, ``ci_high``, ``band_low``, ``band_high``, ``verdict``, ``action``.
     """
     _check_band(low, high)
     has_payments = context_value("has_payments", has_payments, context, caller="benchmark_reading",
                                  attribute="has_conversions")
-    row = pql_to_paid(entities, within_days=within_days).iloc[0]
+    row = pql_to_paid(entities, by_day=by_day).iloc[0]
     rate, ci_low, ci_high = (float(row[c]) for c in ("pql_to_paid_rate", "ci_low", "ci_high"))
     if not has_payments:
         rate = ci_low = ci_high = np.nan
     verdict = benchmark_verdict(ci_low, ci_high, low=low, high=high)
     return pd.DataFrame([{
+        "by_day": np.nan if by_day is None else float(by_day),
         "eligible": int(row["eligible"]),
         "paid_pqls": int(row["paid_pqls"]) if has_payments else 0,
         "pql_to_paid_rate": rate,
@@ -177,16 +188,23 @@ def payments(dataset: Dataset) -> pd.DataFrame:
     return table
 
 
-def _paying(entities: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
-    """Paying entities with their path: ``converted_pql`` / ``paid_before_pql`` / ``paid_without_pql``."""
+def _paying(entities: pd.DataFrame, dataset: Dataset, *, by_day: float | None = None) -> pd.DataFrame:
+    """Paying entities with their path: ``converted_pql`` / ``paid_before_pql`` / ``paid_without_pql``,
+    and ``in_lag``: a converted PQL at least ``by_day`` days past its PQL that paid within ``by_day``
+    days of it (every converted PQL when ``by_day`` is None)."""
     paid = payments(dataset)
-    frame = entities.loc[entities["paid_at"].notna(), ["entity_id", "is_pql", "pql_at", "paid_at"]]
+    frame = entities.loc[entities["paid_at"].notna(), ["entity_id", "is_pql", "pql_at", "paid_at", "age_days",
+                                                       "time_to_pql_days"]]
     frame = frame.merge(paid[["entity_id", "paid_plan", "mrr"]], on="entity_id", how="left")
     path = np.where(~frame["is_pql"], "paid_without_pql",
                     np.where(frame["paid_at"] < frame["pql_at"], "paid_before_pql", "converted_pql"))
     frame["path"] = path
     frame["lag_days"] = ((frame["paid_at"] - frame["pql_at"]).dt.total_seconds() / 86400).where(frame["path"] == "converted_pql")
-    return frame
+    frame["in_lag"] = frame["path"] == "converted_pql"
+    if by_day is not None:
+        since_pql = frame["age_days"] - frame["time_to_pql_days"]
+        frame["in_lag"] &= (since_pql >= by_day) & (frame["lag_days"] <= by_day)
+    return frame.drop(columns=["age_days", "time_to_pql_days"])
 
 
 def _paid_summary(frame: pd.DataFrame, key: str, total_eligible: int) -> pd.DataFrame:
@@ -194,16 +212,17 @@ def _paid_summary(frame: pd.DataFrame, key: str, total_eligible: int) -> pd.Data
     table = pd.DataFrame({
         "paying": groups.size(),
         "converted_pqls": groups["path"].apply(lambda s: int((s == "converted_pql").sum())),
+        "converted_in_lag": groups["in_lag"].sum(),
         "paid_before_pql": groups["path"].apply(lambda s: int((s == "paid_before_pql").sum())),
         "paid_without_pql": groups["path"].apply(lambda s: int((s == "paid_without_pql").sum())),
         "mean_mrr": groups["mrr"].mean(),
         "median_lag_days": groups["lag_days"].median(),
     }).reset_index()
-    for column in ("paying", "converted_pqls", "paid_before_pql", "paid_without_pql"):
+    for column in ("paying", "converted_pqls", "converted_in_lag", "paid_before_pql", "paid_without_pql"):
         table[column] = table[column].astype("int64")
     table["share_of_paid_pqls"] = table["converted_pqls"] / max(int(table["converted_pqls"].sum()), 1)
     table["eligible"] = total_eligible
-    return rate_table(table, hits="converted_pqls", total="eligible", rate="pql_to_paid_rate").drop(columns="eligible")
+    return rate_table(table, hits="converted_in_lag", total="eligible", rate="pql_to_paid_rate").drop(columns="eligible")
 
 
 def _dataset(context: Context | None, caller: str) -> Dataset:
@@ -213,32 +232,44 @@ def _dataset(context: Context | None, caller: str) -> Dataset:
     return context.dataset
 
 
-def conversion_by_plan(entities: pd.DataFrame, *, context: Context) -> pd.DataFrame:
+def conversion_by_plan(entities: pd.DataFrame, *, context: Context, by_day: float | None = 30) -> pd.DataFrame:
     """How paying entities split by the plan of their first payment, and how PQLs convert to each.
 
-    ``pql_to_paid_rate`` is per plan: PQLs that converted to that plan / all eligible PQLs (PQLs
-    that had not paid before), so the rates add up to the overall PQL-to-paid rate.
+    ``pql_to_paid_rate`` is per plan and at a fixed lag: PQLs that paid for that plan within
+    ``by_day`` days of their PQL / the PQLs at least ``by_day`` days past their PQL that had not
+    paid before (:func:`pqlkit.pql_to_paid` with ``by_day``), so the rates add up to the overall
+    PQL-to-paid rate within ``by_day`` days. The counts (``paying``, ``converted_pqls``, ...) and
+    the shares describe every payment so far.
+
+    Parameters
+    ----------
+    context : Context
+        The analysis context, with the loaded dataset (the payments).
+    by_day : float or None
+        The lag N in days (30); None: all-time.
 
     Returns
     -------
     pandas.DataFrame
         One row per plan (``"(no plan)"`` when the payments have none), sorted by plan: ``plan``,
-        ``paying``, ``converted_pqls``, ``paid_before_pql``, ``paid_without_pql``, ``mean_mrr``,
-        ``median_lag_days`` (PQL to payment), ``share_of_paid_pqls``, ``pql_to_paid_rate``,
-        ``ci_low``, ``ci_high``. Empty without payments.
+        ``paying``, ``converted_pqls``, ``converted_in_lag`` (the rate's numerator),
+        ``paid_before_pql``, ``paid_without_pql``, ``mean_mrr``, ``median_lag_days`` (PQL to
+        payment), ``share_of_paid_pqls``, ``pql_to_paid_rate``, ``ci_low``, ``ci_high``. Empty
+        without payments.
     """
-    frame = _paying(entities, _dataset(context, "conversion_by_plan"))
-    eligible = int(pql_to_paid(entities).iloc[0]["eligible"])
+    frame = _paying(entities, _dataset(context, "conversion_by_plan"), by_day=by_day)
+    eligible = int(pql_to_paid(entities, by_day=by_day).iloc[0]["eligible"])
     frame["plan"] = frame["paid_plan"].where(frame["paid_plan"].notna(), "(no plan)").astype("str")
-    columns = ["plan", "paying", "converted_pqls", "paid_before_pql", "paid_without_pql", "mean_mrr",
+    columns = ["plan", "paying", "converted_pqls", "converted_in_lag", "paid_before_pql", "paid_without_pql", "mean_mrr",
                "median_lag_days", "share_of_paid_pqls", "pql_to_paid_rate", "ci_low", "ci_high"]
     if frame.empty:
         return pd.DataFrame({c: [] for c in columns})
     return _paid_summary(frame, "plan", eligible)[columns]
 
 
-def conversion_by_price_point(entities: pd.DataFrame, *, context: Context, max_points: int = 8) -> pd.DataFrame:
-    """As :func:`conversion_by_plan`, by MRR price point (the distinct MRR values of first payments).
+def conversion_by_price_point(entities: pd.DataFrame, *, context: Context, max_points: int = 8,
+                              by_day: float | None = 30) -> pd.DataFrame:
+    """As :func:`conversion_by_plan` (the same lag ``by_day``), by MRR price point (the distinct MRR values of first payments).
 
     When there are more than ``max_points`` distinct values, they are grouped into ``max_points``
     ranges of equal count (quantile bins, labelled by their bounds).
@@ -249,13 +280,13 @@ def conversion_by_price_point(entities: pd.DataFrame, *, context: Context, max_p
         ``price_point`` (label, e.g. ``"49"`` or ``"49–99"``), ``mrr_low`` (sort key) and the
         columns of :func:`conversion_by_plan` after ``plan``; empty without MRR values.
     """
-    frame = _paying(entities, _dataset(context, "conversion_by_price_point"))
+    frame = _paying(entities, _dataset(context, "conversion_by_price_point"), by_day=by_day)
     frame = frame[frame["mrr"].notna()].copy()
-    columns = ["price_point", "mrr_low", "paying", "converted_pqls", "paid_before_pql", "paid_without_pql",
+    columns = ["price_point", "mrr_low", "paying", "converted_pqls", "converted_in_lag", "paid_before_pql", "paid_without_pql",
                "mean_mrr", "median_lag_days", "share_of_paid_pqls", "pql_to_paid_rate", "ci_low", "ci_high"]
     if frame.empty:
         return pd.DataFrame({c: [] for c in columns})
-    eligible = int(pql_to_paid(entities).iloc[0]["eligible"])
+    eligible = int(pql_to_paid(entities, by_day=by_day).iloc[0]["eligible"])
     values = np.sort(frame["mrr"].unique())
     if len(values) <= max_points:
         frame["mrr_low"] = frame["mrr"]
@@ -362,14 +393,87 @@ def definition_checks(entities: pd.DataFrame) -> pd.DataFrame:
     return rate_table(table, hits="paying", total="all_paying", rate="share").drop(columns="all_paying")
 
 
+def _average_mrr(entities: pd.DataFrame, dataset: Dataset | None) -> float:
+    """The mean MRR of the first payments of PQLs that converted, else of all payers; NaN without MRR."""
+    if dataset is None or not dataset.has_conversions:
+        return np.nan
+    frame = _paying(entities, dataset)
+    converted = frame.loc[frame["path"] == "converted_pql", "mrr"].dropna()
+    pool = converted if len(converted) else frame["mrr"].dropna()
+    return float(pool.mean()) if len(pool) else np.nan
+
+
+def lead_chances(
+    entities: pd.DataFrame,
+    *,
+    context: Context | None = None,
+    as_of: AsOf = None,
+    active_days: float | None = None,
+    horizon_days: float = 30,
+    chances: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Each current PQL's chance of paying within ``horizon_days``, from its own odds.
+
+    A lead that has been a PQL for ``d`` days without paying pays within the next ``h`` days with
+    probability ``(S(d) - S(d + h)) / S(d)``, ``S`` being the Kaplan–Meier curve of days from PQL
+    to payment (:func:`pqlkit.metrics.conversion.chance_to_pay`). Where a score gives calibrated
+    probabilities of paying within the same horizon, pass them as ``chances``.
+
+    Parameters
+    ----------
+    context : Context, optional
+        The analysis context (``as_of``, ``active_days``: the current PQLs).
+    as_of, active_days : optional
+        Override the context's.
+    horizon_days : float
+        The horizon in days (30, the conversion score's).
+    chances : pandas.Series, optional
+        Probabilities indexed by ``entity_id`` (e.g. :func:`pqlkit.pay_score`'s), used instead of the curve.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per current PQL: ``entity_id``, ``days_since_pql``, ``chance`` (NaN, not
+        measured, where the curve does not reach ``d + h``).
+    """
+    current = current_pqls(entities, context=context, as_of=as_of, active_days=active_days)
+    table = current[["entity_id", "days_since_pql"]].reset_index(drop=True)
+    if chances is not None:
+        table["chance"] = table["entity_id"].map(chances).astype(float)
+    else:
+        table["chance"] = chance_to_pay(entities, days_since_pql=table["days_since_pql"], horizon_days=horizon_days)
+    return table
+
+
+def _cases(chance: pd.Series, *, level: float) -> dict[str, float]:
+    """Expected customers and the range of outcomes if the odds are right (normal approximation of a
+    sum of independent Bernoulli trials)."""
+    known = chance.dropna()
+    expected = float(known.sum())
+    spread = NormalDist().inv_cdf(0.5 + level / 2) * math.sqrt(float((known * (1 - known)).sum()))
+    return {"low": max(expected - spread, 0.0), "expected": expected, "high": expected + spread}
+
+
 def revenue_at_stake(
     entities: pd.DataFrame,
     *,
     context: Context | None = None,
-    expected_conversion: float | None = None,
+    as_of: AsOf = None,
+    active_days: float | None = None,
+    horizon_days: float = 30,
+    chances: pd.Series | None = None,
     average_mrr: float | None = None,
+    level: float = 0.95,
 ) -> pd.DataFrame:
-    """What the current PQLs are worth: current PQLs × expected conversion × average MRR.
+    """What the current PQLs are worth over the horizon: the sum of their own chances × average MRR.
+
+    Each current PQL's chance of paying within ``horizon_days`` comes from how long it has already
+    been a PQL without paying (:func:`lead_chances`), not from the conversion of all PQLs, who
+    include the ones that paid early. The low and high cases are the ``level`` range of the number
+    of customers if those chances are right (a normal approximation of the sum of independent
+    Bernoulli trials; the uncertainty of the curve itself is not in it). Leads too far past their
+    PQL for the curve to say are counted in ``not_measured`` and left out of the sum.
+    :func:`revenue_backtest` checks the method on past dates.
 
     Parameters
     ----------
@@ -378,48 +482,129 @@ def revenue_at_stake(
     context : Context, optional
         The analysis context: ``as_of`` and ``active_days`` (current PQLs), and the dataset (the MRR
         of payments; without one, ``average_mrr`` must be given).
-    expected_conversion : float, optional
-        Default: the observed PQL-to-paid rate, with its Wilson interval as the low and high case.
+    as_of, active_days : optional
+        Override the context's.
+    horizon_days : float
+        The horizon in days (30).
+    chances : pandas.Series, optional
+        Each lead's probability of paying within the horizon, by ``entity_id`` (a calibrated score).
     average_mrr : float, optional
         Default: the mean MRR of the first payments of PQLs that converted, else of all payers.
+    level : float
+        The range of the low and high cases (0.95).
 
     Returns
     -------
     pandas.DataFrame
         Three rows, ``case`` = ``low`` / ``expected`` / ``high``: ``case``, ``current_pqls``,
-        ``conversion``, ``average_mrr``, ``expected_customers``, ``mrr_at_stake``. The numbers are
-        NaN where an input is missing (no payments, no MRR).
+        ``not_measured`` (leads without a chance), ``horizon_days``, ``conversion`` (expected
+        customers / measured leads), ``average_mrr``, ``expected_customers``, ``mrr_at_stake``. The
+        numbers are NaN where an input is missing (no payments, no MRR, no lead measured).
 
     Examples
     --------
-    40 current PQLs, 25 % conversion, 100 a month: 10 customers, 1,000 MRR at stake.
+    Two current PQLs with chances 0.5 and 0.1, 200 a month: 0.6 customers, 120 MRR at stake.
     """
-    if expected_conversion is not None and not 0 <= expected_conversion <= 1:
-        raise ValueError(f"The value for `expected_conversion` must be in [0, 1], but {expected_conversion!r} was passed.")
-    current = len(current_pqls(entities, context=context))
+    if not 0 < level < 1:
+        raise ValueError(f"The value for `level` must be between 0 and 1, but {level!r} was passed.")
     dataset = context.dataset if context is not None else None
-    if expected_conversion is not None:
-        rates = {"low": expected_conversion, "expected": expected_conversion, "high": expected_conversion}
-    else:
-        row = pql_to_paid(entities).iloc[0]
-        has = dataset is None or dataset.has_conversions
-        rates = {
-            "low": float(row["ci_low"]) if has else np.nan,
-            "expected": float(row["pql_to_paid_rate"]) if has else np.nan,
-            "high": float(row["ci_high"]) if has else np.nan,
-        }
-    if average_mrr is None:
-        average_mrr = np.nan
-        if dataset is not None and dataset.has_conversions:
-            frame = _paying(entities, dataset)
-            converted = frame.loc[frame["path"] == "converted_pql", "mrr"].dropna()
-            pool = converted if len(converted) else frame["mrr"].dropna()
-            average_mrr = float(pool.mean()) if len(pool) else np.nan
-    rows = []
-    for case, rate in rates.items():
-        customers = current * rate
-        rows.append({"case": case, "current_pqls": current, "conversion": rate, "average_mrr": float(average_mrr),
-                     "expected_customers": customers, "mrr_at_stake": customers * average_mrr})
+    leads = lead_chances(entities, context=context, as_of=as_of, active_days=active_days,
+                         horizon_days=horizon_days, chances=chances)
+    measured = leads["chance"].notna()
+    has = (dataset is None or dataset.has_conversions) and bool(measured.any())
+    customers = _cases(leads["chance"], level=level) if has else dict.fromkeys(("low", "expected", "high"), np.nan)
+    mrr = _average_mrr(entities, dataset) if average_mrr is None else float(average_mrr)
+    rows = [{"case": case, "current_pqls": len(leads), "not_measured": int((~measured).sum()),
+             "horizon_days": float(horizon_days), "conversion": value / measured.sum() if has else np.nan,
+             "average_mrr": mrr, "expected_customers": value, "mrr_at_stake": value * mrr}
+            for case, value in customers.items()]
     table = pd.DataFrame(rows)
-    table["current_pqls"] = table["current_pqls"].astype("int64")
+    table[["current_pqls", "not_measured"]] = table[["current_pqls", "not_measured"]].astype("int64")
     return table
+
+
+def _as_at(entities: pd.DataFrame, at: pd.Timestamp, last_seen: pd.Series) -> pd.DataFrame:
+    """The per-entity table as it stood at the past instant ``at``: what was known then, nothing later.
+
+    Step completion times do not depend on later events, so ``pql_at <= at`` is the PQL state at
+    ``at``; payments after ``at`` are unknown; ``last_seen_at`` is the latest event at or before ``at``.
+    """
+    frame = entities[entities["signup_at"] <= at].copy()
+    pql = frame["pql_at"] <= at
+    frame["is_pql"] = pql
+    frame["pql_at"] = frame["pql_at"].where(pql)
+    frame["time_to_pql_days"] = frame["time_to_pql_days"].where(pql)
+    frame["paid_at"] = frame["paid_at"].where(frame["paid_at"] <= at)
+    frame["age_days"] = (at - frame["signup_at"]).dt.total_seconds() / 86400
+    frame["last_seen_at"] = frame["entity_id"].map(last_seen).astype(entities["last_seen_at"].dtype)
+    return frame
+
+
+def revenue_backtest(
+    entities: pd.DataFrame,
+    *,
+    context: Context,
+    horizon_days: float = 30,
+    dates: int = 6,
+    every_days: float = 30,
+    active_days: float | None = None,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Replay :func:`revenue_at_stake` at past dates and compare the expected customers with what happened.
+
+    The dates are ``as_of - horizon_days``, then every ``every_days`` before it (``dates`` of them,
+    none before the first signup), so that the whole horizon after each is known. At each date the
+    table is cut to what was known then (PQLs, payments and last-seen times up to it); the current
+    PQLs then are counted, their expected customers computed by this method and by the former one
+    (current PQLs × the all-time PQL-to-paid rate then), and compared with the realised customers:
+    those of the leads that paid within ``horizon_days`` after the date.
+
+    Parameters
+    ----------
+    context : Context
+        The analysis context with the loaded dataset (DuckDB engine: the events give last-seen times).
+    horizon_days, dates, every_days : float, int, float
+        The horizon (30), the number of past dates (6) and their spacing in days (30).
+    active_days : float, optional
+        Overrides the context's (the current-PQL rule).
+    level : float
+        The range of the low and high cases (0.95), as in :func:`revenue_at_stake`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per date, oldest first: ``as_of``, ``current_pqls``, ``not_measured`` (leads the
+        curve could not give a chance then), ``expected_customers``, ``low``, ``high`` (as in
+        :func:`revenue_at_stake`, over the measured leads), ``realised_measured`` (of those, the
+        ones that paid within the horizon: what ``expected_customers`` predicts),
+        ``all_time_rate_customers`` (the former formula: every current PQL × the all-time
+        PQL-to-paid rate then) and ``realised_customers`` (every current PQL that paid within the
+        horizon: what the former formula predicts).
+    """
+    if context is None or context.dataset is None:
+        raise ValueError("revenue_backtest needs `context` with the loaded dataset (it reads the events): pass "
+                         "context=... (the second value returned by pk.entity_table)")
+    active = float(context_value("active_days", active_days, context, caller="revenue_backtest"))
+    every = pd.Timedelta(days=every_days)
+    newest = context.as_of - pd.Timedelta(days=horizon_days)
+    moments = [newest - k * every for k in range(dates) if newest - k * every >= entities["signup_at"].min()]
+    columns = ["as_of", "current_pqls", "not_measured", "expected_customers", "low", "high", "realised_measured",
+               "all_time_rate_customers", "realised_customers"]
+    if not moments:
+        return pd.DataFrame({c: [] for c in columns})
+    seen = last_seen_at_moments(context.dataset, moments, every=every)
+    rows = []
+    for position, at in enumerate(moments):
+        moment_seen = seen[seen["moment"] == position].set_index("entity_id")["last_seen_at"]
+        past = _as_at(entities, at, moment_seen)
+        leads = lead_chances(past, as_of=at, active_days=active, horizon_days=horizon_days)
+        measured = leads["chance"].notna()
+        cases = _cases(leads["chance"], level=level) if measured.any() else dict.fromkeys(("low", "expected", "high"), np.nan)
+        paid = leads["entity_id"].map(entities.set_index("entity_id")["paid_at"])
+        won = (paid > at) & (paid <= at + pd.Timedelta(days=horizon_days))
+        rate = pql_to_paid(past).iloc[0]["pql_to_paid_rate"]
+        rows.append({"as_of": at, "current_pqls": len(leads), "not_measured": int((~measured).sum()),
+                     "expected_customers": cases["expected"], "low": cases["low"], "high": cases["high"],
+                     "realised_measured": int((won & measured).sum()),
+                     "all_time_rate_customers": len(leads) * rate, "realised_customers": int(won.sum())})
+    return pd.DataFrame(rows, columns=columns).iloc[::-1].reset_index(drop=True)

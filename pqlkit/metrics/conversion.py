@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from pqlkit.core.context import check_columns
 from pqlkit.metrics.rates import rate_table
+from pqlkit.stats import km_table
 
-__all__ = ["pql_to_paid", "paid_lag"]
+__all__ = ["pql_to_paid", "paid_lag", "time_to_paid_curve", "chance_to_pay"]
 
 
 def pql_to_paid(
@@ -79,3 +82,79 @@ def paid_lag(entities: pd.DataFrame) -> pd.DataFrame:
     table = entities.loc[mask, ["entity_id", "pql_at", "paid_at"]].copy()
     table["lag_days"] = (table["paid_at"] - table["pql_at"]).dt.total_seconds() / 86400
     return table.sort_values(["lag_days", "entity_id"]).reset_index(drop=True)
+
+
+def _time_to_paid(entities: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Days from PQL to payment for the PQLs that paid after it; days since PQL (censored) for the unpaid.
+
+    PQLs that paid before their PQL were customers already and are left out.
+    """
+    eligible = entities["is_pql"] & ~(entities["paid_at"] < entities["pql_at"])
+    frame = entities[eligible]
+    paid = frame["paid_at"].notna()
+    lag = (frame["paid_at"] - frame["pql_at"]).dt.total_seconds() / 86400
+    since_pql = frame["age_days"] - frame["time_to_pql_days"]
+    return lag.where(paid, since_pql).astype(float), paid
+
+
+def time_to_paid_curve(entities: pd.DataFrame) -> pd.DataFrame:
+    """Kaplan–Meier estimate of the days from PQL to first payment (docs/metrics.md#choices).
+
+    Among the PQLs that had not paid before their PQL: a payment is the event, at its lag after
+    ``pql_at``; a PQL that has not paid is censored at its days since PQL (``age_days -
+    time_to_pql_days``). Young PQLs count for as long as they have been observed, which is what
+    the all-time PQL-to-paid rate cannot do.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`pqlkit.stats.km_table`'s columns (``time`` in days since PQL, ``at_risk``,
+        ``events`` (payments), ``censored``, ``survival`` (share not yet paying), ``ci_low``,
+        ``ci_high``); empty without eligible PQLs.
+    """
+    durations, paid = _time_to_paid(entities)
+    return km_table(durations.to_numpy(), paid.to_numpy())
+
+
+def _survival_at(curve: pd.DataFrame, days: np.ndarray) -> np.ndarray:
+    """S(day) of a Kaplan–Meier table, NaN past the longest follow-up while S is still above 0."""
+    times, survival = curve["time"].to_numpy(), curve["survival"].to_numpy()
+    before = np.searchsorted(times, days, side="right") - 1
+    values = np.where(before < 0, 1.0, survival[np.clip(before, 0, None)])
+    beyond = (days > times[-1]) & (survival[-1] > 0)
+    return np.where(beyond, np.nan, values)
+
+
+def chance_to_pay(entities: pd.DataFrame, *, days_since_pql: ArrayLike, horizon_days: float = 30) -> np.ndarray:
+    """Each lead's chance of paying within the horizon, given how long it has been a PQL without paying.
+
+    From :func:`time_to_paid_curve` ``S`` fitted on ``entities``: a PQL that has gone ``d`` days
+    without paying pays within the next ``h`` days with probability ``(S(d) - S(d + h)) / S(d)``.
+    *Example:* S(10) = 0.8 and S(40) = 0.7 give (0.8 - 0.7) / 0.8 = 0.125 for a lead 10 days past
+    its PQL, over 30 days.
+
+    Parameters
+    ----------
+    entities : pandas.DataFrame
+        The per-entity table the curve is fitted on.
+    days_since_pql : array-like of float
+        For each lead, the days since its PQL (it has not paid).
+    horizon_days : float
+        The horizon ``h`` in days (30).
+
+    Returns
+    -------
+    numpy.ndarray
+        One chance per lead, in [0, 1]; NaN (not measured) where ``d + h`` is past the longest
+        follow-up of the curve, where ``S(d)`` is 0, or when there is no eligible PQL.
+    """
+    if horizon_days <= 0:
+        raise ValueError(f"The value for `horizon_days` must be > 0, but {horizon_days!r} was passed.")
+    days = np.asarray(days_since_pql, dtype=float)
+    curve = time_to_paid_curve(entities)
+    if curve.empty:
+        return np.full(days.shape, np.nan)
+    now, later = _survival_at(curve, days), _survival_at(curve, days + horizon_days)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        chance = np.where(now > 0, (now - later) / now, np.nan)
+    return chance

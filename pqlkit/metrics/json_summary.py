@@ -37,7 +37,8 @@ def summary(
         ``as_of``, ``level``, ``entities``, ``raw_pqls``, ``current_pqls``, ``pql_rate``,
         ``activation_rate_mean``, ``time_to_pql_median_days``, ``time_to_pql_km_median_days``,
         ``stalled_in_trial``, ``paid_pqls``, ``paid_before_pql``, ``paid_without_pql``,
-        ``pql_to_paid_rate``, ``step_completion`` (step -> entities), ``pqls_over_time`` (a list of
+        ``pql_to_paid_rate`` (the four PQL-to-paid figures are None, not measured, when the dataset has
+        no conversions table), ``step_completion`` (step -> entities), ``pqls_over_time`` (a list of
         ``{week, new_pqls}``), ``data_quality`` (``{table: {read, used, dropped}}``; empty without a
         ledger), and the Kaplan–Meier readings of :func:`time_to_pql_km_readings`:
         ``time_to_pql_km_share_7d``, ``time_to_pql_km_share_trial`` (at the spec's trial length),
@@ -54,6 +55,8 @@ def summary(
     n = len(entities)
     raw = int(entities["is_pql"].sum())
     conversion = pql_to_paid(entities).iloc[0]
+    # Without a conversions table nobody can be seen paying: the figures are not measured, not 0.
+    measured = context.dataset is None or context.dataset.has_conversions
     median = entities.loc[entities["is_pql"], "time_to_pql_days"].median() if raw else None
     weeks = pqls_over_time(entities, freq="W", as_of=as_of)
     funnel = activation_funnel(entities, context=context)
@@ -68,10 +71,10 @@ def summary(
         "time_to_pql_median_days": number_or_none(median),
         "time_to_pql_km_median_days": time_to_pql_km_median(entities),
         "stalled_in_trial": len(stalled_trials(entities, context=context, as_of=as_of)),
-        "paid_pqls": int(conversion["paid_pqls"]),
-        "paid_before_pql": int(conversion["paid_before_pql"]),
-        "paid_without_pql": int(conversion["paid_without_pql"]),
-        "pql_to_paid_rate": number_or_none(conversion["pql_to_paid_rate"]),
+        "paid_pqls": int(conversion["paid_pqls"]) if measured else None,
+        "paid_before_pql": int(conversion["paid_before_pql"]) if measured else None,
+        "paid_without_pql": int(conversion["paid_without_pql"]) if measured else None,
+        "pql_to_paid_rate": number_or_none(conversion["pql_to_paid_rate"]) if measured else None,
         "step_completion": {row.step: int(row.completed) for row in funnel.itertuples()},
         "pqls_over_time": [
             {"week": row.period_start.strftime("%Y-%m-%d"), "new_pqls": int(row.new_pqls)}

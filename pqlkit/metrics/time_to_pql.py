@@ -151,26 +151,25 @@ def share_pql_by_day(entities: pd.DataFrame, *, days: Sequence[float] = (1, 3, 7
     """Share of entities that reached PQL within N days of signup.
 
     Two readings side by side: the Kaplan–Meier estimate (uses every entity, censoring the young
-    ones) and the plain share among entities at least N days old (``mature``).
+    ones; :func:`pqlkit.stats.km_share_by`) and the plain share among entities at least N days old
+    (``mature``). The Kaplan–Meier share is NaN (not measured) for a day past the longest time
+    observed, as in the JSON summary: the curve is not carried past its last point.
 
     Returns
     -------
     pandas.DataFrame
-        ``day``, ``km_share``, ``mature`` (entities with age >= day), ``pql_by_day`` (of those,
-        PQL within ``day`` days), ``share``, ``ci_low``, ``ci_high`` (Wilson, of ``share``).
+        ``day``, ``km_share`` (NaN past the longest follow-up, and without entities), ``mature``
+        (entities with age >= day), ``pql_by_day`` (of those, PQL within ``day`` days), ``share``,
+        ``ci_low``, ``ci_high`` (Wilson, of ``share``).
     """
-    curve = time_to_pql_curve(entities)
+    days = list(days)
+    durations, observed = _durations(entities)
+    km = km_share_by(durations, observed, days=days)["share"].to_numpy()
     rows = []
-    for day in days:
-        km = curve.loc[curve["days"] <= day, "share_pql"]
+    for day, km_share in zip(days, km):
         mature = entities["age_days"] >= day
         reached = mature & entities["is_pql"] & (entities["time_to_pql_days"] <= day)
-        rows.append({
-            "day": day,
-            "km_share": float(km.iloc[-1]) if len(km) else (0.0 if len(entities) else np.nan),
-            "mature": int(mature.sum()),
-            "pql_by_day": int(reached.sum()),
-        })
+        rows.append({"day": day, "km_share": float(km_share), "mature": int(mature.sum()), "pql_by_day": int(reached.sum())})
     return rate_table(pd.DataFrame(rows), hits="pql_by_day", total="mature", rate="share")
 
 

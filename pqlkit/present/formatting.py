@@ -44,6 +44,8 @@ HEADER_WORDS = {
 }
 #: What "nothing to show" reads as on the report's index (never "n/a").
 NOTHING = "none yet"
+#: What a figure the data cannot give reads as (no payments table: nobody can be seen paying), never 0.
+NOT_MEASURED = "not measured"
 
 
 # --- missing values -------------------------------------------------------------------------------

@@ -200,6 +200,18 @@ def test_time_to_pql_percentiles_and_share_by_day():
     assert by_day["km_share"] == pytest.approx(0.4)
 
 
+def test_share_by_day_is_not_measured_past_the_longest_follow_up():
+    """Issue 21, defect 10. The worked example (docs/metrics.md): PQLs at 2, 4, 6 days, non-PQLs censored at
+    11, 13, 21. The Kaplan–Meier share is 0.5 from day 6 to day 21, the longest time observed; by day 30 or
+    60 nobody was observed that long, so it is NaN (not 0.5 carried on), as the JSON summary's null says.
+    The plain share has no entity 30 days old (the oldest, u1, is 30.0 days: 1 of 1 by day 30; 0 by 60)."""
+    namespace = _worked_example()
+    table = pk.share_pql_by_day(namespace["entities"], days=[7, 21, 30, 60]).set_index("day")
+    assert table.loc[7, "km_share"] == pytest.approx(0.5) and table.loc[21, "km_share"] == pytest.approx(0.5)
+    assert np.isnan(table.loc[30, "km_share"]) and np.isnan(table.loc[60, "km_share"])
+    assert table.loc[60, "mature"] == 0 and np.isnan(table.loc[60, "share"])
+
+
 # --- 4. PQL to paid ------------------------------------------------------------------------------
 
 
@@ -438,6 +450,17 @@ def test_summary_km_readings_equal_r_and_lifelines_on_the_6mp_table():
     root = Path(__file__).resolve().parents[2]
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
     assert result.stdout.strip() == "False"
+
+
+def _worked_example() -> dict:
+    """Run the worked example's code from docs/metrics.md; its names (``entities``, ``context``)."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "metrics.md").read_text(encoding="utf-8")
+    code = re.search(r"## The worked example.*?```python\n(.*?)```", text, re.S).group(1)
+    namespace: dict = {}
+    exec(code, namespace)
+    return namespace
 
 
 def test_summary_km_readings_on_the_worked_example():

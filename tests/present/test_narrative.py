@@ -266,7 +266,7 @@ SUMMARY = {"raw_pqls": 832, "current_pqls": 211, "pql_rate": 0.2773, "time_to_pq
 
 @pytest.mark.parametrize(
     ("north_star", "first"),
-    [("growth", "raw_pqls"), ("activation", "pql_rate"), ("speed", "time_to_pql_median_days"),
+    [("growth", "raw_pqls"), ("activation", "pql_rate"), ("speed", "time_to_pql_km_share_trial"),
      ("monetization", "pql_to_paid_rate"), ("monetisation", "pql_to_paid_rate")],
 )
 def test_kpi_table_puts_the_north_star_first(north_star, first):
@@ -290,7 +290,7 @@ def test_kpi_table_formats_values():
 
 def test_kpi_table_without_payments_hides_conversion():
     table = narrative.kpi_table(SUMMARY, has_payments=False).set_index("key")
-    assert table.loc["pql_to_paid_rate", "shown"] == "n/a" and pd.isna(table.loc["pql_to_paid_rate", "value"])
+    assert table.loc["pql_to_paid_rate", "shown"] == "not measured" and pd.isna(table.loc["pql_to_paid_rate", "value"])
 
 
 @pytest.mark.parametrize(

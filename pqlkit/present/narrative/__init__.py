@@ -49,6 +49,7 @@ from pqlkit.present.narrative.display import (
 from pqlkit.present.narrative.headlines import HEADLINE_KEYS, record_headlines
 from pqlkit.present.narrative.leads import crm_sentence, kpi_sentence, kpi_table, score_sentence, team_kpis
 from pqlkit.present.narrative.payments import (
+    backtest_sentence,
     benchmark_sentence,
     checks_sentence,
     free_to_paid_sentence,
@@ -84,6 +85,7 @@ __all__ = [
     "distribution_sentence",
     "enough",
     "free_to_paid_sentence",
+    "backtest_sentence",
     "funnel_sentence",
     "heatmap_sentence",
     "interval",

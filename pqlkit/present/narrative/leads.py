@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from pqlkit.analyses.playbook import KPIS, NORTH_STARS, TEAMS
-from pqlkit.present.formatting import days, kpi_value, pct
+from pqlkit.present.formatting import NOT_MEASURED, days, kpi_value, pct
 from pqlkit.present.narrative.display import bold
 
 __all__ = [
@@ -45,7 +45,8 @@ def kpi_table(summary: dict, *, north_star: str = "activation", has_payments: bo
     north_star : {"growth", "activation", "speed", "monetization"}
         The team goal whose KPI leads.
     has_payments : bool
-        Pass ``dataset.has_conversions``: without payments the PQL-to-paid figures read ``n/a``.
+        Pass ``dataset.has_conversions``: without payments the PQL-to-paid figures are NaN and read
+        ``not measured``, as they are None in the summary.
 
     Returns
     -------
@@ -60,13 +61,14 @@ def kpi_table(summary: dict, *, north_star: str = "activation", has_payments: bo
     for key in order:
         label, unit, question = KPIS[key]
         value = summary.get(key)
-        if not has_payments and key in ("pql_to_paid_rate", "paid_without_pql"):
+        unmeasured = not has_payments and key in ("pql_to_paid_rate", "paid_without_pql")
+        if unmeasured:
             value = None
         rows.append({
             "kpi": label,
             "key": key,
             "value": _number(value),
-            "shown": kpi_value(value, unit),
+            "shown": NOT_MEASURED if unmeasured else kpi_value(value, unit),
             "question": question,
             "north_star": key == star,
         })

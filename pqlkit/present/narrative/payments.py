@@ -17,6 +17,7 @@ __all__ = [
     "paid_sentence",
     "plan_sentence",
     "revenue_sentence",
+    "backtest_sentence",
 ]
 
 
@@ -91,11 +92,15 @@ def benchmark_sentence(reading: pd.DataFrame) -> str:
     """
     row = reading.iloc[0]
     band = f"{pct(row['band_low'])}–{pct(row['band_high'])}"
+    lag = row.get("by_day", float("nan"))
+    name = "PQL-to-paid (all time, PQLs of any age)" if missing(lag) else f"PQL-to-paid within {lag:g} days"
+    among = "" if missing(lag) else f" (among the {int(row['eligible']):,} PQLs at least {lag:g} days past their PQL)"
     if row["verdict"] == "no_data":
-        return f"No PQL-to-paid rate to compare with the {band} band: {row['action']}."
+        lag_words = " (all time)" if missing(lag) else f" within {lag:g} days of the PQL"
+        return f"No PQL-to-paid rate{lag_words} to compare with the {band} band: {row['action']}."
     rate = rate_phrase(row["pql_to_paid_rate"], row["ci_low"], row["ci_high"])
     where = {"below": "below", "above": "above", "within": "inside", "inconclusive": "overlapping the edge of"}[row["verdict"]]
-    return f"{bold(f'PQL-to-paid is {rate}')}, {where} the {band} band: {row['action']}."
+    return f"{bold(f'{name} is {rate}')}{among}, {where} the {band} band: {row['action']}."
 
 
 def free_to_paid_sentence(table: pd.DataFrame, *, benchmark: float = 0.08,
@@ -150,7 +155,7 @@ def checks_sentence(checks: pd.DataFrame, *, revisit_share: float = 0.25) -> str
 
 
 def revenue_sentence(table: pd.DataFrame, *, currency: str = "") -> str:
-    """Expected new customers and MRR at stake, with the low-high range.
+    """Expected new customers over the horizon and the MRR at stake, with the low-high range.
 
     Returns
     -------
@@ -161,12 +166,43 @@ def revenue_sentence(table: pd.DataFrame, *, currency: str = "") -> str:
     exp = rows.loc["expected"]
     if exp["current_pqls"] == 0:
         return "There are no current PQLs, so no revenue is at stake right now."
+    horizon = days(exp["horizon_days"], digits=0)
+    unmeasured = int(exp.get("not_measured", 0))
+    note = (f" {unmeasured:,} of them have been PQLs for longer than anyone has been followed after their PQL plus "
+            f"{horizon}, so their chance is not measured and left out." if unmeasured else "")
     if missing(exp["mrr_at_stake"]):
-        reason = ("no payments data" if missing(exp["conversion"])
-                  else "no MRR in the payments" if missing(exp["average_mrr"]) else "no conversion rate")
-        return f"{int(exp['current_pqls']):,} current PQLs, but the revenue at stake cannot be estimated ({reason})."
+        reason = ("no payments data, or no lead the curve can speak for" if missing(exp["expected_customers"])
+                  else "no MRR in the payments")
+        return f"{int(exp['current_pqls']):,} current PQLs, but the revenue at stake cannot be estimated ({reason}).{note}"
     low, high = rows.loc["low"], rows.loc["high"]
-    return (f"{int(exp['current_pqls']):,} current PQLs × {pct(exp['conversion'])} expected conversion × "
-            f"{currency}{exp['average_mrr']:,.0f} average MRR ≈ {exp['expected_customers']:.0f} new customers and "
-            f"{currency}{exp['mrr_at_stake']:,.0f} of monthly recurring revenue at stake "
-            f"(between {currency}{low['mrr_at_stake']:,.0f} and {currency}{high['mrr_at_stake']:,.0f}).")
+    headline = bold(f"about {exp['expected_customers']:.0f} are expected to pay within {horizon}")
+    return (f"{int(exp['current_pqls']):,} current PQLs: from how long each has already been a PQL without paying, "
+            f"{headline} "
+            f"({low['expected_customers']:.0f}–{high['expected_customers']:.0f}), × {currency}{exp['average_mrr']:,.0f} "
+            f"average MRR ≈ {currency}{exp['mrr_at_stake']:,.0f} of monthly recurring revenue at stake "
+            f"(between {currency}{low['mrr_at_stake']:,.0f} and {currency}{high['mrr_at_stake']:,.0f}).{note}")
+
+
+def backtest_sentence(backtest: pd.DataFrame, *, horizon_days: float = 30) -> str:
+    """How the revenue-at-stake method did on past dates, against the former formula.
+
+    Parameters
+    ----------
+    backtest : pandas.DataFrame
+        :func:`pqlkit.analyses.pricing.revenue_backtest`.
+    horizon_days : float
+        The horizon the backtest used (30), said in the sentence.
+
+    Returns
+    -------
+    str
+        Markdown sentences, deterministic for nbval.
+    """
+    rows = backtest[backtest["expected_customers"].notna()]
+    if rows.empty:
+        return "No past date has leads the curve can speak for yet, so the method cannot be checked on the past."
+    expected, realised = rows["expected_customers"].sum(), int(rows["realised_measured"].sum())
+    former, happened = rows["all_time_rate_customers"].sum(), int(rows["realised_customers"].sum())
+    return (f"Replayed at {len(rows)} past dates, the method expected {bold(f'{expected:.0f} customers within {days(horizon_days, digits=0)}')} "
+            f"in all, and {realised:,} paid. The former formula (current PQLs × the PQL-to-paid rate of all PQLs) "
+            f"expected {former:.0f}, for {happened:,} that paid.")

@@ -44,7 +44,8 @@ def plot_benchmark(reading: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax.set_yticks([0], ["observed"])
     percent_axis(ax.xaxis)
     ax.set_xlim(0, max(0.5, float(row["ci_high"]) * 1.2, float(row["band_high"]) * 1.2))
-    ax.set_title(f"PQL-to-paid against the benchmark band: {row['verdict']}")
+    lag = "" if pd.isna(row.get("by_day")) else f" within {row['by_day']:g} days"
+    ax.set_title(f"PQL-to-paid{lag} against the benchmark band: {row['verdict']}")
     ax.set_xlabel("PQL-to-paid rate, 95% CI (%)")
     ax.set_ylabel("Eligible PQLs")
     legend_outside(ax, fontsize=9)
@@ -65,6 +66,6 @@ def plot_revenue_at_stake(table: pd.DataFrame, *, currency: str = "", ax: Axes |
     for x, value in enumerate(table["mrr_at_stake"]):
         ax.text(x, value, f"{currency}{value:,.0f}", ha="center", va="bottom", fontsize=9)
     ax.set_title("Monthly recurring revenue at stake in the current PQLs")
-    ax.set_xlabel("Case (conversion at the low end, point and high end of its 95% CI)")
+    ax.set_xlabel("Case (expected, and the 95% range of outcomes if each lead's odds are right)")
     ax.set_ylabel(f"MRR at stake ({currency or 'currency units'} per month)")
     return ax
