@@ -7,10 +7,15 @@ its :class:`~pqlkit.Context`.
 
 Choices (also in the docstrings):
 
-- A candidate step is "the entity did event E at least k times within N days of signup". It is
-  judged on the entities observed for the whole window (``age_days >= N``), against whether they
-  paid at any time up to ``as_of``. Entities too young to have had the whole window are left out,
-  so a young cohort does not make every event look useless.
+- A candidate step is "the entity did event E at least k times within N days of signup, before
+  it paid". It is judged on the entities observed for the whole window (``age_days >= N``),
+  against whether they paid at any time up to ``as_of``. Entities too young to have had the whole
+  window are left out, so a young cohort does not make every event look useless; events at or
+  after an entity's first payment are not counted, since what a customer does once paying cannot
+  announce the payment.
+- Each candidate's lift has its 95 % interval (Katz's log interval for a ratio of two
+  proportions) and the p-value of Fisher's exact test, corrected across every candidate tested
+  (Benjamini–Hochberg); a candidate is a separator only when it survives the correction.
 - Completion curves use mature denominators: the share at day d is taken among entities at least
   d days old, so the curve is not pulled down by people who signed up yesterday.
 """
@@ -112,13 +117,23 @@ def rank_candidate_steps(
     within_days: float = 14,
     min_doers: int = 10,
     events: Iterable[str] | None = None,
+    alpha: float = 0.05,
 ) -> pd.DataFrame:
     """Rank events as candidate activation steps by how well doing them separates payers.
 
     For each event E and each k in ``min_counts``, an entity "does the step" when it has at least
-    k E events within ``within_days`` days of its signup. Only entities observed for the whole
-    window (``age_days >= within_days``) are judged; the outcome is having paid by ``as_of``.
-    Everything runs in the dataset's engine (DuckDB); only one row per (event, k) comes back.
+    k E events within ``within_days`` days of its signup and before its first payment (events at
+    or after the payment are the outcome's consequences, not its signs). Only entities observed for
+    the whole window (``age_days >= within_days``) are judged; the outcome is having paid by
+    ``as_of``. The counting runs in the dataset's engine (DuckDB); only one row per (event, k)
+    comes back.
+
+    Each row is tested: Fisher's exact test (two-sided, ``scipy.stats.fisher_exact``) of the 2×2
+    table doers/others × paid/not, its p-value corrected across every row that could be tested
+    (both groups non-empty, some payer) by Benjamini–Hochberg
+    (``statsmodels.stats.multitest.multipletests``), and the lift's 95 % interval by Katz's log
+    method (``statsmodels.stats.proportion.confint_proportions_2indep(method="log",
+    compare="ratio")``), NaN when either group has no payer.
 
     Parameters
     ----------
@@ -135,6 +150,9 @@ def rank_candidate_steps(
         and ranked last: a lift from a handful of entities is noise.
     events : iterable of str, optional
         Restrict to these event names.
+    alpha : float
+        The false discovery rate of the Benjamini–Hochberg correction: a row ``separates`` when its
+        adjusted p-value is below it (5 %, the usual level).
 
     Returns
     -------
@@ -144,9 +162,12 @@ def rank_candidate_steps(
         ``doers``, ``coverage`` (doers / entities), ``paid_doers``,
         ``conversion_doers`` (= precision, paid_doers / doers), ``conversion_others`` (paid share of
         the entities not doing it), ``lift`` (conversion_doers / conversion_others; inf when the
-        others never pay), ``recall`` (paid_doers / all payers judged), ``enough_data``.
+        others never pay), ``lift_ci_low``, ``lift_ci_high`` (95 % Katz interval), ``p_value``
+        (Fisher's exact, two-sided), ``p_adjusted`` (Benjamini–Hochberg across the rows tested),
+        ``recall`` (paid_doers / all payers judged), ``enough_data``, ``separates``
+        (``enough_data``, lift above 1 and ``p_adjusted < alpha``).
         Sorted by ``enough_data``, then ``lift`` (high first, NaN last), then ``coverage``, event
-        and k. Rates are NaN where their denominator is 0.
+        and k. Rates, intervals and p-values are NaN where they cannot be measured.
 
     Examples
     --------
@@ -155,6 +176,8 @@ def rank_candidate_steps(
     >>> rank_candidate_steps(ctx.dataset, spec=ctx.spec, min_counts=(1,), within_days=7)   # doctest: +SKIP
     """
     ks = sorted({int(k) for k in min_counts})
+    if not 0 < alpha < 1:
+        raise ValueError(f"The value for `alpha` must be between 0 and 1, but {alpha!r} was passed.")
     if not ks or ks[0] < 1:
         raise ValueError(f"The value for `min_counts` must be whole numbers >= 1, but {list(min_counts)!r} was passed.")
     if within_days is None or within_days <= 0:
@@ -176,29 +199,32 @@ def rank_candidate_steps(
     table["within_days"] = float(within_days)
     table["in_spec"] = table["event"].isin(spec_events)
     table = _lift(table, n_judged=n_judged, n_paid=n_paid, min_doers=min_doers)
+    table = _separation(table, n_judged=n_judged, n_paid=n_paid, alpha=alpha)
     table = table.sort_values(
         ["enough_data", "lift", "coverage", "event", "min_count"],
         ascending=[False, False, False, True, True],
         na_position="last",
     )
     columns = ["event", "min_count", "within_days", "in_spec", "entities", "doers", "coverage", "paid_doers",
-               "conversion_doers", "conversion_others", "lift", "recall", "enough_data"]
+               "conversion_doers", "conversion_others", "lift", "lift_ci_low", "lift_ci_high", "p_value",
+               "p_adjusted", "recall", "enough_data", "separates"]
     return table[columns].reset_index(drop=True)
 
 
 def _judged_sql(dataset: Dataset, *, within_days: float) -> str:
-    """The entities observed for the whole window after signup, with whether they paid (a query)."""
+    """The entities observed for the whole window after signup, with whether and when they first paid (a query)."""
     return f"""
         WITH ent AS ({_ENTITY_SIGNUP}),
         paid AS (SELECT entity_id, min(paid_at) AS paid_at FROM conversions WHERE entity_id IS NOT NULL GROUP BY entity_id)
-        SELECT ent.entity_id, ent.signup_at, (paid.paid_at IS NOT NULL) AS paid
+        SELECT ent.entity_id, ent.signup_at, (paid.paid_at IS NOT NULL) AS paid, paid.paid_at
         FROM ent LEFT JOIN paid ON ent.entity_id = paid.entity_id
         WHERE {days_after_sql('ent.signup_at', within_days)} <= {timestamp_literal(dataset.as_of)}
     """
 
 
 def _doers(dataset: Dataset, judged: str, *, ks: list[int], within_days: float, restrict: str) -> pd.DataFrame:
-    """Per (event, k): the judged entities with at least k such events in the window, and how many paid."""
+    """Per (event, k): the judged entities with at least k such events in the window before their payment,
+    and how many paid."""
     values = ", ".join(f"({k})" for k in ks)
     table = dataset.sql(
         f"""
@@ -206,7 +232,8 @@ def _doers(dataset: Dataset, judged: str, *, ks: list[int], within_days: float, 
         counts AS (
             SELECT ev.entity_id, ev.event, count(*) AS n
             FROM events AS ev JOIN judged AS j ON ev.entity_id = j.entity_id
-            WHERE ev.ts <= {days_after_sql('j.signup_at', within_days)} {restrict}
+            WHERE ev.ts <= {days_after_sql('j.signup_at', within_days)}
+                AND (j.paid_at IS NULL OR ev.ts < j.paid_at) {restrict}
             GROUP BY ev.entity_id, ev.event
         ),
         ks AS (SELECT * FROM (VALUES {values}) AS v(min_count))
@@ -238,6 +265,36 @@ def _lift(table: pd.DataFrame, *, n_judged: int, n_paid: int, min_doers: int) ->
         table["lift"] = lift.where(table["conversion_others"].notna() & table["conversion_doers"].notna(), np.nan)
         table["recall"] = table["paid_doers"] / n_paid if n_paid else np.nan
     table["enough_data"] = (table["doers"] >= min_doers) & (others >= min_doers) & (n_paid > 0)
+    return table
+
+
+def _separation(table: pd.DataFrame, *, n_judged: int, n_paid: int, alpha: float) -> pd.DataFrame:
+    """``table`` with the lift's 95 % Katz interval, Fisher's p-value, its Benjamini–Hochberg
+    adjustment across the rows tested, and ``separates``."""
+    from scipy.stats import fisher_exact
+    from statsmodels.stats.multitest import multipletests
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    doers, paid_doers = table["doers"].to_numpy(), table["paid_doers"].to_numpy()
+    others, paid_others = n_judged - doers, n_paid - paid_doers
+    # Fisher's test needs both groups and both outcomes; Katz's interval a payer in each group.
+    tested = (doers > 0) & (others > 0) & (0 < n_paid < n_judged)
+    p_value = np.full(len(table), np.nan)
+    for i in np.flatnonzero(tested):
+        p_value[i] = fisher_exact([[paid_doers[i], doers[i] - paid_doers[i]],
+                                   [paid_others[i], others[i] - paid_others[i]]]).pvalue
+    adjusted = np.full(len(table), np.nan)
+    if tested.any():
+        adjusted[tested] = multipletests(p_value[tested], alpha=alpha, method="fdr_bh")[1]
+    low, high = np.full(len(table), np.nan), np.full(len(table), np.nan)
+    bounded = tested & (paid_doers > 0) & (paid_others > 0)
+    if bounded.any():
+        low[bounded], high[bounded] = confint_proportions_2indep(
+            paid_doers[bounded], doers[bounded], paid_others[bounded], others[bounded],
+            method="log", compare="ratio", alpha=0.05)
+    table["lift_ci_low"], table["lift_ci_high"] = low, high
+    table["p_value"], table["p_adjusted"] = p_value, adjusted
+    table["separates"] = table["enough_data"] & (table["lift"] > 1) & (table["p_adjusted"] < alpha)
     return table
 
 

@@ -13,9 +13,10 @@ __all__ = ["ExtraFeatures", "feature_table"]
 
 
 #: A user-supplied feature builder: ``f(query, *, events, users, cutoffs)`` where ``query`` runs SQL
-#: over the dataset and returns a frame, ``events`` and ``users`` are the names of the tables to read
-#: (a cut-off view during :func:`check_no_leakage`), and ``cutoffs`` the name of a table of
-#: ``entity_id, cutoff_at``. It returns ``entity_id, cutoff_at`` and its feature columns.
+#: over the dataset and returns a frame, ``events`` and ``users`` are the names of the tables to read,
+#: and ``cutoffs`` the name of a table of ``entity_id, cutoff_at``. It may also read the payments
+#: table by its name, ``conversions``. It returns ``entity_id, cutoff_at`` and its feature columns.
+#: During :func:`check_no_leakage` every one of these tables holds only its rows up to the cut-off.
 ExtraFeatures = Callable[..., pd.DataFrame]
 
 KEYS = ["entity_id", "cutoff_at"]
@@ -49,7 +50,7 @@ def feature_table(
     event_names : list of str, optional
         The event names to count (default every name in the data).
     events, users : str
-        The tables to read (:func:`check_no_leakage` passes views cut at a moment).
+        The tables to read.
     extra_features : callable, optional
         More features (see :data:`ExtraFeatures`).
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pandas as pd
 
 from pqlkit.base.columns import timestamp_literal
 from pqlkit.core.context import Context
+from pqlkit.core.loading import Dataset
 from pqlkit.scoring.features import DAY, KEYS, ExtraFeatures, feature_table
 from pqlkit.scoring.snapshots import as_seen_at, last_seen_at
 
@@ -38,10 +42,12 @@ def check_no_leakage(
     """Fail when a feature at cut-off ``at`` changes once the data after ``at`` is removed.
 
     The features of ``cutoffs`` (default: every entity signed up by ``at``), all cut at ``at``, are
-    built twice: from the full tables, and from views of ``events`` and ``users`` holding only the
-    rows up to ``at`` with the per-entity table as it stood at ``at`` (later step times, PQL times
-    and payments unseen, counts recomputed). A feature that reads anything after its cut-off
-    differs between the two.
+    built twice: from the full tables, and with every table a feature may read cut at ``at``:
+    ``events``, ``users`` and ``conversions`` (the payments) hold only their rows up to ``at``
+    (by ``ts``, ``signup_at`` and ``paid_at``) under their own names, so a feature reads the cut
+    rows whether it takes the table names it is given or writes them itself, and the per-entity
+    table is as it stood at ``at`` (later step times, PQL times and payments unseen, counts
+    recomputed). A feature that reads anything after its cut-off differs between the two.
 
     Raises
     ------
@@ -57,16 +63,11 @@ def check_no_leakage(
     names = context.dataset.event_names()
     full = feature_table(cutoffs, entities=entities, context=context, feature_days=feature_days, event_names=names,
                          extra_features=extra_features)
-    engine = context.dataset.engine
-    engine.view("_pay_events_cut", f"SELECT * FROM events WHERE ts <= {timestamp_literal(moment)}")
-    engine.view("_pay_users_cut", f"SELECT * FROM users WHERE signup_at <= {timestamp_literal(moment)}")
-    try:
-        seen_at = last_seen_at(context, [moment], every=DAY, events="_pay_events_cut")[0]
+    with tables_cut_at(context.dataset, moment):
+        seen_at = last_seen_at(context, [moment], every=DAY)[0]
         seen = as_seen_at(entities, moment, context=context, last_seen_at=seen_at)
         cut = feature_table(cutoffs, entities=seen, context=context, feature_days=feature_days, event_names=names,
-                            events="_pay_events_cut", users="_pay_users_cut", extra_features=extra_features)
-    finally:
-        engine.drop("_pay_events_cut", "_pay_users_cut")
+                            extra_features=extra_features)
     changed = []
     for column in full.columns:
         if column in KEYS:
@@ -82,3 +83,34 @@ def check_no_leakage(
             "before cutoff_at (docs/metrics.md#metrics)",
             columns=[column for column, _ in changed],
         )
+
+
+#: The tables a feature may read, and the time column each is cut by.
+CUT_COLUMNS = {"events": "ts", "users": "signup_at", "conversions": "paid_at"}
+
+
+@contextmanager
+def tables_cut_at(dataset: Dataset, moment: pd.Timestamp) -> Iterator[None]:
+    """Within the block, ``events``, ``users`` and ``conversions`` hold only their rows up to ``moment``.
+
+    Each table is renamed aside and a view of its rows up to ``moment`` takes its name, so every
+    query in the block (the built-in features, extra features, views over these tables) reads the
+    cut rows; the tables are put back on leaving, also after an error.
+    """
+    engine = dataset.engine
+    kinds = dict(engine.rows("SELECT table_name, table_type FROM information_schema.tables "
+                             "WHERE table_schema = 'main'"))
+    moved = []
+    try:
+        for name, column in CUT_COLUMNS.items():
+            if name not in kinds:
+                continue  # no payments table
+            kind = "VIEW" if kinds[name] == "VIEW" else "TABLE"
+            engine.run(f"ALTER {kind} {name} RENAME TO _leak_full_{name}")
+            moved.append((name, kind))
+            engine.view(name, f"SELECT * FROM _leak_full_{name} WHERE {column} <= {timestamp_literal(moment)}")
+        yield
+    finally:
+        for name, kind in reversed(moved):
+            engine.drop(name)
+            engine.run(f"ALTER {kind} _leak_full_{name} RENAME TO {name}")

@@ -59,14 +59,17 @@ class PayScore:
         The chosen model on validation, by bin of predicted probability: ``bin``,
         ``predicted_mean``, ``observed_rate``, ``count``.
     lift : pandas.DataFrame
-        By decile of the validation rows (1 = top): ``decile``, ``ordering`` (``"score"`` or
-        ``"today"``), ``rows``, ``payers``, ``payer_rate``, ``lift`` (payer rate / overall rate),
-        ``cumulative_payers``.
+        By decile of the validation lists (1 = top): ``decile``, ``ordering`` (``"score"`` or
+        ``"today"``), ``rows`` (snapshot rows), ``leads`` and ``payers`` (people: distinct
+        entities, a lead listed on several snapshots counted once), ``payer_rate`` (payers /
+        leads), ``lift`` (payer rate / the paying share of all validation leads),
+        ``cumulative_payers`` (distinct paying entities in the deciles up to this one).
     importance : pandas.DataFrame
         Permutation importance of the chosen model on validation (drop in ROC AUC):
         ``feature``, ``importance_mean``, ``importance_std``, most important first.
     top_decile_extra_payers : int or None
-        Payers in the score's top validation decile minus those in today's order's top decile.
+        Payers (distinct entities) in the score's top validation decile minus those in today's
+        order's top decile.
     validation_rows : pandas.DataFrame
         The validation leads: ``entity_id``, ``cutoff_at`` (the snapshot), ``signup_at``,
         ``paid`` (0/1), ``today_priority`` (among the validation leads of that snapshot),
@@ -319,9 +322,10 @@ def _pay_score(entities: pd.DataFrame, *, context: Context, within_days: float, 
     chosen = models.loc[models["chosen"], "model"].iloc[0]
 
     # Lift: deciles of each snapshot's list (1 = the first tenth called), by the score and in
-    # today's order, payers summed over the validation snapshots.
+    # today's order; payers are people, each counted once per decile over the validation snapshots.
     lift = lift_table(y_valid, within_snapshot_deciles(p_valid, today_priority, snapshot),
-                      within_snapshot_deciles(-today_priority.astype(float), today_priority, snapshot))
+                      within_snapshot_deciles(-today_priority.astype(float), today_priority, snapshot),
+                      entity=validation["entity_id"].to_numpy())
     top = lift[lift["decile"] == 1].set_index("ordering")["payers"]
 
     # The final model: the chosen kind on every labelled row, scoring today's list at as_of. It is

@@ -37,20 +37,51 @@ def within_snapshot_deciles(score: np.ndarray, priority: np.ndarray, snapshot: n
     return (np.floor(rank.reindex(frame.index) * 10 / size) + 1).astype(int).to_numpy()
 
 
-def lift_table(y: np.ndarray, score_decile: np.ndarray, today_decile: np.ndarray) -> pd.DataFrame:
-    base = y.mean() if len(y) else math.nan
+def lift_table(y: np.ndarray, score_decile: np.ndarray, today_decile: np.ndarray, *,
+               entity: np.ndarray) -> pd.DataFrame:
+    """Leads and payers per decile of the validation lists, in people, by the score and in today's order.
+
+    A lead stays on the list for several weekly snapshots, so one person is several rows; a decile
+    counts each person once: ``leads`` are the distinct entities with a row in it, ``payers`` those
+    among them with a row whose outcome is 1.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        Each validation row's outcome (0/1).
+    score_decile, today_decile : numpy.ndarray
+        Each row's decile (1 = top) in its snapshot's list, by the score and in today's order.
+    entity : numpy.ndarray
+        Each row's ``entity_id``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per ordering (``"score"``, ``"today"``) and decile 1..10: ``decile``, ``ordering``, ``rows``
+        (snapshot rows), ``leads`` (distinct entities), ``payers`` (distinct entities that paid
+        within the window after a snapshot where they were in this decile), ``payer_rate``
+        (payers / leads, NaN for an empty decile), ``lift`` (payer rate / the share of all the
+        validation leads that paid), ``cumulative_payers`` (distinct paying entities in deciles 1
+        to this one).
+    """
+    rows = pd.DataFrame({"entity": entity, "paid": np.asarray(y).astype(bool)})
+    base = rows.loc[rows["paid"], "entity"].nunique() / rows["entity"].nunique() if len(rows) else math.nan
     frames = []
     for ordering, decile in (("score", score_decile), ("today", today_decile)):
-        table = pd.DataFrame({"decile": decile, "paid": y}).groupby("decile").agg(rows=("paid", "size"),
-                                                                                 payers=("paid", "sum"))
-        table = table.reindex(range(1, 11), fill_value=0).reset_index()
+        frame = rows.assign(decile=decile)
+        paying = frame[frame["paid"]]
+        table = pd.DataFrame({
+            "rows": frame.groupby("decile").size(),
+            "leads": frame.groupby("decile")["entity"].nunique(),
+            "payers": paying.groupby("decile")["entity"].nunique(),
+        }).reindex(range(1, 11)).fillna(0).astype("int64").rename_axis("decile").reset_index()
         table.insert(1, "ordering", ordering)
-        table["payer_rate"] = table["payers"] / table["rows"].where(table["rows"] > 0)
+        table["payer_rate"] = table["payers"] / table["leads"].where(table["leads"] > 0)
         table["lift"] = table["payer_rate"] / base
-        table["cumulative_payers"] = table["payers"].cumsum()
+        first_decile = paying.groupby("entity")["decile"].min()  # a payer counts from its best decile on
+        table["cumulative_payers"] = [int((first_decile <= d).sum()) for d in table["decile"]]
         frames.append(table)
     out = pd.concat(frames, ignore_index=True)
-    out["payers"] = out["payers"].astype("int64")
     out["cumulative_payers"] = out["cumulative_payers"].astype("int64")
     return out
 

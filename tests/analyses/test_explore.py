@@ -185,6 +185,7 @@ def test_rank_candidate_steps_can_be_restricted_to_events(one_step):
         pytest.param({"min_counts": (0,)}, "min_counts", id="zero-count"),
         pytest.param({"min_counts": ()}, "min_counts", id="no-counts"),
         pytest.param({"within_days": 0}, "within_days", id="zero-window"),
+        pytest.param({"alpha": 1.5}, "alpha", id="alpha-above-one"),
     ],
 )
 def test_rank_candidate_steps_rejects_bad_arguments(one_step, kwargs, match):
@@ -197,6 +198,96 @@ def test_rank_candidate_steps_with_nobody_old_enough_is_empty(one_step):
     entities, ctx = one_step
     ranking = explore.rank_candidate_steps(ctx.dataset, spec=ctx.spec, within_days=30)
     assert ranking.empty
+
+
+def test_rank_candidate_steps_counts_only_events_before_the_payment():
+    """Four users signed up at T0, judged at T0 + 20 days on a 14-day window.
+
+    ====  ===================================  ==========
+    user  teammate_invited (days after T0)     paid (T0 +)
+    ====  ===================================  ==========
+    u1    1, 3                                 2
+    u2    1, 2                                 5
+    u3    1                                    -
+    u4    - (login only)                       -
+    ====  ===================================  ==========
+
+    Invite ≥2 before paying: only u2 (u1's second invite comes after its payment): 1 of 1 pays,
+    against 1 of 3 others (u1, u3, u4): lift 3. Counting u1's later invite, as the old code did,
+    made u1 and u2 doers (2 of 2 pay, 0 of 2 others): an infinite lift. Invite ≥1: u1, u2, u3
+    either way (2 of 3 pay, 0 of 1 others).
+    """
+    data = {
+        "users": users([(f"u{i}", T0) for i in range(1, 5)]),
+        "events": events([("u1", "teammate_invited", T0 + DAY), ("u1", "teammate_invited", T0 + 3 * DAY),
+                          ("u2", "teammate_invited", T0 + DAY), ("u2", "teammate_invited", T0 + 2 * DAY),
+                          ("u3", "teammate_invited", T0 + DAY), ("u4", "login", T0 + HOUR)]),
+        "conversions": conversions([("u1", T0 + 2 * DAY), ("u2", T0 + 5 * DAY)]),
+    }
+    _, ctx = analyze(data, INVITE_ONLY, as_of=AS_OF)
+    ranking = explore.rank_candidate_steps(ctx.dataset, spec=ctx.spec, min_counts=(1, 2), within_days=14,
+                                           min_doers=1, events=["teammate_invited"])
+    rows = ranking.set_index(["event", "min_count"])
+    twice = rows.loc[("teammate_invited", 2)]
+    assert (twice["doers"], twice["paid_doers"]) == (1, 1)
+    assert twice["lift"] == pytest.approx(3.0)
+    once = rows.loc[("teammate_invited", 1)]
+    assert (once["doers"], once["paid_doers"]) == (3, 2)
+
+
+def _separation_frames() -> dict:
+    """Twenty users signed up at T0; everyone logs in; six pay on day 10 (u01-u05 and u07).
+
+    - teammate_invited (day 1) by u01-u06: 5 of 6 doers pay, 1 of the 14 others.
+    - export_downloaded (day 1) by u07, u08: 1 of 2 doers pays, 5 of the 18 others.
+    """
+    ids = [f"u{i:02d}" for i in range(1, 21)]
+    rows = [(u, "login", T0 + HOUR) for u in ids]
+    rows += [(u, "teammate_invited", T0 + DAY) for u in ids[:6]]
+    rows += [(u, "export_downloaded", T0 + DAY) for u in ids[6:8]]
+    payers = ids[:5] + [ids[6]]
+    return {"users": users([(u, T0) for u in ids]), "events": events(rows),
+            "conversions": conversions([(u, T0 + 10 * DAY) for u in payers])}
+
+
+def test_rank_candidate_steps_tests_each_candidate_and_corrects_across_them():
+    """Fisher's exact test by hand (hypergeometric: 20 users, 6 payers; P(x paying doers)):
+
+    - invite, 6 doers: P(x) = C(6,x) C(14,6-x) / C(20,6) = (3003, 12012, 15015, 7280, 1365, 84, 1) / 38760
+      for x = 0..6. Observed x = 5 (84); the two-sided p sums the outcomes no likelier: (84 + 1) / 38760.
+    - export, 2 doers: P(x) = C(6,x) C(14,2-x) / C(20,2) = (91, 84, 15) / 190; observed x = 1:
+      p = (84 + 15) / 190.
+    - login: everyone does it, no "others": not tested, NaN.
+
+    Benjamini–Hochberg over the m = 2 rows tested: the smaller p times 2/1, the larger times 2/2.
+    Katz's interval of invite's lift (5/6) / (1/14) = 11.67: exp(± 1.96 × sqrt(1/5 - 1/6 + 1/1 - 1/14)).
+    Invite survives (adjusted 0.0044 < 0.05) and separates; export's lift 1.8 = (1/2) / (5/18) does not.
+    """
+    _, ctx = analyze(_separation_frames(), INVITE_ONLY, as_of=T0 + 30 * DAY)
+    ranking = explore.rank_candidate_steps(ctx.dataset, spec=ctx.spec, min_counts=(1,), within_days=14, min_doers=1)
+    rows = ranking.set_index("event")
+    invite, export = rows.loc["teammate_invited"], rows.loc["export_downloaded"]
+    p_invite, p_export = 85 / 38760, 99 / 190
+    assert invite["p_value"] == pytest.approx(p_invite) and export["p_value"] == pytest.approx(p_export)
+    assert invite["p_adjusted"] == pytest.approx(2 * p_invite) and export["p_adjusted"] == pytest.approx(p_export)
+    lift = (5 / 6) / (1 / 14)
+    spread = math.exp(1.959964 * math.sqrt(1 / 5 - 1 / 6 + 1 / 1 - 1 / 14))
+    assert invite["lift"] == pytest.approx(lift)
+    assert (invite["lift_ci_low"], invite["lift_ci_high"]) == pytest.approx((lift / spread, lift * spread), rel=1e-5)
+    assert export["lift"] == pytest.approx(1.8)
+    assert invite["separates"] and not export["separates"]
+    assert np.isnan(rows.loc["login", "p_value"]) and not rows.loc["login", "separates"]
+
+
+def test_rank_candidate_steps_has_no_interval_where_a_group_has_no_payer(one_step):
+    """In the hand-worked ranking, invite ≥1 has no paying "other" (lift inf) and login ≥2 no paying
+    doer (lift 0): the log interval cannot be measured, so it is NaN, not 0."""
+    _, ctx = one_step
+    ranking = explore.rank_candidate_steps(ctx.dataset, spec=ctx.spec, min_counts=(1, 2), within_days=14, min_doers=1)
+    rows = ranking.set_index(["event", "min_count"])
+    for key in (("teammate_invited", 1), ("login", 2)):
+        assert np.isnan(rows.loc[key, "lift_ci_low"]) and np.isnan(rows.loc[key, "lift_ci_high"]), key
+    assert not np.isnan(rows.loc[("teammate_invited", 2), "lift_ci_low"])
 
 
 # --- completion curves -------------------------------------------------------------------------

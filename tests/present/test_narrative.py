@@ -322,3 +322,40 @@ def test_team_kpis_follow_the_concept_table(team, kpis, shown):
     table = narrative.team_kpis(SUMMARY, team)
     assert table["kpi"].tolist() == kpis
     assert table["shown"].tolist() == shown
+
+
+# --- candidate steps (notebook 01) -------------------------------------------------------------
+
+
+def _ranking(rows: list[tuple]) -> pd.DataFrame:
+    """A candidate ranking by hand: (event, k, lift, ci_low, ci_high, p_adjusted, separates), best lift first;
+    every row has enough data, a coverage of 30 % and is outside the spec."""
+    table = pd.DataFrame(rows, columns=["event", "min_count", "lift", "lift_ci_low", "lift_ci_high", "p_adjusted",
+                                        "separates"])
+    return table.assign(within_days=14.0, in_spec=False, enough_data=True, coverage=0.3,
+                        conversion_doers=0.2, conversion_others=0.04)
+
+
+def test_candidates_sentence_names_the_strongest_separator_with_its_interval_and_test():
+    """The top lift (8.0×, adjusted p 0.20) does not survive the correction: the separator named is
+    the next (5.0×, 95% CI 3.1–8.2×, adjusted p 0.001), and the 8.0× is said to be possibly chance."""
+    ranking = _ranking([("export", 3, 8.0, 0.9, 70.0, 0.20, False), ("invite", 1, 5.0, 3.1, 8.2, 0.001, True),
+                        ("login", 1, 1.1, 0.8, 1.5, 0.6, False)])
+    text = narrative.candidates_sentence(ranking)
+    assert text.startswith("**The strongest separator is doing invite at least 1× in the first 14 days before paying**")
+    assert "lift 5.0×, 95% CI 3.1–8.2×, adjusted p = 0.001" in text
+    assert "Fisher's exact test, Benjamini–Hochberg-corrected across the 3 candidates tested at a 5% false" in text
+    assert "A larger lift, export at least 3× (lift 8.0×, 95% CI 0.9–70.0×, adjusted p = 0.200), may be chance" in text
+    assert "strongest separator is doing export" not in text
+
+
+def test_candidates_sentence_without_a_surviving_candidate_calls_none_a_separator():
+    """Nothing survives: the largest lift is named as not surviving; no "strongest separator"; an interval
+    that cannot be measured is said so."""
+    ranking = _ranking([("export", 3, 8.0, np.nan, np.nan, 0.20, False), ("login", 1, 1.1, 0.8, 1.5, 0.6, False)])
+    text = narrative.candidates_sentence(ranking, alpha=0.01)
+    assert text.startswith("**No candidate step separates future payers beyond chance**")
+    assert "strongest separator" not in text
+    assert "export at least 3× in the first 14 days before paying (lift 8.0×, interval not measured, adjusted " \
+           "p = 0.200), does not survive the correction" in text
+    assert "at a 1% false discovery rate" in text

@@ -82,26 +82,65 @@ def test_score_follows_the_generators_propensity(truth_run):
 
 
 def test_validation_tables_count_the_validation_leads(truth_run):
-    """Every table is a partition of the validation rows: counts and payers add up to an
-    independent count of ``validation_rows``; the top-decile payers are recounted by hand (per
-    snapshot, the first tenth of the list: rank * 10 < list size)."""
+    """Every table covers the validation rows: rows add up to an independent count of
+    ``validation_rows``; payers are people, so all deciles together hold each paying entity once
+    (``cumulative_payers`` at decile 10); the top-decile payers are recounted by hand as distinct
+    entities (per snapshot, the first tenth of the list: rank * 10 < list size; a lead in the top
+    tenth of several snapshots counts once)."""
     _, _, _, score = truth_run
     rows = score.validation_rows
     assert (rows["signup_at"] >= score.split_at).all()  # later cohorts only
     assert rows["pay_probability"].between(0, 1).all()
+    paying_people = rows.loc[rows["paid"] == 1, "entity_id"].nunique()
     for ordering, table in score.lift.groupby("ordering"):
         assert table["rows"].sum() == len(rows), ordering
-        assert table["payers"].sum() == rows["paid"].sum() == score.rows.set_index("part").loc["validation", "payers"]
+        assert (table["payers"] <= table["leads"]).all() and (table["leads"] <= table["rows"]).all()
+        assert table["cumulative_payers"].iloc[-1] == paying_people
+    assert score.rows.set_index("part").loc["validation", "payers"] == rows["paid"].sum()
     assert score.calibration["count"].sum() == len(rows)
-    top = {"score": 0, "today": 0}
+    top = {"score": set(), "today": set()}
     for _, snapshot in rows.groupby("cutoff_at"):
         n = len(snapshot)
         by_score = snapshot.sort_values(["pay_probability", "today_priority"], ascending=[False, True])
-        top["score"] += int(by_score["paid"].to_numpy()[np.arange(n) * 10 < n].sum())
-        top["today"] += int(snapshot.loc[(snapshot["today_priority"] - 1) * 10 < n, "paid"].sum())
-    assert score.top_decile_extra_payers == top["score"] - top["today"]
+        first = by_score[(np.arange(n) * 10 < n)]
+        top["score"] |= set(first.loc[first["paid"] == 1, "entity_id"])
+        first = snapshot[(snapshot["today_priority"] - 1) * 10 < n]
+        top["today"] |= set(first.loc[first["paid"] == 1, "entity_id"])
+    numbers = score.validation()
+    assert (numbers["top_decile_payers_score"], numbers["top_decile_payers_today"]) == (len(top["score"]),
+                                                                                      len(top["today"]))
+    assert score.top_decile_extra_payers == len(top["score"]) - len(top["today"])
     assert set(score.models["model"]) == {"logistic_regression", "gradient_boosting", "today's order"}
     assert score.models["chosen"].sum() == 1
+
+
+def test_payers_per_decile_count_people_not_snapshot_rows():
+    """Four validation rows by hand: lead a is on two snapshots, paying after both.
+
+    ======  =====  ============  ============
+    entity  paid   score decile  today decile
+    ======  =====  ============  ============
+    a       1      1             2
+    a       1      1             1
+    b       0      2             1
+    c       1      2             2
+    ======  =====  ============  ============
+
+    By the score, decile 1 holds 2 rows but one person, a, who paid: 1 payer (counting rows gave 2).
+    Decile 2: b and c, 1 payer. In today's order decile 1 holds a and b (1 payer), decile 2 a and c
+    (2 payers); cumulatively 1, then 2 people (a and c; adding the deciles would say 3). Two of the
+    three people paid, so the score's decile 1 has payer rate 1 and lift 1 / (2/3) = 1.5.
+    """
+    from pqlkit.scoring.validation import lift_table
+
+    table = lift_table(np.array([1, 1, 0, 1]), np.array([1, 1, 2, 2]), np.array([2, 1, 1, 2]),
+                       entity=np.array(["a", "a", "b", "c"])).set_index(["ordering", "decile"])
+    assert table.loc[("score", 1), ["rows", "leads", "payers"]].tolist() == [2, 1, 1]
+    assert table.loc[("score", 2), ["rows", "leads", "payers"]].tolist() == [2, 2, 1]
+    assert table.loc[("today", 1), "payers"] == 1 and table.loc[("today", 2), "payers"] == 2
+    assert table.loc["today", "cumulative_payers"].tolist()[:3] == [1, 2, 2]
+    assert table.loc[("score", 1), "lift"] == pytest.approx(1.5)
+    assert table.loc[("score", 3), "leads"] == 0 and np.isnan(table.loc[("score", 3), "payer_rate"])
 
 
 def test_scored_list_and_its_orders(truth_run):
@@ -301,17 +340,45 @@ def _events_before(query, *, events, users, cutoffs):
         GROUP BY 1, 2""")
 
 
-def test_a_feature_from_later_data_fails(truth_run):
-    """A feature counting the week after the cut-off is caught, by the check and by pay_score
-    before it fits; the same count over the week before the cut-off passes."""
-    _, entities, ctx, _ = truth_run
+def _pays_later(query, *, events, users, cutoffs):
+    """A leaking feature that reads the payments table: paid within 30 days after the cut-off (the label itself)."""
+    return query(f"""
+        SELECT c.entity_id, c.cutoff_at, CAST(count(p.paid_at) > 0 AS INTEGER) AS pays_next_month FROM {cutoffs} AS c
+        LEFT JOIN conversions AS p ON p.entity_id = c.entity_id AND p.paid_at > c.cutoff_at
+            AND p.paid_at <= c.cutoff_at + INTERVAL 30 DAY
+        GROUP BY 1, 2""")
+
+
+def _paid_before(query, *, events, users, cutoffs):
+    """An honest feature from the payments table: paid at or before the cut-off."""
+    return query(f"""
+        SELECT c.entity_id, c.cutoff_at, CAST(count(p.paid_at) > 0 AS INTEGER) AS paid_already FROM {cutoffs} AS c
+        LEFT JOIN conversions AS p ON p.entity_id = c.entity_id AND p.paid_at <= c.cutoff_at
+        GROUP BY 1, 2""")
+
+
+@pytest.mark.parametrize(
+    ("leaking", "honest", "column"),
+    [
+        pytest.param(_events_after, _events_before, "events_next_week", id="events"),
+        pytest.param(_pays_later, _paid_before, "pays_next_month", id="payments"),
+    ],
+)
+def test_a_feature_from_later_data_fails(truth_run, leaking, honest, column):
+    """A feature reading the week of events after the cut-off, or the payments after it (the
+    outcome itself, which scored a validation AUC of 1.000 when only events and users were cut),
+    is caught by the check and by pay_score before it fits; the same feature read up to the
+    cut-off passes; and the tables are whole again afterwards (the payments' row count, recounted
+    from the frame, is unchanged)."""
+    sample, entities, ctx, _ = truth_run
     moment = ctx.as_of - pd.Timedelta(days=45)
-    with pytest.raises(LeakageError, match=r"events_next_week \(\d+ of \d+ rows differ\)") as caught:
-        check_no_leakage(entities, context=ctx, at=moment, extra_features=_events_after)
-    assert caught.value.columns == ["events_next_week"]
-    check_no_leakage(entities, context=ctx, at=moment, extra_features=_events_before)
-    with pytest.raises(LeakageError, match="events_next_week"):
-        pay_score(entities, context=ctx, extra_features=_events_after)
+    with pytest.raises(LeakageError, match=column + r" \(\d+ of \d+ rows differ\)") as caught:
+        check_no_leakage(entities, context=ctx, at=moment, extra_features=leaking)
+    assert caught.value.columns == [column]
+    check_no_leakage(entities, context=ctx, at=moment, extra_features=honest)
+    assert ctx.dataset.sql("SELECT count(*) AS n FROM conversions")["n"].item() == len(sample.conversions)
+    with pytest.raises(LeakageError, match=column):
+        pay_score(entities, context=ctx, extra_features=leaking)
 
 
 # --- thin data ------------------------------------------------------------------------------------
@@ -374,7 +441,7 @@ def test_score_sentence_states_the_validation_numbers_and_the_thin_data_reason()
                   "top_decile_payers_today": 5, "top_decile_extra_payers": 4}
     text = narrative.score_sentence(validation, model="logistic_regression", noun="users")
     assert "**On later signup cohorts held out from fitting, the score's top tenth of the list held 4 more payers" in text
-    assert "(9 against 5," in text and "0.78, against 0.62" in text and "logistic regression" in text
+    assert "(9 against 5 people paying within 30 days" in text and "0.78, against 0.62" in text and "logistic regression" in text
     thin = narrative.score_sentence(None, reason="Only 3 payers are old enough to judge.")
     assert thin.startswith("**No conversion score this time:** Only 3 payers are old enough to judge.")
     assert "keeps today's order" in thin

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pqlkit.present.formatting import interval, missing, pct, signed_pct
+from pqlkit.present.formatting import interval, missing, p_value, pct, signed_pct
 from pqlkit.present.narrative.display import bold
 
 __all__ = [
@@ -38,11 +38,26 @@ def catalogue_sentence(catalogue: pd.DataFrame, *, noun: str = "entities") -> st
     return text + "."
 
 
-def candidates_sentence(ranking: pd.DataFrame, *, has_payments: bool = True, common_coverage: float = 0.8) -> str:
-    """The best separator of future payers, and how the near-universal (vanity) events fare.
+def candidates_sentence(ranking: pd.DataFrame, *, has_payments: bool = True, common_coverage: float = 0.8,
+                        alpha: float = 0.05) -> str:
+    """The strongest separator of future payers that survives the correction, and how the vanity events fare.
 
-    ``common_coverage``: an event done by at least this share of the entities counts as one that
-    nearly everyone does.
+    Takes :func:`pqlkit.analyses.explore.rank_candidate_steps`. The strongest separator is the
+    candidate with the largest lift among those that ``separate`` (Fisher's exact test,
+    Benjamini–Hochberg-corrected across the candidates tested), said with its 95 % interval; a
+    larger lift that does not survive the correction is named as possibly chance, never as a
+    separator. When none survives, the sentence says so.
+
+    Parameters
+    ----------
+    ranking : pandas.DataFrame
+        The candidate ranking.
+    has_payments : bool
+        Whether the dataset has payments (without them nothing can be ranked).
+    common_coverage : float
+        An event done by at least this share of the entities counts as one that nearly everyone does.
+    alpha : float
+        The false discovery rate the ranking was corrected at (``rank_candidate_steps``' ``alpha``).
 
     Returns
     -------
@@ -55,27 +70,56 @@ def candidates_sentence(ranking: pd.DataFrame, *, has_payments: bool = True, com
     if usable.empty:
         return ("Not enough data to rank candidate steps yet: too few entities have been observed for the whole "
                 "window, or too few of them paid.")
-    best = usable.iloc[0]
-    window = f"{best['within_days']:g}"
-    text = (bold(f"The strongest separator is doing {best['event']} at least {int(best['min_count'])}× in the first "
-                 f"{window} days") + f": {pct(best['conversion_doers'])} of those who do it pay, against "
-            f"{pct(best['conversion_others'])} of the others (lift {best['lift']:.1f}×).")
+    test = (f"Fisher's exact test, Benjamini–Hochberg-corrected across the {int(ranking['p_adjusted'].notna().sum())} "
+            f"candidates tested at a {alpha * 100:g}% false discovery rate")
+    separators = usable[usable["separates"].astype(bool)]
+    window = f"{usable['within_days'].iloc[0]:g}"
+    if separators.empty:
+        top = usable.iloc[0]
+        text = (bold("No candidate step separates future payers beyond chance") + f": the largest lift, "
+                f"{_candidate(top)} in the first {window} days before paying ({_lift_phrase(top)}), does not survive "
+                f"the correction ({test}).")
+    else:
+        best = separators.iloc[0]
+        text = (bold(f"The strongest separator is doing {_candidate(best)} in the first {window} days before paying")
+                + f": {pct(best['conversion_doers'])} of those who do it pay, against "
+                f"{pct(best['conversion_others'])} of the others ({_lift_phrase(best)}; {test}).")
+        larger = usable[(usable["lift"] > best["lift"]) & ~usable["separates"].astype(bool)]
+        if len(larger):
+            text += (f" A larger lift, {_candidate(larger.iloc[0])} ({_lift_phrase(larger.iloc[0])}), may be chance: "
+                     "it does not survive the correction.")
+    return text + _common_events(ranking, common_coverage=common_coverage)
+
+
+def _candidate(row) -> str:
+    """``report_created at least 3×``."""
+    return f"{row['event']} at least {int(row['min_count'])}×"
+
+
+def _lift_phrase(row) -> str:
+    """``lift 5.4×, 95% CI 3.9–7.3×, adjusted p < 0.001``; the interval ``not measured`` when missing."""
+    low, high = row["lift_ci_low"], row["lift_ci_high"]
+    span = "interval not measured" if missing(low) or missing(high) else f"95% CI {low:.1f}–{high:.1f}×"
+    return f"lift {row['lift']:.1f}×, {span}, adjusted {p_value(row['p_adjusted'])}"
+
+
+def _common_events(ranking: pd.DataFrame, *, common_coverage: float) -> str:
+    """The sentence on events that nearly everyone does (at least ``common_coverage``), outside the spec; "" when none."""
     common = ranking[(ranking["coverage"] >= common_coverage) & ~ranking["in_spec"]].copy()
     common["_finite"] = np.isfinite(common["lift"].astype(float))
     order = common.groupby("event")["coverage"].transform("max")
     common = common.assign(_reach=order).sort_values(
         ["_reach", "event", "_finite", "min_count"], ascending=[False, True, False, True])
     common = common.drop_duplicates("event")
-    if len(common):
-        parts = []
-        for row in common.head(3).itertuples():
-            if np.isfinite(row.lift):
-                parts.append(f"{row.event} at least {row.min_count}× ({pct(row.coverage)} do it, lift {row.lift:.1f}×)")
-            else:
-                parts.append(f"{row.event} (done by everyone, so it separates no one)")
-        text += (f" Events that at least {pct(common_coverage)} of them do separate little: "
-                 + ", ".join(parts) + ".")
-    return text
+    if not len(common):
+        return ""
+    parts = []
+    for row in common.head(3).itertuples():
+        if np.isfinite(row.lift):
+            parts.append(f"{row.event} at least {row.min_count}× ({pct(row.coverage)} do it, lift {row.lift:.1f}×)")
+        else:
+            parts.append(f"{row.event} (done by everyone, so it separates no one)")
+    return f" Events that at least {pct(common_coverage)} of them do separate little: " + ", ".join(parts) + "."
 
 
 def funnel_sentence(funnel: pd.DataFrame, *, noun: str = "entities") -> str:

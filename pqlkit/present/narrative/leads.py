@@ -137,6 +137,9 @@ def score_sentence(validation: dict | None, *, reason: str | None = None, model:
                    within_days: float = 30, noun: str = "entities") -> str:
     """What the conversion score is worth, on validation data: AUC and the top decile against today.
 
+    The top decile's payers are people (distinct entities), not snapshot rows: a lead on several
+    weekly lists counts once.
+
     Parameters
     ----------
     validation : dict or None
@@ -164,8 +167,9 @@ def score_sentence(validation: dict | None, *, reason: str | None = None, model:
     name = (model or "model").replace("_", " ")
     return (
         f"**On later signup cohorts held out from fitting, the score's top tenth of the list held {more} payers than "
-        f"today's order** ({int(validation['top_decile_payers_score']):,} against {int(validation['top_decile_payers_today']):,}, "
-        f"paying within {days(within_days, digits=0)} of being on the list). Its ROC AUC there is "
+        f"today's order** ({int(validation['top_decile_payers_score']):,} against {int(validation['top_decile_payers_today']):,} "
+        f"people paying within {days(within_days, digits=0)} of being on the list, each counted once however many "
+        f"weekly lists they were on). Its ROC AUC there is "
         f"{validation['roc_auc']:.2f}, against {validation['today_roc_auc']:.2f} for today's order ({name}, calibrated; "
         f"the probabilities are stated as measured on those held-out {noun})."
     )

@@ -61,9 +61,11 @@ def plot_event_catalogue(catalogue: pd.DataFrame, *, noun: str | None = None, ax
 
 
 def plot_candidate_steps(ranking: pd.DataFrame, *, top: int = 12, ax: Axes | None = None) -> Axes:
-    """Horizontal bars of conversion lift per candidate step; steps of the spec highlighted.
+    """Horizontal bars of conversion lift per candidate step, with 95 % intervals; steps of the spec highlighted.
 
     Takes :func:`pqlkit.analyses.explore.rank_candidate_steps`; only rows with ``enough_data`` and a lift.
+    The whiskers are each lift's 95 % interval (``lift_ci_low``, ``lift_ci_high``; none where it is not
+    measured); a hatched bar does not survive the Benjamini–Hochberg correction (``separates`` false).
 
     Returns
     -------
@@ -76,14 +78,20 @@ def plot_candidate_steps(ranking: pd.DataFrame, *, top: int = 12, ax: Axes | Non
     labels = [f"{e} ≥{k}×" for e, k in zip(data["event"], data["min_count"])]
     ax = new_axes(ax, (FIGSIZE[0], max(2.5, 0.4 * len(data) + 1)))
     colors = [ACCENT if flag else MUTED for flag in data["in_spec"]]
-    ax.barh(labels, data["lift"], color=colors)
+    bounds = data.rename(columns={"lift_ci_low": "ci_low", "lift_ci_high": "ci_high"})
+    bars = ax.barh(labels, data["lift"], color=colors, xerr=error_bars(bounds, "lift"), capsize=3)
+    for bar, separates in zip(bars, data["separates"]):
+        if not separates:
+            bar.set_hatch("//")
+            bar.set_alpha(0.6)
     ax.axvline(1, color="black", linewidth=1, linestyle="--")
     window = float(data["within_days"].iloc[0])
-    ax.set_title(f"Which early events separate future payers (first {window:g} days)")
-    ax.set_xlabel("Conversion lift: paid share of doers ÷ paid share of others (×)")
+    ax.set_title(f"Which early events separate future payers (first {window:g} days, before paying)")
+    ax.set_xlabel("Conversion lift: paid share of doers ÷ paid share of others (×), 95% interval")
     ax.set_ylabel("Event, done at least k times")
     handles = [Patch(color=ACCENT, label="a step of the spec"),
-               Patch(color=MUTED, label="not in the spec")]
+               Patch(color=MUTED, label="not in the spec"),
+               Patch(facecolor="white", edgecolor=MUTED, hatch="//", label="could be chance (Benjamini–Hochberg)")]
     legend_outside(ax, handles=handles)
     return ax
 

@@ -43,12 +43,13 @@ def plot_calibration(calibration: pd.DataFrame, *, ax: Axes | None = None) -> Ax
 
 
 def plot_lift(lift: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Payers per decile of the validation list, the score's order beside today's.
+    """Payers per decile of the validation list, in people, the score's order beside today's.
 
     Parameters
     ----------
     lift : pandas.DataFrame
-        :attr:`pqlkit.scoring.PayScore.lift`: ``decile``, ``ordering`` (``score``/``today``), ``payers``.
+        :attr:`pqlkit.scoring.PayScore.lift`: ``decile``, ``ordering`` (``score``/``today``), ``payers``
+        (distinct entities).
     ax : matplotlib.axes.Axes, optional
 
     Returns
@@ -61,7 +62,7 @@ def plot_lift(lift: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax.bar(wide.index - width / 2, wide["score"], width=width, color=MAIN, label="ordered by the score")
     ax.bar(wide.index + width / 2, wide["today"], width=width, color=MUTED, label="today's order")
     ax.set_xticks(wide.index)
-    ax.set(title="Payers per tenth of the list", xlabel="tenth of the list (1 = called first)", ylabel="payers (count)")
+    ax.set(title="Payers per tenth of the list", xlabel="tenth of the list (1 = called first)", ylabel="payers (people)")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)
     return ax
 
