@@ -381,8 +381,12 @@ def compare_thresholds(
     context: Context | None = None,
     steps_required: Sequence[int] | None = None,
     has_payments: bool | None = None,
+    by_day: float | None = 30,
 ) -> pd.DataFrame:
     """What the PQL threshold does to PQL volume and to PQL-to-paid conversion.
+
+    PQL-to-paid is taken at a fixed lag (``by_day``): a stricter threshold makes PQLs later, so
+    all-time rates would compare PQLs that have had less time to pay (docs/metrics.md#choices).
 
     Re-derives ``pql_at`` as the k-th completed step for each k, from the step times already in
     the per-entity table (no new pass over the events).
@@ -399,13 +403,17 @@ def compare_thresholds(
     has_payments : bool, optional
         Default ``context.has_conversions``: without a payments table the PQL-to-paid columns are
         NaN (a rate of 0 would read as "nobody pays").
+    by_day : float or None
+        PQL-to-paid within this many days of ``pql_at``, among the PQLs at least that old (default
+        30); None for the all-time rate (a description, not a comparison).
 
     Returns
     -------
     pandas.DataFrame
         One row per k, ascending: ``steps_required``, ``threshold`` (k / steps), ``chosen`` (k is
         the spec's), ``pqls``, ``pql_rate``, ``pql_rate_ci_low``, ``pql_rate_ci_high``,
-        ``current_pqls``, ``eligible``, ``paid_pqls``, ``pql_to_paid_rate``, ``ci_low``, ``ci_high``.
+        ``current_pqls``, ``eligible``, ``paid_pqls``, ``pql_to_paid_rate``, ``ci_low``, ``ci_high``,
+        ``paid_by_day`` (``by_day``; the same in every row).
 
     Examples
     --------
@@ -426,7 +434,7 @@ def compare_thresholds(
     for k in ks:
         table = _with_threshold(entities, steps, k)
         rate = pql_rate(table).iloc[0]
-        paid = pql_to_paid(table).iloc[0]
+        paid = pql_to_paid(table, by_day=by_day).iloc[0]
         rows.append({
             "steps_required": k,
             "threshold": k / len(steps),
@@ -441,6 +449,7 @@ def compare_thresholds(
             "pql_to_paid_rate": float(paid["pql_to_paid_rate"]) if has_payments else np.nan,
             "ci_low": float(paid["ci_low"]) if has_payments else np.nan,
             "ci_high": float(paid["ci_high"]) if has_payments else np.nan,
+            "paid_by_day": np.nan if by_day is None else float(by_day),
         })
     return pd.DataFrame(rows)
 

@@ -329,21 +329,32 @@ def test_compare_thresholds_by_hand(two_steps):
     - 1 of 2: all five are PQLs (u5 by its invite on day 11); payers u1, u2, u5 all paid after:
       3 of 5 = 60 %. Current (seen in the last 14 days, not paying): u4 (seen day 15).
     - 2 of 2: u1 (PQL day 1), u2 (day 3), u4 (day 15): 60 % of users; u1 and u2 paid after: 2 of 3.
+
+    Those are the all-time rates (``by_day=None``). At a fixed lag of 5 days (PQL-to-paid within 5
+    days, among PQLs at least 5 days past their PQL; as_of = day 20):
+
+    - 1 of 2: all five are old enough (u5 is 9 days past its PQL on day 11); within 5 days: u1 (PQL
+      1h, paid day 5: 4.96 days) and u5 (1 day), not u2 (5.96 days): 2 of 5.
+    - 2 of 2: u1 (19 days past), u2 (17) and u4 (exactly 5) count; u1 paid 4 days after, u2 3: 2 of 3.
     """
     entities, ctx = two_steps
-    table = explore.compare_thresholds(entities, context=ctx)
+    table = explore.compare_thresholds(entities, context=ctx, by_day=None)
     assert table["steps_required"].tolist() == [1, 2]
     assert table["chosen"].tolist() == [True, False]
     assert table["pqls"].tolist() == [5, 3]
     assert table["pql_rate"].tolist() == pytest.approx([1.0, 0.6])
     assert table["pql_to_paid_rate"].tolist() == pytest.approx([0.6, 2 / 3])
+    at_lag = explore.compare_thresholds(entities, context=ctx, by_day=5)
+    assert at_lag["eligible"].tolist() == [5, 3]
+    assert at_lag["pql_to_paid_rate"].tolist() == pytest.approx([0.4, 2 / 3])
+    assert at_lag["paid_by_day"].tolist() == [5, 5]
     assert table["current_pqls"].tolist() == [1, 1]
     assert (table["ci_low"] <= table["pql_to_paid_rate"]).all() and (table["pql_to_paid_rate"] <= table["ci_high"]).all()
 
 
 def test_compare_thresholds_matches_the_reduction_at_the_chosen_threshold(two_steps):
     entities, ctx = two_steps
-    chosen = explore.compare_thresholds(entities, context=ctx).query("chosen").iloc[0]
+    chosen = explore.compare_thresholds(entities, context=ctx, by_day=None).query("chosen").iloc[0]
     summary = pk.summary(entities, context=ctx)
     assert chosen["pqls"] == summary["raw_pqls"]
     assert chosen["pql_to_paid_rate"] == pytest.approx(summary["pql_to_paid_rate"])

@@ -197,8 +197,10 @@ def thresholds_sentence(table: pd.DataFrame, *, has_payments: bool = True) -> st
     row = chosen.iloc[0]
     n_steps = int(round(row["steps_required"] / row["threshold"]))
     parts = [f"At the spec's {int(row['steps_required'])} of {n_steps} steps there are {int(row['pqls']):,} PQLs"]
+    lag = row.get("paid_by_day", np.nan)
+    within = "" if missing(lag) else f" within {lag:g} days (among PQLs at least that old)"
     if has_payments and not missing(row["pql_to_paid_rate"]):
-        parts[0] += f", of whom {pct(row['pql_to_paid_rate'])} pay"
+        parts[0] += f", of whom {pct(row['pql_to_paid_rate'])} pay{within}"
     for offset, word in ((1, "stricter"), (-1, "looser")):
         other = table[table["steps_required"] == row["steps_required"] + offset]
         if other.empty:
