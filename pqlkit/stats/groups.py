@@ -90,19 +90,15 @@ def compare_groups(
 ) -> GroupComparison:
     """Do the rates of segments, plans or cohorts differ? A test across the groups, then each against the rest.
 
-    Only groups with at least ``min_size`` entities are judged; the smaller ones are listed in
-    ``too_small`` and get no difference and no p-value. The test across the judged groups is
-    Pearson's chi-square on the groups x (hit, miss) table (``scipy.stats.chi2_contingency``, no
-    continuity correction); when an expected count is under ``min_expected`` its p-value is a
-    Monte-Carlo one, from ``resamples`` tables drawn with the same margins (``method=MonteCarloMethod``,
-    seeded with ``seed``, so the same table gives the same p). Each judged group is then compared with
-    all the other judged groups pooled ("the rest"): the difference of the two rates with its
-    Newcombe hybrid score interval (``statsmodels ... confint_proportions_2indep(method="newcomb")``),
-    and a two-sided test: the pooled two-proportion z-test (``statsmodels ... proportions_ztest``), or
-    Fisher's exact test (``scipy.stats.fisher_exact``) when an expected count of that 2 x 2 table is
-    under ``min_expected``. With three or more groups these p-values are corrected for the number of
-    groups judged (``statsmodels ... multipletests``, Holm by default). With two groups, "A against
-    the rest" and "B against the rest" are one test: it is also the test across, and it is not corrected.
+    Groups under ``min_size`` entities are listed in ``too_small`` and not judged. Across the judged
+    groups: Pearson's chi-square (``scipy.stats.chi2_contingency``, no continuity correction), with a
+    Monte-Carlo p-value from ``resamples`` tables of the same margins (``MonteCarloMethod``, seeded)
+    when an expected count is under ``min_expected``. Each judged group against the other judged
+    groups pooled ("the rest"): the difference with its Newcombe interval (statsmodels
+    ``confint_proportions_2indep``), and the pooled z-test (``proportions_ztest``), or Fisher's exact
+    test (``scipy.stats.fisher_exact``) when an expected count of that 2 x 2 table is under
+    ``min_expected``, corrected over the groups (``multipletests``, Holm by default). With two
+    groups, "A against the rest" and "B against the rest" are one test, also the test across: not corrected.
 
     Parameters
     ----------
@@ -171,15 +167,11 @@ def compare_groups(
                                             resamples=resamples, seed=seed)
     rows = _against_the_rest(hit_counts, totals, judged, alpha=alpha, min_expected=min_expected)
     out = pd.concat([table[[group, hits, total]].reset_index(drop=True), pd.DataFrame(rows, index=range(len(rows)))], axis=1)
-    if judged.sum() == 2:  # one comparison: the same test seen from either side, and the test across
-        out["p_adjusted"] = out["p_value"]
-    else:
-        out["p_adjusted"] = _adjusted(out["p_value"], alpha=alpha, method=method)
+    # Two groups: one comparison, the same test seen from either side and the test across; no correction.
+    out["p_adjusted"] = out["p_value"] if judged.sum() == 2 else _adjusted(out["p_value"], alpha=alpha, method=method)
     out["significant"] = (out["p_adjusted"] < alpha).astype(bool)
-    return GroupComparison(
-        statistic=statistic, p_value=p_value, dof=dof, alpha=alpha, significant=bool(p_value < alpha), table=out,
-        test=test, groups_judged=int(judged.sum()), too_small=too_small, min_size=min_size,
-    )
+    return GroupComparison(statistic=statistic, p_value=p_value, dof=dof, alpha=alpha, significant=bool(p_value < alpha),
+                           table=out, test=test, groups_judged=int(judged.sum()), too_small=too_small, min_size=min_size)
 
 
 def _check_counts(table: pd.DataFrame, *, group: str, hits: str, total: str) -> None:
