@@ -37,6 +37,8 @@ __all__ = [
 ]
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+#: The average month, for spans of time given in months.
+DAYS_PER_MONTH = 365.25 / 12
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -254,7 +256,10 @@ def seasonality(
     pandas.DataFrame
         One row per weekday/month, in calendar order: ``weekday`` or ``month``, ``signups`` (all),
         ``mature`` (old enough to judge), ``pqls_within``, ``pql_rate``, ``ci_low``, ``ci_high``,
-        ``pqls_reached`` (PQLs whose ``pql_at`` falls on that weekday/month), ``horizon_days``.
+        ``pqls_reached`` (PQLs whose ``pql_at`` falls on that weekday/month), ``horizon_days``,
+        ``months_of_data`` (the time from the first signup to the last, in months of 365.25 / 12
+        days; the same on every row; NaN without signups): a month-by-month comparison needs 12 or
+        more, or it measures the trend (docs/metrics.md#comparing-groups).
     """
     if by not in ("weekday", "month"):
         raise ValueError(f"The value for `by` must be one of ['weekday', 'month'], but {by!r} was passed.")
@@ -282,8 +287,10 @@ def seasonality(
         table = table[(table["signups"] > 0) | (table["pqls_reached"] > 0)].reset_index(drop=True)
     table = rate_table(table, hits="pqls_within", total="mature", rate="pql_rate")
     table["horizon_days"] = horizon
+    span = entities["signup_at"].max() - entities["signup_at"].min() if len(entities) else pd.NaT
+    table["months_of_data"] = span / pd.Timedelta(days=DAYS_PER_MONTH) if pd.notna(span) else np.nan
     return table[[by, "signups", "mature", "pqls_within", "pql_rate", "ci_low", "ci_high", "pqls_reached",
-                  "horizon_days"]]
+                  "horizon_days", "months_of_data"]]
 
 
 # --- trends ------------------------------------------------------------------------------------

@@ -114,28 +114,41 @@ def _rates(groups: dict[str, tuple[int, int]]) -> pd.DataFrame:
 
 def test_segment_sentence_two_overlapping_intervals_that_differ_significantly():
     """60 of 200 against 40 of 200 (tests/stats/test_stats.py): the Wilson intervals overlap (30%: 24.1–36.7%,
-    20%: 15.0–26.1%; 24.1 < 26.1), yet the two-proportion test gives p = 0.0209 (chi-square, one degree
-    of freedom: z = 0.1 / sqrt(0.25 * 0.75 * (1/200 + 1/200)) = 2.309, p = 2 * (1 - Phi(2.309))), and
-    Holm over the two (equal) comparisons doubles it to 0.042 < 0.05. The difference, 10 points, has the
-    Newcombe interval 0.1 -/+ sqrt((0.30 - 0.2407)^2 + (0.2609 - 0.20)^2) / sqrt((0.3668 - 0.30)^2 +
-    (0.20 - 0.1505)^2) = +1.5 to +18.3 points (Newcombe 1998, method 10). The old rule ("the intervals
-    overlap, so the gap may be noise") got this wrong."""
+    20%: 15.0–26.1%; 24.1 < 26.1), yet the two-proportion test gives p = 0.0209 (z = 0.1 / sqrt(0.25 * 0.75 *
+    (1/200 + 1/200)) = 2.309, p = 2 * (1 - Phi(2.309))). With two groups this is the one test: no Holm over
+    two copies of it (issue 21, defect 5). The difference, 10 points, has the Newcombe interval
+    0.1 -/+ sqrt((0.30 - 0.2407)^2 + (0.2609 - 0.20)^2) / sqrt((0.3668 - 0.30)^2 + (0.20 - 0.1505)^2)
+    = +1.5 to +18.3 points (Newcombe 1998, method 10). The old rule ("the intervals overlap, so the gap
+    may be noise") got this wrong."""
     rates = _rates({"referral": (60, 200), "organic": (40, 200)})
     assert rates.loc[0, "ci_low"] < rates.loc[1, "ci_high"]  # the intervals overlap
-    text = narrative.segment_sentence(rates, by="channel", noun="users")
-    assert text.startswith("**The rates by channel differ significantly** (chi-square across the 2 groups, p = 0.021).")
-    assert "referral at 30%, 10.0 points above the rest (95% CI +1.5 to +18.3 points, Holm-adjusted p = 0.042)" in text
-    assert "organic at 20%, 10.0 points below the rest (95% CI −18.3 to −1.5 points, Holm-adjusted p = 0.042)" in text
-    assert "overlap" not in text and "noise" not in text
+    text = narrative.segment_sentence(rates, by="channel", by_day=14, noun="users")
+    assert text == ("**The rates by channel differ significantly**: referral at 30%, 10.0 points above organic at 20% "
+                    "(95% CI +1.5 to +18.3 points, two-proportion z-test, p = 0.021). At a fixed age: PQL within 14 "
+                    "days of signup, among users at least 14 days old.")
+    assert "overlap" not in text and "noise" not in text and "Holm" not in text
+
+
+def test_segment_sentence_two_groups_one_test_not_doubled_by_holm():
+    """Issue 21, defect 5: two groups, 68/200 against 50/200 (34% and 25%). Pooled 118/400 = 0.295,
+    SE = sqrt(0.295 * 0.705 * (1/200 + 1/200)) = 0.045604, z = 0.09 / 0.045604 = 1.9735,
+    p = 2 * (1 - Phi(1.9735)) = 0.0484 < 0.05. The old code applied Holm to "A vs rest" and "B vs rest"
+    (the same test twice): 2 * 0.0484 = 0.097 > 0.05, and said both "the rates differ" and "no single
+    group differs". Now one test, p = 0.048, and one verdict."""
+    text = narrative.segment_sentence(_rates({"a": (68, 200), "b": (50, 200)}), by="channel", by_day=14)
+    assert "p = 0.048" in text and "differ significantly" in text
+    assert "no single group" not in text and "Holm" not in text
 
 
 def test_segment_sentence_calls_no_gap_significant_when_the_test_does_not():
     """45/200 against 40/200 (22.5% and 20%): z = 0.025 / sqrt(0.2125 * 0.7875 / 100) = 0.611, p = 0.541
     (chi-square, 1 df): not significant, so the sentence says the gap may be noise, never "significant"."""
-    text = narrative.segment_sentence(_rates({"referral": (45, 200), "organic": (40, 200)}), by="channel", noun="users")
+    text = narrative.segment_sentence(_rates({"referral": (45, 200), "organic": (40, 200)}), by="channel", by_day=7,
+                                      noun="users")
     assert text == ("Referral users activate at 22% (95% CI 17–29%), organic at 20% (95% CI 15–26%), but the rates by "
-                    "channel do not differ significantly (chi-square across the 2 groups, p = 0.541): the gap may be noise.")
-    assert "nothing to compare" in narrative.segment_sentence(_rates({"a": (1, 2)}), by="channel")
+                    "channel do not differ significantly (two-proportion z-test, p = 0.541): the gap may be noise. "
+                    "At a fixed age: PQL within 7 days of signup, among users at least 7 days old.")
+    assert "nothing to compare" in narrative.segment_sentence(_rates({"a": (1, 2)}), by="channel", by_day=14)
 
 
 def test_segment_sentence_names_only_the_groups_that_stand_out():
@@ -144,10 +157,56 @@ def test_segment_sentence_names_only_the_groups_that_stand_out():
     2 df, p = exp(-11.48 / 2) = 0.003. 'a' against the rest: 50/100 vs 60/200, z = 0.2 / sqrt(0.3667 *
     0.6333 * (1/100 + 1/200)) = 3.39, p = 0.0007, Holm (x 3) 0.002; 'b' and 'c' each 30/100 vs 80/200:
     z = -1.69, p = 0.090, Holm (x 2) 0.18 > 0.05. Only 'a' is named."""
-    text = narrative.segment_sentence(_rates({"a": (50, 100), "b": (30, 100), "c": (30, 100)}), by="channel")
+    text = narrative.segment_sentence(_rates({"a": (50, 100), "b": (30, 100), "c": (30, 100)}), by="channel",
+                                      by_day=14)
     assert text.startswith("**The rates by channel differ significantly** (chi-square across the 3 groups, p = 0.003).")
     assert "a at 50%, 20.0 points above the rest" in text and "Holm-adjusted p = 0.002" in text and "b at" not in text
-    assert text.endswith("The other 2 groups do not differ significantly from the rest.")
+    assert text.endswith("The other 2 groups do not differ significantly from the rest. At a fixed age: PQL within "
+                         "14 days of signup, among entities at least 14 days old.")
+
+
+def test_segment_sentence_does_not_test_all_time_rates():
+    """Issue 21, defect 3: all-time rates (no ``by_day``) count yesterday's signups, so a young channel
+    looks worse whatever its true rate. 300/1000 against 60/400 (30% and 15%; z = 6.0, p < 0.001 on the
+    old code, which called it significant) is described, and not tested."""
+    text = narrative.segment_sentence(_rates({"organic": (300, 1000), "new_channel": (60, 400)}), by="channel",
+                                      noun="users")
+    assert "significant" not in text and "p <" not in text and "p =" not in text
+    assert "all-time rates" in text and "not compared" in text
+
+
+def test_segment_sentence_tiny_groups_from_the_issue():
+    """Issue 21, defect 4: US 5/100, NL 1/1, SE 0/40. The old sentence: NL "96.4 points above the rest,
+    Holm-adjusted p < 0.001" (a z-test on one user). By hand, NL against the rest (US + SE, 5/140):
+    the margins fix 6 PQLs among 141; the one NL user is a PQL with probability 6/141 = 0.04255 and is
+    not with 135/141; Fisher's two-sided p sums the tables no more likely than the one seen, so
+    p = 0.04255 (0.043), and Holm over the 3 groups, NL's p being the smallest, 3 * 0.04255 = 0.128:
+    not significant.
+
+    With the default minimum size (10), NL (1 user) is named and not judged, and US against SE is one
+    test: Fisher, as the expected PQLs of SE, 40 * 5/140 = 1.43, are under 5."""
+    rates = _rates({"US": (5, 100), "NL": (1, 1), "SE": (0, 40)}).rename(columns={"channel": "country"})
+    text = narrative.segment_sentence(rates, by="country", by_day=14, noun="users")
+    assert "NL has fewer than 10 users and is not judged." in text
+    assert "Fisher's exact test" in text and "NL at" not in text and "significantly" in text
+    assert "do not differ significantly" in text
+    every = narrative.segment_sentence(rates, by="country", by_day=14, min_size=1)
+    assert "96.4 points" not in every and "p < 0.001" not in every
+    assert "NL at" not in every  # not significant after Holm (0.128), so not named
+
+
+def test_seasonality_by_month_under_twelve_months_is_not_tested():
+    """Issue 21, the smaller point: a month-by-month test on under 12 months of signups measures the
+    trend. A table with a clear gap between months (120/400 against 60/400, p < 0.001) but six months of
+    data is described, not tested."""
+    table = pd.DataFrame({"month": ["Jan", "Jun"], "mature": [400, 400], "pqls_within": [120, 60]})
+    table = pk.rate_table(table, hits="pqls_within", total="mature", rate="pql_rate").assign(
+        horizon_days=14.0, months_of_data=6.0)
+    text = narrative.seasonality_sentence(table)
+    assert "span only 6.0 months, fewer than 12" in text and "not tested" in text
+    assert "significant" not in text
+    tested = narrative.seasonality_sentence(table.assign(months_of_data=13.0))
+    assert "differ significantly" in tested and "within 14 days" in tested
 
 
 def test_volume_sentence_says_how_many_days():

@@ -399,7 +399,8 @@ def test_overlapping_wilson_intervals_yet_significant():
     Two-proportion z-test: pooled 100/400 = 0.25, SE = sqrt(0.25 * 0.75 * (1/200 + 1/200)) = 0.043301,
     z = 0.10 / 0.043301 = 2.3094, p = erfc(2.3094 / sqrt 2) = 0.02092 < 0.05. Chi-square without
     correction: expected 50 hits and 150 misses per group, (10^2/50) * 2 + (10^2/150) * 2 = 5.3333 = z^2,
-    1 degree of freedom, the same p. Holm over the two groups: both 2 * 0.02092 = 0.04184 < 0.05.
+    1 degree of freedom, the same p. With two groups, "partner against the rest" and "ads against the
+    rest" are this one test: no Holm correction over two copies of it, both rows keep p = 0.02092.
     Newcombe's interval of the difference, from the Wilson bounds: 0.1 -/+ sqrt((0.3 - 0.2407)^2 +
     (0.2609 - 0.2)^2) and sqrt((0.3668 - 0.3)^2 + (0.2 - 0.1505)^2): (0.0151, 0.1832), excluding 0.
     """
@@ -417,12 +418,13 @@ def test_overlapping_wilson_intervals_yet_significant():
     assert result.p_value == pytest.approx(0.02092, abs=1e-5)
     assert result.significant
     table = result.table
-    assert list(table.columns) == ["channel", "pqls", "users", "rate", "rest_rate", "difference", "diff_ci_low",
-                                   "diff_ci_high", "p_value", "p_adjusted", "significant"]
+    assert list(table.columns) == ["channel", "pqls", "users", "rate", "judged", "rest_rate", "difference",
+                                   "diff_ci_low", "diff_ci_high", "test", "p_value", "p_adjusted", "significant"]
+    assert result.test == "two-proportion z-test" and table["test"].tolist() == ["two-proportion z-test"] * 2
     assert table["rate"].tolist() == [0.3, 0.2] and table["rest_rate"].tolist() == [0.2, 0.3]
     assert table["difference"].to_numpy() == pytest.approx([0.1, -0.1])
     assert table["p_value"].to_numpy() == pytest.approx([0.020921, 0.020921], abs=1e-6)
-    assert table["p_adjusted"].to_numpy() == pytest.approx([2 * _z_test_p(60, 200, 40, 200)] * 2, rel=1e-9)
+    assert table["p_adjusted"].to_numpy() == pytest.approx([_z_test_p(60, 200, 40, 200)] * 2, rel=1e-9)
     assert table["significant"].tolist() == [True, True]
     newcombe_low = 0.1 - math.sqrt((0.3 - a_low) ** 2 + (b_high - 0.2) ** 2)
     newcombe_high = 0.1 + math.sqrt((a_high - 0.3) ** 2 + (0.2 - b_low) ** 2)
@@ -468,11 +470,12 @@ def test_single_group():
 
 def test_group_with_zero_total_is_left_out():
     """60/200 and 40/200 plus a group with no entities: the empty group gets NaN figures and is left out
-    of the chi-square (still 5.3333 on 1 degree of freedom) and of Holm (still 2 * 0.02092)."""
+    of the chi-square (still 5.3333 on 1 degree of freedom); two groups are left, so one test, p = 0.02092."""
     counts = pd.DataFrame({"g": ["a", "b", "empty"], "h": [60, 40, 0], "n": [200, 200, 0]})
     result = compare_groups(counts, group="g", hits="h", total="n")
     assert result.statistic == pytest.approx(16 / 3) and result.dof == 1
-    assert result.table["p_adjusted"].iloc[:2].to_numpy() == pytest.approx([2 * _z_test_p(60, 200, 40, 200)] * 2, rel=1e-9)
+    assert result.table["p_adjusted"].iloc[:2].to_numpy() == pytest.approx([_z_test_p(60, 200, 40, 200)] * 2, rel=1e-9)
+    assert result.too_small == ()  # a group with no entities is not a small group to name
     empty = result.table.iloc[2]
     assert math.isnan(empty["rate"]) and math.isnan(empty["p_value"]) and math.isnan(empty["p_adjusted"])
     assert empty["rest_rate"] == 0.25 and not empty["significant"]

@@ -9,6 +9,7 @@ import pandas as pd
 from pqlkit.present.formatting import days, p_value, pct, rate_phrase
 from pqlkit.present.narrative.volume import segment_sentence
 from pqlkit.stats import compare_groups
+from pqlkit.stats.groups import CHI_SQUARE, MIN_GROUP_SIZE, MONTE_CARLO
 
 __all__ = [
     "cohort_rates_sentence",
@@ -50,11 +51,14 @@ def heatmap_sentence(matrix: pd.DataFrame) -> str:
             f"({last['signup_cohort'].strftime('%Y-%m-%d')}) {pct(last['pql_rate'])}.")
 
 
-def cohort_rates_sentence(rates: pd.DataFrame, *, alpha: float = 0.05) -> str:
-    """Mature cohorts: range, whether they differ (chi-square across them), the latest; how many are still too young.
+def cohort_rates_sentence(rates: pd.DataFrame, *, alpha: float = 0.05, min_size: int = MIN_GROUP_SIZE) -> str:
+    """Mature cohorts: range, whether they differ (at the fixed age), the latest; how many are still too young.
 
-    The mature cohorts are compared with :func:`pqlkit.stats.compare_groups` (chi-square across,
-    significance level ``alpha``); the young ones are left out, their rates being floors.
+    The mature cohorts are compared at the table's fixed age (``horizon_days``) with
+    :func:`pqlkit.stats.compare_groups` (chi-square across them, with a Monte-Carlo p-value when an
+    expected count is under 5; with two cohorts, the one test of the two; significance level
+    ``alpha``); cohorts under ``min_size`` entities are named and not judged; the young ones are
+    left out, their rates being floors.
 
     Returns
     -------
@@ -77,10 +81,18 @@ def cohort_rates_sentence(rates: pd.DataFrame, *, alpha: float = 0.05) -> str:
             f"mature one ({latest['signup_cohort'].strftime('%Y-%m-%d')}) at "
             f"{rate_phrase(latest['pql_rate'], latest['ci_low'], latest['ci_high'])}")
     if len(mature) >= 2:
-        test = compare_groups(mature.assign(signup_cohort=mature["signup_cohort"].astype("str")),
-                              group="signup_cohort", hits="pqls_within", total="entities", alpha=alpha)
-        verdict = "differ significantly" if test.significant else "do not differ significantly"
-        text += f". The {len(mature)} mature cohorts {verdict} (chi-square, {p_value(test.p_value)})"
+        test = compare_groups(mature.assign(signup_cohort=mature["signup_cohort"].dt.strftime("%Y-%m-%d")),
+                              group="signup_cohort", hits="pqls_within", total="entities", alpha=alpha,
+                              min_size=min_size)
+        if test.groups_judged >= 2:
+            verdict = "differ significantly" if test.significant else "do not differ significantly"
+            how = "chi-square" if test.test == CHI_SQUARE else test.test
+            if test.test == MONTE_CARLO:
+                how = "chi-square, Monte-Carlo p-value as some expected counts are under 5"
+            text += f". The {test.groups_judged} mature cohorts {verdict}{within} ({how}, {p_value(test.p_value)})"
+        if test.too_small:
+            text += (f". {len(test.too_small)} mature cohort(s) have fewer than {min_size} signups and are not "
+                     f"judged ({', '.join(test.too_small)})")
     if young:
         text += f". The {young} newest cohort(s) are too young to judge and are drawn hollow"
     return text + "."
@@ -130,8 +142,26 @@ def pql_cohort_sentence(table: pd.DataFrame, *, has_payments: bool = True) -> st
             f"({high['pql_cohort'].strftime('%Y-%m-%d')}).")
 
 
-def seasonality_sentence(table: pd.DataFrame, *, alpha: float = 0.05) -> str:
-    """Whether weekdays (or months) of signup differ in PQL rate: :func:`segment_sentence`'s test.
+def seasonality_sentence(table: pd.DataFrame, *, alpha: float = 0.05, min_months: float = 12,
+                         min_size: int = MIN_GROUP_SIZE) -> str:
+    """Whether weekdays (or months) of signup differ in PQL rate at a fixed age: :func:`segment_sentence`'s test.
+
+    Months are compared only when the signups span at least ``min_months`` months (the table's
+    ``months_of_data``): with fewer, each calendar month is seen at most once and the months differ
+    by when they came, so a test would measure the trend, not a season; the sentence says so and
+    tests nothing.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        As :func:`pqlkit.cohorts.seasonality` returns (``horizon_days`` gives the fixed age).
+    alpha : float
+        The significance level (0.05).
+    min_months : float
+        The months of data a month-by-month test needs (12: each calendar month seen once; 24
+        would see each twice).
+    min_size : int
+        Weekdays or months with fewer signups old enough are named and not judged (10).
 
     Returns
     -------
@@ -142,5 +172,11 @@ def seasonality_sentence(table: pd.DataFrame, *, alpha: float = 0.05) -> str:
     data = table[table["pql_rate"].notna()]
     if len(data) < 2:
         return f"Not enough signups old enough to judge to compare PQL rates by {key}."
-    return segment_sentence(data, by=key, hits="pqls_within", total="mature", what="signups activate",
-                            noun="", alpha=alpha).replace("  ", " ").strip()
+    span = _single(table, "months_of_data")
+    if key == "month" and (span is None or span < min_months):
+        measured = f"span only {span:.1f} months" if span is not None else "have no measured span"
+        return (f"The signups {measured}, fewer than {min_months:g}: each calendar month is seen at most once, "
+                "so a difference between months would measure the trend over these months, not a season. "
+                "The rates by month are shown, not tested.")
+    return segment_sentence(data, by=key, by_day=_single(table, "horizon_days"), hits="pqls_within", total="mature",
+                            what="signups activate", noun="", alpha=alpha, min_size=min_size)

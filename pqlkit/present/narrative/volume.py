@@ -18,6 +18,7 @@ from pqlkit.present.formatting import (
 )
 from pqlkit.present.narrative.display import bold
 from pqlkit.stats import compare_groups
+from pqlkit.stats.groups import FISHER, MIN_GROUP_SIZE, MONTE_CARLO
 
 __all__ = [
     "current_trend_sentence",
@@ -91,24 +92,35 @@ def current_trend_sentence(table: pd.DataFrame) -> str:
     return text + "."
 
 
-def segment_sentence(rates: pd.DataFrame, *, by: str, rate: str = "pql_rate", hits: str = "pqls",
-                     total: str = "entities", what: str = "activate", noun: str = "entities",
-                     alpha: float = 0.05) -> str:
-    """Do the groups' rates differ? The test across the groups, then each group against the rest.
+def segment_sentence(rates: pd.DataFrame, *, by: str, by_day: float | None = None, rate: str = "pql_rate",
+                     hits: str = "pqls", total: str = "entities", what: str = "activate", noun: str = "entities",
+                     alpha: float = 0.05, min_size: int = MIN_GROUP_SIZE) -> str:
+    """Do the groups' rates differ at a fixed age? The test across the groups, then each group against the rest.
 
-    A chi-square test across the groups, then each group against all the others pooled, with a
-    two-proportion z-test and Holm's correction (:func:`pqlkit.stats.compare_groups`). A gap is
-    called significant only when the test says so; each significant group's difference from the
-    rest is given with its 95 % (Newcombe) interval. Overlapping intervals of two groups are not a
-    test: two groups can overlap and still differ significantly.
+    Only rates taken at a fixed age are compared (docs/metrics.md#comparing-groups): pass the table of
+    :func:`pqlkit.pql_rate` with ``by_day=N`` and the same ``by_day`` here. An all-time rate counts
+    signups too young to have had the time, so a young group looks worse whatever its true rate:
+    without ``by_day`` the sentence describes the rates and tests nothing. The test is
+    :func:`pqlkit.stats.compare_groups`: groups under ``min_size`` are named and not judged; a
+    chi-square across the others (Monte-Carlo p-value when an expected count is under 5), then each
+    against the rest (z-test, or Fisher's exact test for small counts) with Holm's correction; with
+    two groups, one test. Each significant group's difference from the rest is given with its 95 %
+    (Newcombe) interval. Overlapping intervals of two groups are not a test.
 
     Parameters
     ----------
     rates : pandas.DataFrame
         One row per group: ``by``, ``rate`` and the counts ``hits`` out of ``total``, with
         ``ci_low``, ``ci_high`` (as :func:`pqlkit.pql_rate` returns).
+    by_day : float, optional
+        The fixed age of the rates (``pql_rate(..., by_day=N)``); None: all-time rates, not tested.
+    noun : str
+        What the groups count ("users"); the sentence says "signups" when empty.
     alpha : float
         The significance level (0.05).
+    min_size : int
+        Groups with fewer entities (old enough) are named and not judged (default 10,
+        :data:`pqlkit.stats.groups.MIN_GROUP_SIZE`).
 
     Returns
     -------
@@ -121,35 +133,83 @@ def segment_sentence(rates: pd.DataFrame, *, by: str, rate: str = "pql_rate", hi
     data = rates[rates[rate].notna()].reset_index(drop=True)
     if len(data) < 2:
         return f"Fewer than two {by} groups with data: nothing to compare."
-    label = by.replace("_", " ")
-    test = compare_groups(data.assign(**{by: data[by].astype("str")}), group=by, hits=hits, total=total, alpha=alpha)
+    label, who = by.replace("_", " "), noun or "signups"
+    if by_day is None:
+        return (_spread(data, by=by, rate=rate, noun=noun, what=what) + f". These are all-time rates: they count "
+                f"{who} too young to have had the time, so the {label} groups are not compared on them (compare "
+                "them at a fixed age).")
+    test = compare_groups(data.assign(**{by: data[by].astype("str")}), group=by, hits=hits, total=total, alpha=alpha,
+                          min_size=min_size)
     table = test.table.assign(ci_low=data["ci_low"].to_numpy(), ci_high=data["ci_high"].to_numpy())
-    order = table.sort_values(["rate", by], ascending=[False, True])
-    best, worst = order.iloc[0], order.iloc[-1]
-    spread = (f"{best[by]} {noun} {what} at {rate_phrase(best['rate'], best['ci_low'], best['ci_high'])}, "
-              f"{worst[by]} at {rate_phrase(worst['rate'], worst['ci_low'], worst['ci_high'])}").strip()
-    across = f"chi-square across the {len(data)} groups, {p_value(test.p_value)}"
+    judged = table[table["judged"]]
+    age = f" At a fixed age: PQL within {by_day:g} days of signup, among {who} at least {by_day:g} days old."
+    small = _too_small(test.too_small, who=who, min_size=min_size)
+    if len(judged) < 2:
+        return (_spread(data, by=by, rate=rate, noun=noun, what=what) + f". Fewer than two {label} groups have "
+                f"{min_size} {who} or more, so nothing is compared." + small + age)
+    spread = _spread(judged, by=by, rate="rate", noun=noun, what=what)
+    if len(judged) == 2:
+        return _two_groups(judged, test, by=by, label=label, spread=spread) + small + age
+    across = f"chi-square across the {len(judged)} groups, {p_value(test.p_value)}"
+    if test.test == MONTE_CARLO:
+        across = (f"chi-square across the {len(judged)} groups, {p_value(test.p_value)} by Monte-Carlo as some "
+                  "expected counts are under 5")
     if not test.significant:
-        return (f"{spread[0].upper()}{spread[1:]}, but the rates by {label} do not differ significantly "
-                f"({across}): the gap may be noise.")
+        return (f"{spread}, but the rates by {label} do not differ significantly ({across}): the gap may be "
+                "noise." + small + age)
+    order = judged.sort_values(["rate", by], ascending=[False, True])
     standing = order[order["significant"]]
     if standing.empty:
-        return (f"{bold(f'The rates by {label} differ')} ({across}), {spread}; but no single group differs "
-                f"significantly from the rest after Holm's correction for {len(data)} comparisons.")
-    parts = []
-    for row in standing.itertuples(index=False):
-        row = row._asdict() if hasattr(row, "_asdict") else dict(row)
-        side = "above" if row["difference"] > 0 else "below"
-        parts.append(f"{row[by]} at {pct(row['rate'])}, {points(row['difference'])[1:]} {side} the rest "
-                     f"(95% CI {points(row['diff_ci_low'])[:-7]} to {points(row['diff_ci_high'])}, "
-                     f"Holm-adjusted {p_value(row['p_adjusted'])})")
-    others = len(data) - len(standing)
+        plain = _spread(judged, by=by, rate="rate", noun=noun, what=what, capital=False)
+        return (f"{bold(f'The rates by {label} differ')} ({across}), {plain}; but no single "
+                f"group differs significantly from the rest after Holm's correction for {len(judged)} comparisons."
+                + small + age)
+    parts = [_against_rest(row, by=by) for row in standing.to_dict("records")]
+    others = len(judged) - len(standing)
     text = (f"{bold(f'The rates by {label} differ significantly')} ({across}). Against the rest: "
             + "; ".join(parts) + ".")
     if others:
         text += (f" The other {others} groups do not differ significantly from the rest." if others > 1
                  else " The other group does not differ significantly from the rest.")
-    return text
+    return text + small + age
+
+
+def _spread(data: pd.DataFrame, *, by: str, rate: str, noun: str, what: str, capital: bool = True) -> str:
+    """The best and the worst group's rate, with their intervals (capitalised to start a sentence)."""
+    order = data.sort_values([rate, by], ascending=[False, True])
+    best, worst = order.iloc[0], order.iloc[-1]
+    text = (f"{best[by]} {noun} {what} at {rate_phrase(best[rate], best['ci_low'], best['ci_high'])}, "
+            f"{worst[by]} at {rate_phrase(worst[rate], worst['ci_low'], worst['ci_high'])}").replace("  ", " ").strip()
+    return text[0].upper() + text[1:] if capital else text
+
+
+def _two_groups(judged: pd.DataFrame, test, *, by: str, label: str, spread: str) -> str:
+    """Two groups: one comparison, one test, no correction."""
+    first, second = judged.sort_values(["rate", by], ascending=[False, True]).to_dict("records")
+    how = f"{test.test}, {p_value(test.p_value)}"
+    if not test.significant:
+        return f"{spread}, but the rates by {label} do not differ significantly ({how}): the gap may be noise."
+    return (f"{bold(f'The rates by {label} differ significantly')}: {first[by]} at {pct(first['rate'])}, "
+            f"{points(first['difference'])[1:]} above {second[by]} at {pct(second['rate'])} "
+            f"(95% CI {points(first['diff_ci_low'])[:-7]} to {points(first['diff_ci_high'])}, {how}).")
+
+
+def _against_rest(row: dict, *, by: str) -> str:
+    """One significant group against the rest: rate, difference, interval, adjusted p (and the exact test if used)."""
+    side = "above" if row["difference"] > 0 else "below"
+    exact = f"{FISHER}, " if row["test"] == FISHER else ""
+    return (f"{row[by]} at {pct(row['rate'])}, {points(row['difference'])[1:]} {side} the rest "
+            f"(95% CI {points(row['diff_ci_low'])[:-7]} to {points(row['diff_ci_high'])}, "
+            f"{exact}Holm-adjusted {p_value(row['p_adjusted'])})")
+
+
+def _too_small(names: tuple[str, ...], *, who: str, min_size: int) -> str:
+    """The groups under the minimum size, named: they are not judged."""
+    if not names:
+        return ""
+    listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
+    verb = "have" if len(names) > 1 else "has"
+    return f" {listed} {verb} fewer than {min_size} {who} and {'are' if len(names) > 1 else 'is'} not judged."
 
 
 def time_to_pql_headline(summary: dict, *, noun: str = "entities") -> str:
