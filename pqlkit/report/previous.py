@@ -300,7 +300,7 @@ def check_comparable(previous: Mapping, current: Mapping, entities: pd.DataFrame
     signed = entities.loc[entities["signup_at"] <= then, "entity_id"]
     if entities_digest(signed) != previous["entities_digest"]:
         counted = previous.get("totals", {}).get("entities")
-        raise PqlkitError(f"{start} that report's {counted if counted is not None else 'recorded'} entities are not "
+        raise PqlkitError(f"{start} that report's {f'{counted:,}' if counted is not None else 'recorded'} entities are not "
                           f"the {len(signed):,} of this dataset signed up by its as_of ({human_date(then)}): another "
                           "dataset, or its history changed")
 
