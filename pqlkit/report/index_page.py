@@ -258,6 +258,10 @@ def _changes_section(changes, previous: str | None) -> list[str]:
     parts = ["<h2>What changed since the previous report</h2>",
              f'<p class="meta">Compared with the report as of {esc(human_date(changes.previous_as_of))}{where}, '
              f"{(changes.as_of - changes.previous_as_of).total_seconds() / 86400:.0f} days earlier.</p>"]
+    if f"{changes.current_window_days:.1f}" != f"{changes.window_days:.1f}" and not changes.overlap:
+        parts.append(f'<p class="meta">The reports are less than {changes.window_days:g} days apart, so this '
+                     f"report's window is shortened to the {changes.current_window_days:.1f} days since the previous "
+                     "one: no signup or PQL is counted in both. Counts are compared per day.</p>")
     if changes.overlap:
         parts.append(f'<p class="meta">The reports are less than {changes.window_days:g} days apart: their windows '
                      "overlap, so no change is judged.</p>")
@@ -270,8 +274,8 @@ def _changes_section(changes, previous: str | None) -> list[str]:
                      f"<td class=\"n\">{esc(signed_change(row.key, row.after, row.before) or '—')}</td>"
                      f"<td>{_verdict(row)}</td></tr>")
     parts.append("</tbody></table>")
-    parts.append(f'<p class="meta">Each report counts its own last {changes.window_days:g} days, so two reports that '
-                 f"far apart count different signups and PQLs. Counts: exact test of two Poisson counts; rates: "
+    parts.append('<p class="meta">Each report counts its own window, so the two count different signups and PQLs. '
+                 "Counts: exact test of two Poisson counts; rates: "
                  f"two-proportion z-test; p-values adjusted together (Holm), {changes.alpha:.0%} level.</p>")
     parts.append('<table><thead><tr><th>Totals, without a verdict</th><th class="n">Then</th><th class="n">Now</th>'
                  '<th class="n">Change</th><th>Why no verdict</th></tr></thead><tbody>')

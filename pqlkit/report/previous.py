@@ -315,18 +315,22 @@ class ReportChanges:
         One row per figure (see :func:`changes_since`).
     previous_as_of, as_of : pandas.Timestamp
         The two reports' instants.
-    window_days, by_day : float
-        The window of the flows, and the fixed age N (the trial length).
+    window_days, current_window_days : float
+        The previous report's window, and this report's (shorter when the reports are less than a
+        window apart, so that no entity is counted in both).
+    by_day : float
+        The fixed age N (the trial length).
     alpha : float
         The family-wise significance level.
     overlap : bool
-        Whether the reports are less than ``window_days`` apart (then nothing is judged).
+        Whether this report's window reaches back before the previous ``as_of`` (then nothing is judged).
     """
 
     table: pd.DataFrame
     previous_as_of: pd.Timestamp
     as_of: pd.Timestamp
     window_days: float
+    current_window_days: float
     by_day: float
     alpha: float
     overlap: bool
@@ -334,15 +338,17 @@ class ReportChanges:
 
 def _judged_rows(previous: Mapping, current: Mapping, *, alpha: float) -> list[dict]:
     """The flows and fixed-age rates of the two records, each with its test (p-values not yet adjusted)."""
-    window, day = f"{previous['window_days']:g}", f"{previous['by_day']:g}"
+    day, then_days, now_days = f"{previous['by_day']:g}", previous["window_days"], current["window_days"]
+    same = f"{then_days:.1f}" == f"{now_days:.1f}"
+    window = f"{then_days:g}" if same else f"{then_days:g} (then) and {now_days:.1f} (now)"
     rows = []
     for key in ("new_signups", "new_pqls"):
         then, now = previous[key], current[key]
-        check = count_change_beyond_noise(then, now, alpha=alpha)
+        check = count_change_beyond_noise(then, now, before_exposure=then_days, after_exposure=now_days, alpha=alpha)
         what = "New signups" if key == "new_signups" else "New PQLs"
         rows.append({"key": key, "metric": f"{what}, last {window} days", "kind": "count", "before": float(then),
                      "after": float(now), "before_n": math.nan, "after_n": math.nan, "p_value": check.p_value,
-                     "test": "exact test of two Poisson counts over equal windows"})
+                     "test": "exact test of two Poisson counts, per day of window"})
     rates = (("pql_rate_by_day", "pql_by_day", "pqls", "entities",
               f"PQL by day {day}, signups who turned {day} days old in the last {window} days"),
              ("pql_to_paid_rate_by_day", "paid_by_day", "paid_pqls", "eligible",
@@ -368,12 +374,13 @@ def _judged_rows(previous: Mapping, current: Mapping, *, alpha: float) -> list[d
 def changes_since(previous: Mapping, current: Mapping, *, alpha: float = 0.05) -> ReportChanges:
     """What changed since a previous report: flows and fixed-age rates judged, running totals shown.
 
-    The judged figures are those of :func:`comparison_record`, taken over the previous report's
-    window: new signups and new PQLs (:func:`pqlkit.stats.count_change_beyond_noise`, equal windows),
+    The judged figures are those of :func:`comparison_record`: new signups and new PQLs
+    (:func:`pqlkit.stats.count_change_beyond_noise`, per day of each report's window),
     the PQL rate by day N and the PQL-to-paid rate within N days (:func:`pqlkit.stats.change_beyond_noise`).
     Their p-values are adjusted together (Holm, :func:`pqlkit.stats.changes.adjust_for_several`), so
-    that a steady product gets any "beyond noise" at most ``alpha`` of the time. When the reports are
-    less than the window apart, the groups overlap and nothing is judged. The running totals and the
+    that a steady product gets any "beyond noise" at most ``alpha`` of the time. When the current
+    window reaches back before the previous ``as_of``, the groups overlap and nothing is judged
+    (:func:`compare_with_previous` shortens the current window to avoid that). The running totals and the
     all-time rates (:data:`TOTALS`) are shown without a verdict.
 
     Parameters
@@ -392,16 +399,16 @@ def changes_since(previous: Mapping, current: Mapping, *, alpha: float = 0.05) -
         denominators), ``p_value``, ``p_adjusted``, ``beyond_noise`` (True, False, or None where
         nothing is judged), ``test`` (the test, or why there is none); the judged rows first.
     """
-    if (previous["window_days"], previous["by_day"]) != (current["window_days"], current["by_day"]):
-        raise ValueError("changes_since: the two records must have the same window_days and by_day, but "
-                         f"{previous['window_days']:g} and {previous['by_day']:g} then, {current['window_days']:g} and "
-                         f"{current['by_day']:g} now were passed; compute the current record with the previous window")
+    if previous["by_day"] != current["by_day"] or current["window_days"] > previous["window_days"]:
+        raise ValueError("changes_since: the records must have the same by_day and the current window_days no longer "
+                         f"than the previous, but {previous['window_days']:g} and {previous['by_day']:g} then, "
+                         f"{current['window_days']:g} and {current['by_day']:g} now were passed")
     then, now = parse_as_of(previous["as_of"]), parse_as_of(current["as_of"])
-    overlap = (now - then) < pd.Timedelta(days=previous["window_days"])
+    overlap = (now - then) < pd.Timedelta(days=current["window_days"])
     rows = _judged_rows(previous, current, alpha=alpha)
     if overlap:
         for row in rows:
-            row.update(p_value=math.nan, test=f"none: the reports are less than {previous['window_days']:g} days "
+            row.update(p_value=math.nan, test=f"none: the reports are less than {current['window_days']:g} days "
                                               "apart, so their windows overlap")
     for row, (adjusted, beyond) in zip(rows, adjust_for_several([row["p_value"] for row in rows], alpha=alpha)):
         row.update(p_adjusted=adjusted, beyond_noise=beyond if math.isfinite(row["p_value"]) else None)
@@ -418,11 +425,12 @@ def changes_since(previous: Mapping, current: Mapping, *, alpha: float = 0.05) -
                                         "p_value", "p_adjusted", "beyond_noise", "test"])
     table.insert(6, "difference", table["after"] - table["before"])
     return ReportChanges(table=table, previous_as_of=then, as_of=now, window_days=float(previous["window_days"]),
-                         by_day=float(previous["by_day"]), alpha=alpha, overlap=bool(overlap))
+                         current_window_days=float(current["window_days"]), by_day=float(previous["by_day"]), alpha=alpha, overlap=bool(overlap))
 
 
 def compare_with_previous(previous: Mapping | None, entities: pd.DataFrame, *, context, summary: Mapping,
-                          window_days: float = WINDOW_DAYS, folder: str = "") -> tuple[dict, ReportChanges | None]:
+                          window_days: float = WINDOW_DAYS, folder: str = "",
+                          payments: bool | None = None) -> tuple[dict, ReportChanges | None]:
     """This report's :func:`comparison_record`, and what changed since a previous report when one is given.
 
     Parameters
@@ -432,9 +440,12 @@ def compare_with_previous(previous: Mapping | None, entities: pd.DataFrame, *, c
     entities, context, summary
         This report's per-entity table, its context and :func:`pqlkit.summary`.
     window_days : float
-        The window of this report's record; the comparison uses the previous report's.
+        The window of this report's record. The comparison uses the previous report's window, or the
+        time since the previous report when that is shorter (then no entity is in both windows).
     folder : str
         The previous report's folder, for messages.
+    payments : bool, optional
+        Whether payments are measured; default ``context.has_conversions``.
 
     Returns
     -------
@@ -446,11 +457,13 @@ def compare_with_previous(previous: Mapping | None, entities: pd.DataFrame, *, c
     PqlkitError
         From :func:`check_comparable`: the previous report cannot be compared with this one.
     """
-    record = comparison_record(entities, context=context, window_days=window_days, totals=summary)
+    record = comparison_record(entities, context=context, window_days=window_days, totals=summary, payments=payments)
     if previous is None:
         return record, None
     then = previous["comparison"]
     check_comparable(then, record, entities, folder=folder)
-    now = record if then["window_days"] == record["window_days"] else comparison_record(
-        entities, context=context, window_days=then["window_days"], totals=summary)
+    gap = (context.as_of - parse_as_of(then["as_of"])) / pd.Timedelta(days=1)
+    window = min(then["window_days"], gap)  # no entity in both reports' windows
+    now = record if window == record["window_days"] else comparison_record(
+        entities, context=context, window_days=window, totals=summary, payments=payments)
     return record, changes_since(then, now)

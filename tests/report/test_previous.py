@@ -23,6 +23,7 @@ from pqlkit.report.index_page import index_html
 from pqlkit.report.previous import (
     changes_since,
     check_comparable,
+    compare_with_previous,
     comparison_record,
     read_previous,
 )
@@ -216,12 +217,23 @@ def test_a_burst_of_young_signups_moves_the_all_time_rate_not_the_fixed_age_one(
     assert bursty.loc["new_signups", "after"] == plain.loc["new_signups", "after"] + 300
 
 
-def test_reports_less_than_a_window_apart_are_not_judged():
-    """Days 180 and 198 are 18 days apart: the 28-day windows overlap, so no row gets a verdict."""
-    changes = changes_since(*[comparison_record(t, context=c, payments=True)
-                              for t, c in (as_of_day(simulate(1), 180.0), as_of_day(simulate(1), 198.0))])
+def test_reports_less_than_a_window_apart_compare_shorter_windows(hand_worked):
+    """Days 180 and 198 are 18 days apart. Records over 28 days each would overlap: nothing is judged.
+    compare_with_previous shortens the current window to the 18 days since the previous report, so that
+    no entity is in both, and compares counts per day (28 days then, 18 now)."""
+    truth = simulate(1)
+    records = [comparison_record(t, context=c, payments=True) for t, c in (as_of_day(truth, 180.0), as_of_day(truth, 198.0))]
+    changes = changes_since(*records)
     assert changes.overlap and changes.table["beyond_noise"].isna().all()
     assert changes.table.loc[changes.table["judged"], "test"].str.contains("overlap").all()
+    table, context = as_of_day(truth, 198.0)
+    _, shorter = compare_with_previous({"comparison": records[0]}, table, context=context, summary={},
+                                       payments=True)
+    assert not shorter.overlap and (shorter.window_days, shorter.current_window_days) == (28.0, 18.0)
+    rows = shorter.table.set_index("key")
+    day = table["signup_at"] > context.as_of - pd.Timedelta(days=18)
+    assert rows.loc["new_signups", "after"] == int(day.sum())
+    assert rows.loc["new_signups", "beyond_noise"] is not None
 
 
 # --- defects 1 and 2 on the sample --------------------------------------------------------------------
