@@ -341,7 +341,7 @@ def test_report_records_the_same_numbers_with_and_without_the_stored_table(tmp_p
     monkeypatch.setattr(report, "_hand_over", lambda *args, **kwargs: None)
     run_report(TINY, TINY_SPEC, out=tmp_path / "without", progress=False)
     records = sorted((tmp_path / "with" / "data").glob("*.json"))
-    assert [p.name for p in records] == [f"{nb.stem}.json" for nb in find_notebooks()]
+    assert [p.name for p in records] == [f"{nb.stem}.json" for nb in find_notebooks()] + ["comparison.json"]
     for path in records:
         assert json.loads(path.read_text()) == json.loads((tmp_path / "without" / "data" / path.name).read_text())
 
