@@ -57,7 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bars")
     report.add_argument("--pdf", action="store_true", help="also print every page to a PDF beside it (headless Chromium)")
     report.add_argument("--previous", metavar="DIR",
-                        help="an earlier report folder: add what changed since then, and whether it is beyond noise")
+                        help="an earlier report folder of the same level, spec and dataset: add what changed since "
+                             "then (flows and fixed-age rates judged against noise, totals shown)")
     report.add_argument("--jobs", type=_positive_int, metavar="N",
                         help="notebooks run at once, each in its own kernel (default: 2, or 1 on a one-core machine)")
 

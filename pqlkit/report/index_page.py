@@ -120,6 +120,8 @@ def sparkline(values: Sequence[float], *, label_text: str, width: int = 132, hei
 
 #: The front page's headline numbers after the north star: key and where its trend comes from.
 FRONT_KPIS = ("raw_pqls", "current_pqls", "pql_rate", "time_to_pql_median_days", "pql_to_paid_rate")
+#: The summary keys that need payments: null with PQLs to convert means payments are not measured.
+_PAYMENT_KEYS = ("pql_to_paid_rate", "paid_pqls", "paid_without_pql")
 #: A KPI without a weekly trend of its own is shown beside the trend of this one.
 _TREND_OF = {"time_to_pql_km_median_days": "time_to_pql_median_days"}
 
@@ -211,9 +213,11 @@ def _kpi_card(key: str, summary: Mapping, trends, *, star: bool = False) -> str:
     esc = html.escape
     value = summary.get(key)
     shown = summary_value(key, value)
+    eligible = (summary.get("raw_pqls") or 0) - (summary.get("paid_before_pql") or 0)
     if value is None and key == "time_to_pql_km_median_days":
         shown = "not reached"
-    eligible = (summary.get("raw_pqls") or 0) - (summary.get("paid_before_pql") or 0)
+    elif value is None and key in _PAYMENT_KEYS and (summary.get("paid_pqls") is None or eligible > 0):
+        shown = "not measured"  # no payments table: PQLs to convert, but nothing says who paid
     ci = {"pql_rate": _wilson_interval(summary.get("raw_pqls") or 0, summary.get("entities") or 0),
           "pql_to_paid_rate": _wilson_interval(summary.get("paid_pqls") or 0, eligible) if value is not None else ""}.get(key, "")
     change, line = _trend_cell(key, summary, trends)
@@ -232,28 +236,54 @@ def _kpi_card(key: str, summary: Mapping, trends, *, star: bool = False) -> str:
     return "".join(parts)
 
 
-def _changes_section(changes, previous: str | None, summary: Mapping) -> list[str]:
+def _change_value(kind: str, key: str, value: float) -> str:
+    """A value of the comparison's table as the index shows it ("not measured" where it is missing)."""
+    if not math.isfinite(value):
+        return "not measured"
+    return summary_value(key, value) if kind == "rate" else summary_value(key, int(value))
+
+
+def _verdict(row) -> str:
+    if row.beyond_noise is None:
+        return f'<span class="no">{html.escape(row.test)}</span>'
+    word = '<span class="yes">yes</span>' if row.beyond_noise else '<span class="no">no</span>'
+    return f"{word} (p = {row.p_adjusted:.2g})"
+
+
+def _changes_section(changes, previous: str | None) -> list[str]:
+    """"What changed since the previous report": the judged flows and fixed-age rates, then the totals."""
     esc = html.escape
-    parts = ["<h2>What changed since the previous report</h2>"]
-    if previous is not None:
-        parts.append(f'<p class="meta">Compared with the report in <code>{esc(short_path(previous))}</code>. '
-                     "Rates: two-proportion z-test; counts: exact test of two Poisson counts; 5% level.</p>")
-    parts.append('<table><thead><tr><th>Metric</th><th class="n">Then</th><th class="n">Now</th>'
-                 '<th class="n">Change</th><th>Beyond noise?</th></tr></thead><tbody>')
-    for row in changes.itertuples(index=False):
-        if row.beyond_noise is None:
-            verdict = '<span class="no">no test (a mean or a median)</span>'
-        elif row.beyond_noise:
-            verdict = f'<span class="yes">yes</span> (p = {row.p_value:.3g})'
-        elif math.isfinite(row.p_value):
-            verdict = f'<span class="no">no</span> (p = {row.p_value:.2g})'
-        else:
-            verdict = '<span class="no">no (nothing to compare)</span>'
-        as_int = row.key not in ("pql_rate", "pql_to_paid_rate", "activation_rate_mean", "time_to_pql_median_days")
-        before = summary_value(row.key, int(row.before) if as_int else row.before)
-        after = summary_value(row.key, int(row.after) if as_int else row.after)
-        parts.append(f"<tr><td>{esc(row.metric)}</td><td class=\"n\">{esc(before)}</td><td class=\"n\">{esc(after)}</td>"
-                     f"<td class=\"n\">{esc(signed_change(row.key, row.after, row.before) or '±0')}</td><td>{verdict}</td></tr>")
+    table = changes.table
+    where = f" in <code>{esc(short_path(previous))}</code>" if previous is not None else ""
+    parts = ["<h2>What changed since the previous report</h2>",
+             f'<p class="meta">Compared with the report as of {esc(human_date(changes.previous_as_of))}{where}, '
+             f"{(changes.as_of - changes.previous_as_of).total_seconds() / 86400:.0f} days earlier.</p>"]
+    if f"{changes.current_window_days:.1f}" != f"{changes.window_days:.1f}" and not changes.overlap:
+        parts.append(f'<p class="meta">The reports are less than {changes.window_days:g} days apart, so this '
+                     f"report's window is shortened to the {changes.current_window_days:.1f} days since the previous "
+                     "one: no signup or PQL is counted in both. Counts are compared per day.</p>")
+    if changes.overlap:
+        parts.append(f'<p class="meta">The reports are less than {changes.window_days:g} days apart: their windows '
+                     "overlap, so no change is judged.</p>")
+    parts.append('<table><thead><tr><th>Flows and rates at a fixed age</th><th class="n">Then</th>'
+                 '<th class="n">Now</th><th class="n">Change</th><th>Beyond noise?</th></tr></thead><tbody>')
+    judged, totals = table[table["judged"]], table[~table["judged"]]
+    for row in judged.itertuples(index=False):
+        parts.append(f"<tr><td>{esc(row.metric)}</td><td class=\"n\">{esc(_change_value(row.kind, row.key, row.before))}</td>"
+                     f"<td class=\"n\">{esc(_change_value(row.kind, row.key, row.after))}</td>"
+                     f"<td class=\"n\">{esc(signed_change(row.key, row.after, row.before) or '—')}</td>"
+                     f"<td>{_verdict(row)}</td></tr>")
+    parts.append("</tbody></table>")
+    parts.append('<p class="meta">Each report counts its own window, so the two count different signups and PQLs. '
+                 "Counts: exact test of two Poisson counts; rates: "
+                 f"two-proportion z-test; p-values adjusted together (Holm), {changes.alpha:.0%} level.</p>")
+    parts.append('<table><thead><tr><th>Totals, without a verdict</th><th class="n">Then</th><th class="n">Now</th>'
+                 '<th class="n">Change</th><th>Why no verdict</th></tr></thead><tbody>')
+    for row in totals.itertuples(index=False):
+        parts.append(f"<tr><td>{esc(row.metric)}</td><td class=\"n\">{esc(_change_value(row.kind, row.key, row.before))}</td>"
+                     f"<td class=\"n\">{esc(_change_value(row.kind, row.key, row.after))}</td>"
+                     f"<td class=\"n\">{esc(signed_change(row.key, row.after, row.before) or '—')}</td>"
+                     f"<td>{esc(row.test.removeprefix('none: '))}</td></tr>")
     parts.append("</tbody></table>")
     return parts
 
@@ -280,8 +310,9 @@ def index_html(*, summary: Mapping, pages: Sequence[Mapping], dataset: str, spec
         the week four rows earlier.
     north_star : str, optional
         The summary key of the north-star KPI (:data:`pqlkit.analyses.playbook.NORTH_STARS`); default the PQL rate.
-    changes : pandas.DataFrame, optional
-        :func:`pqlkit.report.previous.changes_since` of a previous report; adds "What changed since the previous report".
+    changes : ReportChanges, optional
+        :func:`pqlkit.report.previous.changes_since` of a previous report; adds "What changed since the previous
+        report" (the previous report's ``as_of``, the judged figures, the totals without a verdict).
     previous : str, optional
         That report's folder, as given.
 
@@ -321,7 +352,7 @@ def index_html(*, summary: Mapping, pages: Sequence[Mapping], dataset: str, spec
                      f'{readings}<p class="q">Kaplan–Meier: signups not yet PQL count until their age.</p></div>')
     parts.append("</div>")
     if changes is not None:
-        parts += _changes_section(changes, previous, summary)
+        parts += _changes_section(changes, previous)
 
     parts.append("<h2>Pages</h2>")
     for page in pages:

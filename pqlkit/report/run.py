@@ -6,7 +6,8 @@
                                   (and, with ``--previous``, what changed since an earlier report)
     DIR/NN_name.html              one page per notebook: outputs only, figures embedded
     DIR/notebooks/NN_name.ipynb   the executed notebooks, for inspection
-    DIR/data/                     what the notebooks record (``NN_name.json``) and export (CSV)
+    DIR/data/                     what the notebooks record (``NN_name.json``) and export (CSV), and
+                                  ``comparison.json``, what a later report's ``--previous`` compares with
 
 Every notebook in the repository's ``notebooks/`` folder runs in a kernel named ``pqlkit`` (registered
 on first use if missing), in that folder, with six parameters: ``data_dir``, ``spec_path``, ``as_of``,
@@ -54,7 +55,13 @@ from pqlkit.metrics import summary as summarise
 from pqlkit.report.browser import find_chromium, print_pdfs
 from pqlkit.report.checked import CHECKED_ENV, inputs_key, write_checked
 from pqlkit.report.pages import INJECTED_TAG, inside, one_line, write_pages
-from pqlkit.report.previous import changes_since, headline_trends, read_previous
+from pqlkit.report.previous import (
+    WINDOW_DAYS,
+    compare_with_previous,
+    headline_trends,
+    read_previous,
+    write_comparison_record,
+)
 
 __all__ = [
     "KERNEL_NAME",
@@ -439,6 +446,7 @@ def run_report(
     progress: bool = True,
     pdf: bool = False,
     previous: str | os.PathLike | None = None,
+    window_days: float = WINDOW_DAYS,
     jobs: int | None = None,
 ) -> Path:
     """Run every notebook on a dataset and write the HTML report.
@@ -466,7 +474,10 @@ def run_report(
         (:func:`pqlkit.report.browser.print_pdfs`); a missing Chromium is reported before any notebook runs.
     previous : path, optional
         An earlier report's folder: the index gains a section "What changed since the previous report"
-        (:func:`read_previous`, :func:`changes_since`). Checked before any notebook runs.
+        (:func:`changes_since`). Checked before any notebook runs: a report of another level, spec or
+        dataset, or one that is not earlier, is refused (:func:`check_comparable`).
+    window_days : float
+        The window of the flows in ``data/comparison.json`` (default 28 days; :func:`comparison_record`).
     jobs : int, optional
         How many notebooks run at once, each in its own kernel; default 2, or 1 on a one-core machine.
         The numbers and pages are the same whatever the value; 1 runs them one after the other in
@@ -498,6 +509,8 @@ def run_report(
     paths = find_notebooks(notebooks)
     for path in paths:
         _check_parameters(path)
+    record, changes = compare_with_previous(before, inputs.entities, context=inputs.context, summary=inputs.summary,
+                                            window_days=window_days, folder=str(previous))
     out_dir, data_dir, targets = _report_folders(out, paths, dataset=inputs.dataset)
 
     kernel = kernel_name()
@@ -509,11 +522,11 @@ def run_report(
     executed = _execute_with_checked(checked, paths, targets, parameters=parameters, kernel=kernel,
                                      progress=progress, jobs=jobs)
 
-    changes = changes_since(before, inputs.summary) if before is not None else None
     written = write_pages(out_dir, executed, summary=inputs.summary, data_dir=data_dir, dataset=str(dataset),
                           spec=str(spec), trends=trends, changes=changes,
                           previous=None if previous is None else str(previous))
     index = written[-1]
+    write_comparison_record(record, data_dir)  # after the pages: it is the next report's, not an export to list
     if pdf:
         print_pdfs([(page, page.with_suffix(".pdf")) for page in written])
     return index

@@ -1,5 +1,9 @@
 """Is the change of a headline figure between two reports beyond noise? A rate, or a count.
 
+Both tests assume that the two reports measure **disjoint** groups: new signups in two windows that
+do not overlap, the signups who reached a fixed age in two such windows. Two running totals (the
+later containing the earlier) are not independent samples and must not be tested here.
+:func:`adjust_for_several` corrects the p-values of the several changes one comparison judges.
 scipy and statsmodels are imported only when one of these functions is called.
 """
 
@@ -10,7 +14,7 @@ from dataclasses import dataclass
 
 from pqlkit.stats.proportions import two_proportions
 
-__all__ = ["NoiseCheck", "change_beyond_noise", "count_change_beyond_noise"]
+__all__ = ["NoiseCheck", "adjust_for_several", "change_beyond_noise", "count_change_beyond_noise"]
 
 
 @dataclass(frozen=True)
@@ -56,10 +60,11 @@ def change_beyond_noise(
 ) -> NoiseCheck:
     """Whether a rate (such as the PQL rate) changed between two reports by more than chance would.
 
-    The two reports are treated as independent samples: a two-sided two-proportion z-test with the
+    The two groups are taken as independent samples: a two-sided two-proportion z-test with the
     pooled variance (``statsmodels ... proportions_ztest``) and Newcombe's interval of the
-    difference (``confint_proportions_2indep(method="newcomb")``). Two reports of the same product
-    share many of their entities, so this errs on the side of calling a change noise.
+    difference (``confint_proportions_2indep(method="newcomb")``). Pass disjoint groups (for
+    example the signups who reached day 14 in each report's last four weeks), not two all-time
+    rates whose later denominator contains the earlier one.
 
     Parameters
     ----------
@@ -165,3 +170,41 @@ def count_change_beyond_noise(
         beyond_noise=bool(p_value < alpha),
         test="exact conditional binomial test of two Poisson counts",
     )
+
+
+def adjust_for_several(p_values, *, alpha: float = 0.05, method: str = "holm") -> list[tuple[float, bool]]:
+    """P-values of several changes judged together, adjusted so that a steady product gets *any*
+    "beyond noise" with probability at most ``alpha``.
+
+    Parameters
+    ----------
+    p_values : sequence of float
+        One per change; NaN where there was nothing to test (kept NaN, never beyond noise).
+    alpha : float
+        Family-wise significance level.
+    method : str
+        Any ``method`` of ``statsmodels.stats.multitest.multipletests``; Holm by default (valid
+        whatever the dependence between the tests).
+
+    Returns
+    -------
+    list of (float, bool)
+        Per change, in order: the adjusted p-value and whether it is below ``alpha``.
+
+    Examples
+    --------
+    >>> [(round(p, 3), beyond) for p, beyond in adjust_for_several([0.01, 0.04, float("nan")])]
+    [(0.02, True), (0.04, True), (nan, False)]
+    """
+    if not 0 < alpha < 1:
+        raise ValueError(f"`alpha` must be between 0 and 1, but {alpha!r} was passed.")
+    values = [float(p) for p in p_values]
+    tested = [i for i, p in enumerate(values) if math.isfinite(p)]
+    adjusted = [math.nan] * len(values)
+    if tested:
+        from statsmodels.stats.multitest import multipletests
+
+        corrected = multipletests([values[i] for i in tested], alpha=alpha, method=method)[1]
+        for i, p in zip(tested, corrected):
+            adjusted[i] = float(p)
+    return [(p, bool(math.isfinite(p) and p < alpha)) for p in adjusted]

@@ -19,7 +19,7 @@ import pytest
 import pqlkit as pk
 from pqlkit.report import run as report
 from pqlkit.cli import main
-from pqlkit.report.previous import changes_since, headline_trends, read_previous
+from pqlkit.report.previous import changes_since, comparison_record, headline_trends, read_previous
 from pqlkit.report.regenerate import main as regenerate_main
 from pqlkit.report.regenerate import regenerate
 from pqlkit.report.run import NotebookFailed, find_notebooks, run_report
@@ -341,7 +341,7 @@ def test_report_records_the_same_numbers_with_and_without_the_stored_table(tmp_p
     monkeypatch.setattr(report, "_hand_over", lambda *args, **kwargs: None)
     run_report(TINY, TINY_SPEC, out=tmp_path / "without", progress=False)
     records = sorted((tmp_path / "with" / "data").glob("*.json"))
-    assert [p.name for p in records] == [f"{nb.stem}.json" for nb in find_notebooks()]
+    assert [p.name for p in records] == [f"{nb.stem}.json" for nb in find_notebooks()] + ["comparison.json"]
     for path in records:
         assert json.loads(path.read_text()) == json.loads((tmp_path / "without" / "data" / path.name).read_text())
 
@@ -399,43 +399,46 @@ def test_trends_end_at_the_summary_and_count_pqls_by_each_week_end():
 
 def test_changes_between_two_real_reports(past_as_of_report, sample_report):
     """The sample as of 2026-04-30 (previous) and as of its last event, 2026-06-30 (now), from the two
-    reports' recorded JSON. By hand from the two summaries:
+    reports' data/comparison.json (issue 21). Each record is what comparison_record gives on the
+    per-entity table at its as_of. By hand from the records:
 
-    - PQL rate 521/1,879 = 27.73 % then, 832/3,000 = 27.73 % now: pooled p = 1,353/4,879 = 0.2773,
-      z = 0.00006 / sqrt(0.2773 · 0.7227 · (1/1,879 + 1/3,000)) = 0.004: not beyond noise;
-    - PQL-to-paid 109/(521 - 13) = 21.46 % then, 173/(832 - 17) = 21.23 % now: z = 0.1, not beyond noise;
-    - raw PQLs 521 -> 832: given n = 1,353, equal rates make "now" Binomial(1,353, 1/2), mean 676.5,
-      sd 18.4, z = 8.5: beyond noise; paid PQLs 109 -> 173: n = 282, z = (173 - 141)/8.40 = 3.8: beyond;
-    - current PQLs 176 -> 211: n = 387, z = (211 - 193.5)/9.84 = 1.78, p ≈ 0.08 > 0.05: within noise;
-      stalled in trial 24 -> 24: no change, p = 1;
-    - the mean activation rate and the median time to PQL get no test.
+    - running totals: entities 1,879 -> 3,000, raw PQLs 521 -> 832: shown, no verdict (the later
+      contains the earlier); the all-time PQL rate 27.7 % both times: no verdict;
+    - new signups in the last 28 days 547 -> 523: given n = 1,070, "now" is Binomial(1,070, 1/2),
+      z = (523 - 535) / 16.4 = -0.73: within noise;
+    - PQL by day 14 of the signups who turned 14 days old in the window: 163/525 = 31.0 % -> 141/531
+      = 26.6 %; pooled 304/1,056 = 0.288, z = 0.0449 / sqrt(0.288 · 0.712 · (1/525 + 1/531)) = 1.61,
+      p = 0.107: within noise (and more so after Holm's adjustment).
     """
     assert past_as_of_report.returncode == 0 and sample_report.returncode == 0
-    previous = read_previous(past_as_of_report.out)
-    current = read_previous(sample_report.out)
-    assert (previous["entities"], previous["raw_pqls"], current["entities"], current["raw_pqls"]) == (1879, 521, 3000, 832)
-    changes = changes_since(previous, current).set_index("key")
-    expected = {"pql_rate": False, "pql_to_paid_rate": False, "raw_pqls": True, "paid_pqls": True,
-                "current_pqls": False, "stalled_in_trial": False, "activation_rate_mean": None,
-                "time_to_pql_median_days": None}
-    for key, verdict in expected.items():
-        assert changes.loc[key, "beyond_noise"] == verdict, key
-    assert changes.loc["raw_pqls", "difference"] == 311
-    assert changes.loc["pql_rate", "p_value"] > 0.99 and 0.05 < changes.loc["current_pqls", "p_value"] < 0.1
+    previous = read_previous(past_as_of_report.out)["comparison"]
+    current = read_previous(sample_report.out)["comparison"]
+    for as_of, record in (("2026-04-30", previous), (None, current)):
+        entities, context = pk.entity_table(ROOT / "data" / "sample", ROOT / "data" / "activation.yaml", as_of=as_of)
+        assert record == comparison_record(entities, context=context, totals=pk.summary(entities, context=context))
+    changes = changes_since(previous, current).table.set_index("key")
+    for key, before, after in (("entities", 1879, 3000), ("raw_pqls", 521, 832), ("new_signups", 547, 523)):
+        assert (changes.loc[key, "before"], changes.loc[key, "after"]) == (before, after), key
+    assert changes.loc[["entities", "raw_pqls", "paid_pqls", "pql_rate"], "beyond_noise"].isna().all()
+    assert (changes.loc["pql_rate_by_day", "before_n"], changes.loc["pql_rate_by_day", "after_n"]) == (525, 531)
+    assert changes.loc["pql_rate_by_day", "p_value"] == pytest.approx(0.107, abs=0.001)
+    assert changes.loc[changes["judged"], "beyond_noise"].eq(False).all()
 
 
 def test_report_with_previous_adds_the_section(past_as_of_report, tmp_path):
-    """``--previous`` adds "What changed since the previous report" with a row per headline metric; the
-    verdicts shown are those of the comparison above (a stand-in notebook keeps the run short)."""
+    """``--previous`` adds "What changed since the previous report": the previous report's date, the
+    judged rows and the totals without a verdict (a stand-in notebook keeps the run short)."""
     assert past_as_of_report.returncode == 0
     notebook = stand_in(tmp_path / "nbs", dataset=ROOT / "data" / "sample", spec=ROOT / "data" / "activation.yaml")
     index = run_report(ROOT / "data" / "sample", ROOT / "data" / "activation.yaml", out=tmp_path / "out",
                        notebooks=[notebook], progress=False, previous=past_as_of_report.out).read_text(encoding="utf-8")
     assert "What changed since the previous report" in index
-    assert ('<tr><td>Raw PQLs</td><td class="n">521</td><td class="n">832</td><td class="n">+311</td>'
-            '<td><span class="yes">yes</span>') in index
-    assert ('<tr><td>PQL rate</td><td class="n">27.7%</td><td class="n">27.7%</td><td class="n">±0.0 pts</td>'
+    assert "Compared with the report as of 30 April 2026" in index
+    assert ('<tr><td>Raw PQLs (all so far)</td><td class="n">521</td><td class="n">832</td><td class="n">+311</td>'
+            '<td>a running total</td></tr>') in index
+    assert ('<tr><td>New signups, last 28 days</td><td class="n">547</td><td class="n">523</td><td class="n">−24</td>'
             '<td><span class="no">no</span>') in index
+    assert (tmp_path / "out" / "data" / "comparison.json").is_file()
     without = run_report(ROOT / "data" / "sample", ROOT / "data" / "activation.yaml", out=tmp_path / "plain",
                          notebooks=[notebook], progress=False).read_text(encoding="utf-8")
     assert "What changed" not in without
