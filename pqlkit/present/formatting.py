@@ -19,7 +19,7 @@ import numbers
 import numpy as np
 import pandas as pd
 
-__all__ = ["LABELS", "days", "header_words", "interval", "kpi_value", "label", "pct"]
+__all__ = ["DEFAULT_CURRENCY", "LABELS", "days", "header_words", "interval", "kpi_value", "label", "money", "pct"]
 
 #: Labels of the summary's and the records' keys, in the analyst's words (others: the key in words).
 LABELS = {
@@ -360,3 +360,21 @@ def kpi_value(value, unit: str) -> str:
     if unit == "days":
         return days(value)
     return f"{int(value):,}"
+
+
+#: The currency every amount is shown in unless a report or notebook says otherwise (ISO 4217 code).
+DEFAULT_CURRENCY = "USD"
+
+
+def money(value, *, currency: str = DEFAULT_CURRENCY, missing_text: str = "not measured") -> str:
+    """An amount of money with its currency, in whole units: ``9,534 USD``; ``not measured`` for missing.
+
+    ``currency`` is an ISO 4217 code or a symbol; a symbol of one character goes before the amount.
+
+    >>> money(9534.4), money(9534.4, currency="EUR"), money(120, currency="$"), money(None)
+    ('9,534 USD', '9,534 EUR', '$120', 'not measured')
+    """
+    if missing(value):
+        return missing_text
+    amount = f"{value:,.0f}"
+    return f"{currency}{amount}" if len(currency) == 1 else f"{amount} {currency}".strip()
