@@ -22,6 +22,7 @@ import pandas as pd
 
 from pqlkit.core.context import AsOf, Context, context_value
 from pqlkit.core.loading import Dataset
+from pqlkit.core.reduction import as_seen_at
 from pqlkit.metrics import current_pqls, paid_lag, pql_to_paid, rate_table, wilson_interval
 from pqlkit.metrics.conversion import chance_to_pay
 from pqlkit.metrics.current import last_seen_at_moments
@@ -523,23 +524,6 @@ def revenue_at_stake(
     return table
 
 
-def _as_at(entities: pd.DataFrame, at: pd.Timestamp, last_seen: pd.Series) -> pd.DataFrame:
-    """The per-entity table as it stood at the past instant ``at``: what was known then, nothing later.
-
-    Step completion times do not depend on later events, so ``pql_at <= at`` is the PQL state at
-    ``at``; payments after ``at`` are unknown; ``last_seen_at`` is the latest event at or before ``at``.
-    """
-    frame = entities[entities["signup_at"] <= at].copy()
-    pql = frame["pql_at"] <= at
-    frame["is_pql"] = pql
-    frame["pql_at"] = frame["pql_at"].where(pql)
-    frame["time_to_pql_days"] = frame["time_to_pql_days"].where(pql)
-    frame["paid_at"] = frame["paid_at"].where(frame["paid_at"] <= at)
-    frame["age_days"] = (at - frame["signup_at"]).dt.total_seconds() / 86400
-    frame["last_seen_at"] = frame["entity_id"].map(last_seen).astype(entities["last_seen_at"].dtype)
-    return frame
-
-
 def revenue_backtest(
     entities: pd.DataFrame,
     *,
@@ -596,7 +580,7 @@ def revenue_backtest(
     rows = []
     for position, at in enumerate(moments):
         moment_seen = seen[seen["moment"] == position].set_index("entity_id")["last_seen_at"]
-        past = _as_at(entities, at, moment_seen)
+        past = as_seen_at(entities, at, context=context, last_seen_at=moment_seen)
         leads = lead_chances(past, as_of=at, active_days=active, horizon_days=horizon_days)
         measured = leads["chance"].notna()
         cases = _cases(leads["chance"], level=level) if measured.any() else dict.fromkeys(("low", "expected", "high"), np.nan)

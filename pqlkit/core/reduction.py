@@ -11,6 +11,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from pqlkit.base.columns import timestamp_literal
 from pqlkit.base.errors import SpecError
 from pqlkit.base.sql import quote_identifier
 from pqlkit.core.context import Context
@@ -313,3 +314,34 @@ def entity_table(
     names = used if set(used) >= set(spec.step_events) else dataset.event_names()  # the names are for the warnings' hints
     spec.check_events(names, dropped=dataset.dropped_event_reasons(spec.step_events))
     return reduce(dataset, spec), Context.from_dataset(dataset, spec)
+
+
+def as_seen_at(entities: pd.DataFrame, moment: pd.Timestamp, *, context: Context,
+               last_seen_at: pd.Series) -> pd.DataFrame:
+    """The per-entity table as it would have been computed at ``moment``.
+
+    A step completed by ``moment`` has the same completion time whenever the table is computed
+    (the completing event is at or before it), so masking later times is exact; ``pql_at`` is
+    recomputed from the masked steps, payments after ``moment`` are unseen, and ``last_seen_at``
+    comes from the events up to ``moment``. ``n_users`` (account level) counts the users signed up
+    by then.
+    """
+    steps = list(context.steps)
+    table = entities[entities["signup_at"] <= moment].copy()
+    for name in steps:
+        column = table[f"{name}_at"]
+        table[f"{name}_at"] = column.where(column <= moment)
+    table["steps_done"] = table[[f"{name}_at" for name in steps]].notna().sum(axis=1).astype("int64")
+    table["activation_rate"] = table["steps_done"] / len(steps)
+    table["pql_at"] = pql_times(table, steps=steps, steps_required=context.steps_required)
+    table["is_pql"] = table["pql_at"].notna()
+    table["time_to_pql_days"] = (table["pql_at"] - table["signup_at"]).dt.total_seconds() / 86400
+    table["paid_at"] = table["paid_at"].where(table["paid_at"] <= moment)
+    table["last_seen_at"] = table["entity_id"].map(last_seen_at).astype(table["signup_at"].dtype)
+    table["age_days"] = (moment - table["signup_at"]).dt.total_seconds() / 86400
+    if "n_users" in table:
+        users = context.dataset.sql(
+            f"SELECT entity_id, count(*) AS n FROM users WHERE signup_at <= {timestamp_literal(moment)} GROUP BY 1"
+        )
+        table["n_users"] = table["entity_id"].map(users.set_index("entity_id")["n"]).fillna(1).astype("int64")
+    return table

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from pqlkit.analyses.leads import prioritise_pqls
-from pqlkit.base.columns import timestamp_literal
 from pqlkit.core.context import Context
-from pqlkit.core.reduction import pql_times
+from pqlkit.core.reduction import as_seen_at
 from pqlkit.metrics.current import last_seen_at_moments
 
 __all__ = ["snapshot_rows"]
@@ -29,37 +28,6 @@ def last_seen_at(context: Context, moments: list[pd.Timestamp], *, every: pd.Tim
     by_moment = {j: part.set_index("entity_id")["last_seen_at"] for j, part in frame.groupby("moment", sort=True)}
     empty = pd.Series([], index=pd.Index([], dtype=str, name="entity_id"), dtype="datetime64[us, UTC]")
     return [by_moment.get(j, empty).rename(None).rename_axis(None) for j in range(len(moments))]
-
-
-def as_seen_at(entities: pd.DataFrame, moment: pd.Timestamp, *, context: Context,
-               last_seen_at: pd.Series) -> pd.DataFrame:
-    """The per-entity table as it would have been computed at ``moment``.
-
-    A step completed by ``moment`` has the same completion time whenever the table is computed
-    (the completing event is at or before it), so masking later times is exact; ``pql_at`` is
-    recomputed from the masked steps, payments after ``moment`` are unseen, and ``last_seen_at``
-    comes from the events up to ``moment``. ``n_users`` (account level) counts the users signed up
-    by then.
-    """
-    steps = list(context.steps)
-    table = entities[entities["signup_at"] <= moment].copy()
-    for name in steps:
-        column = table[f"{name}_at"]
-        table[f"{name}_at"] = column.where(column <= moment)
-    table["steps_done"] = table[[f"{name}_at" for name in steps]].notna().sum(axis=1).astype("int64")
-    table["activation_rate"] = table["steps_done"] / len(steps)
-    table["pql_at"] = pql_times(table, steps=steps, steps_required=context.steps_required)
-    table["is_pql"] = table["pql_at"].notna()
-    table["time_to_pql_days"] = (table["pql_at"] - table["signup_at"]).dt.total_seconds() / 86400
-    table["paid_at"] = table["paid_at"].where(table["paid_at"] <= moment)
-    table["last_seen_at"] = table["entity_id"].map(last_seen_at).astype(table["signup_at"].dtype)
-    table["age_days"] = (moment - table["signup_at"]).dt.total_seconds() / 86400
-    if "n_users" in table:
-        users = context.dataset.sql(
-            f"SELECT entity_id, count(*) AS n FROM users WHERE signup_at <= {timestamp_literal(moment)} GROUP BY 1"
-        )
-        table["n_users"] = table["entity_id"].map(users.set_index("entity_id")["n"]).fillna(1).astype("int64")
-    return table
 
 
 def snapshot_rows(
