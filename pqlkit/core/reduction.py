@@ -308,7 +308,7 @@ def entity_table(
         spec = ActivationSpec.from_yaml(spec)
     spec = spec.with_level(level)
     dataset = load(source, level=spec.level, as_of=as_of, strict=strict, events_format=events_format, engine=engine,
-                   schema=schema, sql=sql, step_events=step_events(spec))
+                   schema=schema, sql=sql, step_events=step_events(spec), active_days=spec.active_days)
     used = [event for event, rows in dataset.step_event_rows().items() if rows.get("used")]
     names = used if set(used) >= set(spec.step_events) else dataset.event_names()  # the names are for the warnings' hints
     spec.check_events(names, dropped=dataset.dropped_event_reasons(spec.step_events))
