@@ -289,10 +289,9 @@ def load(
     level : {"user", "account"}
         The analysis level; at account level users without ``account_id`` are dropped.
     as_of : str, date or Timestamp, optional
-        The instant of the analysis: ISO 8601 text (a bare date is the end of that day, UTC), a date
-        or a timestamp; see :func:`parse_as_of`. Default: the latest parseable timestamp in any row
-        of the three tables. A given ``as_of`` before the first signup, or more than
-        ``active_days`` after the last event, raises a :class:`~pqlkit.base.errors.PqlkitWarning`.
+        ISO 8601 text (a bare date is the end of that day, UTC), a date or a timestamp
+        (:func:`parse_as_of`); default the latest parseable timestamp in any row. One before the
+        first signup or over ``active_days`` after the last event gives a PqlkitWarning.
     strict : bool
         Raise :class:`~pqlkit.base.errors.DataQualityError` instead of dropping any row.
     events_format : {"auto", "canonical", "segment", "amplitude", "mixpanel", "posthog"}, optional
@@ -348,9 +347,7 @@ def load(
     # events are tagged without that check (NULL, also in the clean events view, which reads
     # tagged_events), and the events' latest time comes from the facts.
     facts = _tag(engine, as_of_ts, account, columns["events"], step_events)
-    if as_of_ts is not None:
-        warn_as_of_outside(engine, as_of_ts, active_days=active_days)
-    as_of_ts = _as_of(engine, sources, as_of_ts)
+    as_of_ts = _as_of(engine, sources, as_of_ts, active_days=active_days)
     if "conversions" in sources:
         tag_conversions(engine, timestamp_literal(as_of_ts), account, columns["conversions"])
     ledger = _ledger(engine, sources, level, read_counts, strict=strict)
@@ -442,9 +439,12 @@ def _tag(engine, as_of_ts: pd.Timestamp | None, account: bool, event_columns: Ma
     return event_facts(engine, step_events=step_events)
 
 
-def _as_of(engine, sources: Mapping[str, str], as_of_ts: pd.Timestamp | None) -> pd.Timestamp:
-    """``as_of_ts`` when given, else the latest parseable timestamp of any row (with the far-future warning)."""
-    if as_of_ts is None:
+def _as_of(engine, sources: Mapping[str, str], as_of_ts: pd.Timestamp | None, *, active_days: float) -> pd.Timestamp:
+    """``as_of_ts`` when given (with the warning when it lies outside the data), else the latest parseable
+    timestamp of any row (with the far-future warning)."""
+    if as_of_ts is not None:
+        warn_as_of_outside(engine, as_of_ts, active_days=active_days)
+    else:
         latest = latest_timestamps(engine, sources, events=engine.rows("SELECT max(latest) FROM event_facts")[0][0])
         as_of_ts = max((stamp for stamp in latest.values() if stamp is not None), default=None)
         warn_far_future(engine, sources, latest)
