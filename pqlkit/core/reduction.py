@@ -6,6 +6,7 @@ out of pandas; only the per-entity table (one row per user or account) comes bac
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 
 import numpy as np
@@ -135,15 +136,16 @@ def _check_names(spec: ActivationSpec, segments: list[str]) -> None:
             )
 
 
-def reduce(dataset: Dataset, spec: ActivationSpec) -> pd.DataFrame:
+def reduce(dataset: Dataset, spec: ActivationSpec | Mapping | str | os.PathLike) -> pd.DataFrame:
     """Reduce the events of ``dataset`` to one row per entity, as docs/metrics.md#definitions defines.
 
     Parameters
     ----------
     dataset : Dataset
         A loaded dataset (:func:`pqlkit.load`); its level must be the spec's level.
-    spec : ActivationSpec
-        The activation steps and threshold.
+    spec : ActivationSpec, dict or path
+        The activation steps and threshold: the spec, its dict, or the path of its YAML file
+        (:meth:`ActivationSpec.coerce`).
 
     Returns
     -------
@@ -170,6 +172,7 @@ def reduce(dataset: Dataset, spec: ActivationSpec) -> pd.DataFrame:
     >>> spec = pk.ActivationSpec.from_yaml("data/activation.yaml")    # doctest: +SKIP
     >>> pk.reduce(ds, spec)[["entity_id", "steps_done", "pql_at"]]     # doctest: +SKIP
     """
+    spec = ActivationSpec.coerce(spec)
     if dataset.level != spec.level:
         spec = spec.with_level(dataset.level)
     _check_names(spec, dataset.segments)
@@ -269,7 +272,7 @@ def pql_times(entities: pd.DataFrame, *, steps: list[str] | tuple[str, ...], ste
 
 def entity_table(
     source,
-    spec: ActivationSpec | str,
+    spec: ActivationSpec | Mapping | str | os.PathLike,
     *,
     as_of=None,
     level: str | None = None,
@@ -285,8 +288,8 @@ def entity_table(
     ----------
     source : path or mapping of frames
         See :func:`pqlkit.load`.
-    spec : ActivationSpec or path
-        The spec, or the path of its YAML file.
+    spec : ActivationSpec, dict or path
+        The spec, its dict, or the path of its YAML file (:meth:`ActivationSpec.coerce`).
     as_of, strict, events_format, engine, schema, sql
         See :func:`pqlkit.load` (``schema`` and ``sql`` for a database source).
     level : {"user", "account"}, optional
@@ -304,9 +307,7 @@ def entity_table(
     >>> entities, ctx = pk.entity_table("data/sample", "data/activation.yaml")   # doctest: +SKIP
     >>> pk.current_pqls(entities, context=ctx)                                   # doctest: +SKIP
     """
-    if not isinstance(spec, ActivationSpec):
-        spec = ActivationSpec.from_yaml(spec)
-    spec = spec.with_level(level)
+    spec = ActivationSpec.coerce(spec).with_level(level)
     dataset = load(source, level=spec.level, as_of=as_of, strict=strict, events_format=events_format, engine=engine,
                    schema=schema, sql=sql, step_events=step_events(spec), active_days=spec.active_days)
     used = [event for event, rows in dataset.step_event_rows().items() if rows.get("used")]
