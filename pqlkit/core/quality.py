@@ -412,7 +412,7 @@ def id_form_mismatches(engine, sources: Mapping[str, str], ledger: pd.DataFrame)
                "as whole numbers" if "." in theirs + ours else "keep the padding zeros in both tables, or in neither")
         warnings.warn(
             f"{sources[table]}: {unknown} of {read} {table} rows were dropped as unknown_user, and {int(matched)} "
-            f"of them ({ids} distinct user_id values) name a user of {sources['users']} written another way: "
+            f"of them ({ids} distinct user_id value{'s' if ids != 1 else ''}) name a user of {sources['users']} written another way: "
             f"{theirs!r} in the {table} table, {ours!r} in the users table. pqlkit does not rewrite ids: write "
             f"user_id the same way in both tables ({fix})",
             PqlkitWarning, stacklevel=3,

@@ -14,35 +14,17 @@ import yaml
 import pqlkit as pk
 from conftest import ROOT, TINY, TINY_SPEC
 from pqlkit.report.run import execute_notebook, kernel_name, run_report
+from test_report import stand_in
 
 TINY_DICT = yaml.safe_load(TINY_SPEC.read_text())
 # tests/data/tiny by hand (see tests/report/test_report.py): PQLs u1 and u3, 2 of 5 entities.
 TINY_RAW_PQLS = 2
 
 
-def recording_notebook(folder: Path) -> Path:
-    """A notebook with the six parameters that calls pk.notebook_setup and records the raw PQLs and its spec_path."""
-    folder.mkdir(parents=True, exist_ok=True)
-    parameters = nbformat.v4.new_code_cell(
-        f"data_dir = {str(TINY)!r}\nspec_path = {str(TINY_SPEC)!r}\nas_of = None\nlevel = None\n"
-        "events_format = None\noutput_dir = 'out'"
-    )
-    parameters.metadata["tags"] = ["parameters"]
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [
-        nbformat.v4.new_markdown_cell("# Records"),
-        parameters,
-        nbformat.v4.new_code_cell(
-            "import json, pathlib\nimport pqlkit as pk\n"
-            "entities, context, paths = pk.notebook_setup(data_dir, spec_path, output_dir=output_dir, as_of=as_of)\n"
-            "(pathlib.Path(paths.output_dir) / '01_records.json').write_text(json.dumps("
-            "{'raw_pqls': int(entities['is_pql'].sum()), 'spec_path': paths.spec_path}))"
-        ),
-    ]
-    path = folder / "01_records.ipynb"
-    nbformat.write(nb, path)
-    return path
+RECORD = ("import json, pathlib\nimport pqlkit as pk\n"
+          "entities, context, paths = pk.notebook_setup(data_dir, spec_path, output_dir=output_dir, as_of=as_of)\n"
+          "(pathlib.Path(paths.output_dir) / '01_records.json').write_text(json.dumps("
+          "{'raw_pqls': int(entities['is_pql'].sum()), 'spec_path': paths.spec_path}))")
 
 
 @pytest.mark.parametrize("form", ["dict", "activation-spec"])
@@ -51,7 +33,8 @@ def test_run_report_takes_the_spec_as_a_dict_or_an_activation_spec(form, tmp_pat
     notebook counts tiny's 2 raw PQLs with it."""
     given = TINY_DICT if form == "dict" else pk.ActivationSpec.from_dict(TINY_DICT)
     out = tmp_path / "out"
-    run_report(TINY, given, out=out, notebooks=[recording_notebook(tmp_path / "nb")], progress=False, jobs=1)
+    notebook = stand_in(tmp_path / "nb", extra=[RECORD])  # the notebook calls pk.notebook_setup and records
+    run_report(TINY, given, out=out, notebooks=[notebook], progress=False, jobs=1)
     written = out / "data" / "activation.yaml"
     assert pk.ActivationSpec.from_yaml(written) == pk.ActivationSpec.from_yaml(TINY_SPEC)
     recorded = json.loads((out / "data" / "01_records.json").read_text())
