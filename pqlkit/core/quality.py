@@ -17,6 +17,7 @@ from pqlkit.base.columns import (
     stage_sql,
     staged_value_sql,
     timestamp_literal,
+    utc_timestamp,
 )
 from pqlkit.base.errors import DataQualityError, PqlkitWarning
 from pqlkit.base.sql import quote_identifier, sql_string
@@ -63,11 +64,10 @@ def warn_as_of_outside(engine, as_of: pd.Timestamp, *, active_days: float) -> No
     window) without anything being wrong with the data. The range is that of every row read with a
     parseable time (dropped rows included), from ``tagged_users`` and ``event_facts``.
     """
-    first_signup = engine.rows("SELECT min(_ts) FROM tagged_users")[0][0]
-    last_event = engine.rows("SELECT max(latest) FROM event_facts")[0][0]
+    first_signup = utc_timestamp(engine.rows("SELECT min(_ts) FROM tagged_users")[0][0])
+    last_event = utc_timestamp(engine.rows("SELECT max(latest) FROM event_facts")[0][0])
     if first_signup is None or last_event is None:
         return
-    first_signup, last_event = pd.Timestamp(first_signup), pd.Timestamp(last_event)
     span = f"the data runs from the first signup, {first_signup.isoformat()}, to the last event, {last_event.isoformat()}"
     if as_of < first_signup:
         warnings.warn(
