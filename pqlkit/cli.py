@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import warnings
 from collections.abc import Sequence
 
+from pqlkit import __version__
 from pqlkit.base.errors import PqlkitError, PqlkitWarning
 
 __all__ = ["main", "build_parser"]
@@ -25,6 +27,7 @@ __all__ = ["main", "build_parser"]
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with one sub-command per task."""
     parser = argparse.ArgumentParser(prog="pqlkit", description="Product Qualified Lead metrics from product events.")
+    parser.add_argument("--version", action="version", version=f"pqlkit {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     metrics = commands.add_parser("metrics", help="compute every PQL metric for a dataset")
@@ -114,7 +117,9 @@ def _add_selection_options(parser: argparse.ArgumentParser) -> None:
     """What to read and as of when: the options every command that reads a dataset takes."""
     from pqlkit.io.formats import EVENTS_FORMAT_CHOICES
 
-    parser.add_argument("--as-of", dest="as_of", help="analysis instant; a bare date means the end of that day (UTC)")
+    parser.add_argument("--as-of", dest="as_of", metavar="ISO_8601",
+                        help="analysis instant in ISO 8601: 2026-06-30 (the end of that day, UTC), "
+                        "2026-06-30T12:00:00 (UTC) or 2026-06-30T12:00:00+02:00; other forms are refused")
     parser.add_argument("--level", choices=("user", "account"), help="overrides the spec's level")
     parser.add_argument(
         "--events-format",
@@ -165,19 +170,37 @@ def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status.
+
+    A reader that stops early (``pqlkit validate ... --format json | head -1``) closes the pipe: the
+    output stops there, quietly, with status 1 and no traceback (as the Python documentation
+    advises for ``SIGPIPE``).
+    """
     args = build_parser().parse_args(argv)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", PqlkitWarning)
         try:
             status = _COMMANDS[args.command](args)
+            sys.stdout.flush()  # here, so that a closed pipe is met inside the try, not at exit
         except PqlkitError as error:
             print(f"pqlkit: error: {error}", file=sys.stderr)
             status = 2
+        except BrokenPipeError:
+            _silence_stdout()
+            status = 1
         for warning in caught:
             if issubclass(warning.category, PqlkitWarning):
                 print(f"pqlkit: warning: {warning.message}", file=sys.stderr)
     return status
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so that Python's flush at exit does not fail again on the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout is not a file (captured in a test): nothing to flush
+        pass
 
 
 def _metrics(args: argparse.Namespace) -> int:
@@ -203,7 +226,7 @@ def _validate(args: argparse.Namespace) -> int:
     spec = ActivationSpec.from_yaml(args.spec) if args.spec else None
     level = args.level or (spec.level if spec else "user")
     dataset = load(_dataset(args), level=level, as_of=args.as_of, strict=args.strict, events_format=args.events_format,
-                   engine=args.engine)
+                   engine=args.engine, active_days=spec.active_days if spec else 14)
     problems = (spec.with_level(level).check_events(dataset.event_names(), dropped=dataset.dropped_event_reasons(spec.step_events))
                 if spec else [])
     quality = dataset.data_quality()
@@ -219,6 +242,10 @@ def _validate(args: argparse.Namespace) -> int:
         if dataset.identity_merges is not None:
             print(f"events: {dataset.identity_merges} rows attributed to a user through an identity merge "
                   "(--stitch-identities)")
+        for table, counts in quality.items():
+            if counts.get("notes", {}).get("id_form"):
+                print(f"{table}: {counts['notes']['id_form']} of the unknown_user rows name a user whose user_id "
+                      "is written another way (1001.0 for 1001, 0042 for 42); see the warning")
     return 0
 
 

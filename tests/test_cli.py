@@ -169,3 +169,102 @@ def test_report_jobs_must_be_a_whole_number_of_at_least_one(jobs, tmp_path, caps
     assert stop.value.code == 2
     assert f"argument --jobs: expected a whole number of at least 1, got '{jobs}'" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
+
+
+def test_version_prints_the_package_version(capsys):
+    """`pqlkit --version` prints pyproject's version (read here from the file, not from the package)."""
+    import tomllib
+
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"pqlkit {version}"
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    """`pqlkit validate ... --format json | head -1`: the reader is gone before pqlkit writes (its end of
+    the pipe is closed at once, while pqlkit is still starting), so the write fails with EPIPE; pqlkit
+    stops quietly, status 1, nothing on stderr."""
+    folder = write_dataset(tmp_path / "ds")
+    process = subprocess.Popen([sys.executable, "-m", "pqlkit.cli", "validate", str(folder), "--spec",
+                                str(folder / "spec.yaml"), "--format", "json"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    process.stdout.close()
+    _, stderr = process.communicate(timeout=120)
+    assert "Traceback" not in stderr.decode() and "BrokenPipeError" not in stderr.decode(), stderr.decode()
+    assert stderr.decode() == ""
+    assert process.returncode == 1
+
+
+@pytest.mark.parametrize(
+    ("as_of", "message"),
+    [
+        pytest.param("04/30/2026", r"^pqlkit: error: as_of: cannot read '04/30/2026' as a date or time \(not ISO 8601\); "
+                     r"--as-of and as_of= take ISO 8601 only: write it as e\.g\. 2026-06-30", id="us-slashes"),
+        pytest.param("30/04/2026", r"cannot read '30/04/2026'", id="european-slashes"),
+        pytest.param("05/06/2026", r"cannot read '05/06/2026'", id="ambiguous"),
+        pytest.param("Apr 30 2026", r"cannot read 'Apr 30 2026'", id="month-name"),
+    ],
+)
+def test_as_of_other_than_iso_exits_2_with_one_line(tmp_path, capsys, as_of, message):
+    folder = write_dataset(tmp_path / "ds")
+    for command in ("metrics", "validate"):
+        assert main([command, str(folder), "--spec", str(folder / "spec.yaml"), "--as-of", as_of]) == 2
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        lines = captured.err.strip().splitlines()
+        assert len(lines) == 1 and __import__("re").search(message, lines[0]), captured.err
+
+
+def test_bare_date_is_the_end_of_the_day_on_the_sample(capsys):
+    """data/sample as of 2026-04-30: the end of that day, 23:59:59.999999 UTC, whatever the command.
+
+    The expected count is independent of pqlkit's loader: the users whose signup_at (read with pandas)
+    is at or before that instant, one row per user_id (the sample's 9 duplicate rows count once)."""
+    import pandas as pd
+
+    users = pd.read_csv(ROOT / "data/sample/users.csv.gz", dtype=str)
+    signup = pd.to_datetime(users["signup_at"], utc=True, errors="coerce", format="ISO8601")
+    expected = users.loc[signup <= pd.Timestamp("2026-04-30T23:59:59.999999Z"), "user_id"].nunique()
+    assert main(["metrics", str(ROOT / "data/sample"), "--spec", str(ROOT / "data/activation.yaml"),
+                 "--as-of", "2026-04-30", "--format", "json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["as_of"].startswith("2026-04-30T23:59:59.999999")
+    assert result["entities"] == expected
+
+
+@pytest.mark.parametrize(
+    ("as_of", "message"),
+    [
+        # The dataset runs from u1's signup (2026-01-05T00:00Z) to u2's event (2026-01-07T00:00Z).
+        pytest.param("2025-12-31", r"^pqlkit: warning: as_of 2025-12-31T23:59:59\.999999\+00:00 is before the first "
+                     r"signup: .*from the first signup, 2026-01-05T00:00:00\+00:00, to the last event, "
+                     r"2026-01-07T00:00:00\+00:00", id="before"),
+        # 2026-06-30 is 174 days after 2026-01-07 (24 + 28 + 31 + 30 + 31 + 30), beyond the spec's 14 days.
+        pytest.param("2026-06-30T00:00:00Z", r"^pqlkit: warning: as_of 2026-06-30T00:00:00\+00:00 is 174 days after "
+                     r"the last event, more than the active window \(14 days\)", id="long-after"),
+    ],
+)
+def test_as_of_outside_the_data_warns_and_exits_0(tmp_path, capsys, as_of, message):
+    folder = write_dataset(tmp_path / "ds")
+    assert main(["metrics", str(folder), "--spec", str(folder / "spec.yaml"), "--as-of", as_of]) == 0
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert any(__import__("re").search(message, line) for line in lines), lines
+
+
+def test_ids_in_another_form_are_named_by_validate(tmp_path, capsys):
+    """Users 1001 and 1002; events of 1001.0 and 1002.0 (a float column saved by pandas): both events are
+    unknown_user (2 of 2), both name a user in another form. The warning names both tables and the fix;
+    the ledger's note counts 2 in the JSON and in the text."""
+    folder = write_dataset(tmp_path / "ds", users="user_id,signup_at\n1001,2026-01-05T00:00:00Z\n1002,2026-01-05T00:00:00Z\n",
+                           events="user_id,event,timestamp\n1001.0,a,2026-01-05T01:00:00Z\n1002.0,a,2026-01-06T01:00:00Z\n")
+    assert main(["validate", str(folder), "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    events_quality = json.loads(captured.out)["data_quality"]["events"]
+    assert events_quality["dropped"]["unknown_user"] == 2 and events_quality["notes"] == {"id_form": 2}
+    assert (f"pqlkit: warning: {folder / 'events.csv'}: 2 of 2 events rows were dropped as unknown_user, and 2 of them "
+            f"(2 distinct user_id values) name a user of {folder / 'users.csv'} written another way: '1001.0' in the "
+            "events table, '1001' in the users table. pqlkit does not rewrite ids") in captured.err
+    assert main(["validate", str(folder)]) == 0
+    assert "events: 2 of the unknown_user rows name a user whose user_id is written another way" in capsys.readouterr().out

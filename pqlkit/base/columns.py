@@ -234,7 +234,8 @@ def stage(engine, table: str, columns: Mapping[str, str], *, row: str) -> None:
     create(f"stage_{table}", stage_sql(table, columns, row=row))
 
 
-def _utc_timestamp(value) -> pd.Timestamp | None:
+def utc_timestamp(value) -> pd.Timestamp | None:
+    """A timestamp an engine returned (naive from Spark, aware from DuckDB) as UTC, microseconds; None for none."""
     if value is None or pd.isna(value):
         return None
     value = pd.Timestamp(value)
@@ -249,8 +250,8 @@ def latest_timestamps(engine, sources: Mapping[str, str], *, events) -> dict[str
     """
     small = [table for table in sources if table != "events"]
     union = " UNION ALL ".join(f"SELECT '{table}' AS table_name, max(_ts) AS m FROM stage_{table}" for table in small)
-    latest = {table: _utc_timestamp(value) for table, value in engine.rows(union)}
-    latest["events"] = _utc_timestamp(events)
+    latest = {table: utc_timestamp(value) for table, value in engine.rows(union)}
+    latest["events"] = utc_timestamp(events)
     return latest
 
 

@@ -51,15 +51,18 @@ def repo_root(start: str | os.PathLike | None = None) -> Path | None:
 def resolve_path(path: str | os.PathLike, *, base: str = "notebooks") -> str:
     """Resolve a notebook parameter path without relying on the working directory.
 
-    Absolute paths are returned unchanged. A relative path is taken relative to the ``notebooks/``
-    folder of the pqlkit repository, found with :func:`repo_root` from the current directory and,
-    failing that, from the installed package's folder. Without any repository the path is resolved
-    against the current directory.
+    Absolute paths are returned unchanged. A relative path is taken from the working folder when
+    something exists there under that name (``data/activation.yaml`` when papermill runs from the
+    repository's root); else relative to the ``notebooks/`` folder of the pqlkit repository, found
+    with :func:`repo_root` from the current directory and, failing that, from the installed
+    package's folder (``../data/sample``, the notebooks' defaults, whatever the working folder).
+    Without any repository the path is resolved against the current directory.
 
     Parameters
     ----------
     path : str or path-like
-        ``"../data/sample"`` (relative to notebooks/) or an absolute path.
+        ``"data/sample"`` (from the working folder), ``"../data/sample"`` (from notebooks/) or an
+        absolute path.
     base : str
         The folder, inside the repository, that relative paths are relative to.
 
@@ -78,6 +81,9 @@ def resolve_path(path: str | os.PathLike, *, base: str = "notebooks") -> str:
     given = Path(os.fspath(path)).expanduser()
     if given.is_absolute():
         return str(given)
+    here = Path.cwd() / given
+    if here.exists():
+        return os.path.normpath(str(here))
     root = repo_root(Path.cwd()) or repo_root()
     anchor = (root / base) if root is not None else Path.cwd()
     return os.path.normpath(str(anchor / given))

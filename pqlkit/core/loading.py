@@ -80,13 +80,16 @@ from pqlkit.core.quality import (
     event_facts,
     fact_column,
     find_event_duplicates,
+    id_form_mismatches,
     ledger_frame,
     publish_clean_tables,
     raise_if_dropped,
     tag_conversions,
     tag_users,
     tagged_events_sql,
+    warn_as_of_outside,
     warn_far_future,
+    with_id_form,
 )
 from pqlkit.io.database import database_source
 from pqlkit.io.engines import make_engine
@@ -118,8 +121,9 @@ class Dataset:
     ledger : pandas.DataFrame
         One row per table and outcome: ``table``, ``reason`` (``"used"`` or a drop reason),
         ``rows``, and ``read`` (the table's rows as read from the source, counted on their own,
-        the same on each of its rows). Every reason that applies to a table is listed, zeros
-        included.
+        the same on each of its rows), and ``id_form`` (on the ``unknown_user`` row: how many of
+        those rows name a user whose ``user_id`` is written another way, ``1001.0`` for ``1001``;
+        0 elsewhere). Every reason that applies to a table is listed, zeros included.
     sources : dict
         Table name to the file it was read from (``"<DataFrame>"`` for frames).
     segments : list of str
@@ -227,7 +231,10 @@ def ledger_to_dict(ledger: pd.DataFrame) -> dict:
     """Turn a ledger frame into ``{table: {"read": n, "used": n, "dropped": {reason: n}}}``.
 
     ``read`` is the ledger's own count of the rows read from the source (its ``read`` column), not
-    the sum of the outcomes, so ``read == used + sum(dropped)`` is a check that can fail.
+    the sum of the outcomes, so ``read == used + sum(dropped)`` is a check that can fail. A table
+    with ``unknown_user`` rows whose ``user_id`` names a user written another way (the ledger's
+    ``id_form`` column; docs/metrics.md#as-of-and-ids) also gets ``"notes": {"id_form": n}``: a
+    count among the dropped rows, not a reason of its own.
 
     Parameters
     ----------
@@ -237,7 +244,8 @@ def ledger_to_dict(ledger: pd.DataFrame) -> dict:
     Returns
     -------
     dict
-        ``{table: {"read": int, "used": int, "dropped": {reason: int}}}``, tables in ledger order.
+        ``{table: {"read": int, "used": int, "dropped": {reason: int}}}`` (and ``"notes"`` as above),
+        tables in ledger order.
     """
     if "read" not in ledger:
         raise PqlkitError(
@@ -250,6 +258,9 @@ def ledger_to_dict(ledger: pd.DataFrame) -> dict:
         used = int(counts.pop("used", 0))
         dropped = {reason: int(n) for reason, n in counts.items()}
         result[table] = {"read": int(rows["read"].iloc[0]), "used": used, "dropped": dropped}
+        id_form = int(rows["id_form"].sum()) if "id_form" in rows else 0
+        if id_form:
+            result[table]["notes"] = {"id_form": id_form}
     return result
 
 
@@ -266,6 +277,7 @@ def load(
     step_events: Mapping[str, int] | None = None,
     stitch_identities: bool = False,
     source_timezone: str | None = None,
+    active_days: float = 14,
 ) -> Dataset:
     """Read and check a dataset.
 
@@ -277,8 +289,9 @@ def load(
     level : {"user", "account"}
         The analysis level; at account level users without ``account_id`` are dropped.
     as_of : str, date or Timestamp, optional
-        The instant of the analysis; see :func:`parse_as_of`. Default: the latest parseable
-        timestamp in any row of the three tables.
+        ISO 8601 text (a bare date is the end of that day, UTC), a date or a timestamp
+        (:func:`parse_as_of`); default the latest parseable timestamp in any row. One before the
+        first signup or over ``active_days`` after the last event gives a PqlkitWarning.
     strict : bool
         Raise :class:`~pqlkit.base.errors.DataQualityError` instead of dropping any row.
     events_format : {"auto", "canonical", "segment", "amplitude", "mixpanel", "posthog"}, optional
@@ -301,6 +314,9 @@ def load(
     source_timezone : str, optional
         For a Mixpanel export of a project from before 2023: the project's time zone (IANA name),
         in which its epoch times are local.
+    active_days : float
+        The spec's active window (:func:`pqlkit.entity_table` passes it), for the warning on an
+        ``as_of`` long after the last event; default 14, the spec's default.
 
     Returns
     -------
@@ -318,6 +334,7 @@ def load(
     """
     if level not in ("user", "account"):
         raise PqlkitError(f"The value for `level` must be one of ['user', 'account'], but {level!r} was passed.")
+    as_of_ts = parse_as_of(as_of)  # before any file is read: a bad --as-of costs nothing
     source = _open_source(source, schema=schema, sql=sql, stitch_identities=stitch_identities,
                           source_timezone=source_timezone)
     engine = make_engine(engine)
@@ -329,9 +346,8 @@ def load(
     # The default as_of is the latest time of any row, so no row can be after it: the users and the
     # events are tagged without that check (NULL, also in the clean events view, which reads
     # tagged_events), and the events' latest time comes from the facts.
-    as_of_ts = parse_as_of(as_of)
     facts = _tag(engine, as_of_ts, account, columns["events"], step_events)
-    as_of_ts = _as_of(engine, sources, as_of_ts)
+    as_of_ts = _as_of(engine, sources, as_of_ts, active_days=active_days)
     if "conversions" in sources:
         tag_conversions(engine, timestamp_literal(as_of_ts), account, columns["conversions"])
     ledger = _ledger(engine, sources, level, read_counts, strict=strict)
@@ -423,9 +439,12 @@ def _tag(engine, as_of_ts: pd.Timestamp | None, account: bool, event_columns: Ma
     return event_facts(engine, step_events=step_events)
 
 
-def _as_of(engine, sources: Mapping[str, str], as_of_ts: pd.Timestamp | None) -> pd.Timestamp:
-    """``as_of_ts`` when given, else the latest parseable timestamp of any row (with the far-future warning)."""
-    if as_of_ts is None:
+def _as_of(engine, sources: Mapping[str, str], as_of_ts: pd.Timestamp | None, *, active_days: float) -> pd.Timestamp:
+    """``as_of_ts`` when given (with the warning when it lies outside the data), else the latest parseable
+    timestamp of any row (with the far-future warning)."""
+    if as_of_ts is not None:
+        warn_as_of_outside(engine, as_of_ts, active_days=active_days)
+    else:
         latest = latest_timestamps(engine, sources, events=engine.rows("SELECT max(latest) FROM event_facts")[0][0])
         as_of_ts = max((stamp for stamp in latest.values() if stamp is not None), default=None)
         warn_far_future(engine, sources, latest)
@@ -442,6 +461,7 @@ def _ledger(engine, sources: Mapping[str, str], level: str, read_counts: Mapping
             strict: bool) -> pd.DataFrame:
     """The ledger of the tagged tables; with ``strict``, an error when any row was dropped."""
     ledger = ledger_frame(engine, sources, level, read_counts)
+    ledger = with_id_form(ledger, id_form_mismatches(engine, sources, ledger))
     if strict:
         raise_if_dropped(ledger)
     return ledger

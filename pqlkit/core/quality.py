@@ -17,6 +17,7 @@ from pqlkit.base.columns import (
     stage_sql,
     staged_value_sql,
     timestamp_literal,
+    utc_timestamp,
 )
 from pqlkit.base.errors import DataQualityError, PqlkitWarning
 from pqlkit.base.sql import quote_identifier, sql_string
@@ -52,6 +53,35 @@ def warn_far_future(engine, sources: Mapping[str, str], latest: Mapping[str, pd.
             "date of the export, or fix those timestamps",
             PqlkitWarning,
             stacklevel=3,
+        )
+
+
+def warn_as_of_outside(engine, as_of: pd.Timestamp, *, active_days: float) -> None:
+    """Warn when a given ``as_of`` lies outside the data: before the first signup, or more than
+    ``active_days`` after the last event (docs/metrics.md#as-of-and-ids).
+
+    Either way the run would report zeros (no entity signed up yet; no PQL seen within the active
+    window) without anything being wrong with the data. The range is that of every row read with a
+    parseable time (dropped rows included), from ``tagged_users`` and ``event_facts``.
+    """
+    first_signup = utc_timestamp(engine.rows("SELECT min(_ts) FROM tagged_users")[0][0])
+    last_event = utc_timestamp(engine.rows("SELECT max(latest) FROM event_facts")[0][0])
+    if first_signup is None or last_event is None:
+        return
+    span = f"the data runs from the first signup, {first_signup.isoformat()}, to the last event, {last_event.isoformat()}"
+    if as_of < first_signup:
+        warnings.warn(
+            f"as_of {as_of.isoformat()} is before the first signup: no user had signed up by then, so every "
+            f"number is zero; {span}. Pass an as_of (--as-of) in that range",
+            PqlkitWarning, stacklevel=3,
+        )
+    elif as_of > last_event + pd.Timedelta(days=active_days):
+        gap = (as_of - last_event) / pd.Timedelta(days=1)
+        warnings.warn(
+            f"as_of {as_of.isoformat()} is {gap:.0f} days after the last event, more than the active window "
+            f"({active_days:g} days): no PQL can be current and every trial looks old; {span}. Pass the date "
+            "of the export as --as-of (as_of=), or check that the events are complete",
+            PqlkitWarning, stacklevel=3,
         )
 
 
@@ -315,3 +345,84 @@ def publish_clean_tables(engine, level: str, sources: Mapping[str, str]) -> None
         )
     # The events view reads stage_events, event_duplicates and known_users: they stay.
     engine.drop("stage_users", "stage_conversions", "raw_users", "raw_conversions")
+
+
+# --- ids written in another form -------------------------------------------------------------------
+
+#: The share of a table's rows dropped as ``unknown_user`` from which their ids are compared with the
+#: users' in another form: below it, unknown users are ordinary (test accounts, deleted users).
+ID_FORM_SHARE = 0.5
+
+_UNKNOWN_IDS = {
+    "events": "SELECT user_id, sum(n) AS n FROM event_facts WHERE _reason = 'unknown_user' GROUP BY 1",
+    "conversions": "SELECT user_id, count(*) AS n FROM tagged_conversions "
+                   "WHERE _reason = 'unknown_user' AND user_id IS NOT NULL GROUP BY 1",
+}
+
+
+def id_form_sql(column: str) -> str:
+    """SQL: a digits-only id (with or without a decimal part) without padding zeros and without trailing
+    zeros after the point, so ``'001001'``, ``'1001'`` and ``'1001.0'`` all give ``'1001'``; NULL for
+    other ids. Only used to compare ids, never to rewrite them."""
+    trimmed = (f"CASE WHEN contains({column}, '.') THEN TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM {column})) "
+               f"ELSE {column} END")
+    return (f"CASE WHEN regexp_matches({column}, '^[0-9]+([.][0-9]+)?$') "
+            f"THEN COALESCE(NULLIF(TRIM(LEADING '0' FROM {trimmed}), ''), '0') END")
+
+
+def id_form_mismatches(engine, sources: Mapping[str, str], ledger: pd.DataFrame) -> dict[str, int]:
+    """Rows dropped as ``unknown_user`` whose ``user_id`` names a user written another way, with a warning.
+
+    ``1001.0`` (a spreadsheet's or pandas' float) in the events against ``1001`` in the users, or
+    ``0042`` against ``42``, are different ids to the rules (docs/metrics.md#data-quality), and pqlkit
+    does not rewrite them; but a run whose events are nearly all ``unknown_user`` then reports a PQL
+    rate of zero without a hint. So when at least :data:`ID_FORM_SHARE` of a table's rows (events,
+    conversions) were dropped as ``unknown_user``, their distinct ids are compared with the known
+    users' in the form :func:`id_form_sql` gives; the matches are counted and named in a
+    :class:`~pqlkit.base.errors.PqlkitWarning` that says what to fix.
+
+    Returns
+    -------
+    dict of str to int
+        Table name to the ``unknown_user`` rows whose id matched (tables not checked, or without a
+        match, are left out).
+    """
+    found: dict[str, int] = {}
+    for table, unknown_sql in _UNKNOWN_IDS.items():
+        if table not in sources:
+            continue
+        rows = ledger[ledger["table"] == table]
+        unknown = int(rows.loc[rows["reason"] == "unknown_user", "rows"].sum())
+        read = int(rows["read"].iloc[0])
+        if not unknown or unknown < ID_FORM_SHARE * read:
+            continue
+        ids, matched, theirs, ours = engine.rows(f"""
+            WITH unknown AS ({unknown_sql}),
+            forms AS (
+                SELECT {id_form_sql('user_id')} AS form, min(user_id) AS user_id FROM known_users
+                WHERE {id_form_sql('user_id')} IS NOT NULL GROUP BY 1
+            )
+            SELECT count(*), sum(u.n), min(u.user_id), arg_min(f.user_id, u.user_id)
+            FROM unknown AS u JOIN forms AS f ON {id_form_sql('u.user_id')} = f.form
+        """)[0]
+        if not ids:
+            continue
+        found[table] = int(matched)
+        fix = ("a spreadsheet or pandas wrote whole numbers with a decimal part: save the column as text, or "
+               "as whole numbers" if "." in theirs + ours else "keep the padding zeros in both tables, or in neither")
+        warnings.warn(
+            f"{sources[table]}: {unknown} of {read} {table} rows were dropped as unknown_user, and {int(matched)} "
+            f"of them ({ids} distinct user_id value{'s' if ids != 1 else ''}) name a user of {sources['users']} written another way: "
+            f"{theirs!r} in the {table} table, {ours!r} in the users table. pqlkit does not rewrite ids: write "
+            f"user_id the same way in both tables ({fix})",
+            PqlkitWarning, stacklevel=3,
+        )
+    return found
+
+
+def with_id_form(ledger: pd.DataFrame, matches: Mapping[str, int]) -> pd.DataFrame:
+    """The ledger with its ``id_form`` column: on each table's ``unknown_user`` row, the rows
+    :func:`id_form_mismatches` matched; 0 elsewhere."""
+    counts = [matches.get(table, 0) if reason == "unknown_user" else 0
+              for table, reason in zip(ledger["table"], ledger["reason"])]
+    return ledger.assign(id_form=pd.Series(counts, index=ledger.index, dtype="int64"))

@@ -6,6 +6,7 @@ out of pandas; only the per-entity table (one row per user or account) comes bac
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 
 import numpy as np
@@ -136,15 +137,16 @@ def _check_names(spec: ActivationSpec, segments: list[str]) -> None:
             )
 
 
-def reduce(dataset: Dataset, spec: ActivationSpec) -> pd.DataFrame:
+def reduce(dataset: Dataset, spec: ActivationSpec | Mapping | str | os.PathLike) -> pd.DataFrame:
     """Reduce the events of ``dataset`` to one row per entity, as docs/metrics.md#definitions defines.
 
     Parameters
     ----------
     dataset : Dataset
         A loaded dataset (:func:`pqlkit.load`); its level must be the spec's level.
-    spec : ActivationSpec
-        The activation steps and threshold.
+    spec : ActivationSpec, dict or path
+        The activation steps and threshold: the spec, its dict, or the path of its YAML file
+        (:meth:`ActivationSpec.coerce`).
 
     Returns
     -------
@@ -171,6 +173,7 @@ def reduce(dataset: Dataset, spec: ActivationSpec) -> pd.DataFrame:
     >>> spec = pk.ActivationSpec.from_yaml("data/activation.yaml")    # doctest: +SKIP
     >>> pk.reduce(ds, spec)[["entity_id", "steps_done", "pql_at"]]     # doctest: +SKIP
     """
+    spec = ActivationSpec.coerce(spec)
     if dataset.level != spec.level:
         spec = spec.with_level(dataset.level)
     _check_names(spec, dataset.segments)
@@ -270,7 +273,7 @@ def pql_times(entities: pd.DataFrame, *, steps: list[str] | tuple[str, ...], ste
 
 def entity_table(
     source,
-    spec: ActivationSpec | str,
+    spec: ActivationSpec | Mapping | str | os.PathLike,
     *,
     as_of=None,
     level: str | None = None,
@@ -286,8 +289,8 @@ def entity_table(
     ----------
     source : path or mapping of frames
         See :func:`pqlkit.load`.
-    spec : ActivationSpec or path
-        The spec, or the path of its YAML file.
+    spec : ActivationSpec, dict or path
+        The spec, its dict, or the path of its YAML file (:meth:`ActivationSpec.coerce`).
     as_of, strict, events_format, engine, schema, sql
         See :func:`pqlkit.load` (``schema`` and ``sql`` for a database source).
     level : {"user", "account"}, optional
@@ -305,11 +308,9 @@ def entity_table(
     >>> entities, ctx = pk.entity_table("data/sample", "data/activation.yaml")   # doctest: +SKIP
     >>> pk.current_pqls(entities, context=ctx)                                   # doctest: +SKIP
     """
-    if not isinstance(spec, ActivationSpec):
-        spec = ActivationSpec.from_yaml(spec)
-    spec = spec.with_level(level)
+    spec = ActivationSpec.coerce(spec).with_level(level)
     dataset = load(source, level=spec.level, as_of=as_of, strict=strict, events_format=events_format, engine=engine,
-                   schema=schema, sql=sql, step_events=step_events(spec))
+                   schema=schema, sql=sql, step_events=step_events(spec), active_days=spec.active_days)
     used = [event for event, rows in dataset.step_event_rows().items() if rows.get("used")]
     names = used if set(used) >= set(spec.step_events) else dataset.event_names()  # the names are for the warnings' hints
     spec.check_events(names, dropped=dataset.dropped_event_reasons(spec.step_events))

@@ -2,7 +2,9 @@
 
 Read it from YAML with :meth:`ActivationSpec.from_yaml` or build it from a dict with
 :meth:`ActivationSpec.from_dict`; both validate every key and raise :class:`~pqlkit.base.errors.SpecError`
-with a message that names the key, what was found and what is allowed.
+with a message that names the key, what was found and what is allowed. Every function that takes a
+spec (``pk.entity_table``, ``pk.reduce``, ``pk.notebook_setup``, ``run_report``) takes any of the
+three, through :meth:`ActivationSpec.coerce`.
 """
 
 from __future__ import annotations
@@ -167,6 +169,58 @@ class ActivationSpec:
             warnings.warn(message, PqlkitWarning, stacklevel=2)
             messages.append(message)
         return messages
+
+    @classmethod
+    def coerce(cls, spec: ActivationSpec | Mapping | str | os.PathLike, *, argument: str = "spec") -> ActivationSpec:
+        """The one reader of a spec argument: an ActivationSpec as it is, a dict, or the path of a YAML file.
+
+        Parameters
+        ----------
+        spec : ActivationSpec, mapping, str or path-like
+            The spec, its parsed YAML (:meth:`from_dict`), or its file (:meth:`from_yaml`).
+        argument : str
+            The argument's name, for the message when ``spec`` is none of these.
+
+        Returns
+        -------
+        ActivationSpec
+
+        Raises
+        ------
+        SpecError
+            A spec that does not validate, or a value of another type.
+
+        Examples
+        --------
+        >>> ActivationSpec.coerce({"steps": [{"name": "a", "event": "x"}]}).step_names
+        ['a']
+        """
+        if isinstance(spec, ActivationSpec):
+            return spec
+        if isinstance(spec, Mapping):
+            return cls.from_dict(spec)
+        if isinstance(spec, (str, os.PathLike)):
+            return cls.from_yaml(spec)
+        raise SpecError(
+            f"{argument}: expected the path of an activation YAML, a dict or an ActivationSpec, but "
+            f"{type(spec).__name__} was passed"
+        )
+
+    def to_dict(self) -> dict:
+        """The spec as the mapping :meth:`from_dict` reads back to an equal spec (unset optional keys left out).
+
+        Examples
+        --------
+        >>> spec = ActivationSpec.coerce({"threshold": 0.5, "steps": [{"name": "a", "event": "x"}]})
+        >>> ActivationSpec.from_dict(spec.to_dict()) == spec
+        True
+        """
+        steps = [{key: value for key, value in (("name", step.name), ("event", step.event), ("min_count", step.min_count),
+                                                ("within_days", step.within_days), ("min_users", step.min_users))
+                  if value is not None} for step in self.steps]
+        settings = {"level": self.level, "threshold": self.threshold, "window_days": self.window_days,
+                    "active_days": self.active_days, "trial_days": self.trial_days, "stall_day": self.stall_day}
+        return {**{key: value for key, value in settings.items() if value is not None}, "steps": steps}
 
     @classmethod
     def from_yaml(cls, path: str | os.PathLike) -> ActivationSpec:

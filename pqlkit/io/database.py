@@ -30,6 +30,8 @@ source, e.g. a notebook's ``data_dir = "postgresql://analyst@db:5432/product?sch
 
 Passwords: keep them out of the URL (``PGPASSWORD`` or ``~/.pgpass``, which libpq reads). A password
 given in the URL is used to connect, and masked (``***``) in every message, ledger source and repr.
+A report hands it to its notebook kernels as ``PGPASSWORD`` in their own environment only
+(:func:`kernel_environment`); this process's ``os.environ`` is never changed.
 
 Other databases, untested here (no server can run on a test machine): Redshift speaks the PostgreSQL
 protocol (``postgresql://user@cluster.region.redshift.amazonaws.com:5439/dev``); Snowflake and
@@ -321,11 +323,26 @@ def read_source_file(path: str | os.PathLike) -> DatabaseSource:
     )
 
 
+def kernel_environment(source: DatabaseSource) -> dict[str, str]:
+    """What a notebook kernel's environment needs to connect with :func:`notebook_source`'s string.
+
+    The password of the URL, if it had one, as ``PGPASSWORD``, for the kernels' environment only:
+    setting it in ``os.environ`` would leave it behind for every process started later.
+
+    Returns
+    -------
+    dict
+        ``{"PGPASSWORD": password}``, or an empty dict when the URL has no password.
+    """
+    password = urlsplit(source.url).password
+    return {"PGPASSWORD": unquote(password)} if password is not None else {}
+
+
 def notebook_source(source: DatabaseSource) -> str:
     """One string for a notebook's ``data_dir``: the URL with pqlkit's parameters and no password.
 
-    The password, if the URL had one, moves to ``PGPASSWORD`` in this process's environment (which
-    the notebook kernels inherit), so it is never written into an executed notebook.
+    The password, if the URL had one, is left out, so it is never written into an executed notebook;
+    the kernels get it as ``PGPASSWORD`` in their environment (:func:`kernel_environment`).
 
     Returns
     -------
@@ -343,7 +360,6 @@ def notebook_source(source: DatabaseSource) -> str:
         if source.scheme not in _POSTGRES:
             raise DataError(f"{source.display}: a report cannot carry the password of a {source.scheme} URL into "
                             "the notebooks; use the driver's own credential settings instead of the URL")
-        os.environ["PGPASSWORD"] = unquote(parts.password)
         userinfo, _, host = netloc.rpartition("@")
         netloc = f"{userinfo.split(':', 1)[0]}@{host}"
     pairs = parse_qsl(parts.query, keep_blank_values=True)

@@ -42,15 +42,17 @@ import sys
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+import yaml
 
 from pqlkit.base.errors import PqlkitError
 from pqlkit.base.paths import repo_root
 from pqlkit.core.asof import parse_as_of
 from pqlkit.core.reduction import entity_table
 from pqlkit.core.spec import ActivationSpec
-from pqlkit.io.database import database_source, notebook_source
+from pqlkit.io.database import database_source, kernel_environment, notebook_source
 from pqlkit.metrics import summary as summarise
 from pqlkit.report.browser import find_chromium, print_pdfs
 from pqlkit.report.checked import CHECKED_ENV, inputs_key, write_checked
@@ -254,27 +256,42 @@ def _check_parameters(notebook: Path) -> None:
 
 @functools.cache
 def _quiet_kernel_manager() -> type:
-    """A kernel manager whose kernels do not write to our terminal.
+    """A kernel manager whose kernels do not write to our terminal (:func:`kernel_manager` without variables)."""
+    return kernel_manager()
+
+
+def kernel_manager(environment: Mapping[str, str] | None = None) -> type:
+    """A kernel manager whose kernels do not write to our terminal, started with ``environment`` added to theirs.
 
     Cell output reaches the notebook over the kernel protocol either way; what the kernel process
     itself writes to its stdout and stderr (its start-up notices, the interrupt at shutdown, C
     extensions' messages at exit) would otherwise mix into the report's own stderr, where a failure
-    must be one line.
+    must be one line. ``environment`` (a database password as ``PGPASSWORD``) goes to the kernel
+    processes only: this process's ``os.environ`` is left as it is, so nothing started later
+    inherits it.
     """
     from jupyter_client.manager import AsyncKernelManager
+
+    extra = dict(environment or {})
 
     class QuietKernelManager(AsyncKernelManager):
         async def _async_launch_kernel(self, kernel_cmd, **kw):
             kw.setdefault("stdout", subprocess.DEVNULL)
             kw.setdefault("stderr", subprocess.DEVNULL)
+            if extra:
+                kw["env"] = {**(kw.get("env") or os.environ), **extra}
             return await super()._async_launch_kernel(kernel_cmd, **kw)
 
     return QuietKernelManager
 
 
 def execute_notebook(notebook: Path, output: Path, *, parameters: Mapping | None, kernel: str, cwd: Path,
-                     progress: bool, label: str, position: int | None = None):
-    """Run one notebook with papermill; returns the executed notebook node or raises NotebookFailed."""
+                     progress: bool, label: str, position: int | None = None,
+                     environment: Mapping[str, str] | None = None):
+    """Run one notebook with papermill; returns the executed notebook node or raises NotebookFailed.
+
+    ``environment`` is added to the kernel's environment only (:func:`kernel_manager`).
+    """
     import papermill
 
     logging.getLogger("papermill").setLevel(logging.ERROR)
@@ -288,7 +305,7 @@ def execute_notebook(notebook: Path, output: Path, *, parameters: Mapping | None
         return papermill.execute_notebook(
             str(notebook), str(output), parameters=dict(parameters) if parameters else None,
             kernel_name=kernel, progress_bar=bar, log_output=False, resources={"metadata": {"path": str(cwd)}},
-            kernel_manager_class=_quiet_kernel_manager(),
+            kernel_manager_class=kernel_manager(environment) if environment else _quiet_kernel_manager(),
         )
     except Exception as error:  # noqa: BLE001 - papermill raises its own error, nbclient's, or a kernel's
         raise _failure(notebook, output, error) from error
@@ -300,7 +317,7 @@ SLOW_FIRST = ("05_gtm_playbook.ipynb",)
 
 
 def _execute_all(paths: Sequence[Path], targets: Mapping[Path, Path], *, parameters: Mapping, kernel: str,
-                 progress: bool, jobs: int) -> list:
+                 progress: bool, jobs: int, environment: Mapping[str, str] | None = None) -> list:
     """Run the notebooks, ``jobs`` at a time, and return the executed notebooks in ``paths`` order.
 
     Each notebook runs in its own kernel (a process of its own) and writes only its own outputs, so
@@ -314,12 +331,14 @@ def _execute_all(paths: Sequence[Path], targets: Mapping[Path, Path], *, paramet
     labels = {path: f"[{number}/{len(paths)}] {path.stem}" for number, path in enumerate(paths, start=1)}
     if jobs <= 1 or len(paths) <= 1:
         return [nbformat.from_dict(execute_notebook(path, targets[path], parameters=parameters, kernel=kernel,
-                                                    cwd=path.parent, progress=progress, label=labels[path]))
+                                                    cwd=path.parent, progress=progress, label=labels[path],
+                                                    environment=environment))
                 for path in paths]
     order = sorted(paths, key=lambda path: path.name not in SLOW_FIRST)  # stable: file-name order otherwise
     with ThreadPoolExecutor(max_workers=min(jobs, len(paths)), thread_name_prefix="pqlkit-notebook") as pool:
         futures = {path: pool.submit(execute_notebook, path, targets[path], parameters=parameters, kernel=kernel,
-                                     cwd=path.parent, progress=progress, label=labels[path], position=position)
+                                     cwd=path.parent, progress=progress, label=labels[path], position=position,
+                                     environment=environment)
                    for position, path in enumerate(order)}
         try:
             return [nbformat.from_dict(futures[path].result()) for path in paths]
@@ -335,7 +354,7 @@ def _execute_all(paths: Sequence[Path], targets: Mapping[Path, Path], *, paramet
 @dataclass(frozen=True)
 class _Inputs:
     dataset: Path
-    spec: Path
+    spec: Path | None  # None for a spec given as a dict or an ActivationSpec, until it is written to the report
     as_of: str | None
     level: str | None
     events_format: str | None
@@ -343,6 +362,8 @@ class _Inputs:
     entities: object = None  # the per-entity table, handed to the notebooks through pqlkit.report.checked
     context: object = None
     caught: tuple = ()  # the warnings the load raised
+    activation: object = None  # the ActivationSpec
+    environment: dict = field(default_factory=dict, repr=False)  # for the kernels only: a database password
 
 
 def _check_inputs(dataset, spec, *, as_of, level, events_format=None) -> _Inputs:
@@ -350,11 +371,13 @@ def _check_inputs(dataset, spec, *, as_of, level, events_format=None) -> _Inputs
     if level is not None and level not in ("user", "account"):
         raise PqlkitError(f"The value for `level` must be one of ['user', 'account'], but {level!r} was passed.")
     database = database_source(dataset)  # a database URL, source file or DatabaseSource
-    # The notebooks get the database as one string without its password (see notebook_source).
+    # The notebooks get the database as one string without its password (see notebook_source), and
+    # the password in their kernels' environment only.
     dataset_path = notebook_source(database) if database is not None else Path(dataset).resolve()
-    spec_path = Path(spec).resolve()
+    environment = kernel_environment(database) if database is not None else {}
+    spec_path = Path(spec).resolve() if isinstance(spec, (str, os.PathLike)) else None
     as_of_iso = parse_as_of(as_of).isoformat(timespec="microseconds") if as_of is not None else None
-    activation = ActivationSpec.from_yaml(spec_path)
+    activation = ActivationSpec.coerce(spec_path if spec_path is not None else spec)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         entities, context = entity_table(database or str(dataset_path), activation, as_of=as_of_iso, level=level,
@@ -362,7 +385,18 @@ def _check_inputs(dataset, spec, *, as_of, level, events_format=None) -> _Inputs
     for warning in caught:  # shown as before; also kept for the notebooks, which print them as notes
         warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     return _Inputs(dataset_path, spec_path, as_of_iso, level, events_format, summarise(entities, context=context),
-                   entities=entities, context=context, caught=tuple(caught))
+                   entities=entities, context=context, caught=tuple(caught), activation=activation,
+                   environment=environment)
+
+
+def _spec_file(inputs: _Inputs, data_dir: Path) -> _Inputs:
+    """``inputs`` with a spec file the notebooks can read: a spec given as a dict or an ActivationSpec
+    is written to ``data_dir/activation.yaml`` (:meth:`ActivationSpec.to_dict`)."""
+    if inputs.spec is not None:
+        return inputs
+    path = inside(data_dir, "activation.yaml")
+    path.write_text(yaml.safe_dump(inputs.activation.to_dict(), sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return replace(inputs, spec=path)
 
 
 def _hand_over(inputs: _Inputs, data_dir: Path) -> Path | None:
@@ -414,7 +448,8 @@ def _notebook_parameters(inputs: _Inputs, data_dir: Path) -> dict:
 
 
 def _execute_with_checked(checked: Path | None, paths: Sequence[Path], targets: Mapping[Path, Path], *,
-                          parameters: Mapping, kernel: str, progress: bool, jobs: int) -> list:
+                          parameters: Mapping, kernel: str, progress: bool, jobs: int,
+                          environment: Mapping[str, str] | None = None) -> list:
     """(notebook, executed notebook) pairs from :func:`_execute_all`, with :data:`CHECKED_ENV` naming the
     checked folder while they run; the variable is restored and the folder removed afterwards."""
     saved = os.environ.get(CHECKED_ENV)
@@ -422,7 +457,7 @@ def _execute_with_checked(checked: Path | None, paths: Sequence[Path], targets: 
         if checked is not None:
             os.environ[CHECKED_ENV] = str(checked)  # the kernels inherit it (pqlkit.notebook_setup reads it)
         return list(zip(paths, _execute_all(paths, targets, parameters=parameters, kernel=kernel,
-                                            progress=progress, jobs=jobs)))
+                                            progress=progress, jobs=jobs, environment=environment)))
     finally:
         if saved is None:
             os.environ.pop(CHECKED_ENV, None)
@@ -434,7 +469,7 @@ def _execute_with_checked(checked: Path | None, paths: Sequence[Path], targets: 
 
 def run_report(
     dataset: str | os.PathLike,
-    spec: str | os.PathLike,
+    spec: str | os.PathLike | Mapping | ActivationSpec,
     *,
     out: str | os.PathLike,
     # what to analyse
@@ -455,8 +490,9 @@ def run_report(
     ----------
     dataset : path
         Folder with ``users``, ``events`` and (optionally) ``conversions``.
-    spec : path
-        The activation spec (YAML).
+    spec : path, dict or ActivationSpec
+        The activation spec: its YAML file, or the spec itself (:meth:`ActivationSpec.coerce`), which
+        is then written to ``out/data/activation.yaml`` for the notebooks.
     out : path
         The report folder; created if missing. Nothing is written outside it.
     as_of : str, optional
@@ -512,6 +548,7 @@ def run_report(
     record, changes = compare_with_previous(before, inputs.entities, context=inputs.context, summary=inputs.summary,
                                             window_days=window_days, folder=str(previous))
     out_dir, data_dir, targets = _report_folders(out, paths, dataset=inputs.dataset)
+    inputs = _spec_file(inputs, data_dir)
 
     kernel = kernel_name()
     parameters = _notebook_parameters(inputs, data_dir)
@@ -520,10 +557,10 @@ def run_report(
     inputs = replace(inputs, entities=None, context=None)  # the notebooks have it now; free the memory
     jobs = min(2, os.cpu_count() or 1) if jobs is None else jobs
     executed = _execute_with_checked(checked, paths, targets, parameters=parameters, kernel=kernel,
-                                     progress=progress, jobs=jobs)
+                                     progress=progress, jobs=jobs, environment=inputs.environment)
 
     written = write_pages(out_dir, executed, summary=inputs.summary, data_dir=data_dir, dataset=str(dataset),
-                          spec=str(spec), trends=trends, changes=changes,
+                          spec=str(spec) if isinstance(spec, (str, os.PathLike)) else str(inputs.spec), trends=trends, changes=changes,
                           previous=None if previous is None else str(previous))
     index = written[-1]
     write_comparison_record(record, data_dir)  # after the pages: it is the next report's, not an export to list

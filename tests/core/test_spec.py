@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pandas as pd
 import pytest
+import yaml
 
 import pqlkit as pk
 
@@ -141,3 +145,65 @@ def test_step_event_only_in_dropped_rows_says_so_with_the_reasons():
         "(no similar event names)"
     )
     assert messages[1] == "spec: step 'share' waits for event 'report_shared', which never occurs in the data (no similar event names)"
+
+
+# --- one spec argument everywhere (issue 22): a path, a dict or an ActivationSpec ---------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = ROOT / "tests" / "data" / "tiny"
+TINY_SPEC = ROOT / "tests" / "data" / "tiny_spec.yaml"
+TINY_DICT = yaml.safe_load(TINY_SPEC.read_text())
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        pytest.param(TINY_SPEC, id="path"),
+        pytest.param(str(TINY_SPEC), id="str"),
+        pytest.param(TINY_DICT, id="dict"),
+        pytest.param(pk.ActivationSpec.from_dict(TINY_DICT), id="activation-spec"),
+    ],
+)
+def test_coerce_reads_every_form_to_the_same_spec(given):
+    """The three forms of tests/data/tiny_spec.yaml are one spec: 3 steps, 2 make a PQL (0.66 of 3 rounds to 2)."""
+    spec = pk.ActivationSpec.coerce(given)
+    assert spec == pk.ActivationSpec.from_yaml(TINY_SPEC)
+    assert (spec.step_names, spec.steps_required, spec.active_days) == (
+        ["created_project", "invited_teammate", "shared_report"], 2, 7)
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        pytest.param(3, r"^spec: expected the path of an activation YAML, a dict or an ActivationSpec, but int was passed$", id="number"),
+        pytest.param(["steps"], r"but list was passed", id="list"),
+        pytest.param({"steps": "a"}, r"`steps` must be a list of 1 to 20 steps, but 'a' was found", id="bad-dict"),
+    ],
+)
+def test_coerce_refuses_other_values_with_a_spec_error(given, message):
+    with pytest.raises(pk.SpecError, match=message):
+        pk.ActivationSpec.coerce(given)
+
+
+def test_to_dict_reads_back_to_the_same_spec():
+    """An account spec with every optional key set and one unset: from_dict(to_dict()) is equal, and the unset
+    within_days of the second step is left out rather than written as null."""
+    raw = {"level": "account", "threshold": 0.5, "window_days": 30, "active_days": 10, "trial_days": 21, "stall_day": 15,
+           "steps": [{"name": "a", "event": "x", "min_count": 2, "within_days": 7},
+                     {"name": "team", "min_users": 3}]}
+    spec = pk.ActivationSpec.from_dict(raw)
+    assert pk.ActivationSpec.from_dict(spec.to_dict()) == spec
+    assert spec.to_dict()["steps"][1] == {"name": "team", "min_count": 1, "min_users": 3}
+
+
+@pytest.mark.parametrize("form", ["path", "dict", "activation-spec"])
+def test_entity_table_and_reduce_take_every_form(form):
+    """pk.entity_table and pk.reduce give the same table for the spec as a path, a dict and an ActivationSpec
+    (the path's table is the reference: the forms differ only in how the spec is given)."""
+    given = {"path": str(TINY_SPEC), "dict": TINY_DICT, "activation-spec": pk.ActivationSpec.from_dict(TINY_DICT)}[form]
+    reference, _ = pk.entity_table(TINY, TINY_SPEC)
+    entities, context = pk.entity_table(TINY, given)
+    pd.testing.assert_frame_equal(entities, reference)
+    assert context.spec == pk.ActivationSpec.from_yaml(TINY_SPEC)
+    dataset = pk.load(TINY)
+    pd.testing.assert_frame_equal(pk.reduce(dataset, given), reference)

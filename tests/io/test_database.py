@@ -33,6 +33,7 @@ from pqlkit.io.database import (
     DatabaseSource,
     copy_dataset,
     database_source,
+    kernel_environment,
     mask_url,
     notebook_source,
     read_source_file,
@@ -465,14 +466,17 @@ def test_mask_url(url, masked):
 
 def test_url_parameters_and_notebook_source(monkeypatch):
     """pqlkit's URL parameters (schema, *_sql) are taken out before connecting; the notebook
-    string carries them back without the password, which moves to PGPASSWORD."""
-    monkeypatch.setenv("PGPASSWORD", "")  # restored after the test: notebook_source sets it
+    string carries them back without the password, which goes to the kernels' PGPASSWORD only
+    (kernel_environment), never to this process's environment."""
+    monkeypatch.delenv("PGPASSWORD", raising=False)
     source = database_source("postgresql://a:s3cr3t-pw@db:5432/p?sslmode=disable&schema=analytics",
                              sql={"events": "SELECT 1"})
     assert source.url == "postgresql://a:s3cr3t-pw@db:5432/p?sslmode=disable"
     assert (source.schema, dict(source.queries)) == ("analytics", {"events": "SELECT 1"})
     text = notebook_source(source)
-    assert PASSWORD not in text and os.environ["PGPASSWORD"] == PASSWORD
+    assert PASSWORD not in text and "PGPASSWORD" not in os.environ
+    assert kernel_environment(source) == {"PGPASSWORD": PASSWORD}
+    assert kernel_environment(database_source("postgresql://a@db/p")) == {}
     again = database_source(text)
     assert (again.url, again.schema, dict(again.queries)) == ("postgresql://a@db:5432/p?sslmode=disable",
                                                               "analytics", {"events": "SELECT 1"})
@@ -498,6 +502,30 @@ def test_source_file_errors(tmp_path, content, message):
     path.write_text(content)
     with pytest.raises(pk.DataError, match=message):
         read_source_file(path)
+
+
+class _StopBeforeNotebooks(Exception):
+    pass
+
+
+def test_report_leaves_no_password_in_the_environment(loaded, monkeypatch, tmp_path):
+    """Issue 22: after a report on a URL with a password, PGPASSWORD is not left in os.environ (every
+    notebook kernel started later would inherit it); the report's kernels get it in their own
+    environment. The notebooks are replaced by a stand-in that records what they would get."""
+    from pqlkit.report import run
+
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    seen = {}
+
+    def record(paths, targets, *, environment=None, **kwargs):
+        seen.update(os_environ=os.environ.get("PGPASSWORD"), kernels=dict(environment or {}))
+        raise _StopBeforeNotebooks
+
+    monkeypatch.setattr(run, "_execute_all", record)
+    with pytest.raises(_StopBeforeNotebooks):
+        run.run_report(loaded.url() + "?schema=tiny", TINY_SPEC, out=tmp_path / "report", progress=False)
+    assert seen == {"os_environ": None, "kernels": {"PGPASSWORD": PASSWORD}}
+    assert "PGPASSWORD" not in os.environ
 
 
 def test_report_from_the_database(loaded, capsys, tmp_path):
