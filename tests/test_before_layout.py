@@ -5,7 +5,9 @@ was written by pqlkit at commit c8f99f9 (before the package was split into layer
 report runs this module reads (``conftest.CASES``), with ``PQLKIT_STORE_SNAPSHOTS=1``. Each holds
 the report's recorded JSON and CSV files and the visible text of every page (``snapshot.py``), plus
 ``pqlkit metrics --format json`` for the same dataset and options. A change that is meant to change
-an answer stores the snapshot again, in the same commit, and says why.
+an answer stores the snapshot again, in the same commit, and says why. Stored again since: after
+issue 21 (judgements at a fixed age, small-group tests, revenue from the leads' own odds, nulls for
+what cannot be measured) and issue 22's one lead list changed what the pages say on purpose.
 """
 
 from __future__ import annotations
