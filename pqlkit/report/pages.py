@@ -41,12 +41,16 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 #: 23:58 UTC, at user level: 3,000 users in scope. ..."): never a page's finding.
 SCOPE_SENTENCE = re.compile(r"^As of\b[^.]*\bin scope\b", re.IGNORECASE)
 
-#: A notebook page's own styles, after nbconvert's: links that look like links (:data:`LINK_CSS`), and print
-#: styles that keep every column of a wide table on paper. nbconvert puts each output in a box that scrolls
-#: sideways (``overflow-x: auto``); on a sheet of paper the columns past its edge were cut, a scrollbar printed
-#: in. In print the page turns to landscape, nothing scrolls, and tables shrink their type and wrap their
-#: cells (a long word too) so that they fit the sheet's width.
+#: A notebook page's own styles, after nbconvert's: links that look like links (:data:`LINK_CSS`); tables no
+#: wider than their output (nbconvert's ``table-layout: fixed`` with no width lets a wide table run past the
+#: window: cells wrap at spaces instead); and print styles that keep every column of a wide table on paper.
+#: nbconvert puts each output in a box that scrolls sideways (``overflow-x: auto``); on a sheet of paper the
+#: columns past its edge were cut, a scrollbar printed in. In print the page turns to landscape, nothing
+#: scrolls, and tables shrink their type and wrap their cells so that they fit the sheet's width.
 PAGE_CSS = LINK_CSS + """
+.jp-RenderedHTMLCommon table{table-layout:auto;max-width:100%}
+.jp-RenderedHTMLCommon td,.jp-RenderedHTMLCommon th{overflow-wrap:break-word;padding:4px 6px}
+.jp-RenderedHTMLCommon td,.jp-RenderedHTMLCommon th,.jp-RenderedHTMLCommon td *,.jp-RenderedHTMLCommon th *{white-space:normal!important}
 @page{size:A4 landscape;margin:10mm}
 @media print{
 html,body,.jp-Notebook,.jp-Cell,.jp-Cell-outputWrapper,.jp-OutputArea,.jp-OutputArea-child,.jp-OutputArea-output,
