@@ -3,8 +3,10 @@ sparkline) and its change against four weeks earlier (from :func:`pqlkit.report.
 changed since a previous report, a card per page with its first finding and recorded numbers, the activation
 steps and the exported files; and the navigation bar on top of every page.
 
-Every string on the index that comes from the data or the spec is HTML-escaped. Numbers are formatted, and
-summary keys labelled, by :mod:`pqlkit.present.formatting`.
+Every string on the index that comes from the data or the spec is HTML-escaped. Numbers and amounts (in the
+report's currency) are formatted, and summary keys labelled, by :mod:`pqlkit.present.formatting`; a record key
+without a label is left off, pqlkit's codes read in words, and the conversion score's validation numbers read as
+one sentence (:func:`score_sentence`): the index speaks the reader's language.
 """
 
 from __future__ import annotations
@@ -355,6 +357,28 @@ def _changes_section(changes, previous: str | None) -> list[str]:
     return parts
 
 
+def _pages_section(pages: Sequence[Mapping]) -> list[str]:
+    """"Pages": a card per page with its title, first finding, recorded numbers and notes (all escaped)."""
+    esc = html.escape
+    parts = ["<h2>Pages</h2>"]
+    for page in pages:
+        parts.append(f'<div class="page"><h3><a href="{quote(page["href"])}">{esc(page["title"])}</a></h3>')
+        if page.get("summary"):
+            parts.append(f"<p>{esc(page['summary'])}</p>")
+        numbers = page.get("numbers") or []
+        if numbers:
+            parts.append("<table><tbody>")
+            for key, value in numbers[:12]:
+                parts.append(f'<tr><td>{esc(key)}</td><td class="n">{esc(value)}</td></tr>')
+            parts.append("</tbody></table>")
+        for note in page.get("notes") or []:
+            parts.append(f'<p class="note">{esc(note)}</p>')
+        parts.append(
+            f'<p><small>Executed notebook: <a href="{quote(page["notebook"])}">{esc(page["notebook"])}</a></small></p></div>'
+        )
+    return parts
+
+
 def index_html(*, summary: Mapping, pages: Sequence[Mapping], dataset: str, spec: str,
                files: Sequence[str] = (), trends=None, north_star: str | None = None, changes=None,
                previous: str | None = None, currency: str = DEFAULT_CURRENCY) -> str:
@@ -426,22 +450,7 @@ def index_html(*, summary: Mapping, pages: Sequence[Mapping], dataset: str, spec
     if changes is not None:
         parts += _changes_section(changes, previous)
 
-    parts.append("<h2>Pages</h2>")
-    for page in pages:
-        parts.append(f'<div class="page"><h3><a href="{quote(page["href"])}">{esc(page["title"])}</a></h3>')
-        if page.get("summary"):
-            parts.append(f"<p>{esc(page['summary'])}</p>")
-        numbers = page.get("numbers") or []
-        if numbers:
-            parts.append("<table><tbody>")
-            for key, value in numbers[:12]:
-                parts.append(f'<tr><td>{esc(key)}</td><td class="n">{esc(value)}</td></tr>')
-            parts.append("</tbody></table>")
-        for note in page.get("notes") or []:
-            parts.append(f'<p class="note">{esc(note)}</p>')
-        parts.append(
-            f'<p><small>Executed notebook: <a href="{quote(page["notebook"])}">{esc(page["notebook"])}</a></small></p></div>'
-        )
+    parts += _pages_section(pages)
 
     steps = summary.get("step_completion") or {}
     if steps:

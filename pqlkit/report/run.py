@@ -528,11 +528,9 @@ def run_report(
         The window of the flows in ``data/comparison.json`` (default 28 days; :func:`comparison_record`).
     jobs : int, optional
         How many notebooks run at once, each in its own kernel; default 2, or 1 on a one-core machine.
-        The numbers and pages are the same whatever the value; 1 runs them one after the other in
-        this process.
+        The numbers and pages are the same whatever the value; 1 runs them one after the other.
     currency : str
-        The ISO 4217 code every amount is shown in (``EUR``): passed to every notebook as the parameter
-        ``currency`` and used on the index; default :data:`pqlkit.present.formatting.DEFAULT_CURRENCY`.
+        The ISO 4217 code of every amount (``EUR``), on the index and as every notebook's ``currency``.
 
     Returns
     -------
