@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "then (flows and fixed-age rates judged against noise, totals shown)")
     report.add_argument("--jobs", type=_positive_int, metavar="N",
                         help="notebooks run at once, each in its own kernel (default: 2, or 1 on a one-core machine)")
+    report.add_argument("--currency", metavar="CODE",
+                        help="the ISO 4217 code every amount is shown in, e.g. EUR (default: USD)")
 
     export = commands.add_parser("export", help="write the per-entity table and the current PQLs to database tables")
     export.add_argument("dataset", help=DATASET_HELP)
@@ -279,7 +281,8 @@ def _report(args: argparse.Namespace) -> int:
     try:
         index = run_report(_dataset(args), args.spec, out=args.out, as_of=args.as_of, level=args.level,
                            events_format=args.events_format, progress=args.progress, pdf=args.pdf,
-                           previous=args.previous, jobs=args.jobs)
+                           previous=args.previous, jobs=args.jobs,
+                           **({"currency": args.currency} if args.currency else {}))
     except NotebookFailed as failure:
         print(f"pqlkit: error: {failure}", file=sys.stderr)
         return 1

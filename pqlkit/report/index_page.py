@@ -3,8 +3,10 @@ sparkline) and its change against four weeks earlier (from :func:`pqlkit.report.
 changed since a previous report, a card per page with its first finding and recorded numbers, the activation
 steps and the exported files; and the navigation bar on top of every page.
 
-Every string on the index that comes from the data or the spec is HTML-escaped. Numbers are formatted, and
-summary keys labelled, by :mod:`pqlkit.present.formatting`.
+Every string on the index that comes from the data or the spec is HTML-escaped. Numbers and amounts (in the
+report's currency) are formatted, and summary keys labelled, by :mod:`pqlkit.present.formatting`; a record key
+without a label is left off, pqlkit's codes read in words, and the conversion score's validation numbers read as
+one sentence (:func:`score_sentence`): the index speaks the reader's language.
 """
 
 from __future__ import annotations
@@ -18,11 +20,14 @@ from urllib.parse import quote
 from pqlkit.analyses.playbook import KPIS
 from pqlkit.metrics import wilson_interval
 from pqlkit.present.formatting import (
+    DEFAULT_CURRENCY,
+    LABELS,
     NOTHING,
     days,
     human_date,
     interval,
     label,
+    money,
     pct,
     signed_change,
     summary_value,
@@ -54,6 +59,16 @@ def nav_bar(pages: Sequence[tuple[str, str]], current: int | None) -> str:
         '<nav class="pqlkit-nav" style="font-family:sans-serif;font-size:14px;padding:8px 16px;'
         'border-bottom:1px solid #ddd;background:#f7f7f7">' + " · ".join(links) + "</nav>"
     )
+
+
+#: Links that look like links, on the index and on every notebook page (the nbconvert page's own styles show
+#: a link as plain text): the accent colour and an underline, another colour once visited.
+LINK_CSS = """
+.pqlkit-nav a:link,main a:link,.jp-RenderedHTMLCommon a:link{color:#0969da;text-decoration:underline;text-underline-offset:2px}
+.pqlkit-nav a:visited,main a:visited,.jp-RenderedHTMLCommon a:visited{color:#8250df;text-decoration:underline;text-underline-offset:2px}
+.pqlkit-nav a:hover,main a:hover,.jp-RenderedHTMLCommon a:hover{color:#0550ae;text-decoration-thickness:2px}
+.pqlkit-nav strong{color:#1f2328}
+"""
 
 
 def _wilson_interval(successes: int, trials: int) -> str:
@@ -140,19 +155,47 @@ table{border-collapse:collapse;font-size:14px} td,th{border-bottom:1px solid #ee
 td.n,th.n{text-align:right} .page{border:1px solid #d0d7de;border-radius:8px;padding:12px 16px;margin:0 0 12px}
 .page h3{margin:0 0 6px;font-size:17px} .page p{margin:0 0 8px;color:#57606a}
 .yes{color:#1a7f37;font-weight:600} .no{color:#57606a}
-"""
+@media print{.card,.page,.star{break-inside:avoid} table{font-size:11px} .grid{grid-template-columns:repeat(2,1fr)}}
+""" + LINK_CSS
 
 
-# Record keys whose text values are codes of pqlkit's (shown in words), not names from the data (shown as they are).
-_CODED = {"verdict", "north_star", "cohort_freq"}
+#: What notebook 04's benchmark verdict (:data:`pqlkit.analyses.pricing.VERDICTS`) reads as on the index.
+VERDICT_WORDS = {
+    "below": "below the benchmark band", "within": "inside the benchmark band", "above": "above the benchmark band",
+    "inconclusive": "too close to the band to call", "no_data": "nothing to compare yet",
+}
+#: What notebook 03's cohort period code reads as.
+PERIOD_WORDS = {"W": "week", "M": "month", "Q": "quarter"}
+#: Words of a record key that make its value an amount of money, shown with the report's currency.
+MONEY_WORDS = frozenset({"mrr", "arr", "revenue", "amount"})
+#: The prefix of the conversion score's validation numbers in notebook 05's record: read as one sentence
+#: (:func:`score_sentence`), never as a list of model statistics.
+SCORE_PREFIX = "pay_score_"
 
 
-def recorded_numbers(record: Mapping, *, exclude: Iterable[str] = ()) -> list[tuple[str, str]]:
-    """The scalar entries of a notebook's JSON record, labelled and formatted; nested values and ``exclude`` are
-    left out.
+def is_money(key: str) -> bool:
+    """Whether a record key holds an amount of money (``mrr_at_stake``): one of its words is in :data:`MONEY_WORDS`."""
+    return bool(MONEY_WORDS & set(str(key).lower().split("_")))
+
+
+def recorded_numbers(record: Mapping, *, exclude: Iterable[str] = (),
+                     currency: str = DEFAULT_CURRENCY) -> list[tuple[str, str]]:
+    """The scalar entries of a notebook's JSON record that have a reader's label, labelled and formatted.
 
     The index shows the summary's numbers (docs/metrics.md#json-summary) once, in its headline section; for each
-    page it lists what that notebook adds (the best candidate event, the benchmark verdict, the CRM export's rows, ...).
+    page it lists what that notebook adds (the best candidate event, the benchmark verdict, the CRM export's rows,
+    ...). A key without a label in :data:`pqlkit.present.formatting.LABELS` is left out, never shown as a key in
+    words: the index speaks the reader's language, and a new record key appears once it has a label. So are
+    nested values, ``exclude`` and the score's validation numbers (:func:`score_sentence` reads those).
+
+    Parameters
+    ----------
+    record : mapping
+        The notebook's record (``data/NN_name.json``).
+    exclude : iterable of str
+        Keys shown elsewhere (the summary's).
+    currency : str
+        The report's currency (ISO 4217 code): amounts read ``2,051 USD``.
 
     Returns
     -------
@@ -162,17 +205,43 @@ def recorded_numbers(record: Mapping, *, exclude: Iterable[str] = ()) -> list[tu
     skip = set(exclude) | {"notebook"}
     rows = []
     for key, value in record.items():
-        if key in skip or isinstance(value, (Mapping, list, tuple)):
+        key = str(key)
+        if key in skip or key not in LABELS or isinstance(value, (Mapping, list, tuple)):
             continue
-        shown = summary_value(str(key), value)
-        if key == "north_star_kpi" and isinstance(value, str):
-            shown = label(value)  # a summary key: its label
-        elif key == "cohort_freq" and isinstance(value, str):
-            shown = {"W": "week", "M": "month", "Q": "quarter"}.get(value, value)
-        elif key in _CODED and isinstance(value, str):
-            shown = value.replace("_", " ")  # a code the notebook chose ("no_data"), not a name from the data
-        rows.append((label(str(key)), shown))
+        shown = summary_value(key, value)
+        if isinstance(value, str):
+            if key == "north_star_kpi":
+                shown = label(value)  # a summary key: its label
+            elif key == "cohort_freq":
+                shown = PERIOD_WORDS.get(value, value)
+            elif key == "verdict":
+                shown = VERDICT_WORDS.get(value, value.replace("_", " "))
+            elif key == "north_star":
+                shown = f"the {value.replace('_', ' ')} goal"  # a goal of pqlkit.analyses.playbook.NORTH_STARS
+        elif is_money(key):
+            shown = money(value, currency=currency)
+        rows.append((label(key), shown))
     return rows
+
+
+def score_sentence(record: Mapping) -> str:
+    """What the conversion score gains, in words, from notebook 05's record: how many of the PQLs who went on to
+    pay were in the top tenth of the past lists ordered by the score, against the same lists in today's order.
+
+    Returns
+    -------
+    str
+        "Ordered by the pay score, the top tenth of past lead lists held 7 payers, against 5 in today's order."
+        ("" when the record holds no score, or the score could not be fitted).
+    """
+    score = record.get(f"{SCORE_PREFIX}top_decile_payers_score")
+    today = record.get(f"{SCORE_PREFIX}top_decile_payers_today")
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in (score, today)):
+        return ""
+    score, today = int(score), int(today)
+    payers = "payer" if score == 1 else "payers"
+    return (f"Ordered by the pay score (each lead's odds to pay), the top tenth of past lead lists held {score:,} "
+            f"{payers}, against {today:,} in today's order.")
 
 
 def _trend_cell(key: str, summary: Mapping, trends) -> tuple[str, str]:
@@ -288,9 +357,31 @@ def _changes_section(changes, previous: str | None) -> list[str]:
     return parts
 
 
+def _pages_section(pages: Sequence[Mapping]) -> list[str]:
+    """"Pages": a card per page with its title, first finding, recorded numbers and notes (all escaped)."""
+    esc = html.escape
+    parts = ["<h2>Pages</h2>"]
+    for page in pages:
+        parts.append(f'<div class="page"><h3><a href="{quote(page["href"])}">{esc(page["title"])}</a></h3>')
+        if page.get("summary"):
+            parts.append(f"<p>{esc(page['summary'])}</p>")
+        numbers = page.get("numbers") or []
+        if numbers:
+            parts.append("<table><tbody>")
+            for key, value in numbers[:12]:
+                parts.append(f'<tr><td>{esc(key)}</td><td class="n">{esc(value)}</td></tr>')
+            parts.append("</tbody></table>")
+        for note in page.get("notes") or []:
+            parts.append(f'<p class="note">{esc(note)}</p>')
+        parts.append(
+            f'<p><small>Executed notebook: <a href="{quote(page["notebook"])}">{esc(page["notebook"])}</a></small></p></div>'
+        )
+    return parts
+
+
 def index_html(*, summary: Mapping, pages: Sequence[Mapping], dataset: str, spec: str,
                files: Sequence[str] = (), trends=None, north_star: str | None = None, changes=None,
-               previous: str | None = None) -> str:
+               previous: str | None = None, currency: str = DEFAULT_CURRENCY) -> str:
     """The report's ``index.html``: the north-star KPI, the headline numbers with their trends, what changed,
     a card per page with its finding, step completion, the exported files.
 
@@ -300,9 +391,11 @@ def index_html(*, summary: Mapping, pages: Sequence[Mapping], dataset: str, spec
         :func:`pqlkit.summary` of the report's input (docs/metrics.md#json-summary).
     pages : sequence of mappings
         Per page: ``href``, ``notebook`` (the executed notebook's path), ``title``, ``summary`` (its
-        one-line finding) and ``numbers`` (from :func:`recorded_numbers`).
+        one-line finding), ``numbers`` (from :func:`recorded_numbers`) and optionally ``notes`` (sentences
+        shown under the numbers, such as :func:`score_sentence`).
     dataset, spec : str
-        As the user gave them (shown shortened, escaped).
+        The dataset's title (a folder's path, a database's URL without its password) and the spec's path
+        (shown shortened, escaped).
     files : sequence of str
         Paths relative to the report folder of the files the notebooks exported.
     trends : pandas.DataFrame, optional
@@ -315,6 +408,8 @@ def index_html(*, summary: Mapping, pages: Sequence[Mapping], dataset: str, spec
         report" (the previous report's ``as_of``, the judged figures, the totals without a verdict).
     previous : str, optional
         That report's folder, as given.
+    currency : str
+        The currency of every amount (ISO 4217 code), named on the page.
 
     Returns
     -------
@@ -334,7 +429,8 @@ def index_html(*, summary: Mapping, pages: Sequence[Mapping], dataset: str, spec
         "<h1>Product Qualified Leads: the report</h1>",
         f'<p class="meta">As of {esc(human_date(summary["as_of"]))} · {esc(str(summary["level"]))} level · '
         f'{esc(summary_value("entities", summary["entities"]))} entities in scope</p>',
-        f'<p class="meta">Dataset <code>{esc(short_path(dataset))}</code> · spec <code>{esc(short_path(spec))}</code></p>',
+        f'<p class="meta">Dataset <code>{esc(short_path(dataset))}</code> · spec <code>{esc(short_path(spec))}</code>'
+        f' · amounts in {esc(currency)}</p>',
         _kpi_card(star, summary, trends, star=True),
         "<h2>Headline numbers</h2>",
     ]
@@ -354,20 +450,7 @@ def index_html(*, summary: Mapping, pages: Sequence[Mapping], dataset: str, spec
     if changes is not None:
         parts += _changes_section(changes, previous)
 
-    parts.append("<h2>Pages</h2>")
-    for page in pages:
-        parts.append(f'<div class="page"><h3><a href="{quote(page["href"])}">{esc(page["title"])}</a></h3>')
-        if page.get("summary"):
-            parts.append(f"<p>{esc(page['summary'])}</p>")
-        numbers = page.get("numbers") or []
-        if numbers:
-            parts.append("<table><tbody>")
-            for key, value in numbers[:12]:
-                parts.append(f'<tr><td>{esc(key)}</td><td class="n">{esc(value)}</td></tr>')
-            parts.append("</tbody></table>")
-        parts.append(
-            f'<p><small>Executed notebook: <a href="{quote(page["notebook"])}">{esc(page["notebook"])}</a></small></p></div>'
-        )
+    parts += _pages_section(pages)
 
     steps = summary.get("step_completion") or {}
     if steps:

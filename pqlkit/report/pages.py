@@ -22,11 +22,12 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from pqlkit.base.errors import PqlkitError
-from pqlkit.report.index_page import index_html, nav_bar, recorded_numbers
+from pqlkit.present.formatting import DEFAULT_CURRENCY
+from pqlkit.report.index_page import LINK_CSS, index_html, nav_bar, recorded_numbers, score_sentence
 from pqlkit.report.sanitize import page_output
 
 __all__ = ["render_page", "write_pages"]
@@ -36,6 +37,33 @@ INJECTED_TAG = "injected-parameters"
 #: Cells with one of these tags stay in the executed notebook but not on its HTML page.
 REMOVE_TAGS = frozenset({"remove-cell", "remove_cell", "hide-in-report"})
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+#: The scope sentence every page opens with (:func:`pqlkit.present.narrative.scope_sentence`: "As of 2026-06-30
+#: 23:58 UTC, at user level: 3,000 users in scope. ..."): never a page's finding.
+SCOPE_SENTENCE = re.compile(r"^As of\b[^.]*\bin scope\b", re.IGNORECASE)
+
+#: A notebook page's own styles, after nbconvert's: links that look like links (:data:`LINK_CSS`); tables no
+#: wider than their output (nbconvert's ``table-layout: fixed`` with no width lets a wide table run past the
+#: window: cells wrap at spaces instead); and print styles that keep every column of a wide table on paper.
+#: nbconvert puts each output in a box that scrolls sideways (``overflow-x: auto``); on a sheet of paper the
+#: columns past its edge were cut, a scrollbar printed in. In print the page turns to landscape, nothing
+#: scrolls, and tables shrink their type and wrap their cells so that they fit the sheet's width.
+PAGE_CSS = LINK_CSS + """
+.jp-RenderedHTMLCommon table{table-layout:auto;max-width:100%}
+.jp-RenderedHTMLCommon td,.jp-RenderedHTMLCommon th{overflow-wrap:break-word;padding:4px 6px}
+.jp-RenderedHTMLCommon td,.jp-RenderedHTMLCommon th,.jp-RenderedHTMLCommon td *,.jp-RenderedHTMLCommon th *{white-space:normal!important}
+@page{size:A4 landscape;margin:10mm}
+@media print{
+html,body,.jp-Notebook,.jp-Cell,.jp-Cell-outputWrapper,.jp-OutputArea,.jp-OutputArea-child,.jp-OutputArea-output,
+.jp-RenderedHTMLCommon,.jp-RenderedHTML,.jp-RenderedMarkdown,.jp-RenderedImage{overflow:visible!important;max-width:100%!important}
+.jp-Notebook{padding:0!important}
+table{table-layout:auto!important;width:auto!important;max-width:100%!important;font-size:8pt!important}
+td,th,td *,th *{white-space:normal!important;overflow-wrap:break-word!important;word-break:normal!important;min-width:0!important}
+td,th{padding:2px 5px!important}
+tr,img,svg{break-inside:avoid}
+img,svg{max-width:100%!important;height:auto!important}
+::-webkit-scrollbar{display:none}
+}
+"""
 
 
 def inside(out: Path, *parts: str) -> Path:
@@ -113,18 +141,8 @@ def notebook_title(nb, fallback: str) -> str:
     return fallback
 
 
-def first_finding(nb) -> str:
-    """The page's first finding: its first Markdown output with a bold headline, as one line of plain text.
-
-    Every page opens with the same scope sentence (the as-of instant, the level, the spec), which has
-    no bold headline, so the first output whose text has ``**`` is the page's own finding; a page
-    without one gives its first Markdown output.
-
-    Returns
-    -------
-    str
-        Bold, code and link markup removed, nothing cut; "" when the notebook shows no Markdown output.
-    """
+def markdown_paragraphs(nb) -> list[str]:
+    """The paragraphs of the notebook's Markdown outputs, in order, without headings, tables, markup and images."""
     paragraphs = []
     for cell in nb.cells:
         tags = cell.get("metadata", {}).get("tags", [])
@@ -138,9 +156,41 @@ def first_finding(nb) -> str:
                                   and not p.strip().startswith(("#", "|", "<", "!"))), "")
                 if paragraph:
                     paragraphs.append(paragraph)
+    return paragraphs
+
+
+def first_finding(nb, *, skip: Collection[str] = ()) -> str:
+    """The page's first finding: its first Markdown output with a bold headline, as one line of plain text.
+
+    Every page opens with the same scope sentence (the as-of instant, the level, the spec): it is never the
+    finding, nor is a paragraph in ``skip`` (:func:`write_pages` passes the opening every page shares). The
+    first remaining output whose text has ``**`` is the page's own finding; a page without one gives its first
+    remaining Markdown output.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The executed notebook.
+    skip : collection of str
+        Paragraphs that are not findings (as :func:`markdown_paragraphs` gives them).
+
+    Returns
+    -------
+    str
+        Bold, code and link markup removed, nothing cut; "" when the notebook shows no other Markdown output.
+    """
+    paragraphs = [p for p in markdown_paragraphs(nb)
+                  if p not in skip and not SCOPE_SENTENCE.match(re.sub(r"[*`]", "", p))]
     chosen = next((p for p in paragraphs if "**" in p), paragraphs[0] if paragraphs else "")
     chosen = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", chosen)
     return one_line(re.sub(r"[*`]", "", chosen), limit=100_000) if chosen else ""
+
+
+def shared_opening(notebooks: Sequence) -> set[str]:
+    """The first Markdown paragraph every one of two notebooks or more opens with (the scope sentence), as a set
+    of at most one paragraph; empty when they open differently or there is one notebook."""
+    openings = {next(iter(markdown_paragraphs(nb)), "") for nb in notebooks}
+    return openings if len(notebooks) > 1 and len(openings) == 1 and "" not in openings else set()
 
 
 def summary_line(nb, *, limit: int | None = 320) -> str:
@@ -169,7 +219,8 @@ _PAGE_TEMPLATE_SOURCE = """{%- extends 'lab/index.html.j2' -%}
 
 
 def render_page(nb, *, title: str, nav: str) -> str:
-    """One notebook as a standalone HTML page: no code, figures embedded, ``nav`` on top.
+    """One notebook as a standalone HTML page: no code, figures embedded, ``nav`` on top, and :data:`PAGE_CSS`
+    (links that look like links; in print, landscape sheets and tables that keep every column).
 
     Returns
     -------
@@ -187,11 +238,13 @@ def render_page(nb, *, title: str, nav: str) -> str:
         template_file=_PAGE_TEMPLATE,
     )
     body, _ = exporter.from_notebook_node(page_nb)
+    body = body.replace("</head>", f"<style>{PAGE_CSS}</style>\n</head>", 1)  # after nbconvert's styles: ours win
     return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + "\n" + nav, body, count=1)
 
 
 def write_pages(out: Path, executed: Sequence[tuple[Path, object]], *, summary: Mapping, data_dir: Path,
-                dataset: str, spec: str, trends=None, changes=None, previous: str | None = None) -> list[Path]:
+                dataset: str, spec: str, trends=None, changes=None, previous: str | None = None,
+                currency: str = DEFAULT_CURRENCY) -> list[Path]:
     """Write one HTML page per executed notebook and the index, inside ``out``.
 
     Parameters
@@ -205,7 +258,10 @@ def write_pages(out: Path, executed: Sequence[tuple[Path, object]], *, summary: 
     data_dir : pathlib.Path
         Where the notebooks wrote their records (``NN_name.json``) and exports.
     dataset, spec : str
-        As the user gave them, for the index.
+        The dataset's title (a folder's path, a database's URL without its password) and the spec's path, for
+        the index.
+    currency : str
+        The report's currency (ISO 4217 code), for the amounts on the index.
     trends, changes, previous : optional
         For the index (:func:`index_html`); the north star is the one the playbook notebook recorded
         (``north_star_kpi``), else the PQL rate.
@@ -217,6 +273,7 @@ def write_pages(out: Path, executed: Sequence[tuple[Path, object]], *, summary: 
     """
     pages = []
     records_read = []
+    opening = shared_opening([nb for _, nb in executed])
     for path, nb in executed:
         record_path = data_dir / f"{path.stem}.json"
         record = {}
@@ -231,8 +288,9 @@ def write_pages(out: Path, executed: Sequence[tuple[Path, object]], *, summary: 
             "href": f"{path.stem}.html",
             "notebook": f"notebooks/{path.name}",
             "title": notebook_title(nb, path.stem.replace("_", " ")),
-            "summary": first_finding(nb) or summary_line(nb, limit=None),
-            "numbers": recorded_numbers(record, exclude=summary) if isinstance(record, Mapping) else [],
+            "summary": first_finding(nb, skip=opening) or summary_line(nb, limit=None),
+            "numbers": recorded_numbers(record, exclude=summary, currency=currency) if isinstance(record, Mapping) else [],
+            "notes": [note for note in [score_sentence(record) if isinstance(record, Mapping) else ""] if note],
             "nb": nb,
         })
     links = [(page["href"], page["title"]) for page in pages]
@@ -249,5 +307,6 @@ def write_pages(out: Path, executed: Sequence[tuple[Path, object]], *, summary: 
     north_star = next((r["north_star_kpi"] for r in records_read if isinstance(r.get("north_star_kpi"), str)), None)
     index = inside(out, "index.html")
     index.write_text(index_html(summary=summary, pages=pages, dataset=dataset, spec=spec, files=files, trends=trends,
-                                north_star=north_star, changes=changes, previous=previous), encoding="utf-8")
+                                north_star=north_star, changes=changes, previous=previous, currency=currency),
+                     encoding="utf-8")
     return [*written, index]

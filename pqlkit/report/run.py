@@ -10,8 +10,9 @@
                                   ``comparison.json``, what a later report's ``--previous`` compares with
 
 Every notebook in the repository's ``notebooks/`` folder runs in a kernel named ``pqlkit`` (registered
-on first use if missing), in that folder, with six parameters: ``data_dir``, ``spec_path``, ``as_of``,
-``level``, ``events_format`` and ``output_dir``. Two run at once on a machine with two cores or more,
+on first use if missing), in that folder, with seven parameters: ``data_dir``, ``spec_path``, ``as_of``,
+``level``, ``events_format``, ``output_dir`` and ``currency`` (the ISO 4217 code every amount is shown in; a
+notebook whose ``parameters`` cell lacks it still runs, papermill injecting it beside the others). Two run at once on a machine with two cores or more,
 each in its own kernel, the slowest started first (``jobs`` of :func:`run_report`). The input is
 checked once before any notebook starts, so a wrong path
 or a bad spec costs a second, not a minute; and it is reduced only then: the clean tables, the per-entity
@@ -54,6 +55,7 @@ from pqlkit.core.reduction import entity_table
 from pqlkit.core.spec import ActivationSpec
 from pqlkit.io.database import database_source, kernel_environment, notebook_source
 from pqlkit.metrics import summary as summarise
+from pqlkit.present.formatting import DEFAULT_CURRENCY
 from pqlkit.report.browser import find_chromium, print_pdfs
 from pqlkit.report.checked import CHECKED_ENV, inputs_key, write_checked
 from pqlkit.report.pages import INJECTED_TAG, inside, one_line, write_pages
@@ -67,6 +69,7 @@ from pqlkit.report.previous import (
 
 __all__ = [
     "KERNEL_NAME",
+    "OPTIONAL_PARAMETERS",
     "PARAMETERS",
     "NotebookFailed",
     "find_notebooks",
@@ -79,7 +82,11 @@ __all__ = [
 KERNEL_NAME = "pqlkit"
 
 #: The parameters every notebook's ``parameters`` cell defines, and the report passes.
-PARAMETERS = ("data_dir", "spec_path", "as_of", "level", "events_format", "output_dir")
+PARAMETERS = ("data_dir", "spec_path", "as_of", "level", "events_format", "output_dir", "currency")
+#: Parameters the report passes that a notebook may leave out of its ``parameters`` cell (papermill injects
+#: them all the same; a notebook without amounts has no use for the currency).
+OPTIONAL_PARAMETERS = ("currency",)
+_CURRENCY = re.compile(r"[A-Z]{3}")
 
 _ERROR_MARKER_TAG = "papermill-error-cell-tag"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -246,11 +253,12 @@ def _check_parameters(notebook: Path) -> None:
     if not cells:
         raise PqlkitError(f"{notebook}: no code cell is tagged `parameters`; the report cannot pass it the data")
     source = "\n".join(c.source for c in cells)
-    missing = [name for name in PARAMETERS if not re.search(rf"^\s*{name}\s*(:[^=]*)?=", source, re.MULTILINE)]
+    required = [name for name in PARAMETERS if name not in OPTIONAL_PARAMETERS]
+    missing = [name for name in required if not re.search(rf"^\s*{name}\s*(:[^=]*)?=", source, re.MULTILINE)]
     if missing:
         raise PqlkitError(
             f"{notebook}: the `parameters` cell does not define {', '.join(missing)}; "
-            f"every notebook takes {', '.join(PARAMETERS)}"
+            f"every notebook takes {', '.join(required)}"
         )
 
 
@@ -359,6 +367,8 @@ class _Inputs:
     level: str | None
     events_format: str | None
     summary: dict
+    title: str = ""  # the dataset as the index names it: a folder's path, a database's URL without its password
+    currency: str = DEFAULT_CURRENCY
     entities: object = None  # the per-entity table, handed to the notebooks through pqlkit.report.checked
     context: object = None
     caught: tuple = ()  # the warnings the load raised
@@ -366,10 +376,45 @@ class _Inputs:
     environment: dict = field(default_factory=dict, repr=False)  # for the kernels only: a database password
 
 
-def _check_inputs(dataset, spec, *, as_of, level, events_format=None) -> _Inputs:
+def check_currency(currency: str) -> str:
+    """The report's currency as an ISO 4217 code in capitals (``eur`` → ``EUR``).
+
+    Raises
+    ------
+    PqlkitError
+        When it is not three letters.
+    """
+    code = str(currency).strip().upper()
+    if not _CURRENCY.fullmatch(code):
+        raise PqlkitError(f"The value for `currency` must be a three-letter ISO 4217 code such as USD, EUR or GBP, "
+                          f"but {currency!r} was passed.")
+    return code
+
+
+def dataset_title(dataset, database=None) -> str:
+    """The dataset as the report names it: a database by its URL with the password masked (and its schema), never
+    a Python repr; a folder (or an export's folder) by its path as given.
+
+    Parameters
+    ----------
+    dataset : path, URL, source file or DatabaseSource
+        As :func:`run_report` was given it.
+    database : DatabaseSource, optional
+        :func:`pqlkit.io.database.database_source` of it, when it is a database.
+
+    Returns
+    -------
+    str
+        ``postgresql://analyst:***@db:5432/product (schema app)`` or ``data/sample``.
+    """
+    return database.display if database is not None else os.fspath(dataset)
+
+
+def _check_inputs(dataset, spec, *, as_of, level, events_format=None, currency=DEFAULT_CURRENCY) -> _Inputs:
     """Load, check and summarise the input once, before any notebook runs (errors are PqlkitError)."""
     if level is not None and level not in ("user", "account"):
         raise PqlkitError(f"The value for `level` must be one of ['user', 'account'], but {level!r} was passed.")
+    currency = check_currency(currency)
     database = database_source(dataset)  # a database URL, source file or DatabaseSource
     # The notebooks get the database as one string without its password (see notebook_source), and
     # the password in their kernels' environment only.
@@ -385,8 +430,8 @@ def _check_inputs(dataset, spec, *, as_of, level, events_format=None) -> _Inputs
     for warning in caught:  # shown as before; also kept for the notebooks, which print them as notes
         warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     return _Inputs(dataset_path, spec_path, as_of_iso, level, events_format, summarise(entities, context=context),
-                   entities=entities, context=context, caught=tuple(caught), activation=activation,
-                   environment=environment)
+                   title=dataset_title(dataset, database), currency=currency, entities=entities, context=context,
+                   caught=tuple(caught), activation=activation, environment=environment)
 
 
 def _spec_file(inputs: _Inputs, data_dir: Path) -> _Inputs:
@@ -444,6 +489,7 @@ def _notebook_parameters(inputs: _Inputs, data_dir: Path) -> dict:
         "level": inputs.level,
         "events_format": inputs.events_format,
         "output_dir": str(data_dir),
+        "currency": inputs.currency,
     }
 
 
@@ -483,6 +529,7 @@ def run_report(
     previous: str | os.PathLike | None = None,
     window_days: float = WINDOW_DAYS,
     jobs: int | None = None,
+    currency: str = DEFAULT_CURRENCY,
 ) -> Path:
     """Run every notebook on a dataset and write the HTML report.
 
@@ -516,8 +563,9 @@ def run_report(
         The window of the flows in ``data/comparison.json`` (default 28 days; :func:`comparison_record`).
     jobs : int, optional
         How many notebooks run at once, each in its own kernel; default 2, or 1 on a one-core machine.
-        The numbers and pages are the same whatever the value; 1 runs them one after the other in
-        this process.
+        The numbers and pages are the same whatever the value; 1 runs them one after the other.
+    currency : str
+        The ISO 4217 code of every amount (``EUR``), on the index and as every notebook's ``currency``.
 
     Returns
     -------
@@ -527,7 +575,7 @@ def run_report(
     Raises
     ------
     PqlkitError
-        A problem with the input (dataset, spec, ``as_of``, ``level``, ``out``), found before any
+        A problem with the input (dataset, spec, ``as_of``, ``level``, ``currency``, ``out``), found before any
         notebook runs.
     NotebookFailed
         A notebook raised; its executed copy is kept in ``out/notebooks``.
@@ -539,7 +587,7 @@ def run_report(
     'index.html'
     """
     before = read_previous(previous) if previous is not None else None
-    inputs = _check_inputs(dataset, spec, as_of=as_of, level=level, events_format=events_format)
+    inputs = _check_inputs(dataset, spec, as_of=as_of, level=level, events_format=events_format, currency=currency)
     if pdf:
         find_chromium()
     paths = find_notebooks(notebooks)
@@ -559,9 +607,10 @@ def run_report(
     executed = _execute_with_checked(checked, paths, targets, parameters=parameters, kernel=kernel,
                                      progress=progress, jobs=jobs, environment=inputs.environment)
 
-    written = write_pages(out_dir, executed, summary=inputs.summary, data_dir=data_dir, dataset=str(dataset),
-                          spec=str(spec) if isinstance(spec, (str, os.PathLike)) else str(inputs.spec), trends=trends, changes=changes,
-                          previous=None if previous is None else str(previous))
+    written = write_pages(out_dir, executed, summary=inputs.summary, data_dir=data_dir, dataset=inputs.title,
+                          spec=str(spec) if isinstance(spec, (str, os.PathLike)) else str(inputs.spec), trends=trends,
+                          changes=changes, previous=None if previous is None else str(previous),
+                          currency=inputs.currency)
     index = written[-1]
     write_comparison_record(record, data_dir)  # after the pages: it is the next report's, not an export to list
     if pdf:

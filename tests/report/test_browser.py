@@ -9,7 +9,9 @@ folder ``PQLKIT_SCREENSHOTS`` names, else in the session's temporary folder (``s
 keeps the last three sessions' folders, counting every pytest run of the user).
 
 The reader-facing defects of issue 14 are checked too (stdout blocks, index columns, True/False
-cells, text cut short). Where today's pages still have one, its test is marked
+cells, text cut short), and issue 22's: words a reader should not meet (code keys, parameter names, model
+jargon, a Python repr, an amount without its currency: ``test_index_page.READER_UNFRIENDLY``), links
+that look like plain text, and PDFs that lose the columns of wide tables. Where today's pages still have one, its test is marked
 ``xfail(strict=True)`` in :data:`KNOWN_DEFECTS`: when the pages are fixed the test passes, strict
 xfail turns that into a failure, and the entry is to be removed.
 
@@ -37,6 +39,8 @@ import pytest
 from pqlkit.report.browser import ChromiumMissing, chromium_arguments, find_chromedriver, find_chromium, print_pdf
 from pqlkit.base.errors import PqlkitError
 from pqlkit.report.run import PARAMETERS, find_notebooks, run_report
+
+from test_index_page import unfriendly_words
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "tests" / "data" / "tiny"
@@ -127,6 +131,9 @@ class PageVisit:
     boolean_cells: tuple[str, ...]
     truncated: tuple[str, ...]
     screenshot: Path
+    text: str = ""
+    headers: tuple[str, ...] = ()
+    nav_links: tuple[dict, ...] = ()
 
 
 # One script gathers what the checks need; each list is of short descriptions a failure can show.
@@ -162,6 +169,17 @@ return {
   boolean_cells: [...document.querySelectorAll('td, th')].filter(c => /^(True|False)$/.test(c.textContent.trim()))
        .map(c => short(c.closest('tr').textContent)),
   truncated: texts.filter(t => /(\.\.\.|\u2026)$/.test(t)).map(t => t.slice(-80)),
+  text: document.body.innerText,
+  headers: [...document.querySelectorAll('table')].flatMap(t => {
+      const head = t.tHead ? [...t.tHead.rows] : (t.rows.length && [...t.rows[0].cells].every(c => c.tagName === 'TH')
+                                                  ? [t.rows[0]] : []);
+      return head.flatMap(r => [...r.cells]).map(c => c.innerText.replace(/\s+/g, ' ').trim()).filter(Boolean);
+  }),
+  nav_links: [...document.querySelectorAll('nav.pqlkit-nav a[href]')].map(a => {
+      const style = getComputedStyle(a);
+      return {text: short(a.textContent), decoration: style.textDecorationLine, color: style.color,
+              text_color: getComputedStyle(document.body).color};
+  }),
 };
 """
 
@@ -215,6 +233,7 @@ def visit(driver, tmp_path_factory: pytest.TempPathFactory):
             past_the_edge=tuple(facts["past_the_edge"]), links=tuple(facts["links"]), ids=frozenset(facts["ids"]),
             remote=remote, stdout_blocks=tuple(facts["stdout_blocks"]), index_rows=tuple(facts["index_rows"]),
             boolean_cells=tuple(facts["boolean_cells"]), truncated=tuple(facts["truncated"]), screenshot=target,
+            text=facts["text"], headers=tuple(facts["headers"]), nav_links=tuple(facts["nav_links"]),
         )
         return seen[key]
 
@@ -359,6 +378,26 @@ def test_no_truncated_text(report_run, page, visit):
     assert visit(report_run, page).truncated == ()
 
 
+# --- the reader-facing defects of issue 22 ------------------------------------------------------
+
+
+@pytest.mark.parametrize(("report_run", "page"), _pages("reader_words"), indirect=["report_run"])
+def test_no_reader_unfriendly_words(report_run, page, visit):
+    """The page's visible text (``innerText``) holds no code key, parameter name, model jargon, developer's note,
+    Python repr or amount without its currency (``test_index_page.READER_UNFRIENDLY``)."""
+    assert unfriendly_words(visit(report_run, page).text) == []
+
+
+@pytest.mark.parametrize(("report_run", "page"), _pages(), indirect=["report_run"])
+def test_navigation_links_look_like_links(report_run, page, visit):
+    """Every link of the navigation bar is underlined and in a colour other than the text's, as the browser
+    computes them (nbconvert's own styles show a link as plain text)."""
+    links = visit(report_run, page).nav_links
+    assert len(links) >= len(PAGES) - 1  # the index and every other page
+    plain = [link for link in links if "underline" not in link["decoration"] or link["color"] == link["text_color"]]
+    assert plain == []
+
+
 # --- PDF ---------------------------------------------------------------------------------------
 
 
@@ -476,3 +515,24 @@ def test_report_pdf_one_per_page(chromium, tmp_path):
     assert "A sentence only this page has: seventeen lilac kites." in page_text
     assert "Printed from the kernel: 6 × 7 = 42" in page_text
     assert "Product Qualified Leads: the report" in _pdf_text(out / "index.pdf")
+
+
+def _squeezed(text: str) -> str:
+    """``text`` without white space: a header wrapped over two lines of its cell still reads as one."""
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.mark.parametrize(("report_run", "page"), _pages("pdf_columns"), indirect=["report_run"])
+def test_pdf_keeps_every_column(report_run, page, visit, chromium, tmp_path):
+    """Printed to PDF (as ``pqlkit report --pdf`` prints it), the page keeps every column of its tables: the text
+    of every header cell the browser shows is in the PDF's text (``pdftotext -raw``, in the order Chromium drew
+    it). Before the print styles, a wide table was cut at the sheet's edge with a scrollbar printed in (issue
+    22: lift and recall on page 01, the plan conversion columns on 02, four columns of the sales list on 05)."""
+    seen = visit(report_run, page)
+    pdf = print_pdf(seen.path, tmp_path / f"{page}.pdf")
+    printed = _squeezed(subprocess.run([_tool("pdftotext"), "-raw", str(pdf), "-"], capture_output=True, text=True,
+                                       check=True).stdout)
+    missing = [header for header in dict.fromkeys(seen.headers) if _squeezed(header) not in printed]
+    assert missing == []
+    if page != "index":
+        assert seen.headers, f"{page}: no table header at all on a notebook page"

@@ -201,31 +201,75 @@ def test_a_page_loads_nothing_from_the_network():
 
 def test_recorded_numbers_read_in_words_but_keep_names_from_the_data():
     """Keys become labels; pqlkit's own codes (a verdict, the north-star key, the cohort period) read in
-    words; an event name from the data stays exactly as tracked; None never reads "n/a"."""
+    words; an event name from the data stays exactly as tracked; a missing amount reads "not measured"
+    (present.formatting.money), never "n/a"; a key without a reader's label, and the score's validation
+    numbers, are left out."""
     record = {"notebook": "04", "verdict": "no_data", "north_star_kpi": "pql_rate", "cohort_freq": "W",
-              "best_candidate_event": "report_created", "mrr_at_stake": None, "crm_rows": 2, "step_completion": {}}
+              "best_candidate_event": "report_created", "mrr_at_stake": None, "crm_rows": 2, "step_completion": {},
+              "pay_score_brier": 0.0714, "horizon_days": 30}
     assert index_page.recorded_numbers(record) == [
-        ("Verdict", "no data"), ("North-star KPI", "PQL rate"), ("Cohort period", "week"),
-        ("Best candidate event", "report_created"), ("MRR at stake", "none yet"), ("Leads in the CRM export", "2"),
+        ("Verdict", "nothing to compare yet"), ("North-star KPI", "PQL rate"), ("Cohort period", "week"),
+        ("Best candidate event", "report_created"), ("MRR at stake", "not measured"),
+        ("Leads in the CRM export", "2"),
     ]
 
 
+def _markdown_output(text):
+    return nbformat.v4.new_output("display_data", data={"text/markdown": text, "text/plain": "<Markdown>"})
+
+
+def _cells(*texts):
+    cells = []
+    for text in texts:
+        cell = nbformat.v4.new_code_cell("x")
+        cell.outputs = [_markdown_output(text)]
+        cells.append(cell)
+    return cells
+
+
+SCOPE = ("As of 2026-06-30 23:58 UTC, at user level: 3,000 users in scope. A PQL has done 3 of the 4 steps of "
+         "activation.yaml (connected_data, core_workflow, invited_teammate, shared_dashboard).")
+
+
 def test_first_finding_skips_the_scope_sentence_for_the_pages_own_headline():
-    """Every page opens with the same plain scope sentence; the index shows the first bold finding
-    instead (markup removed). A page with no bold finding falls back to its first Markdown output."""
-    import nbformat
-
-    def markdown_output(text):
-        return nbformat.v4.new_output("display_data", data={"text/markdown": text, "text/plain": "<Markdown>"})
-
+    """Every page opens with the same plain scope sentence (narrative.scope_sentence, copied from the sample
+    report's notebook 03); the index shows the first bold finding instead (markup removed). A page with no bold
+    finding gives its first Markdown output after the scope sentence (issue 22: notebook 03's card showed the
+    scope sentence); a page with nothing else gives ""."""
     nb = nbformat.v4.new_notebook()
-    scope = nbformat.v4.new_code_cell("scope")
-    scope.outputs = [markdown_output("As of 30 June 2026: 3,000 users in scope.")]
-    finding = nbformat.v4.new_code_cell("finding")
-    finding.outputs = [markdown_output("**27.7% of signups became PQLs** ([why](#x)), 832 of 3,000.")]
-    nb.cells = [scope, finding]
+    nb.cells = _cells(SCOPE, "**27.7% of signups became PQLs** ([why](#x)), 832 of 3,000.")
     assert pages.first_finding(nb) == "27.7% of signups became PQLs (why), 832 of 3,000."
-    nb.cells = [scope]
-    assert pages.first_finding(nb) == "As of 30 June 2026: 3,000 users in scope."
+    nb.cells = _cells(SCOPE, "Within 90 days of signup, the oldest cohort reached 33%.", "Mature cohorts: 24.")
+    assert pages.first_finding(nb) == "Within 90 days of signup, the oldest cohort reached 33%."
+    nb.cells = _cells(SCOPE)
+    assert pages.first_finding(nb) == ""
     nb.cells = []
     assert pages.first_finding(nb) == ""
+
+
+def test_the_opening_every_page_shares_is_no_finding():
+    """Whatever its wording, the paragraph every notebook opens with is skipped (write_pages passes it); one
+    notebook alone, or notebooks that open differently, share nothing."""
+    first, second = nbformat.v4.new_notebook(), nbformat.v4.new_notebook()
+    first.cells = _cells("Scope: 3,000 users, spec activation.yaml.", "Cohorts reach PQL at 21% to 36%.")
+    second.cells = _cells("Scope: 3,000 users, spec activation.yaml.", "**211 PQLs are current.**")
+    shared = pages.shared_opening([first, second])
+    assert shared == {"Scope: 3,000 users, spec activation.yaml."}
+    assert pages.first_finding(first, skip=shared) == "Cohorts reach PQL at 21% to 36%."
+    assert pages.first_finding(second, skip=shared) == "211 PQLs are current."
+    assert pages.shared_opening([first]) == set()
+    second.cells = _cells("Another opening.")
+    assert pages.shared_opening([first, second]) == set()
+
+
+def test_a_page_has_print_styles_that_keep_every_column_and_links_that_look_like_links():
+    """The page's own styles come after nbconvert's (so they win at equal specificity): landscape sheets, no
+    scrolling box in print, tables that wrap their cells; nav links underlined and coloured, visited too. That
+    they work in print is the browser test's (test_pdf_keeps_every_column)."""
+    page = pages.render_page(notebook_with(hidden=False), title="t", nav=index_page.nav_bar([("01_x.html", "x")], None))
+    head = page[:page.index("</head>")]
+    assert head.count("<style") > 1 and head.rstrip().endswith(f"<style>{pages.PAGE_CSS}</style>")  # the last
+    assert "@page{size:A4 landscape" in pages.PAGE_CSS and "@media print" in pages.PAGE_CSS
+    assert "overflow:visible!important" in pages.PAGE_CSS and "white-space:normal!important" in pages.PAGE_CSS
+    assert ".pqlkit-nav a:link" in index_page.LINK_CSS and ".pqlkit-nav a:visited" in index_page.LINK_CSS
+    assert "text-decoration:underline" in index_page.LINK_CSS
