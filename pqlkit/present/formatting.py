@@ -47,6 +47,13 @@ LABELS = {
     "brier": "Brier score (squared error of the chance of paying; lower is better)",
     "days_since_pql": "Days since PQL", "days_since_seen": "Days since last seen", "age_days": "Days since signup",
     "account_founder": "First user of the account", "path": "Road to paying",
+    "pay_score_roc_auc": "Score: ranks a payer above a non-payer (share of pairs)",
+    "pay_score_today_roc_auc": "Today's order: ranks a payer above a non-payer (share of pairs)",
+    "pay_score_average_precision": "Score: payers among the leads ranked first (average precision)",
+    "pay_score_brier": "Score: Brier score (lower is better)",
+    "pay_score_top_decile_payers_score": "Payers in the score's first tenth of the list",
+    "pay_score_top_decile_payers_today": "Payers in today's first tenth of the list",
+    "pay_score_top_decile_extra_payers": "Extra payers in the first tenth, by the score",
 }
 #: Words written in capitals (or with their own spelling) in a table's headers (:func:`header_words`).
 HEADER_WORDS = {
@@ -254,7 +261,8 @@ def number(value, *, digits: int) -> str:
 def summary_value(key: str, value) -> str:
     """A value of the summary or of a notebook's record, as the report's index shows it.
 
-    Shares (a key with ``rate``, ``share``, ``pct`` or ``benchmark``, between 0 and 1) as ``41.2%``,
+    Shares (a key with ``rate``, ``share``, ``pct``, ``benchmark``, ``roc_auc`` or ``average_precision``,
+    between 0 and 1) as ``41.2%``,
     days as ``3.1 days``, counts with thousands separators, other numbers with three significant
     digits; missing and infinite values read :data:`NOTHING`.
 
@@ -273,7 +281,8 @@ def summary_value(key: str, value) -> str:
         if not math.isfinite(value):
             return NOTHING
         lowered = key.lower()
-        if any(word in lowered for word in ("rate", "share", "pct", "benchmark")) and 0 <= value <= 1:
+        if any(word in lowered for word in ("rate", "share", "pct", "benchmark", "roc_auc", "average_precision")) \
+                and 0 <= value <= 1:
             return pct(value, digits=1)
         if "days" in lowered:
             return days(value)

@@ -20,6 +20,7 @@ from pqlkit.present.formatting import (
     label,
     money,
     pct,
+    summary_value,
     value_words,
 )
 
@@ -147,3 +148,11 @@ def test_the_score_sentence_says_the_accuracy_in_words():
 def test_labels_have_no_code_in_them():
     for key, words in LABELS.items():
         assert "_" not in words, key
+
+
+def test_the_score_record_reads_in_words_on_the_front_page():
+    """Notebook 05 records pay_score_roc_auc 0.777 (and the rest): a label in words and a share, 77.7 %."""
+    for key in ("roc_auc", "today_roc_auc", "average_precision", "brier", "top_decile_payers_score",
+                "top_decile_payers_today", "top_decile_extra_payers"):
+        assert "_" not in label(f"pay_score_{key}") and "roc" not in label(f"pay_score_{key}").lower()
+    assert summary_value("pay_score_roc_auc", 0.777) == "77.7%" and summary_value("pay_score_brier", 0.0712) == "0.0712"

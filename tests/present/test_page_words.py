@@ -39,7 +39,7 @@ def _output_text(output) -> str:
     if "text/markdown" in data:
         return "".join(data["text/markdown"])
     if "text/html" in data:
-        page = re.sub(r"<style.*?</style>", " ", "".join(data["text/html"]), flags=re.S)
+        page = re.sub(r"<style.*?</style>", " ", "".join(data["text/html"]), flags=re.DOTALL)
         return html.unescape(re.sub(r"<[^>]+>", " ", page))
     return "".join(output.get("text", ""))
 
@@ -115,8 +115,8 @@ def _tables(path: Path, index: int) -> list[pd.DataFrame]:
     frames = []
     for output in cell.get("outputs", []):
         page = "".join(output.get("data", {}).get("text/html", ""))
-        rows = [[html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<t[hd].*?</t[hd]>", r, flags=re.S)]
-                for r in re.findall(r"<tr.*?</tr>", re.sub(r"<style.*?</style>", "", page, flags=re.S), flags=re.S)]
+        rows = [[html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<t[hd].*?</t[hd]>", r, flags=re.DOTALL)]
+                for r in re.findall(r"<tr.*?</tr>", re.sub(r"<style.*?</style>", "", page, flags=re.DOTALL), flags=re.DOTALL)]
         if rows:
             frames.append(pd.DataFrame(rows[1:], columns=rows[0]))
     return frames
@@ -131,7 +131,7 @@ def test_young_cohorts_are_blank_in_the_cohort_tables():
     tables = [t for i in range(len(cells)) for t in _tables(path, i) if "Mature" in t.columns]
     assert len(tables) == 2  # signup cohorts and PQL cohorts
     for table in tables:
-        rate = [c for c in table.columns if c.endswith("rate")][0]
+        rate = next(c for c in table.columns if c.endswith("rate"))
         young = table[table["Mature"] == "no"]
         assert len(young) >= 1
         assert (young[rate] == "").all() and (young["95% CI"] == "").all()
@@ -144,7 +144,7 @@ def test_the_model_table_has_three_decimals_where_it_needs_them():
     path = ROOT / "notebooks" / "05_gtm_playbook.ipynb"
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
     [models] = [t for i in range(len(cells)) for t in _tables(path, i) if "Model" in t.columns]
-    brier = [c for c in models.columns if c.startswith("Brier score")][0]
+    brier = next(c for c in models.columns if c.startswith("Brier score"))
     assert all(re.fullmatch(r"0\.\d{3}", v) for v in models[brier] if v)
     assert all(re.fullmatch(r"\d+\.\d%", v) for v in models.iloc[:, 1])
 
@@ -168,4 +168,4 @@ def test_the_currency_parameter_is_in_every_notebook():
     for path in NOTEBOOKS:
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
         [parameters] = [c for c in cells if "parameters" in _tags(c)]
-        assert re.search(r'^currency = "USD"', "".join(parameters["source"]), flags=re.M), path.name
+        assert re.search(r'^currency = "USD"', "".join(parameters["source"]), flags=re.MULTILINE), path.name
