@@ -331,39 +331,38 @@ def format_ledger(quality: dict) -> str:
 
 
 def format_summary(result: dict) -> str:
-    """The JSON summary as a page a person can read."""
-    from pqlkit.present.formatting import NOT_MEASURED, days, pct  # here, not at the top: `pqlkit --help` loads no pandas
+    """The JSON summary as a page a person can read, each key named by its one label (``present.formatting.label``)."""
+    from pqlkit.present.formatting import NOT_MEASURED, days, label, pct  # here, not at the top: `pqlkit --help` loads no pandas
 
     def count(key: str):
         return NOT_MEASURED if result[key] is None else result[key]
+
+    def line(key: str, value) -> str:
+        return f"   {label(key):<40}{value}"
 
     weeks = result["pqls_over_time"][-8:]
     lines = [
         f"PQL metrics as of {result['as_of']} ({result['level']} level, {result['entities']} entities)",
         "",
         "1. How many reach activation",
-        f"   raw PQLs            {result['raw_pqls']}",
-        f"   current PQLs        {result['current_pqls']}",
+        line("raw_pqls", result["raw_pqls"]),
+        line("current_pqls", result["current_pqls"]),
         f"   new PQLs, last {len(weeks)} weeks: " + ", ".join(f"{w['week']}: {w['new_pqls']}" for w in weeks),
         "2. PQL rate",
-        f"   PQL rate            {pct(result['pql_rate'], digits=1)}",
-        f"   mean activation     {pct(result['activation_rate_mean'], digits=1)}",
+        line("pql_rate", pct(result["pql_rate"], digits=1)),
+        line("activation_rate_mean", pct(result["activation_rate_mean"], digits=1)),
         "   steps completed     " + ", ".join(f"{k} {v}" for k, v in result["step_completion"].items()),
         "3. Time to PQL",
-        f"   median (PQLs)       {days(result['time_to_pql_median_days'])}",
-        f"   median (K-M)        {days(result['time_to_pql_km_median_days'])}",
-        f"   stalled in trial    {result['stalled_in_trial']}",
+        line("time_to_pql_median_days", days(result["time_to_pql_median_days"])),
+        line("time_to_pql_km_median_days", days(result["time_to_pql_km_median_days"])),
+        line("stalled_in_trial", result["stalled_in_trial"]),
         "4. PQL to paid",
-        f"   PQL-to-paid rate    {pct(result['pql_to_paid_rate'], digits=1, missing_text=NOT_MEASURED)}",
-        f"   paid PQLs           {count('paid_pqls')}",
-        f"   paid before PQL     {count('paid_before_pql')}",
-        f"   paid without PQL    {count('paid_without_pql')}",
+        line("pql_to_paid_rate", pct(result["pql_to_paid_rate"], digits=1, missing_text=NOT_MEASURED)),
+        line("paid_pqls", count("paid_pqls")),
+        line("paid_before_pql", count("paid_before_pql")),
+        line("paid_without_pql", count("paid_without_pql")),
         "",
         "Data quality",
         format_ledger(result["data_quality"]),
     ]
     return "\n".join(lines)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

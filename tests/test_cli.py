@@ -63,7 +63,7 @@ def test_level_flag_overrides_the_spec(tmp_path, capsys):
 def test_table_format_and_validate(tmp_path, capsys):
     folder = write_dataset(tmp_path / "ds")
     assert main(["metrics", str(folder), "--spec", str(folder / "spec.yaml")]) == 0
-    assert "PQL rate            50.0%" in capsys.readouterr().out
+    assert "PQL rate" + " " * 32 + "50.0%" in capsys.readouterr().out  # label("pql_rate"), padded to 40
     assert main(["validate", str(folder), "--spec", str(folder / "spec.yaml"), "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["data_quality"]["users"]["read"] == 2 and report["spec_warnings"] == []
@@ -78,7 +78,7 @@ def test_without_payments_pql_to_paid_is_not_measured(tmp_path, capsys):
     assert [result[k] for k in ("pql_to_paid_rate", "paid_pqls", "paid_before_pql", "paid_without_pql")] == [None] * 4
     assert main(["metrics", str(folder), "--spec", str(folder / "spec.yaml")]) == 0
     text = capsys.readouterr().out
-    assert "PQL-to-paid rate    not measured" in text and "paid PQLs           not measured" in text
+    assert "PQL-to-paid rate" + " " * 24 + "not measured" in text and "Paid PQLs" + " " * 31 + "not measured" in text
     section = text.split("4. PQL to paid", 1)[1].split("Data quality", 1)[0]
     assert "%" not in section and " 0\n" not in section
 
@@ -88,7 +88,7 @@ def test_with_payments_pql_to_paid_is_a_number(tmp_path, capsys):
     folder = write_dataset(tmp_path / "ds", conversions="user_id,paid_at\nu1,2026-01-06T00:00:00Z\n")
     assert main(["metrics", str(folder), "--spec", str(folder / "spec.yaml")]) == 0
     text = capsys.readouterr().out
-    assert "PQL-to-paid rate    100.0%" in text and "paid PQLs           1" in text
+    assert "PQL-to-paid rate" + " " * 24 + "100.0%" in text and "Paid PQLs" + " " * 31 + "1\n" in text
 
 
 @pytest.mark.parametrize(

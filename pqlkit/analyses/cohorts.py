@@ -111,8 +111,10 @@ def cohort_rates(
 
     The rate is the share of the cohort that became PQL within ``horizon_days`` of signup, which
     is comparable across cohorts once they are all that old. A cohort whose youngest member is
-    younger than ``horizon_days`` is marked ``mature = False``: its rate is still shown, as a
-    floor, and should not be read as a drop.
+    younger than ``horizon_days`` is marked ``mature = False`` and its rate and interval are left blank
+    (NaN), as docs/metrics.md promises: not everyone in it has had ``horizon_days`` yet, so a rate would
+    be a floor that reads as a drop (0.0 % for a cohort that signed up yesterday).
+    ``pql_rate_so_far`` keeps that floor (``pqls_within / entities``) for a chart to draw hollow.
 
     Parameters
     ----------
@@ -129,12 +131,13 @@ def cohort_rates(
     -------
     pandas.DataFrame
         One row per cohort, oldest first: ``signup_cohort``, ``entities``, ``pqls_within``,
-        ``pql_rate``, ``ci_low``, ``ci_high``, ``pqls_to_date``, ``youngest_age_days``, ``mature``,
-        ``horizon_days`` (the fixed age, the same on every row).
+        ``pql_rate``, ``ci_low``, ``ci_high`` (NaN for a cohort too young), ``pqls_to_date``,
+        ``youngest_age_days``, ``mature``, ``horizon_days`` (the fixed age, the same on every row),
+        ``pql_rate_so_far`` (the floor, on every row).
     """
     horizon = float(context_value("horizon_days", horizon_days, context, caller="cohort_rates", attribute="trial_days"))
     columns = ["signup_cohort", "entities", "pqls_within", "pql_rate", "ci_low", "ci_high", "pqls_to_date",
-               "youngest_age_days", "mature", "horizon_days"]
+               "youngest_age_days", "mature", "horizon_days", "pql_rate_so_far"]
     if entities.empty:
         return pd.DataFrame({c: [] for c in columns})
     frame = pd.DataFrame({
@@ -152,6 +155,8 @@ def cohort_rates(
     table["mature"] = table["youngest_age_days"] >= horizon
     table = rate_table(table, hits="pqls_within", total="entities", rate="pql_rate")
     table["horizon_days"] = horizon
+    table["pql_rate_so_far"] = table["pql_rate"]
+    table[["pql_rate", "ci_low", "ci_high"]] = table[["pql_rate", "ci_low", "ci_high"]].where(table["mature"], np.nan)
     return table[columns]
 
 
@@ -197,7 +202,8 @@ def pql_cohort_conversion(
 
     A PQL counts as converted when it paid within ``within_days`` of ``pql_at`` (PQLs that paid
     before becoming PQLs are left out of the denominator, as in docs/metrics.md#metrics). A cohort
-    with a PQL less than ``within_days`` old at ``as_of`` is marked ``mature = False``.
+    with a PQL less than ``within_days`` old at ``as_of`` is marked ``mature = False``, its rate and
+    interval left blank (NaN) and its floor kept in ``pql_to_paid_so_far``, as in :func:`cohort_rates`.
 
     Parameters
     ----------
@@ -215,11 +221,12 @@ def pql_cohort_conversion(
     pandas.DataFrame
         One row per PQL cohort, oldest first: ``pql_cohort``, ``pqls``, ``paid_before_pql``,
         ``eligible``, ``paid_pqls``, ``pql_to_paid_rate``, ``ci_low``, ``ci_high``,
-        ``youngest_days_since_pql``, ``mature``, ``within_days`` (the lag, the same on every row).
+        ``youngest_days_since_pql``, ``mature``, ``within_days`` (the lag, the same on every row),
+        ``pql_to_paid_so_far`` (the floor, on every row).
     """
     as_of = context_as_of(as_of, context, caller="pql_cohort_conversion")
     columns = ["pql_cohort", "pqls", "paid_before_pql", "eligible", "paid_pqls", "pql_to_paid_rate", "ci_low",
-               "ci_high", "youngest_days_since_pql", "mature", "within_days"]
+               "ci_high", "youngest_days_since_pql", "mature", "within_days", "pql_to_paid_so_far"]
     pqls = entities[entities["is_pql"]]
     if pqls.empty:
         return pd.DataFrame({c: [] for c in columns})
@@ -231,6 +238,9 @@ def pql_cohort_conversion(
     table["youngest_days_since_pql"] = table["pql_cohort"].map(youngest).astype(float)
     table["mature"] = table["youngest_days_since_pql"] >= within_days
     table["within_days"] = float(within_days)
+    table["pql_to_paid_so_far"] = table["pql_to_paid_rate"]
+    rates = ["pql_to_paid_rate", "ci_low", "ci_high"]
+    table[rates] = table[rates].where(table["mature"], np.nan)
     return table[columns].reset_index(drop=True)
 
 

@@ -42,15 +42,17 @@ NORTH_STARS = {
     "monetization": "pql_to_paid_rate",
 }
 
-#: Summary key -> (label, unit, the question it answers).
+#: Summary key -> (label, unit, the question it answers). The label a reader sees is
+#: :func:`pqlkit.present.formatting.label` of the key (the one vocabulary; this layer cannot import it):
+#: the first item is the same words, kept so that the tuple keeps its shape, and a test fails when the two differ.
 KPIS = {
     "raw_pqls": ("Raw PQLs", "entities", "Is reach matched by activation?"),
     "current_pqls": ("Current PQLs", "entities", "How many warm leads are in play now?"),
     "pql_rate": ("PQL rate", "share", "What share of signups reaches the moment of value?"),
-    "time_to_pql_median_days": ("Median time to PQL", "days", "How fast do PQLs get there?"),
+    "time_to_pql_median_days": ("Median time to PQL (among PQLs)", "days", "How fast do PQLs get there?"),
     "time_to_pql_km_share_trial": ("Reach PQL by the end of the trial (Kaplan–Meier)", "km_share",
                                    "How many get there in time, counting the trials still running?"),
-    "stalled_in_trial": ("Stalled trials", "entities", "Who is still wandering near the end of the trial?"),
+    "stalled_in_trial": ("Stalled in trial", "entities", "Who is still wandering near the end of the trial?"),
     "pql_to_paid_rate": ("PQL-to-paid rate", "share", "Do activated users pay?"),
     "paid_without_pql": ("Paid without PQL", "entities", "Is there a road to value the definition misses?"),
 }

@@ -2,10 +2,11 @@
 
 The notebooks' sentences (:mod:`pqlkit.present.narrative`), the tables beside them
 (:mod:`pqlkit.present.tables`), the report's index page (:mod:`pqlkit.report.index_page`) and the
-command line's text summary all format their numbers here, and all name a summary key with
-:data:`LABELS`. Where two of them write the same figure differently today (``41%`` in a sentence,
-``41.2%`` in a table), the difference is an argument (``digits``, ``grouping``) that each caller
-passes, so that it shows and can be unified in one place.
+command line's text summary all format their numbers here, and all name a key with :func:`label`
+(the one table :data:`LABELS`, one fallback). A share reads with one decimal wherever it is shown
+(``41.2%`` in a sentence and in the table beside it); category values read in words
+(:func:`value_words`), model features too (:func:`feature_words`), and every amount carries its
+currency (:func:`money`). docs/metrics.md, "Words on the pages", is the contract.
 
 Every function returns text and leaves its input alone; missing values (None, NaN, ``pd.NA``,
 ``NaT``) read as ``n/a`` unless a caller passes another ``missing`` text.
@@ -19,12 +20,16 @@ import numbers
 import numpy as np
 import pandas as pd
 
-__all__ = ["DEFAULT_CURRENCY", "LABELS", "days", "header_words", "interval", "kpi_value", "label", "money", "pct"]
+__all__ = [
+    "DEFAULT_CURRENCY", "LABELS", "VALUE_WORDS", "days", "feature_words", "header_words", "interval", "kpi_value",
+    "label", "money", "pct", "value_words",
+]
 
-#: Labels of the summary's and the records' keys, in the analyst's words (others: the key in words).
+#: Labels of the summary's, the records' and the tables' keys, in the analyst's words: the ONE table of
+#: reader labels (a key not here reads as its words, :func:`label`).
 LABELS = {
-    "entities": "Entities in scope", "raw_pqls": "Raw PQLs", "current_pqls": "Current PQLs", "pql_rate": "PQL rate",
-    "activation_rate_mean": "Mean activation rate", "time_to_pql_median_days": "Median time to PQL (PQLs)",
+    "entities": "Entities", "raw_pqls": "Raw PQLs", "current_pqls": "Current PQLs", "pql_rate": "PQL rate",
+    "activation_rate_mean": "Mean activation rate", "time_to_pql_median_days": "Median time to PQL (among PQLs)",
     "time_to_pql_km_median_days": "Median time to PQL (Kaplan–Meier)", "stalled_in_trial": "Stalled in trial",
     "paid_pqls": "Paid PQLs", "paid_before_pql": "Paid before PQL", "paid_without_pql": "Paid without PQL",
     "pql_to_paid_rate": "PQL-to-paid rate", "time_to_pql_km_share_7d": "Reach PQL by day 7 (Kaplan–Meier)",
@@ -35,13 +40,39 @@ LABELS = {
     "steps_required": "Steps a PQL needs", "cohort_freq": "Cohort period", "cohorts": "Cohorts",
     "mature_cohorts": "Mature cohorts", "benchmark_low": "Benchmark, low end", "benchmark_high": "Benchmark, high end",
     "free_to_paid_rate": "Free-to-paid rate", "mrr_at_stake": "MRR at stake", "verdict": "Verdict",
-    "crm_rows": "Leads in the CRM export", "north_star": "North star", "north_star_kpi": "North-star KPI",
+    "crm_rows": "Leads in the CRM export", "north_star": "North star",
+    "north_star_kpi": "North-star KPI", "kpi": "KPI", "model": "Model",
+    "roc_auc": "Ranks a payer above a non-payer (share of pairs; 50% is chance)",
+    "average_precision": "Payers among the leads ranked first (average precision; higher is better)",
+    "brier": "Brier score (squared error of the chance of paying; lower is better)",
+    "days_since_pql": "Days since PQL", "days_since_seen": "Days since last seen", "age_days": "Days since signup",
+    "account_founder": "First user of the account", "path": "Road to paying",
+    "pay_score_roc_auc": "Score: ranks a payer above a non-payer (share of pairs)",
+    "pay_score_today_roc_auc": "Today's order: ranks a payer above a non-payer (share of pairs)",
+    "pay_score_average_precision": "Score: payers among the leads ranked first (average precision)",
+    "pay_score_brier": "Score: Brier score (lower is better)",
+    "pay_score_top_decile_payers_score": "Payers in the score's first tenth of the list",
+    "pay_score_top_decile_payers_today": "Payers in today's first tenth of the list",
+    "pay_score_top_decile_extra_payers": "Extra payers in the first tenth, by the score",
 }
 #: Words written in capitals (or with their own spelling) in a table's headers (:func:`header_words`).
 HEADER_WORDS = {
     "pql": "PQL", "pqls": "PQLs", "ci": "CI", "mrr": "MRR", "kpi": "KPI", "kpis": "KPIs", "id": "ID",
     "crm": "CRM", "utm": "UTM", "km": "Kaplan–Meier", "pct": "%",
 }
+#: pqlkit's own category values in words (a value not here reads with its underscores as spaces).
+VALUE_WORDS = {
+    "converted_pql": "became a PQL, then paid", "paid_before_pql": "paid before becoming a PQL",
+    "paid_without_pql": "paid without becoming a PQL", "no_data": "no data",
+    "logistic_regression": "weighted sum of the signals", "gradient_boosting": "many small decision trees",
+    "inconclusive": "not enough evidence yet", "within": "inside the band",
+}
+#: Columns holding the data's own names (ids, event and step names as the tracking plan and the spec write
+#: them): shown as written, never turned into words, so that a reader can find them in their tools.
+NAMES_AS_WRITTEN = frozenset({
+    "entity_id", "account_id", "user_id", "event", "event_name", "step", "steps", "missing_steps",
+    "best_candidate_event",
+})
 #: What "nothing to show" reads as on the report's index (never "n/a").
 NOTHING = "none yet"
 #: What a figure the data cannot give reads as (no payments table: nobody can be seen paying), never 0.
@@ -69,18 +100,21 @@ def missing(value) -> bool:
 # --- shares, intervals, differences ----------------------------------------------------------------
 
 
-def pct(value: float | None, *, digits: int | None = None, grouping: bool = False, missing_text: str = "n/a") -> str:
-    """A share as a percentage: whole percent from 10 % up, one decimal below; ``n/a`` for missing.
+def pct(value: float | None, *, digits: int = 1, grouping: bool = False, missing_text: str = "n/a") -> str:
+    """A share as a percentage, with one decimal wherever it is shown; ``n/a`` for missing.
 
-    >>> pct(0.4123), pct(0.034), pct(None), pct(0.4123, digits=1)
-    ('41%', '3.4%', 'n/a', '41.2%')
+    One rule for sentences and tables, so that a figure reads the same in a sentence and in the table
+    beside it (``41.2%`` in both, never ``41%`` in one and ``41.2%`` in the other).
+
+    >>> pct(0.4123), pct(0.034), pct(None), pct(0.4123, digits=0)
+    ('41.2%', '3.4%', 'n/a', '41%')
 
     Parameters
     ----------
     value : float or None
         The share (0-1).
-    digits : int, optional
-        Decimals; by default 0 from 9.5 % up (and for 0), else 1.
+    digits : int
+        Decimals (1).
     grouping : bool
         Thousands separators (``1,234.5%``), as the report's tables write them.
     missing_text : str
@@ -89,19 +123,16 @@ def pct(value: float | None, *, digits: int | None = None, grouping: bool = Fals
     Returns
     -------
     str
-        ``41%``, ``3.4%`` or ``n/a``.
+        ``41.2%``, ``3.4%`` or ``n/a``.
     """
     if missing(value):
         return missing_text
-    value = float(value)
-    if digits is None:
-        digits = 0 if (abs(value) >= 0.095 or value == 0) else 1
-    return f"{value * 100:{',' if grouping else ''}.{digits}f}%"
+    return f"{float(value) * 100:{',' if grouping else ''}.{digits}f}%"
 
 
-def share_span(low: float, high: float, *, digits: int | None = None, grouping: bool = False,
+def share_span(low: float, high: float, *, digits: int = 1, grouping: bool = False,
                unit_on_both: bool = False) -> str:
-    """Two shares as a range: ``36–46%`` (``36%–46%`` with ``unit_on_both``); both bounds present.
+    """Two shares as a range: ``36.0–46.2%`` (``36.0%–46.2%`` with ``unit_on_both``); both bounds present.
 
     ``digits`` and ``grouping`` as in :func:`pct`, applied to each bound.
 
@@ -114,12 +145,12 @@ def share_span(low: float, high: float, *, digits: int | None = None, grouping: 
     return f"{first if unit_on_both else first[:-1]}–{pct(high, digits=digits, grouping=grouping)}"
 
 
-def interval(low: float | None, high: float | None, *, digits: int | None = None,
+def interval(low: float | None, high: float | None, *, digits: int = 1,
              unit_on_both: bool = False) -> str:
-    """A 95 % interval of shares: ``95% CI 36–46%``.
+    """A 95 % interval of shares: ``95% CI 36.0–46.2%``.
 
     >>> interval(0.36, 0.462)
-    '95% CI 36–46%'
+    '95% CI 36.0–46.2%'
 
     ``digits`` and ``unit_on_both`` as in :func:`share_span` (the report's index writes
     ``95% CI 36.0%–46.2%``).
@@ -127,7 +158,7 @@ def interval(low: float | None, high: float | None, *, digits: int | None = None
     Returns
     -------
     str
-        ``95% CI 36–46%``, or ``no interval`` when a bound is missing.
+        ``95% CI 36.0–46.2%``, or ``no interval`` when a bound is missing.
     """
     if missing(low) or missing(high):
         return "no interval"
@@ -135,12 +166,12 @@ def interval(low: float | None, high: float | None, *, digits: int | None = None
 
 
 def rate_phrase(rate, low, high) -> str:
-    """A rate and its interval for prose: ``41% (95% CI 36–46%)``."""
+    """A rate and its interval for prose: ``41.2% (95% CI 36.0–46.2%)``."""
     return f"{pct(rate)} ({interval(low, high)})"
 
 
 def signed_pct(change) -> str:
-    """A relative change, signed: ``+12%``, ``−3.4%``; ``n/a`` for missing."""
+    """A relative change, signed: ``+12.0%``, ``−3.4%``; ``n/a`` for missing."""
     if missing(change):
         return "n/a"
     return f"{'+' if change >= 0 else '−'}{pct(abs(change))}"
@@ -230,7 +261,8 @@ def number(value, *, digits: int) -> str:
 def summary_value(key: str, value) -> str:
     """A value of the summary or of a notebook's record, as the report's index shows it.
 
-    Shares (a key with ``rate``, ``share``, ``pct`` or ``benchmark``, between 0 and 1) as ``41.2%``,
+    Shares (a key with ``rate``, ``share``, ``pct``, ``benchmark``, ``roc_auc`` or ``average_precision``,
+    between 0 and 1) as ``41.2%``,
     days as ``3.1 days``, counts with thousands separators, other numbers with three significant
     digits; missing and infinite values read :data:`NOTHING`.
 
@@ -249,7 +281,8 @@ def summary_value(key: str, value) -> str:
         if not math.isfinite(value):
             return NOTHING
         lowered = key.lower()
-        if any(word in lowered for word in ("rate", "share", "pct", "benchmark")) and 0 <= value <= 1:
+        if any(word in lowered for word in ("rate", "share", "pct", "benchmark", "roc_auc", "average_precision")) \
+                and 0 <= value <= 1:
             return pct(value, digits=1)
         if "days" in lowered:
             return days(value)
@@ -300,32 +333,25 @@ def human_date(value) -> str:
 
 
 def label(key: str) -> str:
-    """The reader's label of a summary or record key: :data:`LABELS`, else the key in words.
+    """The reader's label of a key (a summary key, a record key, a table's column): the one vocabulary.
+
+    :data:`LABELS` first; else the key in words: underscores as spaces, the words of
+    :data:`HEADER_WORDS` in their spelling (``PQL``, ``UTM``, ``ID``), ``14d`` as ``14 days``, the first
+    letter in capitals.
+
+    >>> label("pql_to_paid_rate"), label("utm_source"), label("within_14d"), label("entity_id")
+    ('PQL-to-paid rate', 'UTM source', 'Within 14 days', 'Entity ID')
 
     Returns
     -------
     str
-        ``"PQL rate"`` for ``pql_rate``; ``"Best lead source"`` for an unknown ``best_lead_source``.
+        The label.
     """
+    key = str(key)
     if key in LABELS:
         return LABELS[key]
-    words = key.replace("_", " ").strip()
-    return words[:1].upper() + words[1:]
-
-
-def header_words(column: str) -> str:
-    """A ``snake_case`` column name in words: ``pql_to_paid_rate`` → ``PQL to paid rate``.
-
-    >>> header_words("pql_to_paid_rate"), header_words("within_14d"), header_words("entity_id")
-    ('PQL to paid rate', 'Within 14 days', 'Entity ID')
-
-    Returns
-    -------
-    str
-        The header, first letter in capitals.
-    """
     words = []
-    for word in str(column).split("_"):
+    for word in key.split("_"):
         if not word:
             continue
         if word.endswith("d") and word[:-1].isdigit():
@@ -333,7 +359,63 @@ def header_words(column: str) -> str:
         else:
             words.append(HEADER_WORDS.get(word.lower(), word))
     text = " ".join(words)
-    return text[:1].upper() + text[1:] if text else str(column)
+    return text[:1].upper() + text[1:] if text else key
+
+
+#: A table's header: the same label as everywhere else (kept as a name for the callers that say "header").
+header_words = label
+
+
+def value_words(value) -> str:
+    """A category value in words: :data:`VALUE_WORDS` (pqlkit's own values), else underscores as spaces.
+
+    >>> value_words("converted_pql"), value_words("paid_social"), value_words("referral")
+    ('became a PQL, then paid', 'paid social', 'referral')
+
+    Returns
+    -------
+    str
+        The value in words (a value that is not text: its text).
+    """
+    text = str(value)
+    return VALUE_WORDS.get(text, text.replace("_", " "))
+
+
+def lower_first(text: str) -> str:
+    """``Days since PQL`` → ``days since PQL``; an acronym (``PQL rate``) keeps its capitals."""
+    return text if text[1:2].isupper() else text[:1].lower() + text[1:]
+
+
+def feature_words(feature: str) -> str:
+    """A feature of the conversion score in words, as its chart and table show it.
+
+    ``first_14d:login`` (how often the event was done in the first days) reads ``login in the first
+    14 days``; ``channel=paid_social`` (a segment's value) reads ``channel: paid social``;
+    ``core_workflow_done`` and ``core_workflow_day`` read ``core workflow done`` and ``day of core
+    workflow``; other features read as their :func:`label`, first letter small. Event and step
+    names are turned into words too: a chart's axis is not where a reader copies them from.
+
+    >>> feature_words("first_14d:login"), feature_words("channel=paid_social"), feature_words("days_since_pql")
+    ('login in the first 14 days', 'channel: paid social', 'days since PQL')
+
+    Returns
+    -------
+    str
+        The feature in words.
+    """
+    feature = str(feature)
+    if feature.startswith("first_") and ":" in feature:
+        window, event = feature[len("first_"):].split(":", 1)
+        period = f"{window[:-1]} days" if window.endswith("d") and window[:-1].replace(".", "").isdigit() else window
+        return f"{value_words(event)} in the first {period}"
+    if "=" in feature:
+        segment, level = feature.split("=", 1)
+        return f"{lower_first(label(segment))}: {value_words(level)}"
+    if feature.endswith("_done") and feature not in LABELS and feature != "steps_done":
+        return f"{value_words(feature[:-len('_done')])} done"
+    if feature.endswith("_day") and feature not in LABELS:
+        return f"day of {value_words(feature[:-len('_day')])}"
+    return lower_first(label(feature))
 
 
 def kpi_value(value, unit: str) -> str:

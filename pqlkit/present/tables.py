@@ -4,7 +4,11 @@ A pandas frame displayed as is reads like pandas: an index column (0, 1, 2 ...),
 headers, ``True``/``False`` cells, ``135873`` and ``0.41234``. :func:`reader_table` returns a
 pandas ``Styler`` instead: no index column, headers in words, counts with thousands separators,
 shares as percentages, each interval as one ``36–46%`` column, booleans as ``yes``/``no``, dates
-as dates, numbers aligned right and text left, and long text wrapped rather than cut short.
+as dates, category values in words (``converted_pql`` reads ``became a PQL, then paid``, ``paid_social``
+``paid social``; ids, event and step names as written), a model's features in words, missing values
+(a cohort too young for the figure) blank, numbers aligned right and text left, and long text
+wrapped rather than cut short. Headers and values come from the one vocabulary,
+:mod:`pqlkit.present.formatting`.
 
 Only the display changes: the table's values are not modified (STYLE: tidy table in, new table out).
 """
@@ -23,13 +27,16 @@ from pandas.io.formats.style import Styler
 
 from pqlkit.core.context import check_columns
 from pqlkit.present.formatting import (
+    NAMES_AS_WRITTEN,
     date_format,
     days,
-    header_words,
+    feature_words,
+    label,
     missing,
     number,
     pct,
     share_span,
+    value_words,
 )
 
 __all__ = ["natural_order", "reader_table"]
@@ -54,8 +61,8 @@ def natural_order(table: pd.DataFrame, *, by: str) -> pd.DataFrame:
     """
     check_columns(table, by, argument="by")
     keys = []
-    for label in table[by].astype("str"):
-        match = _LEADING_NUMBER.match(label)
+    for text in table[by].astype("str"):
+        match = _LEADING_NUMBER.match(text)
         if match is None:
             return table.copy()
         keys.append(float(match.group(1).replace(",", "")))
@@ -63,8 +70,8 @@ def natural_order(table: pd.DataFrame, *, by: str) -> pd.DataFrame:
     return table.iloc[order].copy()
 
 
-def _cell(value, *, percent: bool, digits: int, stamp_format: str | None) -> str:
-    """One value as the reader sees it (blank when missing)."""
+def _cell(value, *, percent: bool, digits: int, stamp_format: str | None, words=value_words) -> str:
+    """One value as the reader sees it (blank when missing; text through ``words``)."""
     if missing(value):
         return ""
     if isinstance(value, (bool, np.bool_)):
@@ -75,7 +82,7 @@ def _cell(value, *, percent: bool, digits: int, stamp_format: str | None) -> str
         return days(value.total_seconds() / 86400, digits=digits, grouping=True)
     if isinstance(value, numbers.Number):
         return pct(value, digits=digits, grouping=True) if percent else number(value, digits=digits)
-    return str(value)
+    return words(value)
 
 
 def _aligned(side: str):
@@ -112,6 +119,7 @@ def reader_table(
     columns: Sequence[str] | None = None,
     labels: Mapping[str, str] | None = None,
     digits: int = 1,
+    column_digits: Mapping[str, int] | None = None,
     max_rows: int | None = None,
     caption: str | None = None,
 ) -> Styler:
@@ -129,9 +137,12 @@ def reader_table(
     columns : sequence of str, optional
         The columns to show, in this order (default: all).
     labels : mapping, optional
-        Header text for some columns (default: the column name in words, :func:`pqlkit.present.formatting.header_words`).
+        Header text for some columns (default: the column's label, :func:`pqlkit.present.formatting.label`).
     digits : int
         Decimals of non-integer numbers and of percentages.
+    column_digits : mapping, optional
+        Decimals of some columns, where they differ from ``digits`` (a Brier score at three decimals
+        beside shares at one).
     max_rows : int, optional
         Show only the first rows (the caption then says how many of how many).
     caption : str, optional
@@ -163,21 +174,24 @@ def reader_table(
     check_columns(table, shown, argument="columns")
     check_columns(table, list(percent), argument="percent")
     check_columns(table, list(labels or {}), argument="labels")
+    check_columns(table, list(column_digits or {}), argument="column_digits")
     total_rows = len(table)
     data = table[shown] if max_rows is None else table[shown].head(max_rows)
 
-    names = {column: (labels or {}).get(column, header_words(column)) for column in shown}
+    names = {column: (labels or {}).get(column, label(column)) for column in shown}
     pairs = _interval_pairs(shown)
     cells = _interval_cells(data, pairs, percent=percent, digits=digits)
     numeric = set(cells)
     skip = {high for _, high, _ in pairs}
     for low, _, stem in pairs:
-        name = "95% CI" if not stem or (len(pairs) == 1 and stem in shown) else f"{header_words(stem)} 95% CI"
+        name = "95% CI" if not stem or (len(pairs) == 1 and stem in shown) else f"{label(stem)} 95% CI"
         names[low] = (labels or {}).get(low, name)
     for column in shown:
         if column in skip or column in cells:
             continue
-        cells[column], right = _column_cells(data[column], percent=column in percent, digits=digits)
+        cells[column], right = _column_cells(data[column], percent=column in percent,
+                                             digits=(column_digits or {}).get(column, digits),
+                                             words=_words_of(column))
         if right:
             numeric.add(column)
 
@@ -214,12 +228,19 @@ def _interval_cells(data: pd.DataFrame, pairs: Sequence[tuple[str, str, str]], *
     return cells
 
 
-def _column_cells(series: pd.Series, *, percent: bool, digits: int) -> tuple[list[str], bool]:
+def _words_of(column: str):
+    """How a column's text cells read: names as written, features in words, other values in words."""
+    if column in NAMES_AS_WRITTEN or str(column).endswith("_id"):
+        return str
+    return feature_words if column == "feature" else value_words
+
+
+def _column_cells(series: pd.Series, *, percent: bool, digits: int, words=value_words) -> tuple[list[str], bool]:
     """The text of one column's cells, and whether the column holds numbers, dates or yes/no (aligned right)."""
     stamp_format = None
     if pd.api.types.is_datetime64_any_dtype(series) or isinstance(series.dtype, pd.DatetimeTZDtype):
         stamp_format = date_format(series)
-    cells = [_cell(v, percent=percent, digits=digits, stamp_format=stamp_format) for v in series]
+    cells = [_cell(v, percent=percent, digits=digits, stamp_format=stamp_format, words=words) for v in series]
     kinds = [v for v in series if not missing(v)]
     right = bool(kinds) and all(isinstance(v, (numbers.Number, pd.Timestamp, pd.Timedelta, np.bool_)) for v in kinds)
     return cells, right

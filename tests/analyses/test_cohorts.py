@@ -100,6 +100,18 @@ def test_cohort_rates_by_hand(entities, ctx):
     assert (rates["ci_low"] <= rates["pql_rate"]).all() and (rates["pql_rate"] <= rates["ci_high"]).all()
 
 
+def test_a_cohort_too_young_has_a_blank_rate_not_a_floor(entities, ctx):
+    """docs/metrics.md: "a cohort too young for a figure gets a blank, not a low number" (issue 22: the
+    newest cohort read 0.0 %). At 14 days (the spec's trial) W2's youngest member is 12 days old: W2's
+    rate and interval are NaN; its floor so far, u3 of u3 and u4 = 1/2, stays in pql_rate_so_far.
+    W1 (youngest 18 days) is mature: u1 and u2 within 14 days, 2/2."""
+    rates = cohorts.cohort_rates(entities, context=ctx)
+    assert rates["mature"].tolist() == [True, False]
+    assert rates["pql_rate"].iloc[0] == pytest.approx(1.0)
+    assert rates[["pql_rate", "ci_low", "ci_high"]].iloc[1].isna().all()
+    assert rates["pql_rate_so_far"].tolist() == pytest.approx([1.0, 0.5])
+
+
 def test_cohort_time_to_pql_by_hand(entities):
     """W1 times 1 and 5 days: quartiles 2, 3, 4 (linear); Kaplan–Meier median 1 (survival 0.5 after
     day 1). W2: one PQL at 2 days, u4 censored at 12: survival 0.5 at day 2, so the median is 2."""
@@ -117,13 +129,15 @@ def test_pql_cohort_conversion_by_hand(entities, ctx):
     row = table.iloc[0]
     assert row["pql_cohort"] == pd.Timestamp("2026-01-01", tz="UTC")
     assert (row["pqls"], row["paid_before_pql"], row["eligible"], row["paid_pqls"]) == (3, 1, 2, 1)
-    assert row["pql_to_paid_rate"] == pytest.approx(0.5)
+    assert row["pql_to_paid_so_far"] == pytest.approx(0.5)
+    assert pd.isna(row["pql_to_paid_rate"]) and pd.isna(row["ci_low"])  # too young at 30 days: blank, not 50 %
     assert row["youngest_days_since_pql"] == pytest.approx(11.0)
     assert not row["mature"] and row["within_days"] == 30.0
     assert cohorts.pql_cohort_conversion(entities, context=ctx, within_days=10)["mature"].tolist() == [True]
     # as_of by hand instead of the context: at T0 + 40 days the youngest PQL is 31 days old, mature at 30.
     later = cohorts.pql_cohort_conversion(entities, as_of=T0 + 40 * DAY, within_days=30).iloc[0]
     assert later["youngest_days_since_pql"] == pytest.approx(31.0) and later["mature"]
+    assert later["pql_to_paid_rate"] == pytest.approx(0.5)  # mature: the rate is shown
     assert cohorts.pql_cohort_conversion(entities, context=ctx, within_days=1)["paid_pqls"].tolist() == [0]
 
 

@@ -28,14 +28,17 @@ def tiny():
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(0.4123, "41%"), (0.034, "3.4%"), (0.0, "0%"), (1.0, "100%"), (None, "n/a"), (float("nan"), "n/a")],
+    [(0.4123, "41.2%"), (0.034, "3.4%"), (0.0, "0.0%"), (1.0, "100.0%"), (0.0951, "9.5%"), (None, "n/a"),
+     (float("nan"), "n/a")],
 )
 def test_pct(value, text):
+    """One decimal wherever a share is shown (docs/metrics.md, "Words on the pages"): 0.4123 -> 41.2 %,
+    0.0951 -> 9.5 % (the old rule gave "10%" from 9.5 % up, and "41%" in a sentence beside "41.2%")."""
     assert narrative.pct(value) == text
 
 
 def test_interval_and_days():
-    assert narrative.interval(0.36, 0.462) == "95% CI 36–46%"
+    assert narrative.interval(0.36, 0.462) == "95% CI 36.0–46.2%"
     assert narrative.interval(np.nan, 0.2) == "no interval"
     assert narrative.days(3.14159) == "3.1 days" and narrative.days(None) == "n/a"
 
@@ -123,7 +126,7 @@ def test_segment_sentence_two_overlapping_intervals_that_differ_significantly():
     rates = _rates({"referral": (60, 200), "organic": (40, 200)})
     assert rates.loc[0, "ci_low"] < rates.loc[1, "ci_high"]  # the intervals overlap
     text = narrative.segment_sentence(rates, by="channel", by_day=14, noun="users")
-    assert text == ("**The rates by channel differ significantly**: referral at 30%, 10.0 points above organic at 20% "
+    assert text == ("**The rates by channel differ significantly**: referral at 30.0%, 10.0 points above organic at 20.0% "
                     "(95% CI +1.5 to +18.3 points, two-proportion z-test, p = 0.021). At a fixed age: PQL within 14 "
                     "days of signup, among users at least 14 days old.")
     assert "overlap" not in text and "noise" not in text and "Holm" not in text
@@ -145,7 +148,7 @@ def test_segment_sentence_calls_no_gap_significant_when_the_test_does_not():
     (chi-square, 1 df): not significant, so the sentence says the gap may be noise, never "significant"."""
     text = narrative.segment_sentence(_rates({"referral": (45, 200), "organic": (40, 200)}), by="channel", by_day=7,
                                       noun="users")
-    assert text == ("Referral users activate at 22% (95% CI 17–29%), organic at 20% (95% CI 15–26%), but the rates by "
+    assert text == ("Referral users activate at 22.5% (95% CI 17.3–28.8%), organic at 20.0% (95% CI 15.0–26.1%), but the rates by "
                     "channel do not differ significantly (two-proportion z-test, p = 0.541): the gap may be noise. "
                     "At a fixed age: PQL within 7 days of signup, among users at least 7 days old.")
     assert "nothing to compare" in narrative.segment_sentence(_rates({"a": (1, 2)}), by="channel", by_day=14)
@@ -160,7 +163,7 @@ def test_segment_sentence_names_only_the_groups_that_stand_out():
     text = narrative.segment_sentence(_rates({"a": (50, 100), "b": (30, 100), "c": (30, 100)}), by="channel",
                                       by_day=14)
     assert text.startswith("**The rates by channel differ significantly** (chi-square across the 3 groups, p = 0.003).")
-    assert "a at 50%, 20.0 points above the rest" in text and "Holm-adjusted p = 0.002" in text and "b at" not in text
+    assert "a at 50.0%, 20.0 points above the rest" in text and "Holm-adjusted p = 0.002" in text and "b at" not in text
     assert text.endswith("The other 2 groups do not differ significantly from the rest. At a fixed age: PQL within "
                          "14 days of signup, among entities at least 14 days old.")
 
@@ -227,8 +230,8 @@ def test_time_to_pql_headline_says_something_without_a_median():
                "time_to_pql_km_share_30d": {"day": 30.0, "share": None, "ci_low": None, "ci_high": None},
                "time_to_pql_km_p10_days": 2.0, "time_to_pql_km_p25_days": 4.0, "time_to_pql_km_median_days": 6.0}
     text = narrative.time_to_pql_headline(summary, noun="users")
-    assert text == ("**An estimated 50% of users reached PQL by day 7 (95% CI 20–89%) and 50% by the end of the 14-day "
-                    "trial (95% CI 20–89%)** (Kaplan–Meier, counting the trials still running). 10% got there within "
+    assert text == ("**An estimated 50.0% of users reached PQL by day 7 (95% CI 19.6–88.9%) and 50.0% by the end of the "
+                    "14-day trial (95% CI 19.6–88.9%)** (Kaplan–Meier, counting the trials still running). 10% got there within "
                     "2.0 days and 25% within 4.0 days; half within 6.0 days (the Kaplan–Meier median).")
     text = narrative.time_to_pql_headline({**summary, "time_to_pql_km_median_days": None}, noun="users")
     assert text.endswith("fewer than half ever do, so there is no Kaplan–Meier median.") and "n/a" not in text
@@ -241,7 +244,7 @@ def test_thresholds_behind_sentences_are_arguments():
     free = pd.DataFrame({"free_to_paid_rate": [0.12], "ci_low": [0.10], "ci_high": [0.14], "entities": [1000],
                          "paying": [120], "min_age_days": [14.0]})
     assert "above the 8.0% median" in narrative.free_to_paid_sentence(free)
-    assert "in line with the 12% median of X" in narrative.free_to_paid_sentence(free, benchmark=0.12, source="X")
+    assert "in line with the 12.0% median of X" in narrative.free_to_paid_sentence(free, benchmark=0.12, source="X")
     checks = pd.DataFrame({"path": ["converted_pql", "paid_before_pql", "paid_without_pql"],
                            "paying": [50, 20, 30], "share": [0.5, 0.2, 0.3]})
     assert "revisit the steps" in narrative.checks_sentence(checks)
@@ -255,7 +258,7 @@ def test_benchmark_sentence_for_each_verdict():
                               "band_low": 0.15, "band_high": 0.30, "verdict": verdict,
                               "action": pricing._ACTIONS[verdict]}])
 
-    assert "below the 15%–30% band" in narrative.benchmark_sentence(reading(0.05, 0.10))
+    assert "below the 15.0%–30.0% band" in narrative.benchmark_sentence(reading(0.05, 0.10))
     assert "pricing" in narrative.benchmark_sentence(reading(0.05, 0.10))
     assert "undercharging" in narrative.benchmark_sentence(reading(0.35, 0.45))
     assert "not enough evidence" in narrative.benchmark_sentence(reading(0.10, 0.25))
@@ -294,8 +297,8 @@ def test_thresholds_sentence_by_hand():
     table = pd.DataFrame({"steps_required": [1, 2, 3], "threshold": [1 / 3, 2 / 3, 1.0], "chosen": [False, True, False],
                           "pqls": [20, 10, 5], "pql_to_paid_rate": [0.1, 0.2, 0.3]})
     text = narrative.thresholds_sentence(table)
-    assert text == ("At the spec's 2 of 3 steps there are 10 PQLs, of whom 20% pay; 3 of 3 (stricter) gives 5 PQLs "
-                    "(−50%) converting at 30%; 1 of 3 (looser) gives 20 PQLs (+100%) converting at 10%.")
+    assert text == ("At the spec's 2 of 3 steps there are 10 PQLs, of whom 20.0% pay; 3 of 3 (stricter) gives 5 PQLs "
+                    "(−50.0%) converting at 30.0%; 1 of 3 (looser) gives 20 PQLs (+100.0%) converting at 10.0%.")
 
 
 def test_a_wrong_column_name_gets_the_same_error_in_sentences_and_charts(tiny):
@@ -370,9 +373,10 @@ def test_unknown_choices_are_refused_with_the_options(call, match):
     [
         ("sales", ["Current PQLs", "PQL-to-paid rate"], ["211", "21.2%"]),
         ("marketing", ["Raw PQLs", "PQL rate"], ["832", "27.7%"]),
-        ("product", ["PQL rate", "Median time to PQL", "PQL-to-paid rate", "Paid without PQL"],
+        ("product", ["PQL rate", "Median time to PQL (among PQLs)", "PQL-to-paid rate", "Paid without PQL"],
          ["27.7%", "3.1 days", "21.2%", "31"]),
-        ("customer success", ["Median time to PQL", "Stalled trials", "PQL-to-paid rate"], ["3.1 days", "24", "21.2%"]),
+        ("customer success", ["Median time to PQL (among PQLs)", "Stalled in trial", "PQL-to-paid rate"],
+         ["3.1 days", "24", "21.2%"]),
     ],
 )
 def test_team_kpis_follow_the_concept_table(team, kpis, shown):

@@ -209,7 +209,7 @@ def test_weekly_cohort_tick_labels_do_not_overlap():
     drawn (the newest always), rotated, and no two rendered labels overlap (even their upright boxes)."""
     starts = pd.date_range("2025-01-06", periods=40, freq="7D", tz="UTC")
     rates = pd.DataFrame({"signup_cohort": starts, "pql_rate": 0.3, "ci_low": 0.2, "ci_high": 0.4,
-                          "mature": [True] * 38 + [False] * 2, "horizon_days": 14.0})
+                          "mature": [True] * 38 + [False] * 2, "horizon_days": 14.0, "pql_rate_so_far": 0.3})
     fig, ax = plt.subplots(figsize=plots.FIGSIZE, layout="constrained")
     plots.plot_cohort_rates(rates, freq="W", ax=ax)
     fig.canvas.draw()

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pqlkit.present.formatting import header_words
+from pqlkit.present.formatting import header_words, label
 from pqlkit.present.tables import natural_order, reader_table
 
 
@@ -38,7 +38,7 @@ def test_cells_read_like_a_report(rates):
     assert styled.data.iloc[0].tolist() == [
         "referral", "135,873", "41.2%", "40.0–42.0%", "yes", "799.0", "2026-01-05",
         "What share of signups reaches the moment of value within the trial, and how fast?"]
-    assert styled.data.iloc[1].tolist() == ["paid_social", "7", "3.4%", "1.0–10.0%", "no", "9.9", "2026-02-02", ""]
+    assert styled.data.iloc[1].tolist() == ["paid social", "7", "3.4%", "1.0–10.0%", "no", "9.9", "2026-02-02", ""]
     assert rates["entities"].tolist() == [135873, 7]  # the caller's table is not modified
 
 
@@ -72,15 +72,20 @@ def test_the_same_table_gives_the_same_html(rates):
 
 
 @pytest.mark.parametrize(("column", "words"), [
-    ("pql_to_paid_rate", "PQL to paid rate"),
+    ("pql_to_paid_rate", "PQL-to-paid rate"),
     ("within_14d", "Within 14 days"),
     ("entity_id", "Entity ID"),
     ("raw_pqls", "Raw PQLs"),
     ("mrr_at_stake", "MRR at stake"),
-    ("days_since_seen", "Days since seen"),
+    ("days_since_seen", "Days since last seen"),
+    ("utm_source", "UTM source"),
+    ("entities", "Entities"),
+    ("time_to_pql_median_days", "Median time to PQL (among PQLs)"),
 ])
 def test_header_words(column, words):
-    assert header_words(column) == words
+    """A table's header and a summary's label are one vocabulary: header_words is label (issue 22, the
+    layout review's conflicts 3 to 5: "PQL to paid rate", "Utm source", "Within 14d", "Entities in scope")."""
+    assert header_words(column) == words == label(column)
 
 
 def test_columns_labels_and_rows(rates):
@@ -128,6 +133,31 @@ def test_two_intervals_get_two_headers():
     table = pd.DataFrame({"pql_rate": [0.3], "pql_rate_ci_low": [0.25], "pql_rate_ci_high": [0.35],
                           "pql_to_paid_rate": [0.2], "ci_low": [0.1], "ci_high": [0.3]})
     styled = reader_table(table, percent=["pql_rate", "pql_rate_ci_low", "pql_to_paid_rate", "ci_low"])
-    assert list(styled.data.columns) == ["PQL rate", "PQL rate 95% CI", "PQL to paid rate", "95% CI"]
+    assert list(styled.data.columns) == ["PQL rate", "PQL rate 95% CI", "PQL-to-paid rate", "95% CI"]
     assert styled.data.iloc[0].tolist() == ["30.0%", "25.0–35.0%", "20.0%", "10.0–30.0%"]
     styled.to_html()  # renders
+
+
+def test_values_in_words_names_as_written_and_blank_young_cohorts():
+    """Issue 22: pqlkit's own category values read in words from the one vocabulary (``converted_pql`` ->
+    "became a PQL, then paid", ``logistic_regression`` -> "weighted sum of the signals"), a segment's value
+    with spaces (``paid_social`` -> "paid social"); ids and step names as the data writes them; a model's
+    features in words; a missing rate (a cohort too young) blank, never "0.0%"."""
+    table = pd.DataFrame({"path": ["converted_pql", "no_data"], "entity_id": ["u_1", "u_2"],
+                          "missing_steps": ["core_workflow", ""], "feature": ["first_14d:login", "channel=paid_social"],
+                          "pql_rate": [np.nan, 0.0]})
+    cells = reader_table(table, percent=["pql_rate"]).data
+    assert cells["Road to paying"].tolist() == ["became a PQL, then paid", "no data"]
+    assert cells["Entity ID"].tolist() == ["u_1", "u_2"] and cells["Missing steps"].tolist() == ["core_workflow", ""]
+    assert cells["Feature"].tolist() == ["login in the first 14 days", "channel: paid social"]
+    assert cells["PQL rate"].tolist() == ["", "0.0%"]
+
+
+def test_a_brier_score_keeps_three_decimals_beside_shares():
+    """Issue 22: the model table rounded 0.781, 0.214 and 0.117 to "0.8 / 0.2 / 0.1". The shares read as
+    percentages with one decimal (0.781 -> 78.1%), the Brier score with three (0.117)."""
+    models = pd.DataFrame({"model": ["logistic_regression"], "roc_auc": [0.781], "average_precision": [0.214],
+                           "brier": [0.117]})
+    cells = reader_table(models, percent=["roc_auc", "average_precision"], column_digits={"brier": 3}).data
+    assert cells.iloc[0].tolist() == ["weighted sum of the signals", "78.1%", "21.4%", "0.117"]
+    assert cells.columns[3].startswith("Brier score") and "lower is better" in cells.columns[3]

@@ -133,7 +133,7 @@ def test_index_numbers_by_hand():
     assert '<div class="card star"><h3>North star · PQL rate</h3><p class="big">33.3%</p>' \
            '<span class="ci">95% CI 6.1%–79.2%</span>' in index
     assert index.index("North star") < index.index("Headline numbers")
-    assert '<h3>Median time to PQL (PQLs)</h3><p class="big">1.2 days</p>' in index
+    assert '<h3>Median time to PQL (among PQLs)</h3><p class="big">1.2 days</p>' in index
     assert '<tr><td>Created project</td><td class="n">2</td><td class="n">66.7%</td></tr>' in index
     assert "As of 8 March 2026 · user level" in index
     assert "n/a" not in index and "created_project" not in index

@@ -434,14 +434,16 @@ def test_bad_arguments(small_sample, call, message):
 
 def test_score_sentence_states_the_validation_numbers_and_the_thin_data_reason():
     """Hand-worked: validation with 9 payers in the score's top decile against 5 for today's order is
-    4 more; AUC 0.7767 prints as 0.78. Without a model the reason is said and the order is today's."""
+    4 more; AUC 0.7767 reads in words as "77.7% of pairs" (0.6199: 62.0%, issue 22). Without a model the reason
+    is said and the order is today's."""
     from pqlkit import narrative
 
     validation = {"roc_auc": 0.7767, "today_roc_auc": 0.6199, "top_decile_payers_score": 9,
                   "top_decile_payers_today": 5, "top_decile_extra_payers": 4}
     text = narrative.score_sentence(validation, model="logistic_regression", noun="users")
     assert "**On later signup cohorts held out from fitting, the score's top tenth of the list held 4 more payers" in text
-    assert "(9 against 5 people paying within 30 days" in text and "0.78, against 0.62" in text and "logistic regression" in text
+    assert "(9 against 5 people paying within 30 days" in text and "77.7% of pairs, against 62.0%" in text
+    assert "weighted sum of the signals" in text and "AUC" not in text
     thin = narrative.score_sentence(None, reason="Only 3 payers are old enough to judge.")
     assert thin.startswith("**No conversion score this time:** Only 3 payers are old enough to judge.")
     assert "keeps today's order" in thin

@@ -8,7 +8,14 @@ import numpy as np
 import pandas as pd
 
 from pqlkit.analyses.playbook import KPIS, NORTH_STARS, TEAMS
-from pqlkit.present.formatting import NOT_MEASURED, days, kpi_value, pct
+from pqlkit.present.formatting import (
+    NOT_MEASURED,
+    days,
+    kpi_value,
+    label,
+    pct,
+    value_words,
+)
 from pqlkit.present.narrative.display import bold
 
 __all__ = [
@@ -51,7 +58,7 @@ def kpi_table(summary: dict, *, north_star: str = "activation", has_payments: bo
     Returns
     -------
     pandas.DataFrame
-        One row per KPI of :data:`KPIS`: ``kpi`` (label), ``key`` (summary key), ``value`` (number or
+        One row per KPI of :data:`KPIS`: ``kpi`` (its :func:`~pqlkit.present.formatting.label`), ``key`` (summary key), ``value`` (number or
         NaN), ``shown`` (formatted), ``question``, ``north_star`` (bool). The north star first, the
         others in :data:`KPIS` order.
     """
@@ -59,13 +66,13 @@ def kpi_table(summary: dict, *, north_star: str = "activation", has_payments: bo
     order = [star, *[key for key in KPIS if key != star]]
     rows = []
     for key in order:
-        label, unit, question = KPIS[key]
+        _, unit, question = KPIS[key]
         value = summary.get(key)
         unmeasured = not has_payments and key in ("pql_to_paid_rate", "paid_without_pql")
         if unmeasured:
             value = None
         rows.append({
-            "kpi": label,
+            "kpi": label(key),
             "key": key,
             "value": _number(value),
             "shown": NOT_MEASURED if unmeasured else kpi_value(value, unit),
@@ -127,7 +134,9 @@ def crm_sentence(table: pd.DataFrame, *, path: str | os.PathLike, noun: str = "e
     chance = ""
     if "pay_probability" in table and pd.notna(top["pay_probability"]):
         chance = f"{pct(top['pay_probability'])} chance of paying, "
-    order = f" The order, as the `order_reason` column says: {top['order_reason']}." if "order_reason" in table else ""
+    # The order in words: the reason's first part (its parenthesis, the score's accuracy, is in the score's sentence).
+    order = (f" The list is ordered by the {str(top['order_reason']).split(' (')[0]}; the CSV's order reason column "
+             "says so too." if "order_reason" in table else "")
     return (f"{len(table):,} current PQL {noun} exported to {name}, in the order of the table above; priority 1 "
             f"is {top['entity_id']} ({chance}{pct(top['activation_rate'])} activated, last seen "
             f"{top['days_since_seen']:.1f} days ago, account of {int(top['account_size'])}).{order}")
@@ -135,7 +144,8 @@ def crm_sentence(table: pd.DataFrame, *, path: str | os.PathLike, noun: str = "e
 
 def score_sentence(validation: dict | None, *, reason: str | None = None, model: str | None = None,
                    within_days: float = 30, noun: str = "entities") -> str:
-    """What the conversion score is worth, on validation data: AUC and the top decile against today.
+    """What the conversion score is worth, on validation data: how often it ranks a payer first (the ROC AUC, in
+    words) and the top decile against today.
 
     The top decile's payers are people (distinct entities), not snapshot rows: a lead on several
     weekly lists counts once.
@@ -164,12 +174,13 @@ def score_sentence(validation: dict | None, *, reason: str | None = None, model:
         return f"**No conversion score this time:** {reason or 'too little data to fit one'} The list keeps today's order (activation, then recency)."
     extra = int(validation["top_decile_extra_payers"])
     more = f"{extra:,} more" if extra > 0 else ("as many" if extra == 0 else f"{-extra:,} fewer")
-    name = (model or "model").replace("_", " ")
+    name = value_words(model or "model")
     return (
         f"**On later signup cohorts held out from fitting, the score's top tenth of the list held {more} payers than "
         f"today's order** ({int(validation['top_decile_payers_score']):,} against {int(validation['top_decile_payers_today']):,} "
         f"people paying within {days(within_days, digits=0)} of being on the list, each counted once however many "
-        f"weekly lists they were on). Its ROC AUC there is "
-        f"{validation['roc_auc']:.2f}, against {validation['today_roc_auc']:.2f} for today's order ({name}, calibrated; "
-        f"the probabilities are stated as measured on those held-out {noun})."
+        f"weekly lists they were on). There, of a payer and a non-payer, the score ranks the payer first in "
+        f"{pct(validation['roc_auc'])} of pairs, against {pct(validation['today_roc_auc'])} for today's order "
+        f"(50% would be chance; the model: {name}, calibrated; the probabilities are stated as measured on those "
+        f"held-out {noun})."
     )

@@ -6,7 +6,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pqlkit.present.formatting import days, missing, pct, rate_phrase
+from pqlkit.present.formatting import (
+    DEFAULT_CURRENCY,
+    days,
+    missing,
+    money,
+    pct,
+    rate_phrase,
+    value_words,
+)
 from pqlkit.present.narrative.display import bold
 
 __all__ = [
@@ -58,10 +66,12 @@ def lag_sentence(lag: pd.DataFrame) -> str:
     return text + "."
 
 
-def plan_sentence(by_plan: pd.DataFrame, *, key: str = "plan", what: str = "{}") -> str:
-    """Which plan (or price point) the converted PQLs choose, and at what MRR.
+def plan_sentence(by_plan: pd.DataFrame, *, key: str = "plan", what: str = "{}",
+                  currency: str = DEFAULT_CURRENCY) -> str:
+    """Which plan (or price point) the converted PQLs choose, and at what MRR (an amount in ``currency``).
 
-    ``what`` formats a group's name, e.g. ``"the {} a month price point"``.
+    ``what`` formats a group's name (in words, :func:`~pqlkit.present.formatting.value_words`), e.g.
+    ``"the {} a month price point"``.
 
     Returns
     -------
@@ -72,13 +82,14 @@ def plan_sentence(by_plan: pd.DataFrame, *, key: str = "plan", what: str = "{}")
     if data.empty:
         return "No PQL has paid yet, so there is no plan mix to show."
     top = data.sort_values(["converted_pqls", key], ascending=[False, True]).iloc[0]
-    text = f"Most converted PQLs chose {what.format(top[key])} ({pct(top['share_of_paid_pqls'])} of them"
+    text = f"Most converted PQLs chose {what.format(value_words(top[key]))} ({pct(top['share_of_paid_pqls'])} of them"
     if not missing(top["mean_mrr"]):
-        text += f", mean MRR {top['mean_mrr']:,.0f}"
+        text += f", mean MRR {money(top['mean_mrr'], currency=currency)}"
     text += ")"
     if len(data) > 1:
         others = data[data[key] != top[key]].sort_values(["converted_pqls", key], ascending=[False, True])
-        text += "; then " + ", ".join(f"{what.format(r[key])} ({pct(r['share_of_paid_pqls'])})" for _, r in others.iterrows())
+        text += "; then " + ", ".join(f"{what.format(value_words(r[key]))} ({pct(r['share_of_paid_pqls'])})"
+                                      for _, r in others.iterrows())
     return text + "."
 
 
@@ -154,8 +165,9 @@ def checks_sentence(checks: pd.DataFrame, *, revisit_share: float = 0.25) -> str
     return text + "."
 
 
-def revenue_sentence(table: pd.DataFrame, *, currency: str = "") -> str:
-    """Expected new customers over the horizon and the MRR at stake, with the low-high range.
+def revenue_sentence(table: pd.DataFrame, *, currency: str = DEFAULT_CURRENCY) -> str:
+    """Expected new customers over the horizon and the MRR at stake, with the low-high range; every amount
+    with its ``currency`` (:func:`~pqlkit.present.formatting.money`).
 
     Returns
     -------
@@ -178,9 +190,10 @@ def revenue_sentence(table: pd.DataFrame, *, currency: str = "") -> str:
     headline = bold(f"about {exp['expected_customers']:.0f} are expected to pay within {horizon}")
     return (f"{int(exp['current_pqls']):,} current PQLs: from how long each has already been a PQL without paying, "
             f"{headline} "
-            f"({low['expected_customers']:.0f}–{high['expected_customers']:.0f}), × {currency}{exp['average_mrr']:,.0f} "
-            f"average MRR ≈ {currency}{exp['mrr_at_stake']:,.0f} of monthly recurring revenue at stake "
-            f"(between {currency}{low['mrr_at_stake']:,.0f} and {currency}{high['mrr_at_stake']:,.0f}).{note}")
+            f"({low['expected_customers']:.0f}–{high['expected_customers']:.0f}), × {money(exp['average_mrr'], currency=currency)} "
+            f"average MRR ≈ {money(exp['mrr_at_stake'], currency=currency)} of monthly recurring revenue at stake "
+            f"(between {money(low['mrr_at_stake'], currency=currency)} and "
+            f"{money(high['mrr_at_stake'], currency=currency)}).{note}")
 
 
 def backtest_sentence(backtest: pd.DataFrame, *, horizon_days: float = 30) -> str:

@@ -9,12 +9,17 @@ from pqlkit.core.context import check_columns
 from pqlkit.present.formatting import (
     days,
     interval,
+    lower_first,
     missing,
     p_value,
     pct,
     points,
     rate_phrase,
     signed_pct,
+    value_words,
+)
+from pqlkit.present.formatting import (
+    label as key_label,
 )
 from pqlkit.present.narrative.display import bold
 from pqlkit.stats import compare_groups
@@ -131,9 +136,10 @@ def segment_sentence(rates: pd.DataFrame, *, by: str, by_day: float | None = Non
     check_columns(rates, rate, argument="rate")
     check_columns(rates, [hits, total], argument="hits/total")
     data = rates[rates[rate].notna()].reset_index(drop=True)
+    data[by] = data[by].map(lambda value: value_words(value) if isinstance(value, str) else value)  # paid_social: paid social
+    label, who = lower_first(key_label(by)), noun or "signups"
     if len(data) < 2:
-        return f"Fewer than two {by} groups with data: nothing to compare."
-    label, who = by.replace("_", " "), noun or "signups"
+        return f"Fewer than two {label} groups with data: nothing to compare."
     if by_day is None:
         return (_spread(data, by=by, rate=rate, noun=noun, what=what) + f". These are all-time rates: they count "
                 f"{who} too young to have had the time, so the {label} groups are not compared on them (compare "

@@ -78,25 +78,28 @@ def plot_cohort_rates(rates: pd.DataFrame, *, freq: str | None = None, ax: Axes 
     matplotlib.axes.Axes
         The Axes drawn on.
     """
-    need_data(rates, "cohort PQL rates", "pql_rate")
+    need_data(rates, "cohort PQL rates", "pql_rate_so_far")
     within = within_label(rates, "horizon_days")
     return _cohort_points(
-        new_axes(ax), rates, cohort="signup_cohort", rate="pql_rate", freq=freq,
+        new_axes(ax), rates, cohort="signup_cohort", rate="pql_rate", so_far="pql_rate_so_far", freq=freq,
         title=f"PQL rate{within} of signup, per cohort", xlabel="Signup cohort (start)",
         ylabel=f"PQL rate{within}, 95% CI (%)",
     )
 
 
-def _cohort_points(ax: Axes, table: pd.DataFrame, *, cohort: str, rate: str, freq: str | None, title: str,
+def _cohort_points(ax: Axes, table: pd.DataFrame, *, cohort: str, rate: str, so_far: str, freq: str | None, title: str,
                    xlabel: str, ylabel: str) -> Axes:
-    """Rates with 95 % error bars per cohort: mature cohorts solid, too-young ones hollow and muted."""
+    """Rates with 95 % error bars per cohort: mature cohorts solid; too-young ones (their rate blank) hollow
+    and muted at the floor so far (``so_far``), without an interval."""
     x = np.arange(len(table))
     errors = error_bars(table, rate)
-    for flag, style in ((True, {"color": MAIN, "label": "mature cohort"}),
-                        (False, {"color": MUTED, "mfc": "white", "label": "too young: a floor, not a drop"})):
-        mask = (table["mature"] == flag).to_numpy()
-        if mask.any():
-            ax.errorbar(x[mask], table[rate].to_numpy()[mask], yerr=errors[:, mask], fmt="o", capsize=3, **style)
+    mature = table["mature"].astype(bool).to_numpy()
+    if mature.any():
+        ax.errorbar(x[mature], table[rate].to_numpy()[mature], yerr=errors[:, mature], fmt="o", capsize=3,
+                    color=MAIN, label="mature cohort")
+    if (~mature).any():
+        ax.plot(x[~mature], table[so_far].to_numpy()[~mature], "o", color=MUTED, mfc="white",
+                label="too young: a floor, not a drop")
     thin_ticks(ax, x, _cohort_labels(table[cohort], freq))
     percent_axis(ax.yaxis)
     ax.set_ylim(bottom=0)
@@ -141,11 +144,11 @@ def plot_pql_cohort_conversion(table: pd.DataFrame, *, freq: str | None = None, 
     matplotlib.axes.Axes
         The Axes drawn on.
     """
-    data = table[table["pql_to_paid_rate"].notna()].reset_index(drop=True)
+    data = table[table["pql_to_paid_so_far"].notna()].reset_index(drop=True)
     need_data(data, "PQL-to-paid per PQL cohort")
     label = within_label(table, "within_days")
     return _cohort_points(
-        new_axes(ax), data, cohort="pql_cohort", rate="pql_to_paid_rate", freq=freq,
+        new_axes(ax), data, cohort="pql_cohort", rate="pql_to_paid_rate", so_far="pql_to_paid_so_far", freq=freq,
         title=f"PQL-to-paid{label}, per PQL cohort", xlabel="PQL cohort (when they became PQLs)",
         ylabel=f"Paid{label} of PQL, 95% CI (%)",
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.axes import Axes
 
+from pqlkit.present.formatting import DEFAULT_CURRENCY, money, value_words
 from pqlkit.present.plots.style import (
     FIGSIZE,
     GOOD,
@@ -45,15 +46,18 @@ def plot_benchmark(reading: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     percent_axis(ax.xaxis)
     ax.set_xlim(0, max(0.5, float(row["ci_high"]) * 1.2, float(row["band_high"]) * 1.2))
     lag = "" if pd.isna(row.get("by_day")) else f" within {row['by_day']:g} days"
-    ax.set_title(f"PQL-to-paid{lag} against the benchmark band: {row['verdict']}")
+    ax.set_title(f"PQL-to-paid{lag} against the benchmark band: {value_words(row['verdict'])}")
     ax.set_xlabel("PQL-to-paid rate, 95% CI (%)")
     ax.set_ylabel("Eligible PQLs")
     legend_outside(ax, fontsize=9)
     return ax
 
 
-def plot_revenue_at_stake(table: pd.DataFrame, *, currency: str = "", ax: Axes | None = None) -> Axes:
+def plot_revenue_at_stake(table: pd.DataFrame, *, currency: str = DEFAULT_CURRENCY, ax: Axes | None = None) -> Axes:
     """Bars: monthly recurring revenue at stake, low / expected / high (:func:`pqlkit.analyses.pricing.revenue_at_stake`).
+
+    Each bar's amount and the axis carry ``currency`` (an ISO code such as ``USD``, or a one-character
+    symbol), as :func:`pqlkit.present.formatting.money` writes it.
 
     Returns
     -------
@@ -64,8 +68,8 @@ def plot_revenue_at_stake(table: pd.DataFrame, *, currency: str = "", ax: Axes |
     ax = new_axes(ax, (6.0, 4.0))
     ax.bar(table["case"], table["mrr_at_stake"], color=[MUTED, MAIN, MUTED][: len(table)])
     for x, value in enumerate(table["mrr_at_stake"]):
-        ax.text(x, value, f"{currency}{value:,.0f}", ha="center", va="bottom", fontsize=9)
+        ax.text(x, value, money(value, currency=currency), ha="center", va="bottom", fontsize=9)
     ax.set_title("Monthly recurring revenue at stake in the current PQLs")
     ax.set_xlabel("Case (expected, and the 95% range of outcomes if each lead's odds are right)")
-    ax.set_ylabel(f"MRR at stake ({currency or 'currency units'} per month)")
+    ax.set_ylabel(f"MRR at stake ({currency} per month)")
     return ax

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.axes import Axes
 
+from pqlkit.present.formatting import feature_words
 from pqlkit.present.plots.style import MAIN, MUTED, new_axes, percent_axis
 
 __all__ = [
@@ -68,7 +69,8 @@ def plot_lift(lift: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
 
 def plot_importance(importance: pd.DataFrame, *, top: int = 10, ax: Axes | None = None) -> Axes:
-    """The features that move the score most (permutation importance), as horizontal bars.
+    """The features that move the score most (permutation importance), as horizontal bars, named in words
+    (:func:`pqlkit.present.formatting.feature_words`: ``first_14d:login`` reads ``login in the first 14 days``).
 
     Parameters
     ----------
@@ -84,6 +86,8 @@ def plot_importance(importance: pd.DataFrame, *, top: int = 10, ax: Axes | None 
     """
     ax = new_axes(ax)
     shown = importance.head(top).iloc[::-1]
-    ax.barh(shown["feature"], shown["importance_mean"], xerr=shown["importance_std"], color=MAIN)
-    ax.set(title="What moves the score", xlabel="drop in validation ROC AUC when shuffled (AUC points)", ylabel="feature")
+    ax.barh([feature_words(f) for f in shown["feature"]], shown["importance_mean"], xerr=shown["importance_std"], color=MAIN)
+    ax.set(title="What moves the score",
+           xlabel="how much less often the score ranks a payer first when this is shuffled (share of pairs)",
+           ylabel="what the score reads")
     return ax
