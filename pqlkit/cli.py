@@ -366,3 +366,7 @@ def format_summary(result: dict) -> str:
         format_ledger(result["data_quality"]),
     ]
     return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

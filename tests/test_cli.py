@@ -182,6 +182,15 @@ def test_version_prints_the_package_version(capsys):
     assert capsys.readouterr().out.strip() == f"pqlkit {version}"
 
 
+def test_python_dash_m_runs_the_command_line():
+    """`python -m pqlkit.cli` (how the report tests and the notebooks' set-up start it) runs main, not nothing."""
+    import tomllib
+
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    done = subprocess.run([sys.executable, "-m", "pqlkit.cli", "--version"], capture_output=True, text=True)
+    assert (done.returncode, done.stdout.strip()) == (0, f"pqlkit {version}")
+
+
 def test_a_closed_pipe_ends_quietly(tmp_path):
     """`pqlkit validate ... --format json | head -1`: the reader is gone before pqlkit writes (its end of
     the pipe is closed at once, while pqlkit is still starting), so the write fails with EPIPE; pqlkit
