@@ -582,8 +582,7 @@ def run_report(
 
     Examples
     --------
-    >>> index = run_report("data/sample", "data/activation.yaml", out="reports/sample")  # doctest: +SKIP
-    >>> index.name                                                                          # doctest: +SKIP
+    >>> run_report("data/sample", "data/activation.yaml", out="reports/sample").name  # doctest: +SKIP
     'index.html'
     """
     before = read_previous(previous) if previous is not None else None
@@ -598,8 +597,7 @@ def run_report(
     out_dir, data_dir, targets = _report_folders(out, paths, dataset=inputs.dataset)
     inputs = _spec_file(inputs, data_dir)
 
-    kernel = kernel_name()
-    parameters = _notebook_parameters(inputs, data_dir)
+    kernel, parameters = kernel_name(), _notebook_parameters(inputs, data_dir)
     trends = headline_trends(inputs.entities, context=inputs.context)
     checked = _hand_over(inputs, data_dir)
     inputs = replace(inputs, entities=None, context=None)  # the notebooks have it now; free the memory
@@ -607,15 +605,15 @@ def run_report(
     executed = _execute_with_checked(checked, paths, targets, parameters=parameters, kernel=kernel,
                                      progress=progress, jobs=jobs, environment=inputs.environment)
 
+    spec_name = str(spec) if isinstance(spec, (str, os.PathLike)) else str(inputs.spec)
     written = write_pages(out_dir, executed, summary=inputs.summary, data_dir=data_dir, dataset=inputs.title,
-                          spec=str(spec) if isinstance(spec, (str, os.PathLike)) else str(inputs.spec), trends=trends,
-                          changes=changes, previous=None if previous is None else str(previous),
-                          currency=inputs.currency)
-    index = written[-1]
+                          spec=spec_name, trends=trends, changes=changes,
+                          previous=None if previous is None else str(previous), currency=inputs.currency)
     write_comparison_record(record, data_dir)  # after the pages: it is the next report's, not an export to list
     if pdf:
         print_pdfs([(page, page.with_suffix(".pdf")) for page in written])
-    return index
+    return written[-1]
+
 
 if __name__ == "__main__":
     # `python -m pqlkit.report.run --regenerate`, the older spelling of `python -m pqlkit.report --regenerate`
