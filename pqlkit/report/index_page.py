@@ -206,7 +206,8 @@ def recorded_numbers(record: Mapping, *, exclude: Iterable[str] = (),
     rows = []
     for key, value in record.items():
         key = str(key)
-        if key in skip or key not in LABELS or isinstance(value, (Mapping, list, tuple)):
+        if (key in skip or key not in LABELS or key.startswith("pay_score_")
+                or isinstance(value, (Mapping, list, tuple))):
             continue
         shown = summary_value(key, value)
         if isinstance(value, str):

@@ -144,7 +144,7 @@ def test_the_model_table_has_three_decimals_where_it_needs_them():
     path = ROOT / "notebooks" / "05_gtm_playbook.ipynb"
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
     [models] = [t for i in range(len(cells)) for t in _tables(path, i) if "Model" in t.columns]
-    brier = next(c for c in models.columns if c.startswith("Brier score"))
+    brier = next(c for c in models.columns if c.startswith("Squared error"))
     assert all(re.fullmatch(r"0\.\d{3}", v) for v in models[brier] if v)
     assert all(re.fullmatch(r"\d+\.\d%", v) for v in models.iloc[:, 1])
 

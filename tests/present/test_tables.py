@@ -160,4 +160,4 @@ def test_a_brier_score_keeps_three_decimals_beside_shares():
                            "brier": [0.117]})
     cells = reader_table(models, percent=["roc_auc", "average_precision"], column_digits={"brier": 3}).data
     assert cells.iloc[0].tolist() == ["weighted sum of the signals", "78.1%", "21.4%", "0.117"]
-    assert cells.columns[3].startswith("Brier score") and "lower is better" in cells.columns[3]
+    assert cells.columns[3].startswith("Squared error") and "lower is better" in cells.columns[3]
