@@ -10,7 +10,7 @@ from numpy.typing import ArrayLike
 
 from pqlkit.core.context import check_columns
 from pqlkit.metrics.rates import rate_table
-from pqlkit.stats import km_table
+from pqlkit.stats import km_share_by, km_table
 
 __all__ = ["pql_to_paid", "paid_lag", "time_to_paid_curve", "chance_to_pay"]
 
@@ -116,19 +116,10 @@ def time_to_paid_curve(entities: pd.DataFrame) -> pd.DataFrame:
     return km_table(durations.to_numpy(), paid.to_numpy())
 
 
-def _survival_at(curve: pd.DataFrame, days: np.ndarray) -> np.ndarray:
-    """S(day) of a Kaplan–Meier table, NaN past the longest follow-up while S is still above 0."""
-    times, survival = curve["time"].to_numpy(), curve["survival"].to_numpy()
-    before = np.searchsorted(times, days, side="right") - 1
-    values = np.where(before < 0, 1.0, survival[np.clip(before, 0, None)])
-    beyond = (days > times[-1]) & (survival[-1] > 0)
-    return np.where(beyond, np.nan, values)
-
-
 def chance_to_pay(entities: pd.DataFrame, *, days_since_pql: ArrayLike, horizon_days: float = 30) -> np.ndarray:
     """Each lead's chance of paying within the horizon, given how long it has been a PQL without paying.
 
-    From :func:`time_to_paid_curve` ``S`` fitted on ``entities``: a PQL that has gone ``d`` days
+    From the curve of :func:`time_to_paid_curve`, ``S``, fitted on ``entities``: a PQL that has gone ``d`` days
     without paying pays within the next ``h`` days with probability ``(S(d) - S(d + h)) / S(d)``.
     *Example:* S(10) = 0.8 and S(40) = 0.7 give (0.8 - 0.7) / 0.8 = 0.125 for a lead 10 days past
     its PQL, over 30 days.
@@ -151,10 +142,13 @@ def chance_to_pay(entities: pd.DataFrame, *, days_since_pql: ArrayLike, horizon_
     if horizon_days <= 0:
         raise ValueError(f"The value for `horizon_days` must be > 0, but {horizon_days!r} was passed.")
     days = np.asarray(days_since_pql, dtype=float)
-    curve = time_to_paid_curve(entities)
-    if curve.empty:
-        return np.full(days.shape, np.nan)
-    now, later = _survival_at(curve, days), _survival_at(curve, days + horizon_days)
+    durations, paid = _time_to_paid(entities)
+    # S(day) = 1 - the share paid by that day, read by the one Kaplan–Meier reader (NaN past the
+    # longest follow-up while S is still above 0, NaN everywhere without an eligible PQL).
+    flat = days.reshape(-1)
+    survival = 1 - km_share_by(durations.to_numpy(), paid.to_numpy(),
+                               days=np.concatenate([flat, flat + horizon_days]))["share"].to_numpy()
+    now, later = survival[: flat.size].reshape(days.shape), survival[flat.size:].reshape(days.shape)
     with np.errstate(divide="ignore", invalid="ignore"):
         chance = np.where(now > 0, (now - later) / now, np.nan)
     return chance
