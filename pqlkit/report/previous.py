@@ -175,14 +175,10 @@ def spec_rules(spec) -> dict:
     Returns
     -------
     dict
-        ``steps`` (each step's fields), ``threshold``, ``window_days``, ``active_days``,
-        ``trial_days``, ``stall_day``.
+        :meth:`pqlkit.ActivationSpec.to_dict` without ``level``: ``steps`` (each step's fields that
+        are set), ``threshold``, and the settings that are set (``window_days``, ``active_days``, ...).
     """
-    rules = dataclasses.asdict(spec)
-    rules.pop("source", None)
-    rules.pop("level", None)
-    rules["steps"] = [dict(step) for step in rules["steps"]]
-    return json.loads(json.dumps(rules))
+    return {key: value for key, value in spec.to_dict().items() if key != "level"}
 
 
 def entities_digest(entity_ids) -> str:
