@@ -38,6 +38,7 @@ from pqlkit.core.loading import Dataset
 from pqlkit.core.reduction import MICROSECONDS_PER_DAY, days_after_sql, entity_table, pql_times
 from pqlkit.core.spec import ActivationSpec
 from pqlkit.metrics import current_pqls, pql_rate, pql_to_paid, summary, wilson_interval
+from pqlkit.stats.lift import benjamini_hochberg, lift_tests
 
 __all__ = [
     "event_catalogue",
@@ -271,29 +272,10 @@ def _lift(table: pd.DataFrame, *, n_judged: int, n_paid: int, min_doers: int) ->
 def _separation(table: pd.DataFrame, *, n_judged: int, n_paid: int, alpha: float) -> pd.DataFrame:
     """``table`` with the lift's 95 % Katz interval, Fisher's p-value, its Benjamini–Hochberg
     adjustment across the rows tested, and ``separates``."""
-    from scipy.stats import fisher_exact
-    from statsmodels.stats.multitest import multipletests
-    from statsmodels.stats.proportion import confint_proportions_2indep
-
-    doers, paid_doers = table["doers"].to_numpy(), table["paid_doers"].to_numpy()
-    others, paid_others = n_judged - doers, n_paid - paid_doers
-    # Fisher's test needs both groups and both outcomes; Katz's interval a payer in each group.
-    tested = (doers > 0) & (others > 0) & (0 < n_paid < n_judged)
-    p_value = np.full(len(table), np.nan)
-    for i in np.flatnonzero(tested):
-        p_value[i] = fisher_exact([[paid_doers[i], doers[i] - paid_doers[i]],
-                                   [paid_others[i], others[i] - paid_others[i]]]).pvalue
-    adjusted = np.full(len(table), np.nan)
-    if tested.any():
-        adjusted[tested] = multipletests(p_value[tested], alpha=alpha, method="fdr_bh")[1]
-    low, high = np.full(len(table), np.nan), np.full(len(table), np.nan)
-    bounded = tested & (paid_doers > 0) & (paid_others > 0)
-    if bounded.any():
-        low[bounded], high[bounded] = confint_proportions_2indep(
-            paid_doers[bounded], doers[bounded], paid_others[bounded], others[bounded],
-            method="log", compare="ratio", alpha=0.05)
-    table["lift_ci_low"], table["lift_ci_high"] = low, high
-    table["p_value"], table["p_adjusted"] = p_value, adjusted
+    tests = lift_tests(table["doers"].to_numpy(), table["paid_doers"].to_numpy(), n_judged, n_paid)
+    table["lift_ci_low"], table["lift_ci_high"] = tests["ci_low"], tests["ci_high"]
+    table["p_value"] = tests["p_value"]
+    table["p_adjusted"] = benjamini_hochberg(tests["p_value"], alpha=alpha)
     table["separates"] = table["enough_data"] & (table["lift"] > 1) & (table["p_adjusted"] < alpha)
     return table
 
