@@ -1,4 +1,4 @@
-"""The ``pqlkit`` command line: ``metrics``, ``validate``, ``sample``, ``report``, ``export`` and ``users``.
+"""The ``pqlkit`` command line: ``metrics``, ``validate``, ``sample``, ``report``, ``export``, ``users`` and ``discover``.
 
 A dataset is a folder, a database URL (``postgresql://user@host:5432/db``, with ``--schema`` or one
 query per table: ``--users-sql``, ``--events-sql``, ``--conversions-sql``) or a YAML source file
@@ -78,6 +78,22 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the lead list of the report's CRM CSV, same leads, same order; default: pqlkit_current_pqls")
     export.add_argument("--no-score", dest="score", action="store_false",
                         help="do not fit the conversion score: the list in the rule's order, without pay_probability")
+
+    discover = commands.add_parser("discover", help="find the activation definition that announces paying (or another target)")
+    discover.add_argument("dataset", help=DATASET_HELP)
+    discover.add_argument("--spec", help="the current activation spec (YAML): its numbers beside the proposal's, its settings kept")
+    discover.add_argument("--target", default="paid", metavar="paid|retained|EVENT",
+                          help="paid (within --target-days of signup, the default), retained (active in --week) or an event name")
+    discover.add_argument("--within-days", dest="within_days", type=_positive_int, metavar="N",
+                          help="the longest step window tried, in days (default: the spec's trial length, else 14)")
+    discover.add_argument("--target-days", dest="target_days", type=_positive_int, default=30, metavar="D",
+                          help="the target's window after signup for paid or an event (default: 30)")
+    discover.add_argument("--week", type=_positive_int, default=4, metavar="W",
+                          help="the retention week for --target retained (week 0 is the signup week; default: 4)")
+    discover.add_argument("--include-flow", dest="include_flow", action="store_true",
+                          help="keep the events of the purchase flow (pricing page, upgrade click) among the candidates")
+    discover.add_argument("--spec-out", dest="spec_out", metavar="FILE.yaml", help="write the proposed spec here, ready for --spec")
+    _add_analysis_options(discover)
 
     users = commands.add_parser(
         "users", help="derive the users table (user_id, signup_at) from an export, when the export is all there is"
@@ -307,6 +323,37 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _discover(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from pqlkit.analyses.discovery import discover_activation
+    from pqlkit.core.loading import load
+    from pqlkit.core.spec import ActivationSpec
+    from pqlkit.present.narrative.discovery import discovery_text
+
+    spec = ActivationSpec.from_yaml(args.spec).with_level(args.level) if args.spec else None
+    level = args.level or (spec.level if spec else "user")
+    dataset = load(_dataset(args), level=level, as_of=args.as_of, strict=args.strict, events_format=args.events_format,
+                   engine=args.engine, active_days=spec.active_days if spec else 14)
+    if args.target not in ("paid", "retained") and args.target not in dataset.event_names():
+        raise PqlkitError(f"--target {args.target!r}: no such event in the data; give paid, retained or an event name")
+    try:
+        found = discover_activation(dataset, spec=spec, target=args.target, target_days=args.target_days,
+                                    retention_week=args.week, within_days=args.within_days, include_flow=args.include_flow)
+    except ValueError as error:
+        raise PqlkitError(str(error)) from None
+    print(discovery_text(found))
+    if args.spec_out:
+        if found.spec is None:
+            raise PqlkitError(f"--spec-out {args.spec_out}: no definition passed the checks, so no spec was written")
+        try:
+            Path(args.spec_out).write_text(found.to_yaml(source=Path(str(args.dataset)).name), encoding="utf-8")
+        except OSError as error:
+            raise PqlkitError(f"--spec-out {args.spec_out}: cannot write the spec ({error.strerror or error})") from None
+        print(f"\nproposed spec written to {args.spec_out}")
+    return 0
+
+
 def _users(args: argparse.Namespace) -> int:
     from pqlkit.io.users import derive_users, write_users
 
@@ -320,7 +367,7 @@ def _users(args: argparse.Namespace) -> int:
 
 
 _COMMANDS = {"metrics": _metrics, "validate": _validate, "sample": _sample, "report": _report, "export": _export,
-             "users": _users}
+             "users": _users, "discover": _discover}
 
 
 def format_ledger(quality: dict) -> str:

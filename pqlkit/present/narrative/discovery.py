@@ -1,0 +1,115 @@
+"""What the discovery of an activation says: the trade-off sentence, the reasons for left-out events,
+the tables of definitions and single steps, and the text ``pqlkit discover`` prints."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pqlkit.analyses.discovery import Discovery
+import numpy as np
+
+from pqlkit.present.formatting import human_date, missing, number, pct
+
+__all__ = ["tradeoff_sentence", "flow_reasons", "definitions_table", "singles_table", "discovery_text"]
+
+
+def flow_reasons(found: Discovery) -> pd.DataFrame:
+    """The purchase-flow events, each with its reason in words: ``event``, ``reason``."""
+    flow = found.flow[found.flow["flow"]]
+    hours = f"{found.settings.get('flow_hours', 24):g}"
+    reasons = [f"{pct(row.near_share, digits=0)} of its events by those who reached the target come in the "
+               f"{hours} hours before it (all events: {pct(row.all_events_share, digits=0)})"
+               for row in flow.itertuples()]
+    return pd.DataFrame({"event": flow["event"].tolist(), "reason": reasons})
+
+
+def tradeoff_sentence(found: Discovery) -> str:
+    """One sentence: the proposal against the current spec, on the later signups (out of time)."""
+    proposal, current = found.proposal_row, found.current_row
+    if proposal is None:
+        return ("No definition passed the checks (enough entities on each side, a lift above 1 within activity "
+                "levels, and a false discovery rate below the limit), so there is nothing to propose.")
+    cohort = f"on the {found.settings['report_entities']:,} later signups"
+    target = found.target.label
+    if current is None:
+        return (f"The proposal reaches {pct(proposal['reach'])} of signups, and {pct(proposal['precision'])} of them "
+                f"end up {target}, {pct(proposal['recall'])} of all who do ({cohort}).")
+    more_reach = proposal["reach"] >= current["reach"]
+    more_precise = proposal["precision"] >= current["precision"]
+    if more_reach and more_precise:
+        verdict = "more signups and a higher share of them reach the target"
+    elif more_reach:
+        verdict = "it reaches more signups at a lower precision"
+    elif more_precise:
+        verdict = "it is more precise but reaches fewer signups"
+    else:
+        verdict = "it reaches fewer signups at a lower precision, so the current spec stays better"
+    return (f"Against the current spec, {verdict}: the proposal reaches {pct(proposal['reach'])} of signups "
+            f"(current {pct(current['reach'])}), {pct(proposal['precision'])} of them end up {target} "
+            f"(current {pct(current['precision'])}), and it catches {pct(proposal['recall'])} of all who do "
+            f"(current {pct(current['recall'])}), {cohort}.")
+
+
+def definitions_table(found: Discovery) -> pd.DataFrame:
+    """The proposal, the runners-up and the current spec, on the later signups, in words."""
+    rows = []
+    for row in found.definitions.itertuples():
+        name = "current spec" if row.is_current else ("proposal" if row.is_proposal else "runner-up")
+        rows.append({"definition": name, "steps": row.label, "reach": pct(row.reach),
+                     "precision": pct(row.precision), "recall": pct(row.recall),
+                     "lift (95% CI)": _lift(row.lift, row.lift_ci_low, row.lift_ci_high),
+                     "lift within activity levels": _lift(row.adjusted_lift)})
+    return pd.DataFrame(rows)
+
+
+def _lift(value, low=None, high=None) -> str:
+    """A lift as ``5.0`` or ``5.0 (95% CI 3.0–8.4)``; n/a when it cannot be measured."""
+    if missing(value) or not np.isfinite(value):
+        return "n/a"
+    if low is None or missing(low) or missing(high):
+        return number(value, digits=1)
+    return f"{number(value, digits=1)} (95% CI {number(low, digits=1)}–{number(high, digits=1)})"
+
+
+def _day(value) -> str:
+    return human_date(pd.Timestamp(value).normalize()) if not missing(value) else "n/a"
+
+
+def singles_table(found: Discovery, *, top: int = 10) -> pd.DataFrame:
+    """The strongest admissible single steps (on the earlier signups), raw lift beside the adjusted one."""
+    table = found.singles[found.singles["admissible"]].drop_duplicates("event").head(top)
+    return pd.DataFrame({
+        "event": table["event"], "at least": table["min_count"], "within days": table["within_days"],
+        "reach": table["reach"].map(pct), "precision": table["precision"].map(pct),
+        "lift": table["lift"].map(_lift), "lift within activity levels": table["adjusted_lift"].map(_lift),
+    }).reset_index(drop=True)
+
+
+def discovery_text(found: Discovery) -> str:
+    """What ``pqlkit discover`` prints."""
+    settings = found.settings
+    lines = [f"target: {found.target.label}",
+             f"judged: {settings['entities']:,} signups old enough ({settings['reached']:,} reached the target); "
+             f"chosen on {settings['choose_entities']:,} signed up {_day(settings['choose_signups'][0])} to "
+             f"{_day(settings['choose_signups'][1])}, reported on {settings['report_entities']:,} signed up "
+             f"{_day(settings['report_signups'][0])} to {_day(settings['report_signups'][1])}",
+             f"candidates tried: {settings['tried']:,} (false discovery rate {pct(settings['alpha'], digits=0)}, "
+             f"at least {settings['min_support']} signups on each side)", ""]
+    reasons = flow_reasons(found)
+    if len(reasons):
+        lines.append("left out as purchase flow (pass --include-flow to keep):")
+        lines += [f"  {row.event}: {row.reason}" for row in reasons.itertuples()]
+        lines.append("")
+    lines.append("best single steps (earlier signups; lift, then lift within activity levels):")
+    lines += [f"  {row['event']} ×{row['at least']} within {row['within days']} days: reach {row['reach']}, "
+              f"precision {row['precision']}, lift {row['lift']}, within activity levels {row['lift within activity levels']}"
+              for _, row in singles_table(found, top=5).iterrows()]
+    lines += ["", "definitions (later signups):"]
+    for _, row in definitions_table(found).iterrows():
+        lines.append(f"  {row['definition']}: {row['steps']}")
+        lines.append(f"    reach {row['reach']}, precision {row['precision']}, recall {row['recall']}, "
+                     f"lift {row['lift (95% CI)']}, within activity levels {row['lift within activity levels']}")
+    if settings.get("current_note"):
+        lines.append(f"  current spec: not measured ({settings['current_note']})")
+    lines += ["", tradeoff_sentence(found)]
+    return "\n".join(lines)
