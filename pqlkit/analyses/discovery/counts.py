@@ -164,6 +164,18 @@ class DayCounts:
         pairs = np.unique(self.entity[rows].astype(np.int64) * self.horizon + self.day[rows])
         return np.bincount(pairs // self.horizon, minlength=len(self.entities))
 
+    def activity(self, within_days: int) -> np.ndarray:
+        """Per entity: the share of its observed days (of the first ``within_days``) with any event.
+
+        An entity that reached the target is observed only until then (its later events do not
+        count), so its active days are divided by the days it was observed, not by ``within_days``:
+        a payer active on each of the 3 days before paying on day 3 is as busy as someone active
+        every day of the window.
+        """
+        elapsed = (self.entities["target_at"] - self.entities["signup_at"]).dt.total_seconds().to_numpy() / 86400
+        observed = np.where(np.isnan(elapsed), within_days, np.clip(np.ceil(elapsed), 1, within_days))
+        return self.active_days(within_days) / observed
+
 
 def day_counts(dataset: Dataset, target: Target, *, horizon: int, near_hours: float = 24) -> DayCounts:
     """Count the events of the judged entities per (entity, event, day), in one query in the engine.

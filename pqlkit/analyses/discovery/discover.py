@@ -31,6 +31,7 @@ from pqlkit.analyses.discovery.search import (
     StepRule,
     activity_strata,
     beam_search,
+    choose_definition,
     purchase_flow,
     qualifies,
     refine,
@@ -286,19 +287,19 @@ def _search(counts: DayCounts, goal: Target, *, spec, within_days, max_count, ma
     n = len(counts.entities)
     choose = np.arange(n) < int(round(n * choose_share))  # the entities are in signup order
     report = ~choose
-    groups = activity_strata(counts.active_days(within_days), strata=strata)
+    groups = activity_strata(counts.activity(within_days), strata=strata)
     reached = counts.reached
     candidates = {e: c for e, c in cumulative.items() if e not in left_out}
     singles = single_steps(counts, candidates, rows=choose, strata=groups, within_days=within_days, max_count=max_count)
     supported = lambda t: (t["doers"] >= min_support) & (t["entities"] - t["doers"] >= min_support)  # noqa: E731
     pool = singles[supported(singles) & (singles["adjusted_lift"] > 1)] if len(singles) else singles
     tried = beam_search(pool, candidates, rows=choose, reached=reached, strata=groups, max_steps=max_steps,
-                        beam_width=beam_width, min_support=min_support, min_gain=min_gain) if len(pool) else pd.DataFrame()
+                        beam_width=beam_width, min_support=min_support) if len(pool) else pd.DataFrame()
     best, refined = None, pd.DataFrame()
     if len(tried):
         admissible = tried[supported(tried)]
-        if len(admissible):
-            best = admissible.loc[admissible["strength"].idxmax(), "definition"]
+        best = choose_definition(admissible, min_gain=min_gain)
+        if best is not None:
             best, refined = refine(best, candidates, rows=choose, reached=reached, strata=groups,
                                    within_days=within_days, max_count=max_count)
     # One Benjamini–Hochberg correction across every single step and definition tried.

@@ -18,7 +18,7 @@ from pqlkit.analyses.discovery.counts import DayCounts
 from pqlkit.stats.lift import lift_tests, mantel_haenszel_lift
 
 __all__ = ["StepRule", "Definition", "activity_strata", "stratified_tables", "single_steps", "beam_search",
-           "purchase_flow"]
+           "choose_definition", "refine", "qualifies", "purchase_flow"]
 
 
 @dataclass(frozen=True)
@@ -49,12 +49,12 @@ class Definition:
         return steps if len(self.steps) == 1 else f"{self.required} of {len(self.steps)}: {steps}"
 
 
-def activity_strata(active_days: np.ndarray, *, strata: int = 5) -> np.ndarray:
-    """Group entities by their active days: up to ``strata`` groups cut at the quantiles (codes 0..)."""
-    if len(active_days) == 0:
+def activity_strata(activity: np.ndarray, *, strata: int = 5) -> np.ndarray:
+    """Group entities by their activity (:meth:`DayCounts.activity`): up to ``strata`` groups cut at the quantiles (codes 0..)."""
+    if len(activity) == 0:
         return np.zeros(0, dtype=np.int64)
-    edges = np.unique(np.quantile(active_days, np.linspace(0, 1, strata + 1)[1:-1]))
-    return np.searchsorted(edges, active_days, side="right").astype(np.int64)
+    edges = np.unique(np.quantile(activity, np.linspace(0, 1, strata + 1)[1:-1]))
+    return np.searchsorted(edges, activity, side="right").astype(np.int64)
 
 
 def stratified_tables(qualifies: np.ndarray, reached: np.ndarray, strata: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -141,15 +141,16 @@ def _evaluate(definitions: list[Definition], cumulative, *, rows, reached, strat
 
 def beam_search(singles: pd.DataFrame, cumulative: dict[str, np.ndarray], *, rows: np.ndarray, reached: np.ndarray,
                 strata: np.ndarray, max_steps: int = 5, beam_width: int = 5, pool_events: int = 12,
-                per_event: int = 3, min_gain: float = 0.02, min_support: int = 30) -> pd.DataFrame:
+                per_event: int = 3, min_support: int = 30) -> pd.DataFrame:
     """Greedy forward selection with a beam, from the strongest single steps.
 
     The pool is the ``per_event`` strongest (k, w) of each of the ``pool_events`` strongest events
     among ``singles`` (already filtered to the admissible ones). Each definition of the beam grows by
     one step of an event it does not hold, with every threshold r; the ``beam_width`` strongest
-    (stratified association, the Cochran–Mantel–Haenszel statistic) stay. The search stops at
-    ``max_steps`` or when the best grows by less than ``min_gain`` (a share). Every definition
-    tried is returned (the false-discovery control counts them all).
+    (stratified association, the Cochran–Mantel–Haenszel statistic) stay. The search goes on to
+    ``max_steps`` even when a round does not beat the last (2 of 3 steps can beat every pair);
+    :func:`choose_definition` then picks among all sizes. Every definition tried is returned (the
+    false-discovery control counts them all).
     """
     reached, strata = reached[rows], strata[rows]
     ranked = singles.sort_values("strength", ascending=False)
@@ -160,8 +161,8 @@ def beam_search(singles: pd.DataFrame, cumulative: dict[str, np.ndarray], *, row
     tried = _evaluate(beam, cumulative, rows=rows, reached=reached, strata=strata) if beam else pd.DataFrame()
     if tried.empty:
         return tried
-    best = tried.sort_values("strength", ascending=False).head(beam_width)
-    best_strength = float(best["strength"].iloc[0])
+    supported = (tried["doers"] >= min_support) & (tried["entities"] - tried["doers"] >= min_support)
+    best = tried[supported].sort_values("strength", ascending=False).head(beam_width)
     frames = [tried]
     for _ in range(1, max_steps):
         grown = {}
@@ -178,11 +179,25 @@ def beam_search(singles: pd.DataFrame, cumulative: dict[str, np.ndarray], *, row
         scored = _evaluate(list(grown.values()), cumulative, rows=rows, reached=reached, strata=strata)
         frames.append(scored)
         admissible = scored[(scored["doers"] >= min_support) & (scored["entities"] - scored["doers"] >= min_support)]
-        if admissible.empty or float(admissible["strength"].max()) < best_strength * (1 + min_gain):
+        if admissible.empty:
             break
         best = admissible.sort_values("strength", ascending=False).head(beam_width)
-        best_strength = float(best["strength"].iloc[0])
     return pd.concat(frames, ignore_index=True)
+
+
+def choose_definition(tried: pd.DataFrame, *, min_gain: float = 0.02) -> Definition | None:
+    """The strongest definition, preferring fewer steps: a definition with more steps wins only when it is
+    at least ``min_gain`` (a share) stronger than the best with fewer (``tried`` holds the admissible ones)."""
+    if tried.empty:
+        return None
+    sizes = tried["definition"].map(lambda d: len(d.steps))
+    best, strength = None, -np.inf
+    for size in sorted(sizes.unique()):
+        top = tried[sizes == size]
+        top = top.loc[top["strength"].idxmax()]
+        if best is None or top["strength"] >= strength * (1 + min_gain):
+            best, strength = top["definition"], float(top["strength"])
+    return best
 
 
 def refine(definition: Definition, cumulative: dict[str, np.ndarray], *, rows: np.ndarray, reached: np.ndarray,
