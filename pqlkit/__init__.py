@@ -65,6 +65,8 @@ _NAMES = {
     "lead_list": "scoring",
     "pay_score": "scoring",
     "PayScore": "scoring",
+    "discover_activation": "analyses.discovery",
+    "Discovery": "analyses.discovery",
     "record_headlines": "present.narrative",
     "notebook_setup": "report.setup",
     "NotebookPaths": "report.setup",
@@ -73,6 +75,7 @@ _NAMES = {
 _MODULES = {
     "cohorts": "analyses.cohorts",
     "explore": "analyses.explore",
+    "discovery": "analyses.discovery",
     "pricing": "analyses.pricing",
     "playbook": "analyses.playbook",
     "scoring": "scoring",

@@ -244,3 +244,33 @@ def test_bad_arguments(kwargs, message):
     dataset = _load([("a", T0)], [("a", "x", T0 + HOUR)])
     with pytest.raises(ValueError, match=message):
         discover_activation(dataset, **kwargs)
+
+
+def test_command_line_writes_a_spec_that_loads(tmp_path, capsys):
+    """``pqlkit discover DIR --spec-out FILE`` prints the proposal and writes a spec ``pqlkit metrics`` reads."""
+    from pqlkit.cli import main
+    from pqlkit.synthetic.planted import generate_planted_sample
+
+    sample = generate_planted_sample(n_users=1500, seed=4)
+    for name in ("users", "events", "conversions"):
+        sample[name].to_parquet(tmp_path / f"{name}.parquet")
+    out = tmp_path / "proposal.yaml"
+    assert main(["discover", str(tmp_path), "--spec-out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "proposal: 2 of 3" in printed and "pricing_viewed" in printed
+    assert main(["metrics", str(tmp_path), "--spec", str(out)]) == 0
+
+
+@pytest.mark.parametrize("argv, message", [
+    pytest.param(["--target", "no_such_event"], "--target 'no_such_event': no such event", id="target"),
+    pytest.param(["--target", "retained", "--week", "1"], "must end before retention week 1", id="week"),
+])
+def test_command_line_errors_are_one_line(tmp_path, capsys, argv, message):
+    from pqlkit.cli import main
+
+    sample = generate_planted_sample(n_users=200, seed=4)
+    for name in ("users", "events", "conversions"):
+        sample[name].to_parquet(tmp_path / f"{name}.parquet")
+    assert main(["discover", str(tmp_path), *argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]

@@ -38,6 +38,13 @@ from pqlkit.present.narrative.cohorts import (
     pql_cohort_sentence,
     seasonality_sentence,
 )
+from pqlkit.present.narrative.discovery import (
+    definitions_table,
+    discovery_text,
+    flow_reasons,
+    singles_table,
+    tradeoff_sentence,
+)
 from pqlkit.present.narrative.display import (
     bold,
     enough,
@@ -82,6 +89,11 @@ __all__ = [
     "current_trend_sentence",
     "curves_sentence",
     "days",
+    "definitions_table",
+    "discovery_text",
+    "flow_reasons",
+    "singles_table",
+    "tradeoff_sentence",
     "distribution_sentence",
     "enough",
     "free_to_paid_sentence",

@@ -29,6 +29,7 @@ from pqlkit.present.plots.activation import (
     plot_step_completion,
     plot_threshold_comparison,
 )
+from pqlkit.present.plots.discovery import plot_discovery_frontier, plot_discovery_heatmap
 from pqlkit.present.plots.cohorts import (
     plot_cohort_heatmap,
     plot_cohort_rates,
@@ -58,6 +59,8 @@ __all__ = [
     "plot_cohort_heatmap",
     "plot_cohort_rates",
     "plot_cohort_time_to_pql",
+    "plot_discovery_frontier",
+    "plot_discovery_heatmap",
     "plot_completion_curves",
     "plot_current_pqls_over_time",
     "plot_event_catalogue",
