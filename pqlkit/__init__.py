@@ -83,6 +83,7 @@ _MODULES = {
     "narrative": "present.narrative",
     "tables": "present.tables",
     "plots": "present.plots",
+    "explorer": "present.explorer",
 }
 
 __version__ = "0.1.0"
