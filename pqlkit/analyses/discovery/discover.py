@@ -284,6 +284,8 @@ def _search(counts: DayCounts, goal: Target, *, spec, within_days, max_count, ma
     cap = max([max_count, *([s.min_count for s in current.steps] if current else [])])
     needed = set(counts.events) - left_out | ({s.event for s in current.steps} if current else set())
     cumulative = {event: counts.cumulative(code, cap=cap) for code, event in enumerate(counts.events) if event in needed}
+    for event in needed - set(cumulative):  # a spec event nobody judged did before the target: zero everywhere
+        cumulative[event] = np.zeros((len(counts.entities), counts.horizon), dtype=np.uint8)
     n = len(counts.entities)
     choose = np.arange(n) < int(round(n * choose_share))  # the entities are in signup order
     report = ~choose
@@ -321,6 +323,7 @@ def _search(counts: DayCounts, goal: Target, *, spec, within_days, max_count, ma
     settings = {
         "within_days": within_days, "max_count": max_count, "max_steps": max_steps, "beam_width": beam_width,
         "min_support": min_support, "alpha": alpha, "choose_share": choose_share, "include_flow": include_flow,
+        "flow_hours": counts.near_hours,
         "entities": n, "reached": int(reached.sum()), "choose_entities": int(choose.sum()),
         "report_entities": int(report.sum()),
         "choose_signups": _range(counts.entities["signup_at"][choose]),

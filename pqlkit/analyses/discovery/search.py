@@ -70,6 +70,11 @@ def stratified_tables(qualifies: np.ndarray, reached: np.ndarray, strata: np.nda
     return a, n1, reached_all - a, total[0::2] + reached_all - n1
 
 
+#: The score columns of every candidate (single step or definition), in order.
+SCORE_COLUMNS = ("entities", "doers", "reached_doers", "reach", "precision", "recall", "lift", "lift_ci_low",
+                 "lift_ci_high", "adjusted_lift", "adjusted_ci_low", "adjusted_ci_high", "strength", "p_value")
+
+
 def _scores(a: np.ndarray, n1: np.ndarray, c: np.ndarray, n0: np.ndarray) -> dict[str, np.ndarray]:
     """Raw and activity-adjusted lift of candidates given their stratified tables."""
     doers, reached_doers = n1.sum(axis=1), a.sum(axis=1)
@@ -111,7 +116,7 @@ def single_steps(counts: DayCounts, cumulative: dict[str, np.ndarray], *, rows: 
             parts.append(at_least)
             labels.extend((event, k, w) for k in range(1, max_count + 1))
     if not parts:
-        return pd.DataFrame(columns=["event", "min_count", "within_days"])
+        return pd.DataFrame(columns=["event", "min_count", "within_days", *SCORE_COLUMNS])
     tables = np.concatenate(parts).astype(np.float64)
     a, n1 = tables[:, :, 1], tables.sum(axis=2)
     c, n0 = per_stratum[:, 1] - a, per_stratum.sum(axis=1) - n1

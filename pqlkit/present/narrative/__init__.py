@@ -42,6 +42,8 @@ from pqlkit.present.narrative.discovery import (
     definitions_table,
     discovery_text,
     flow_reasons,
+    flow_sentence,
+    proposal_markdown,
     singles_table,
     tradeoff_sentence,
 )
@@ -92,6 +94,8 @@ __all__ = [
     "definitions_table",
     "discovery_text",
     "flow_reasons",
+    "flow_sentence",
+    "proposal_markdown",
     "singles_table",
     "tradeoff_sentence",
     "distribution_sentence",

@@ -10,7 +10,8 @@ import numpy as np
 
 from pqlkit.present.formatting import human_date, missing, number, pct
 
-__all__ = ["tradeoff_sentence", "flow_reasons", "definitions_table", "singles_table", "discovery_text"]
+__all__ = ["tradeoff_sentence", "flow_reasons", "flow_sentence", "definitions_table", "singles_table", "proposal_markdown",
+           "discovery_text"]
 
 
 def flow_reasons(found: Discovery) -> pd.DataFrame:
@@ -26,6 +27,9 @@ def flow_reasons(found: Discovery) -> pd.DataFrame:
 def tradeoff_sentence(found: Discovery) -> str:
     """One sentence: the proposal against the current spec, on the later signups (out of time)."""
     proposal, current = found.proposal_row, found.current_row
+    if found.settings["entities"] == 0:
+        return (f"No signup is old enough to judge yet: the target ({found.target.label}) needs "
+                f"{found.target.age_days:g} days after signup, so there is nothing to propose.")
     if proposal is None:
         return ("No definition passed the checks (enough entities on each side, a lift above 1 within activity "
                 "levels, and a false discovery rate below the limit), so there is nothing to propose.")
@@ -88,6 +92,8 @@ def singles_table(found: Discovery, *, top: int = 10) -> pd.DataFrame:
 def discovery_text(found: Discovery) -> str:
     """What ``pqlkit discover`` prints."""
     settings = found.settings
+    if settings["entities"] == 0:
+        return f"target: {found.target.label}\n\n{tradeoff_sentence(found)}"
     lines = [f"target: {found.target.label}",
              f"judged: {settings['entities']:,} signups old enough ({settings['reached']:,} reached the target); "
              f"chosen on {settings['choose_entities']:,} signed up {_day(settings['choose_signups'][0])} to "
@@ -113,3 +119,23 @@ def discovery_text(found: Discovery) -> str:
         lines.append(f"  current spec: not measured ({settings['current_note']})")
     lines += ["", tradeoff_sentence(found)]
     return "\n".join(lines)
+
+
+def flow_sentence(found: Discovery) -> str:
+    """Which events were left out as the purchase flow, or that none was."""
+    reasons = flow_reasons(found)
+    hours = f"{found.settings.get('flow_hours', 24):g}"
+    if not len(reasons):
+        return (f"No event clusters in the {hours} hours before the target, so none was left out as part of the "
+                "purchase flow.")
+    names = ", ".join(reasons["event"])
+    kept = "kept among the candidates, as asked" if found.settings.get("include_flow") else "left out of the search"
+    return (f"{len(reasons)} event{'s' if len(reasons) != 1 else ''} ({names}) cluster in the {hours} hours before the "
+            f"target: they are part of the purchase, not a sign of value, and were {kept}.")
+
+
+def proposal_markdown(found: Discovery, *, source: str = "") -> str:
+    """The proposed spec as a YAML block in Markdown, or a sentence when nothing was proposed."""
+    if found.spec is None:
+        return "No spec is proposed: no definition passed the checks."
+    return f"The proposed spec, ready to save as a file and pass as `--spec`:\n\n```yaml\n{found.to_yaml(source=source)}```"
