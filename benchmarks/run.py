@@ -19,6 +19,8 @@ of the process and its children from ``os.wait4``'s rusage):
 - the user's alternative: a plain pandas script computing the same summary (read the files with
   pandas, de-duplicate, merge, groupby: what an analyst without pqlkit writes), at the
   ``--pandas-events`` sizes; its answers are checked against pqlkit's;
+- ``pqlkit discover DATASET --spec data/activation.yaml`` at the ``--discover-events`` sizes (10M
+  by default), whose target is at most 3× ``pqlkit metrics`` on the same data;
 - ``pqlkit metrics`` on the bundled sample (data/sample);
 - ``pqlkit report`` on the ``--report-events`` dataset (10M events by default).
 
@@ -210,6 +212,9 @@ def build_workloads(args: argparse.Namespace) -> list[Workload]:
             text, _ = dataset(target, "text", args.data_dir, args.seed)
             workloads.append(Workload(f"pqlkit metrics, text Parquet, {group}", info["events"],
                                       pqlkit("metrics", str(text), "--spec", spec, "--format", "json"), group, floor))
+        if target in args.discover_events:
+            workloads.append(Workload(f"pqlkit discover, typed Parquet, {group}", info["events"],
+                                      pqlkit("discover", str(typed), "--spec", spec), group, floor, "≤ 3× pqlkit metrics"))
         if target in args.pandas_events:
             workloads.append(Workload(f"pandas script, typed Parquet, {group}", info["events"],
                                       [sys.executable, "-c", PANDAS_SCRIPT, str(typed), spec], group, floor))
@@ -264,8 +269,12 @@ def markdown(workloads: list[Workload]) -> list[str]:
         floor = by_name.get(workload.floor or "")
         ratio = (f"{workload.median('seconds') / floor.median('seconds'):.1f}×"
                  if ok and floor is not None and floor.runs and not floor.failed else "")
+        target = workload.target
+        metrics = by_name.get(workload.name.replace("pqlkit discover", "pqlkit metrics"))
+        if workload.name.startswith("pqlkit discover") and ok and metrics is not None and metrics.runs and not metrics.failed:
+            target += f" (now {workload.median('seconds') / metrics.median('seconds'):.1f}×)"
         lines.append(f"| {workload.name} | {len(workload.runs)} | {time_cell} | "
-                     f"{workload.median('peak_mib'):,.0f} MiB | {ratio} | {workload.target} |")
+                     f"{workload.median('peak_mib'):,.0f} MiB | {ratio} | {target} |")
     lines += ["", "The user's alternative (an analyst's pandas script, same summary):", "",
               "| events | `pqlkit metrics` | pandas script | pandas / pqlkit | pandas peak memory | same answers |",
               "|---:|---:|---:|---:|---:|---|"]
@@ -304,6 +313,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="sizes also measured on text-timestamp Parquet (default 1e6 1e7)")
     parser.add_argument("--pandas-events", type=float, nargs="*", default=[1e6, 1e7],
                         help="sizes at which the pandas script runs (default 1e6 1e7)")
+    parser.add_argument("--discover-events", type=float, nargs="*", default=[1e7],
+                        help="sizes at which `pqlkit discover` runs, against `pqlkit metrics` (default 1e7)")
     parser.add_argument("--report-events", type=float, default=1e7, help="dataset of the report run (0: none)")
     parser.add_argument("--no-report", dest="report_events", action="store_const", const=0.0)
     parser.add_argument("--no-sample", action="store_true", help="skip the bundled sample")
@@ -317,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-limit", help="PQLKIT_MEMORY_LIMIT for pqlkit (e.g. 2GB)")
     args = parser.parse_args(argv)
     if args.quick:
-        args.events, args.text_events, args.pandas_events = [1e6], [1e6], [1e6]
+        args.events, args.text_events, args.pandas_events, args.discover_events = [1e6], [1e6], [1e6], [1e6]
         args.rounds, args.report_events = min(args.rounds, 3), 0.0
     if args.with_100m:
         args.events.append(1e8)

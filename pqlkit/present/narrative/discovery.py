@@ -24,8 +24,12 @@ def flow_reasons(found: Discovery) -> pd.DataFrame:
     return pd.DataFrame({"event": flow["event"].tolist(), "reason": reasons})
 
 
-def tradeoff_sentence(found: Discovery) -> str:
-    """One sentence: the proposal against the current spec, on the later signups (out of time)."""
+def tradeoff_sentence(found: Discovery, *, min_points: float = 0.02) -> str:
+    """One sentence: the proposal against the current spec, on the later signups (out of time).
+
+    A gap in reach or precision under ``min_points`` (2 percentage points by default) reads as
+    "about the same": the sentence describes the trade-off, it does not test it.
+    """
     proposal, current = found.proposal_row, found.current_row
     if found.settings["entities"] == 0:
         return (f"No signup is old enough to judge yet: the target ({found.target.label}) needs "
@@ -38,17 +42,14 @@ def tradeoff_sentence(found: Discovery) -> str:
     if current is None:
         return (f"The proposal reaches {pct(proposal['reach'])} of signups, and {pct(proposal['precision'])} of them "
                 f"end up {target}, {pct(proposal['recall'])} of all who do ({cohort}).")
-    more_reach = proposal["reach"] >= current["reach"]
-    more_precise = proposal["precision"] >= current["precision"]
-    if more_reach and more_precise:
-        verdict = "more signups and a higher share of them reach the target"
-    elif more_reach:
-        verdict = "it reaches more signups at a lower precision"
-    elif more_precise:
-        verdict = "it is more precise but reaches fewer signups"
-    else:
-        verdict = "it reaches fewer signups at a lower precision, so the current spec stays better"
-    return (f"Against the current spec, {verdict}: the proposal reaches {pct(proposal['reach'])} of signups "
+    def compare(key: str, more: str, less: str) -> str:
+        gap = proposal[key] - current[key]
+        return "about the same" if abs(gap) < min_points or pd.isna(gap) else (more if gap > 0 else less)
+
+    verdict = (f"the proposal's reach is {compare('reach', 'higher', 'lower')} and its precision "
+               f"{compare('precision', 'higher', 'lower')}")
+    return (f"Against the current spec, {verdict} (a gap under {min_points * 100:g} percentage points reads as about the same): "
+            f"the proposal reaches {pct(proposal['reach'])} of signups "
             f"(current {pct(current['reach'])}), {pct(proposal['precision'])} of them end up {target} "
             f"(current {pct(current['precision'])}), and it catches {pct(proposal['recall'])} of all who do "
             f"(current {pct(current['recall'])}), {cohort}.")
