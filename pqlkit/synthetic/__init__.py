@@ -29,15 +29,19 @@ The code lives in one module per job: ``vocabulary`` (labels and codes), ``param
 (:data:`TRUE_PARAMETERS`), ``numeric`` (small draw helpers), the simulation stages ``accounts``,
 ``journeys``, ``payments``, ``events`` and ``dirt``, run by ``simulation``; ``arrow_columns`` and
 ``tables`` turn its arrays into Arrow tables; ``sample``, ``quality``, ``arguments``, ``generate`` and
-``write`` hold the public API, re-exported here.
+``write`` hold the public API, re-exported here. ``planted`` is a separate option of the generator: data
+where a known activation (steps, counts, windows) drives paying, with decoys, to test ``pqlkit discover``
+(:func:`generate_planted_sample`; :func:`generate_sample` and the bundled sample are unchanged by it).
 """
 
 from __future__ import annotations
 
 from pqlkit.synthetic.generate import generate_sample
 from pqlkit.synthetic.parameters import TRUE_PARAMETERS
+from pqlkit.synthetic.planted import PLANTED_ACTIVATION, PlantedActivation, PlantedStep, generate_planted_sample
 from pqlkit.synthetic.quality import expected_data_quality
 from pqlkit.synthetic.sample import Sample
 from pqlkit.synthetic.write import write_sample
 
-__all__ = ["TRUE_PARAMETERS", "Sample", "expected_data_quality", "generate_sample", "write_sample"]
+__all__ = ["TRUE_PARAMETERS", "Sample", "expected_data_quality", "generate_sample", "write_sample",
+           "PLANTED_ACTIVATION", "PlantedActivation", "PlantedStep", "generate_planted_sample"]

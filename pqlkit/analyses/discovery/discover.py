@@ -293,7 +293,9 @@ def _search(counts: DayCounts, goal: Target, *, spec, within_days, max_count, ma
     reached = counts.reached
     candidates = {e: c for e, c in cumulative.items() if e not in left_out}
     singles = single_steps(counts, candidates, rows=choose, strata=groups, within_days=within_days, max_count=max_count)
-    supported = lambda t: (t["doers"] >= min_support) & (t["entities"] - t["doers"] >= min_support)  # noqa: E731
+    def supported(table: pd.DataFrame) -> pd.Series:
+        return (table["doers"] >= min_support) & (table["entities"] - table["doers"] >= min_support)
+
     pool = singles[supported(singles) & (singles["adjusted_lift"] > 1)] if len(singles) else singles
     tried = beam_search(pool, candidates, rows=choose, reached=reached, strata=groups, max_steps=max_steps,
                         beam_width=beam_width, min_support=min_support) if len(pool) else pd.DataFrame()
