@@ -46,6 +46,7 @@ from pqlkit.io.formats import (
     json_keys,
     table_relation,
 )
+from pqlkit.io.groups import create_group_calls
 
 __all__ = ["read_events", "convert_events"]
 
@@ -145,11 +146,13 @@ def create_raw_events(
     *,
     stitch_identities: bool = False,
     source_timezone: str | None = None,
+    account_group: str | None = None,
 ) -> str:
     """Create the temp table ``raw_events`` from ``path`` in the canonical shape; return the format used.
 
     ``path`` may be ``events.zip`` or a folder of parts (:func:`pqlkit.io.exports.combine_parts`); an
-    export gets its vendor's rules (:func:`pqlkit.io.exports.finish_export`).
+    export gets its vendor's rules (:func:`pqlkit.io.exports.finish_export`) and its group calls
+    (:func:`pqlkit.io.groups.create_group_calls`, with ``account_group``).
     """
     events_format = check_events_format(events_format)
     if path.is_dir() or path.name.endswith(".zip"):
@@ -181,6 +184,7 @@ def create_raw_events(
         records = f"(SELECT to_json(t) AS json FROM {relation} AS t)"
     finish_export(con, fmt, source=records, where=str(path), stitch_identities=stitch_identities,
                   source_timezone=source_timezone)
+    create_group_calls(con, fmt, records, account_group=account_group)
     return fmt
 
 
@@ -202,6 +206,7 @@ def register_export_frame(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, e
         check_export_keys(export, list(columns), {}, where, explicit=events_format != "auto")
         _create_export_from_table(con, export, "_export_frame", where)
         finish_export(con, fmt, where=str(where))
+        create_group_calls(con, fmt, "(SELECT to_json(t) AS json FROM _export_frame AS t)")
     con.execute("DROP TABLE _export_frame")
     return fmt
 
