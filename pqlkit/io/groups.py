@@ -47,7 +47,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from pqlkit.base.columns import epoch_sql, in_range_sql
+from pqlkit.base.columns import epoch_sql, in_range_sql, staged_value_sql
 from pqlkit.base.errors import DataError, PqlkitWarning
 from pqlkit.base.sql import json_path, quote_identifier, sql_string
 
@@ -186,7 +186,7 @@ def _vendor_sql(events_format: str, account_group: str | None) -> tuple[str, str
         groups = f"({_PROPERTIES}) -> {json_path('$groups')}"
         event = _top("event")
         member = (f"SELECT identity, e.key AS group_type, {_values('e.value')} AS group_key, called_at, n, "
-                  f"{event} IS DISTINCT FROM '$groupidentify' AS carried FROM (SELECT *, {_entries(groups)} AS e FROM _group_records)")
+                  f"TRUE AS carried FROM (SELECT *, {_entries(groups)} AS e FROM _group_records)")
         props = f"({_PROPERTIES})"
         group_set = f"({props} -> {json_path('$group_set')})"
         traits = (f"SELECT json_extract_string({props}, {json_path('$group_type')}) AS group_type, "
@@ -213,7 +213,7 @@ def _vendor_sql(events_format: str, account_group: str | None) -> tuple[str, str
     if events_format == "amplitude":
         event = _top("event_type")
         member = (f"SELECT identity, e.key AS group_type, {_values('e.value')} AS group_key, called_at, n, "
-                  f"{event} IS DISTINCT FROM '$groupidentify' AS carried "
+                  f"TRUE AS carried "
                   f"FROM (SELECT *, {_entries(_GROUPS_OBJECT)} AS e FROM _group_records)")
         properties = ("COALESCE(json -> '$.group_properties.\"$set\"', json -> '$.group_properties')")
         traits = (f"SELECT group_type, group_key, p.key AS trait, p.value ->> '$' AS value, called_at, n FROM ("
@@ -284,14 +284,15 @@ def create_column_group_calls(runner, column: str, *, where: str) -> None:
             path=where, column=column,
         )
     row = "_row" if "_row" in columns else "rowid"
+    user, time = staged_value_sql("events", "user_id", columns), staged_value_sql("events", "timestamp", columns)
     runner.table(_CALLS, (
-        f"SELECT trim(CAST(user_id AS VARCHAR)) AS user_id, {sql_string(column)} AS group_type, "
+        f"SELECT {user} AS user_id, {sql_string(column)} AS group_type, "
         f"NULLIF(trim(CAST({quote_identifier(column)} AS VARCHAR)), '') AS group_key, "
-        f"TRY_CAST(timestamp AS TIMESTAMP) AS called_at, CAST({row} AS BIGINT) AS n, TRUE AS carried FROM raw_events"
+        f"{time} AS called_at, CAST({row} AS BIGINT) AS n, TRUE AS carried FROM raw_events"
     ))
     runner.table(_TRAITS, (
         "SELECT CAST(NULL AS VARCHAR) AS group_type, CAST(NULL AS VARCHAR) AS group_key, CAST(NULL AS VARCHAR) AS trait, "
-        "CAST(NULL AS VARCHAR) AS value, CAST(NULL AS TIMESTAMP) AS called_at, CAST(NULL AS BIGINT) AS n FROM raw_events WHERE 1 = 0"
+        "CAST(NULL AS VARCHAR) AS value, CAST(NULL AS TIMESTAMPTZ) AS called_at, CAST(NULL AS BIGINT) AS n FROM raw_events WHERE 1 = 0"
     ))
 
 
@@ -338,7 +339,7 @@ def create_accounts(runner, group_type: str) -> AccountNotes:
     calls = f"SELECT * FROM {_CALLS} WHERE group_type = {kind} AND group_key IS NOT NULL AND user_id IS NOT NULL AND user_id <> ''"
     runner.table("_user_account", (
         "SELECT user_id, group_key AS account_id FROM (SELECT user_id, group_key, row_number() OVER ("
-        f"PARTITION BY user_id ORDER BY CASE WHEN called_at IS NULL THEN 1 ELSE 0 END, called_at, n) AS k FROM ({calls}) AS c) AS r WHERE k = 1"
+        f"PARTITION BY user_id ORDER BY CASE WHEN called_at IS NULL THEN 1 ELSE 0 END, called_at, n, group_key) AS k FROM ({calls}) AS c) AS r WHERE k = 1"
     ))
     latest = (
         "SELECT group_key, lower(trim(trait)) AS trait, value, row_number() OVER (PARTITION BY group_key, lower(trim(trait)) "

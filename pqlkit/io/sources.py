@@ -186,6 +186,7 @@ def read_source_tables_spark(engine, source, events_format: str | None) -> dict[
     if events_format not in (None, "auto", "canonical"):
         raise DataError(f"{source}: --engine spark reads canonical tables only; convert the {events_format} "
                         "export with pqlkit.convert_events first", path=str(source))
+    options = dict(getattr(source, "export_options", {}))
     remote = "://" in str(source)
     folder = Path(source)
     if not remote and not folder.is_dir():
@@ -202,4 +203,5 @@ def read_source_tables_spark(engine, source, events_format: str | None) -> dict[
             continue
         engine.read(table, path)
         sources[table] = str(path)
+    derive_accounts(engine, options.get("account_group"), sources)
     return sources

@@ -21,6 +21,7 @@ from pqlkit.base.sql import sql_string
 from pqlkit.io.events import create_raw_events
 from pqlkit.io.exports import combine_parts, identity_table, links_sql, top_sql
 from pqlkit.io.files import JSON_SUFFIXES, find_events_files, json_relation
+from pqlkit.io.groups import DuckDBRunner, choose_group_type, create_accounts
 
 __all__ = ["SIGNUP_FIELDS", "derive_users", "write_users"]
 
@@ -39,6 +40,7 @@ def derive_users(
     events_format: str = "auto",
     stitch_identities: bool = False,
     source_timezone: str | None = None,
+    account_group: str | None = None,
 ) -> pd.DataFrame:
     """One row per identified user of an export, for when the export is all there is.
 
@@ -53,6 +55,9 @@ def derive_users(
         counts the onboarding events tracked before the user was identified.
     source_timezone : str, optional
         As for :class:`pqlkit.io.exports.ExportSource`.
+    account_group : str, optional
+        The group type the accounts come from (:mod:`pqlkit.io.groups`); found alone when the
+        export has one.
 
     Returns
     -------
@@ -61,6 +66,8 @@ def derive_users(
         (:data:`SIGNUP_FIELDS`, the earliest value of the user) where the export has it, else
         ``first_seen`` (the user's earliest event). Sorted by ``signup_at``, ``user_id``.
         Identified users only: rows without a user id, and ids merged into another, are left out.
+        When the export has group calls: ``account_id`` (the group of the user's earliest group
+        call) and the account's traits (:data:`pqlkit.io.groups.TRAIT_COLUMNS`), empty where unknown.
     """
     path = Path(path)
     if path.is_dir() and (found := find_events_files(path)):
@@ -70,7 +77,7 @@ def derive_users(
         path = found[0]  # a dataset folder; else the folder holds the parts themselves
     con = connect()
     fmt = create_raw_events(con, path, events_format, stitch_identities=stitch_identities,
-                            source_timezone=source_timezone)
+                            source_timezone=source_timezone, account_group=account_group)
     if fmt == "canonical":
         raise DataError(
             f"{path}: these events are canonical (user_id, event, timestamp), not an export from Segment, Amplitude, "
@@ -86,7 +93,7 @@ def derive_users(
     )
     con.execute(
         f"CREATE TEMP TABLE _seen AS SELECT trim(user_id) AS user_id, min({in_range_sql(parse)}) AS first_seen "
-        f"FROM raw_events WHERE NULLIF(trim(user_id), '') IS NOT NULL GROUP BY 1"
+        f"FROM raw_events WHERE NULLIF(trim(user_id), '') IS NOT NULL {_not_a_person(fmt)} GROUP BY 1"
     )
     signup = _signup_field_sql(fmt)
     if signup and file.name.endswith(JSON_SUFFIXES):
@@ -117,7 +124,22 @@ def derive_users(
         """
     ).df()
     frame["signup_at"] = pd.to_datetime(frame["signup_at"], utc=True)
-    return frame
+    return _with_accounts(con, frame, account_group, where=str(path))
+
+
+def _with_accounts(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, account_group: str | None, *,
+                   where: str) -> pd.DataFrame:
+    """``frame`` with ``account_id`` and the account traits from the group calls (unchanged without any)."""
+    runner = DuckDBRunner(con)
+    group_type = choose_group_type(runner, account_group, where=where)
+    if group_type is None:
+        return frame
+    create_accounts(runner, group_type)
+    accounts = con.execute(
+        "SELECT a.user_id, a.account_id, t.* EXCLUDE (account_id) FROM _user_account AS a "
+        "LEFT JOIN _account_traits AS t ON a.account_id = t.account_id"
+    ).df()
+    return frame.merge(accounts, on="user_id", how="left")
 
 
 def write_users(frame: pd.DataFrame, out: str | os.PathLike) -> Path:
@@ -126,7 +148,8 @@ def write_users(frame: pd.DataFrame, out: str | os.PathLike) -> Path:
     Returns
     -------
     pathlib.Path
-        ``out``, holding the columns ``user_id``, ``signup_at``, ``signup_source``.
+        ``out``, holding the columns ``user_id``, ``signup_at``, ``signup_source`` (and ``account_id``
+        with the account traits, when the export had group calls).
     """
     out = Path(out)
     if out.name.endswith(".parquet"):
@@ -137,6 +160,12 @@ def write_users(frame: pd.DataFrame, out: str | os.PathLike) -> Path:
     else:
         raise DataError(f"{out}: write the users as .csv, .csv.gz or .parquet", path=str(out))
     return out
+
+
+def _not_a_person(fmt: str) -> str:
+    """SQL condition leaving out PostHog's group identify calls from a server library: their distinct_id
+    (``$organization_acme``) names the group, not a person (https://posthog.com/docs/product-analytics/group-analytics)."""
+    return "AND event IS DISTINCT FROM '$groupidentify'" if fmt == "posthog" else ""
 
 
 def _signup_field_sql(fmt: str) -> tuple[str, str, str] | None:
