@@ -333,8 +333,8 @@ def _users(args: argparse.Namespace) -> int:
     out = write_users(frame, args.out)
     counts = frame["signup_source"].value_counts()
     sources = ", ".join(f"{name} {int(n)}" for name, n in counts.items()) or "none"
-    accounts = frame["account_id"].nunique() if "account_id" in frame else 0
-    print(f"{out}: {len(frame)} users; signup_at from {sources}; {accounts} accounts from the group calls")
+    accounts = f"; {frame['account_id'].nunique()} accounts from the group calls" if "account_id" in frame else ""
+    print(f"{out}: {len(frame)} users; signup_at from {sources}{accounts}")
     return 0
 
 

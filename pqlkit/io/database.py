@@ -550,7 +550,10 @@ def _read_export_events(con: duckdb.DuckDBPyConnection, path: Path, events_forma
     if fmt == "canonical":
         return
     con.execute("DROP VIEW raw_events")
-    create_raw_events(con, path, fmt, **options)
+    try:
+        create_raw_events(con, path, fmt, **options)
+    except DataError as error:  # name the table, not the spooled file
+        raise DataError(str(error).replace(str(path), where), path=where, column=error.column) from None
 
 
 def _spool(con: duckdb.DuckDBPyConnection, stream: str, name: str) -> Path:
