@@ -235,3 +235,37 @@ def test_cli_account_group_of_no_such_type_exits_2(capsys):
     assert status == 2
     err = capsys.readouterr().err
     assert "--account-group 'company'" in err and "Traceback" not in err
+
+
+@pytest.fixture(scope="module")
+def spark_engine():
+    pytest.importorskip("pyspark")
+    if shutil.which("java") is None:
+        pytest.skip("no Java runtime: `make test` installs Debian's default-jre-headless where it can")
+    import os
+
+    os.environ.setdefault("PQLKIT_SPARK_MASTER", "local[2]")
+    os.environ.setdefault("PQLKIT_SPARK_PARTITIONS", "2")
+    from pqlkit.io.engines import SparkEngine
+
+    engine = SparkEngine()
+    yield engine
+    engine.spark.stop()
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning", "ignore::DeprecationWarning")
+def test_spark_takes_the_account_from_the_column_as_duckdb_does(spark_engine, tmp_path):
+    """The canonical team_id case above on Spark: the same users' accounts, the same ledger and notes
+    (accounts T1 and T2; a3 no_account; 1 user in several groups; 1 event without a team)."""
+    (tmp_path / "users.csv").write_text("user_id,signup_at\na1,2026-01-01T00:00:00Z\na2,2026-01-01T00:00:00Z\n"
+                                        "a3,2026-01-01T00:00:00Z\n")
+    (tmp_path / "events.csv").write_text(
+        "user_id,event,timestamp,team_id\na1,login,2026-01-02T00:00:00Z,T1\na1,login,2026-01-03T00:00:00Z,T2\n"
+        "a2,login,2026-01-02T00:00:00Z,T2\na3,login,2026-01-02T00:00:00Z,\n")
+    source = ExportSource(tmp_path, account_group="team_id")
+    spark = pk.load(source, level="account", engine=spark_engine)
+    duck = pk.load(source, level="account")
+    accounts = spark.users().set_index("user_id")["account_id"].to_dict()
+    assert accounts == {"a1": "T1", "a2": "T2"} == duck.users().set_index("user_id")["account_id"].to_dict()
+    pd.testing.assert_frame_equal(spark.ledger, duck.ledger)
+    assert account_notes(spark.engine) == AccountNotes("team_id", 2, 2, 1, 1) == account_notes(duck.engine)
