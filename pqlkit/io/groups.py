@@ -167,12 +167,21 @@ _PROPERTIES = ("COALESCE(CASE WHEN json_type(json -> '$.properties') = 'OBJECT' 
 
 
 _TRAITS_OBJECT = "(json -> '$.traits')"
+_GROUP_SET = json_path("$group_set")
+_GROUPS_PROPERTY = json_path("$groups")
+_GROUP_IDENTIFY = "WHERE " + _top("event_type") + " = '$groupidentify'"
 _GROUPS_OBJECT = "(json -> '$.groups')"
 
 
-def _entries(obj: str) -> str:
-    """SQL: ``unnest`` of the (key, value) entries of a JSON object (none for anything else)."""
-    return f"unnest(map_entries(TRY_CAST(CASE WHEN json_type({obj}) = 'OBJECT' THEN {obj} END AS MAP(VARCHAR, JSON))))"
+_KEY_PATH = """'$."' || replace(k, '"', '\\"') || '"'"""  # SQL: the JSON path of key k
+
+
+def _entries(obj: str, where: str = "", records: str = "_group_records") -> str:
+    """SQL for a FROM clause: ``records`` with one row per key ``k`` of the JSON object ``obj`` and its value ``v``
+    (none for anything but an object). ``json_keys`` and ``json_extract`` are quicker in DuckDB than a cast to MAP."""
+    keys = f"unnest(json_keys(CASE WHEN json_type({obj}) = 'OBJECT' THEN {obj} END))"
+    return (f"(SELECT *, json_extract(_object, {_KEY_PATH}) AS v FROM "
+            f"(SELECT *, {obj} AS _object, {keys} AS k FROM {records} {where}))")
 
 
 def _values(value: str) -> str:
@@ -183,16 +192,13 @@ def _values(value: str) -> str:
 def _vendor_sql(events_format: str, account_group: str | None) -> tuple[str, str, list[str], list[str]]:
     """(identity, time, membership SELECTs, trait SELECTs) over ``_group_records`` for the vendor."""
     if events_format == "posthog":
-        groups = f"({_PROPERTIES}) -> {json_path('$groups')}"
-        event = _top("event")
-        member = (f"SELECT identity, e.key AS group_type, {_values('e.value')} AS group_key, called_at, n, "
-                  f"TRUE AS carried FROM (SELECT *, {_entries(groups)} AS e FROM _group_records)")
         props = f"({_PROPERTIES})"
-        group_set = f"({props} -> {json_path('$group_set')})"
+        member = (f"SELECT identity, k AS group_type, {_values('v')} AS group_key, called_at, n, TRUE AS carried "
+                  f"FROM {_entries(f'({props} -> {_GROUPS_PROPERTY})')}")
+        where = f"WHERE {_top('event')} = '$groupidentify'"
         traits = (f"SELECT json_extract_string({props}, {json_path('$group_type')}) AS group_type, "
-                  f"json_extract_string({props}, {json_path('$group_key')}) AS group_key, e.key AS trait, "
-                  f"e.value ->> '$' AS value, called_at, n FROM (SELECT *, {_entries(group_set)} AS e "
-                  f"FROM _group_records WHERE {event} = '$groupidentify')")
+                  f"json_extract_string({props}, {json_path('$group_key')}) AS group_key, k AS trait, "
+                  f"v ->> '$' AS value, called_at, n FROM {_entries(f'({props} -> {_GROUP_SET})', where)}")
         return _top("distinct_id"), _top("timestamp"), [member], [traits]
     if events_format == "segment":
         kind = f"lower(COALESCE({_top('type')}, ''))"
@@ -200,27 +206,24 @@ def _vendor_sql(events_format: str, account_group: str | None) -> tuple[str, str
         context = ("COALESCE(NULLIF(json_extract_string(json, '$.context.groupId'), ''), "
                    "NULLIF(json_extract_string(json, '$.context_group_id'), ''))")
         member = [
-            f"SELECT identity, 'group' AS group_type, {group_id} AS group_key, called_at, n, FALSE AS carried FROM _group_records "
-            f"WHERE {kind} = 'group'",
-            f"SELECT identity, 'group' AS group_type, {context} AS group_key, called_at, n, TRUE AS carried FROM _group_records "
-            f"WHERE {kind} <> 'group'",
+            f"SELECT identity, 'group' AS group_type, {group_id} AS group_key, called_at, n, FALSE AS carried "
+            f"FROM _group_records WHERE {kind} = 'group'",
+            f"SELECT identity, 'group' AS group_type, {context} AS group_key, called_at, n, TRUE AS carried "
+            f"FROM _group_records WHERE {kind} <> 'group'",
         ]
-        traits = (f"SELECT 'group' AS group_type, {group_id} AS group_key, e.key AS trait, e.value ->> '$' AS value, called_at, n "
-                  f"FROM (SELECT *, {_entries(_TRAITS_OBJECT)} AS e FROM _group_records "
-                  f"WHERE {kind} = 'group')")
+        group_calls = f"WHERE {kind} = 'group'"
+        traits = (f"SELECT 'group' AS group_type, {group_id} AS group_key, k AS trait, v ->> '$' AS value, called_at, n "
+                  f"FROM {_entries(_TRAITS_OBJECT, group_calls)}")
         time = _top("timestamp", "originalTimestamp", "original_timestamp", "sentAt", "sent_at", "receivedAt", "received_at")
         return _top("userId", "user_id", "anonymousId", "anonymous_id"), time, member, [traits]
     if events_format == "amplitude":
-        event = _top("event_type")
-        member = (f"SELECT identity, e.key AS group_type, {_values('e.value')} AS group_key, called_at, n, "
-                  f"TRUE AS carried "
-                  f"FROM (SELECT *, {_entries(_GROUPS_OBJECT)} AS e FROM _group_records)")
-        properties = ("COALESCE(json -> '$.group_properties.\"$set\"', json -> '$.group_properties')")
-        traits = (f"SELECT group_type, group_key, p.key AS trait, p.value ->> '$' AS value, called_at, n FROM ("
-                  f"SELECT g.group_type, g.group_key, g.called_at, g.n, {_entries('(' + properties + ')')} AS p "
-                  f"FROM (SELECT json, called_at, n, e.key AS group_type, {_values('e.value')} AS group_key "
-                  f"FROM (SELECT *, {_entries(_GROUPS_OBJECT)} AS e FROM _group_records "
-                  f"WHERE {event} = '$groupidentify')) AS g)")
+        member = (f"SELECT identity, k AS group_type, {_values('v')} AS group_key, called_at, n, TRUE AS carried "
+                  f"FROM {_entries(_GROUPS_OBJECT)}")
+        groups = (f"(SELECT json, called_at, n, k AS group_type, {_values('v')} AS group_key "
+                  f"FROM {_entries(_GROUPS_OBJECT, _GROUP_IDENTIFY)})")
+        properties = "COALESCE(json -> '$.group_properties.\"$set\"', json -> '$.group_properties')"
+        traits = (f"SELECT group_type, group_key, k AS trait, v ->> '$' AS value, called_at, n "
+                  f"FROM {_entries('(' + properties + ')', records=groups)}")
         return _top("user_id", "device_id"), _top("event_time"), [member], [traits]
     if events_format == "mixpanel":
         if not account_group:
@@ -258,9 +261,14 @@ def create_group_calls(con: duckdb.DuckDBPyConnection, events_format: str, sourc
         con.execute(f"CREATE OR REPLACE TEMP TABLE {_CALLS} AS {empty_calls}")
         con.execute(f"CREATE OR REPLACE TEMP TABLE {_TRAITS} AS {empty_traits}")
         return
+    # Only the records that can hold a group are kept (a text search, cheaper than parsing every record).
+    markers = {"posthog": ["$group"], "segment": ["roupId", "group_id"], "amplitude": ['"groups"'],
+               "mixpanel": [account_group or ""]}[events_format]
+    found = " OR ".join(f"contains(CAST(json AS VARCHAR), {sql_string(marker)})" for marker in markers)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _group_records AS SELECT json, n, {identity} AS identity, {instant_sql(time)} AS called_at "
-        f"FROM (SELECT json, row_number() OVER () AS n FROM {source}) WHERE json IS NOT NULL AND json_type(json) = 'OBJECT'"
+        f"FROM (SELECT json, row_number() OVER () AS n FROM {source}) "
+        f"WHERE json IS NOT NULL AND ({found}) AND json_type(json) = 'OBJECT'"
     )
     linked = "EXISTS (SELECT 1 FROM duckdb_tables() WHERE table_name = '_identity')"
     mapped = "COALESCE(i.target, c.identity)" if con.execute(f"SELECT {linked}").fetchall()[0][0] else "c.identity"
