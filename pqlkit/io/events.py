@@ -46,7 +46,7 @@ from pqlkit.io.formats import (
     json_keys,
     table_relation,
 )
-from pqlkit.io.groups import create_group_calls
+from pqlkit.io.groups import DuckDBRunner, choose_group_type, create_accounts, create_group_calls, has_table
 
 __all__ = ["read_events", "convert_events"]
 
@@ -95,9 +95,17 @@ def _raw_events_in_order(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def convert_events(
-    path: str | os.PathLike, out: str | os.PathLike, *, events_format: str = "auto"
+    path: str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    events_format: str = "auto",
+    stitch_identities: bool = False,
+    account_group: str | None = None,
 ) -> Path:
     """Write an export as a canonical events file (``.parquet``, ``.csv`` or ``.csv.gz``), in DuckDB.
+
+    This is how an export reaches the Spark engine, which reads canonical tables: the identity
+    merges and the group calls are applied here, where the export's own records are read.
 
     Parameters
     ----------
@@ -107,6 +115,13 @@ def convert_events(
         The file to write; its suffix picks the format.
     events_format : str
         As for :func:`read_events`.
+    stitch_identities : bool
+        Write each merged anonymous row with the user it was merged into (:mod:`pqlkit.io.exports`;
+        without a users table, a link's target is an identified id).
+    account_group : str, optional
+        The group type of the accounts (:mod:`pqlkit.io.groups`); when the export has group calls of
+        one type, it is found alone. Each row then gets a column named after the type holding its
+        user's account (the earliest group call), for ``--account-group TYPE`` on the canonical file.
 
     Returns
     -------
@@ -122,9 +137,14 @@ def convert_events(
     """
     out = Path(out)
     con = connect()
-    create_raw_events(con, Path(path), events_format)
+    create_raw_events(con, Path(path), events_format, stitch_identities=stitch_identities, account_group=account_group)
     target = sql_string(str(out))
     rows = f"({_raw_events_in_order(con)})"
+    group_type = choose_group_type(DuckDBRunner(con), account_group, where=str(path)) if has_table(con, "_group_calls") else None
+    if group_type is not None:
+        create_accounts(DuckDBRunner(con), group_type)
+        rows = (f"(SELECT e.*, a.account_id AS {quote_identifier(group_type)} FROM {rows} AS e "
+                "LEFT JOIN _user_account AS a ON trim(e.user_id) = a.user_id)")
     if out.name.endswith(".parquet"):
         con.execute(f"COPY {rows} TO {target} (FORMAT parquet)")
     elif out.name.endswith(".csv.gz"):

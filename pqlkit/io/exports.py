@@ -36,7 +36,9 @@ project folder) and a folder ``events/`` of parts read as one table, parts in fi
 users``) takes ``signup_at`` from Amplitude's ``user_creation_time``, Segment's identify
 ``traits.createdAt`` or PostHog's ``person_created_at`` [11]_, else the user's first event, and says
 which in ``signup_source``. Column names as warehouses write them (``USER_ID``, `` user_id ``) match
-the contract's (:func:`pqlkit.io.files.match_column_names`).
+the contract's (:func:`pqlkit.io.files.match_column_names`). Accounts from the vendors' group calls
+(``$groups``, ``group`` calls, ``groups``), for a users table without ``account_id``, are in
+:mod:`pqlkit.io.groups`; the identity merges made here (``_identity``) are kept for them.
 
 References
 ----------

@@ -72,6 +72,8 @@ TRAIT_COLUMNS = {
     "company_size": ("employees", "company_size", "size"),
 }
 SIZE_BANDS = ((10, "1-10"), (50, "11-50"), (200, "51-200"), (1000, "201-1000"))
+# The tables deriving the accounts makes (an engine that is reused drops them before the next read).
+ACCOUNT_TABLES = ("_group_calls", "_group_traits", "_user_account", "_account_traits", "account_notes", "_raw_users_as_read")
 _CALLS = "_group_calls"    # user_id, group_type, group_key, called_at, n, carried (the event itself carries the group)
 _TRAITS = "_group_traits"  # group_type, group_key, trait, value, called_at, n
 
@@ -138,9 +140,9 @@ def runner_for(engine_or_con):
 
 
 def has_table(runner, name: str) -> bool:
-    """Whether the engine (or runner) knows the table or view ``name``."""
+    """Whether the engine, runner or DuckDB connection knows the table or view ``name``."""
     try:
-        runner.columns(name)
+        runner_for(runner).columns(name)
         return True
     except Exception:  # noqa: BLE001 - DuckDB and Spark raise their own "no such table"
         return False

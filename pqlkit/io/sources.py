@@ -20,7 +20,13 @@ from pqlkit.io.events import create_raw_events, register_export_frame
 from pqlkit.io.files import create_raw_table, find_events_files, table_files
 from pqlkit.io.files import match_column_names as contract_renames
 from pqlkit.io.formats import check_events_format
-from pqlkit.io.groups import DuckDBRunner, attach_accounts, create_column_group_calls, has_table
+from pqlkit.io.groups import (
+    ACCOUNT_TABLES,
+    DuckDBRunner,
+    attach_accounts,
+    create_column_group_calls,
+    has_table,
+)
 
 __all__: list[str] = []
 
@@ -187,6 +193,8 @@ def read_source_tables_spark(engine, source, events_format: str | None) -> dict[
         raise DataError(f"{source}: --engine spark reads canonical tables only; convert the {events_format} "
                         "export with pqlkit.convert_events first", path=str(source))
     options = dict(getattr(source, "export_options", {}))
+    # A Spark session keeps its temporary views from one load to the next: the accounts start afresh.
+    engine.drop(*ACCOUNT_TABLES)
     remote = "://" in str(source)
     folder = Path(source)
     if not remote and not folder.is_dir():
