@@ -50,6 +50,7 @@ import duckdb
 from pqlkit.base.columns import epoch_sql, in_range_sql, staged_value_sql
 from pqlkit.base.errors import DataError, PqlkitWarning
 from pqlkit.base.sql import json_path, quote_identifier, sql_string
+from pqlkit.io.exports import top_sql
 
 __all__ = ["GROUP_RULES", "TRAIT_COLUMNS", "AccountNotes", "account_notes"]
 
@@ -159,11 +160,6 @@ def instant_sql(text: str) -> str:
     return in_range_sql(parsed)
 
 
-def _top(*keys: str) -> str:
-    parts = [f"NULLIF(json_extract_string(json, {json_path(key)}), '')" for key in keys]
-    return parts[0] if len(parts) == 1 else f"COALESCE({', '.join(parts)})"
-
-
 _PROPERTIES = ("COALESCE(CASE WHEN json_type(json -> '$.properties') = 'OBJECT' THEN json -> '$.properties' END, "
                "TRY_CAST(json_extract_string(json, '$.properties') AS JSON))")
 
@@ -171,7 +167,7 @@ _PROPERTIES = ("COALESCE(CASE WHEN json_type(json -> '$.properties') = 'OBJECT' 
 _TRAITS_OBJECT = "(json -> '$.traits')"
 _GROUP_SET = json_path("$group_set")
 _GROUPS_PROPERTY = json_path("$groups")
-_GROUP_IDENTIFY = "WHERE " + _top("event_type") + " = '$groupidentify'"
+_GROUP_IDENTIFY = "WHERE " + top_sql("event_type") + " = '$groupidentify'"
 _GROUPS_OBJECT = "(json -> '$.groups')"
 
 
@@ -197,14 +193,14 @@ def _vendor_sql(events_format: str, account_group: str | None) -> tuple[str, str
         props = f"({_PROPERTIES})"
         member = (f"SELECT identity, k AS group_type, {_values('v')} AS group_key, called_at, n, TRUE AS carried "
                   f"FROM {_entries(f'({props} -> {_GROUPS_PROPERTY})')}")
-        where = f"WHERE {_top('event')} = '$groupidentify'"
+        where = f"WHERE {top_sql('event')} = '$groupidentify'"
         traits = (f"SELECT json_extract_string({props}, {json_path('$group_type')}) AS group_type, "
                   f"json_extract_string({props}, {json_path('$group_key')}) AS group_key, k AS trait, "
                   f"v ->> '$' AS value, called_at, n FROM {_entries(f'({props} -> {_GROUP_SET})', where)}")
-        return _top("distinct_id"), _top("timestamp"), [member], [traits]
+        return top_sql("distinct_id"), top_sql("timestamp"), [member], [traits]
     if events_format == "segment":
-        kind = f"lower(COALESCE({_top('type')}, ''))"
-        group_id = _top("groupId", "group_id")
+        kind = f"lower(COALESCE({top_sql('type')}, ''))"
+        group_id = top_sql("groupId", "group_id")
         context = ("COALESCE(NULLIF(json_extract_string(json, '$.context.groupId'), ''), "
                    "NULLIF(json_extract_string(json, '$.context_group_id'), ''))")
         member = [
@@ -216,8 +212,8 @@ def _vendor_sql(events_format: str, account_group: str | None) -> tuple[str, str
         group_calls = f"WHERE {kind} = 'group'"
         traits = (f"SELECT 'group' AS group_type, {group_id} AS group_key, k AS trait, v ->> '$' AS value, called_at, n "
                   f"FROM {_entries(_TRAITS_OBJECT, group_calls)}")
-        time = _top("timestamp", "originalTimestamp", "original_timestamp", "sentAt", "sent_at", "receivedAt", "received_at")
-        return _top("userId", "user_id", "anonymousId", "anonymous_id"), time, member, [traits]
+        time = top_sql("timestamp", "originalTimestamp", "original_timestamp", "sentAt", "sent_at", "receivedAt", "received_at")
+        return top_sql("userId", "user_id", "anonymousId", "anonymous_id"), time, member, [traits]
     if events_format == "amplitude":
         member = (f"SELECT identity, k AS group_type, {_values('v')} AS group_key, called_at, n, TRUE AS carried "
                   f"FROM {_entries(_GROUPS_OBJECT)}")
@@ -226,7 +222,7 @@ def _vendor_sql(events_format: str, account_group: str | None) -> tuple[str, str
         properties = "COALESCE(json -> '$.group_properties.\"$set\"', json -> '$.group_properties')"
         traits = (f"SELECT group_type, group_key, k AS trait, v ->> '$' AS value, called_at, n "
                   f"FROM {_entries('(' + properties + ')', records=groups)}")
-        return _top("user_id", "device_id"), _top("event_time"), [member], [traits]
+        return top_sql("user_id", "device_id"), top_sql("event_time"), [member], [traits]
     if events_format == "mixpanel":
         if not account_group:
             return "NULL", "NULL", [], []

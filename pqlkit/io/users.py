@@ -14,14 +14,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pqlkit.base.columns import epoch_sql, in_range_sql
 from pqlkit.base.duckdb import connect
 from pqlkit.base.errors import DataError
 from pqlkit.base.sql import sql_string
 from pqlkit.io.events import create_raw_events
 from pqlkit.io.exports import combine_parts, identity_table, links_sql, top_sql
 from pqlkit.io.files import JSON_SUFFIXES, find_events_files, json_relation
-from pqlkit.io.groups import DuckDBRunner, choose_group_type, create_accounts
+from pqlkit.io.groups import DuckDBRunner, choose_group_type, create_accounts, instant_sql
 
 __all__ = ["SIGNUP_FIELDS", "derive_users", "write_users"]
 
@@ -86,26 +85,16 @@ def derive_users(
             path=str(path),
         )
     file = combine_parts(path) if path.is_dir() or path.name.endswith(".zip") else path
-    text = "NULLIF(trim(CAST(timestamp AS VARCHAR)), '')"
-    parse = (
-        f"COALESCE(TRY_CAST({text} AS TIMESTAMPTZ), CASE WHEN regexp_matches({text}, '^[0-9]+([.][0-9]+)?$') "
-        f"THEN {epoch_sql(f'TRY_CAST({text} AS DECIMAL(38, 6))')} END)"
-    )
     con.execute(
-        f"CREATE TEMP TABLE _seen AS SELECT trim(user_id) AS user_id, min({in_range_sql(parse)}) AS first_seen "
+        f"CREATE TEMP TABLE _seen AS SELECT trim(user_id) AS user_id, min({instant_sql('timestamp')}) AS first_seen "
         f"FROM raw_events WHERE NULLIF(trim(user_id), '') IS NOT NULL {_not_a_person(fmt)} GROUP BY 1"
     )
     signup = _signup_field_sql(fmt)
     if signup and file.name.endswith(JSON_SUFFIXES):
         relation = json_relation(con, file)
         user_sql, value_sql, where = signup
-        value = f"NULLIF(trim({value_sql}), '')"
-        parsed = (
-            f"COALESCE(TRY_CAST({value} AS TIMESTAMPTZ), CASE WHEN regexp_matches({value}, '^[0-9]+([.][0-9]+)?$') "
-            f"THEN {epoch_sql(f'TRY_CAST({value} AS DECIMAL(38, 6))')} END)"
-        )
         con.execute(
-            f"CREATE TEMP TABLE _vendor AS SELECT trim({user_sql}) AS user_id, min({in_range_sql(parsed)}) AS created "
+            f"CREATE TEMP TABLE _vendor AS SELECT trim({user_sql}) AS user_id, min({instant_sql(value_sql)}) AS created "
             f"FROM {relation} WHERE json IS NOT NULL AND {where} GROUP BY 1"
         )
     else:
