@@ -80,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="do not fit the conversion score: the list in the rule's order, without pay_probability")
 
     users = commands.add_parser(
-        "users", help="derive the users table (user_id, signup_at) from an export, when the export is all there is"
+        "users", help="derive the users table (user_id, signup_at, and account_id with the account traits when the "
+        "export has group calls) from an export, when the export is all there is"
     )
     users.add_argument("export", help="the export: an events file, events.zip, a folder of parts, or a dataset folder")
     users.add_argument("--out", required=True, help="file to write: .csv, .csv.gz or .parquet")
