@@ -177,9 +177,9 @@ _KEY_PATH = """'$."' || replace(k, '"', '\\"') || '"'"""  # SQL: the JSON path o
 def _entries(obj: str, where: str = "", records: str = "_group_records") -> str:
     """SQL for a FROM clause: ``records`` with one row per key ``k`` of the JSON object ``obj`` and its value ``v``
     (none for anything but an object). ``json_keys`` and ``json_extract`` are quicker in DuckDB than a cast to MAP."""
-    keys = f"unnest(json_keys(CASE WHEN json_type({obj}) = 'OBJECT' THEN {obj} END))"
+    keys = "unnest(json_keys(CASE WHEN json_type(_object) = 'OBJECT' THEN _object END))"
     return (f"(SELECT *, json_extract(_object, {_KEY_PATH}) AS v FROM "
-            f"(SELECT *, {obj} AS _object, {keys} AS k FROM {records} {where}))")
+            f"(SELECT *, {keys} AS k FROM (SELECT *, {obj} AS _object FROM {records} {where})))")
 
 
 def _values(value: str) -> str:
@@ -190,7 +190,7 @@ def _values(value: str) -> str:
 def _vendor_sql(events_format: str, account_group: str | None) -> tuple[str, str, list[str], list[str]]:
     """(identity, time, membership SELECTs, trait SELECTs) over ``_group_records`` for the vendor."""
     if events_format == "posthog":
-        props = f"({_PROPERTIES})"
+        props = "properties"
         member = (f"SELECT identity, k AS group_type, {_values('v')} AS group_key, called_at, n, TRUE AS carried "
                   f"FROM {_entries(f'({props} -> {_GROUPS_PROPERTY})')}")
         where = f"WHERE {top_sql('event')} = '$groupidentify'"
@@ -226,7 +226,7 @@ def _vendor_sql(events_format: str, account_group: str | None) -> tuple[str, str
     if events_format == "mixpanel":
         if not account_group:
             return "NULL", "NULL", [], []
-        value = f"(({_PROPERTIES}) -> {json_path(account_group)})"
+        value = f"(properties -> {json_path(account_group)})"
         member = (f"SELECT identity, {sql_string(account_group)} AS group_type, {_values(value)} AS group_key, called_at, n, "
                   f"TRUE AS carried FROM _group_records WHERE json_type({value}) IS NOT NULL")
         identity = f"json_extract_string({_PROPERTIES}, '$.distinct_id')"
@@ -262,9 +262,11 @@ def create_group_calls(con: duckdb.DuckDBPyConnection, events_format: str, sourc
     # Only the records that can hold a group are kept (a text search, cheaper than parsing every record).
     markers = {"posthog": ["$group"], "segment": ["roupId", "group_id"], "amplitude": ['"groups"'],
                "mixpanel": [account_group or ""]}[events_format]
+    properties = _PROPERTIES if events_format in ("posthog", "mixpanel") else "CAST(NULL AS JSON)"
     found = " OR ".join(f"contains(CAST(json AS VARCHAR), {sql_string(marker)})" for marker in markers)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _group_records AS SELECT json, n, {identity} AS identity, {instant_sql(time)} AS called_at "
+        f"CREATE OR REPLACE TEMP TABLE _group_records AS SELECT json, {properties} AS properties, n, {identity} AS identity, "
+        f"{instant_sql(time)} AS called_at "
         f"FROM (SELECT json, row_number() OVER () AS n FROM {source}) "
         f"WHERE json IS NOT NULL AND ({found}) AND json_type(json) = 'OBJECT'"
     )
