@@ -96,7 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_analysis_options(discover)
 
     users = commands.add_parser(
-        "users", help="derive the users table (user_id, signup_at) from an export, when the export is all there is"
+        "users", help="derive the users table (user_id, signup_at, and account_id with the account traits when the "
+        "export has group calls) from an export, when the export is all there is"
     )
     users.add_argument("export", help="the export: an events file, events.zip, a folder of parts, or a dataset folder")
     users.add_argument("--out", required=True, help="file to write: .csv, .csv.gz or .parquet")
@@ -122,13 +123,14 @@ def _dataset(args: argparse.Namespace):
 
     sql = {table: getattr(args, f"{table}_sql", None) for table in ("users", "events", "conversions")}
     database = database_source(args.dataset, schema=args.schema, sql={k: v for k, v in sql.items() if v})
-    if database is not None:
-        return database
-    if getattr(args, "stitch_identities", False) or getattr(args, "source_timezone", None):
+    options = {"stitch_identities": getattr(args, "stitch_identities", False),
+               "source_timezone": getattr(args, "source_timezone", None),
+               "account_group": getattr(args, "account_group", None)}
+    if any(options.values()):
         from pqlkit.io.exports import ExportSource
 
-        return ExportSource(args.dataset, stitch_identities=args.stitch_identities, source_timezone=args.source_timezone)
-    return args.dataset
+        return ExportSource(database if database is not None else args.dataset, **options)
+    return database if database is not None else args.dataset
 
 
 def _add_selection_options(parser: argparse.ArgumentParser) -> None:
@@ -165,6 +167,14 @@ def _add_export_options(parser: argparse.ArgumentParser) -> None:
         help="count events tracked before a user was identified for the user the vendor merged them into "
         "(Segment identify/alias, PostHog $identify and person_id, Mixpanel $device_id/$user_id, Amplitude "
         "device_id/user_id); without it such events stay unknown_user or missing_value",
+    )
+    parser.add_argument(
+        "--account-group",
+        dest="account_group",
+        metavar="TYPE",
+        help="when the users table has no account_id: the group type the accounts come from (PostHog "
+        "organization or project; Mixpanel: the group key property; canonical events: the column); "
+        "with one type in the data it is found alone",
     )
     parser.add_argument(
         "--source-timezone",
@@ -248,11 +258,16 @@ def _validate(args: argparse.Namespace) -> int:
     problems = (spec.with_level(level).check_events(dataset.event_names(), dropped=dataset.dropped_event_reasons(spec.step_events))
                 if spec else [])
     quality = dataset.data_quality()
+    from pqlkit.io.groups import account_notes
+
+    accounts = account_notes(dataset.engine)
     if args.format == "json":
         report = {"as_of": dataset.as_of.isoformat(timespec="microseconds"), "level": level,
                   "data_quality": quality, "spec_warnings": problems}
         if dataset.identity_merges is not None:
             report["identity_merges"] = {"events": dataset.identity_merges}
+        if accounts is not None:
+            report["accounts_from_groups"] = accounts.to_dict()
         print(json.dumps(report, indent=2))
     else:
         print(f"as of {dataset.as_of.isoformat(timespec='seconds')}, level {level}")
@@ -260,6 +275,10 @@ def _validate(args: argparse.Namespace) -> int:
         if dataset.identity_merges is not None:
             print(f"events: {dataset.identity_merges} rows attributed to a user through an identity merge "
                   "(--stitch-identities)")
+        if accounts is not None:
+            print(f"users: account_id from the {accounts.group_type!r} group calls: {accounts.users} users in "
+                  f"{accounts.accounts} accounts; {accounts.users_in_several_groups} users seen in more than one group "
+                  f"(the earliest counts); {accounts.events_without_group} events carry no group themselves")
         for table, counts in quality.items():
             if counts.get("notes", {}).get("id_form"):
                 print(f"{table}: {counts['notes']['id_form']} of the unknown_user rows name a user whose user_id "
@@ -358,11 +377,12 @@ def _users(args: argparse.Namespace) -> int:
     from pqlkit.io.users import derive_users, write_users
 
     frame = derive_users(args.export, events_format=args.events_format, stitch_identities=args.stitch_identities,
-                         source_timezone=args.source_timezone)
+                         source_timezone=args.source_timezone, account_group=args.account_group)
     out = write_users(frame, args.out)
     counts = frame["signup_source"].value_counts()
     sources = ", ".join(f"{name} {int(n)}" for name, n in counts.items()) or "none"
-    print(f"{out}: {len(frame)} users; signup_at from {sources}")
+    accounts = f"; {frame['account_id'].nunique()} accounts from the group calls" if "account_id" in frame else ""
+    print(f"{out}: {len(frame)} users; signup_at from {sources}{accounts}")
     return 0
 
 

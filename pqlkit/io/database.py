@@ -64,7 +64,9 @@ from pqlkit.base.duckdb import connect
 from pqlkit.base.errors import DataError
 from pqlkit.base.sql import quote_identifier as _quote
 from pqlkit.base.sql import sql_string as _literal
+from pqlkit.io.events import create_raw_events
 from pqlkit.io.files import create_raw_table, table_files
+from pqlkit.io.formats import check_events_format, format_from_keys
 
 __all__ = [
     "DatabaseSource",
@@ -463,13 +465,20 @@ def _catalog(connection, source: DatabaseSource) -> tuple[str, set[str]]:
 # --- reading ---------------------------------------------------------------------------------------
 
 
-def read_raw_tables(con: duckdb.DuckDBPyConnection, source: DatabaseSource, events_format: str | None = None) -> dict[str, str]:
+def read_raw_tables(con: duckdb.DuckDBPyConnection, source: DatabaseSource, events_format: str | None = None, *,
+                    stitch_identities: bool = False, source_timezone: str | None = None,
+                    account_group: str | None = None) -> dict[str, str]:
     """Read the source's tables into DuckDB as ``raw_users``, ``raw_events`` and ``raw_conversions``.
 
     Each table (or query) streams through ADBC as Arrow record batches into a Parquet file that
     DuckDB reads (:func:`_spool`), in the order the database returns the rows (``_row``). ``conversions`` is optional:
     a missing table is skipped, as a missing file is (on PostgreSQL, whose catalog is read first;
     elsewhere give the table or a query for it).
+
+    An events table shaped as a vendor's export (PostHog's batch export to PostgreSQL, Segment's
+    warehouse ``tracks`` table), detected from its columns as a file's are, or named by
+    ``events_format``, is read by that vendor's rules, identity merges (``stitch_identities``) and
+    group calls (``account_group``) included (:func:`pqlkit.io.events.create_raw_events`).
 
     Returns
     -------
@@ -484,10 +493,7 @@ def read_raw_tables(con: duckdb.DuckDBPyConnection, source: DatabaseSource, even
     """
     import adbc_driver_manager
 
-    if events_format not in (None, "auto", "canonical"):
-        raise DataError(f"{source.display}: a database events table is read as canonical (user_id, event, timestamp); "
-                        f"write the {events_format} fields under those names in --events-sql")
-    sources = {}
+    sources, spooled = {}, {}
     with _connect(source) as connection:
         needs_tables = any(table not in source.queries for table in TABLES)
         if source.scheme in _POSTGRES and needs_tables:
@@ -521,7 +527,7 @@ def read_raw_tables(con: duckdb.DuckDBPyConnection, source: DatabaseSource, even
                 reader = cursor.fetch_record_batch()
                 con.register(f"_adbc_{table}", reader)
                 try:
-                    _spool(con, f"_adbc_{table}", f"raw_{table}")
+                    spooled[table] = _spool(con, f"_adbc_{table}", f"raw_{table}")
                 finally:
                     con.unregister(f"_adbc_{table}")
             except (adbc_driver_manager.Error, pa.ArrowException, duckdb.Error) as error:
@@ -529,10 +535,28 @@ def read_raw_tables(con: duckdb.DuckDBPyConnection, source: DatabaseSource, even
             finally:
                 cursor.close()
             sources[table] = label
+    options = {"stitch_identities": stitch_identities, "source_timezone": source_timezone, "account_group": account_group}
+    _read_export_events(con, spooled["events"], events_format, sources["events"], options)
     return sources
 
 
-def _spool(con: duckdb.DuckDBPyConnection, stream: str, name: str) -> None:
+def _read_export_events(con: duckdb.DuckDBPyConnection, path: Path, events_format: str | None, where: str,
+                        options: Mapping) -> None:
+    """Read the spooled events again by their vendor's rules when they are an export (else leave them canonical)."""
+    keys = [row[0] for row in con.execute("DESCRIBE raw_events").fetchall() if row[0] != "_row"]
+    fmt = check_events_format(events_format)
+    if fmt == "auto":
+        fmt = format_from_keys(keys, {}, Path(where))
+    if fmt == "canonical":
+        return
+    con.execute("DROP VIEW raw_events")
+    try:
+        create_raw_events(con, path, fmt, **options)
+    except DataError as error:  # name the table, not the spooled file
+        raise DataError(str(error).replace(str(path), where), path=where, column=error.column) from None
+
+
+def _spool(con: duckdb.DuckDBPyConnection, stream: str, name: str) -> Path:
     """Make ``name`` a view over the rows of the registered Arrow ``stream``, through a Parquet file.
 
     DuckDB writes the batches to a Parquet file as they arrive (in their order, which
@@ -546,6 +570,7 @@ def _spool(con: duckdb.DuckDBPyConnection, stream: str, name: str) -> None:
     con.execute(f"COPY (SELECT * FROM {stream}) TO {path} (FORMAT parquet)")
     con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * EXCLUDE (file_row_number), file_row_number AS _row "
                 f"FROM read_parquet({path}, file_row_number = true)")
+    return Path(folder) / f"{name}.parquet"
 
 
 # --- writing ---------------------------------------------------------------------------------------

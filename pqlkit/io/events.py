@@ -46,6 +46,7 @@ from pqlkit.io.formats import (
     json_keys,
     table_relation,
 )
+from pqlkit.io.groups import DuckDBRunner, choose_group_type, create_accounts, create_group_calls, has_table
 
 __all__ = ["read_events", "convert_events"]
 
@@ -94,9 +95,17 @@ def _raw_events_in_order(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def convert_events(
-    path: str | os.PathLike, out: str | os.PathLike, *, events_format: str = "auto"
+    path: str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    events_format: str = "auto",
+    stitch_identities: bool = False,
+    account_group: str | None = None,
 ) -> Path:
     """Write an export as a canonical events file (``.parquet``, ``.csv`` or ``.csv.gz``), in DuckDB.
+
+    This is how an export reaches the Spark engine, which reads canonical tables: the identity
+    merges and the group calls are applied here, where the export's own records are read.
 
     Parameters
     ----------
@@ -106,6 +115,13 @@ def convert_events(
         The file to write; its suffix picks the format.
     events_format : str
         As for :func:`read_events`.
+    stitch_identities : bool
+        Write each merged anonymous row with the user it was merged into (:mod:`pqlkit.io.exports`;
+        without a users table, a link's target is an identified id).
+    account_group : str, optional
+        The group type of the accounts (:mod:`pqlkit.io.groups`); when the export has group calls of
+        one type, it is found alone. Each row then gets a column named after the type holding its
+        user's account (the earliest group call), for ``--account-group TYPE`` on the canonical file.
 
     Returns
     -------
@@ -121,9 +137,14 @@ def convert_events(
     """
     out = Path(out)
     con = connect()
-    create_raw_events(con, Path(path), events_format)
+    create_raw_events(con, Path(path), events_format, stitch_identities=stitch_identities, account_group=account_group)
     target = sql_string(str(out))
     rows = f"({_raw_events_in_order(con)})"
+    group_type = choose_group_type(DuckDBRunner(con), account_group, where=str(path)) if has_table(con, "_group_calls") else None
+    if group_type is not None:
+        create_accounts(DuckDBRunner(con), group_type)
+        rows = (f"(SELECT e.*, a.account_id AS {quote_identifier(group_type)} FROM {rows} AS e "
+                "LEFT JOIN _user_account AS a ON trim(e.user_id) = a.user_id)")
     if out.name.endswith(".parquet"):
         con.execute(f"COPY {rows} TO {target} (FORMAT parquet)")
     elif out.name.endswith(".csv.gz"):
@@ -145,11 +166,13 @@ def create_raw_events(
     *,
     stitch_identities: bool = False,
     source_timezone: str | None = None,
+    account_group: str | None = None,
 ) -> str:
     """Create the temp table ``raw_events`` from ``path`` in the canonical shape; return the format used.
 
     ``path`` may be ``events.zip`` or a folder of parts (:func:`pqlkit.io.exports.combine_parts`); an
-    export gets its vendor's rules (:func:`pqlkit.io.exports.finish_export`).
+    export gets its vendor's rules (:func:`pqlkit.io.exports.finish_export`) and its group calls
+    (:func:`pqlkit.io.groups.create_group_calls`, with ``account_group``).
     """
     events_format = check_events_format(events_format)
     if path.is_dir() or path.name.endswith(".zip"):
@@ -181,6 +204,7 @@ def create_raw_events(
         records = f"(SELECT to_json(t) AS json FROM {relation} AS t)"
     finish_export(con, fmt, source=records, where=str(path), stitch_identities=stitch_identities,
                   source_timezone=source_timezone)
+    create_group_calls(con, fmt, records, account_group=account_group)
     return fmt
 
 
@@ -202,6 +226,7 @@ def register_export_frame(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, e
         check_export_keys(export, list(columns), {}, where, explicit=events_format != "auto")
         _create_export_from_table(con, export, "_export_frame", where)
         finish_export(con, fmt, where=str(where))
+        create_group_calls(con, fmt, "(SELECT to_json(t) AS json FROM _export_frame AS t)")
     con.execute("DROP TABLE _export_frame")
     return fmt
 

@@ -36,7 +36,9 @@ project folder) and a folder ``events/`` of parts read as one table, parts in fi
 users``) takes ``signup_at`` from Amplitude's ``user_creation_time``, Segment's identify
 ``traits.createdAt`` or PostHog's ``person_created_at`` [11]_, else the user's first event, and says
 which in ``signup_source``. Column names as warehouses write them (``USER_ID``, `` user_id ``) match
-the contract's (:func:`pqlkit.io.files.match_column_names`).
+the contract's (:func:`pqlkit.io.files.match_column_names`). Accounts from the vendors' group calls
+(``$groups``, ``group`` calls, ``groups``), for a users table without ``account_id``, are in
+:mod:`pqlkit.io.groups`; the identity merges made here (``_identity``) are kept for them.
 
 References
 ----------
@@ -112,23 +114,34 @@ class ExportSource(os.PathLike):
         Count events tracked before the user was identified for the user they were merged into.
     source_timezone : str, optional
         An IANA time zone (``America/Los_Angeles``): the export's times are local times there.
+    account_group : str, optional
+        The group type the accounts are taken from when the users table has no ``account_id``
+        (PostHog ``organization``; Mixpanel: the group key property; canonical events: the column);
+        :mod:`pqlkit.io.groups`.
+
+    ``folder`` may also be a database URL: the options then apply to the database's tables.
     """
 
-    def __init__(self, folder: str | os.PathLike, *, stitch_identities: bool = False, source_timezone: str | None = None):
-        self.folder = Path(folder)
+    def __init__(self, folder: str | os.PathLike, *, stitch_identities: bool = False, source_timezone: str | None = None,
+                 account_group: str | None = None):
+        self.source = folder  # a folder, or a database URL or source (pqlkit.io.database)
+        self.location = None if isinstance(folder, (os.PathLike, Path)) or "://" not in str(folder) else str(folder)
+        self.folder = Path(folder) if isinstance(folder, (str, os.PathLike)) else Path(str(folder))
         self.stitch_identities = bool(stitch_identities)
         self.source_timezone = source_timezone
+        self.account_group = account_group
 
     def __fspath__(self) -> str:
-        return str(self.folder)
+        return self.location or str(self.folder)
 
     def __str__(self) -> str:
-        return str(self.folder)
+        return str(self.source) if self.location else str(self.folder)
 
     @property
     def export_options(self) -> dict:
         """The keyword arguments :func:`pqlkit.io.events.create_raw_events` takes."""
-        return {"stitch_identities": self.stitch_identities, "source_timezone": self.source_timezone}
+        return {"stitch_identities": self.stitch_identities, "source_timezone": self.source_timezone,
+                "account_group": self.account_group}
 
 
 # --- the vendors' rules on raw_events ----------------------------------------------------------------
@@ -292,7 +305,7 @@ def _stitch(con: duckdb.DuckDBPyConnection, events_format: str, source: str | No
         WHERE r.rowid = m.rid
         """
     ).fetchall()[0][0]
-    con.execute("DROP TABLE _identity")
+    # _identity stays: the group calls of a merged id count for its user (pqlkit.io.groups).
     if con.execute("SELECT count(*) FROM raw_events").fetchall()[0][0] != before:
         raise RuntimeError("internal error: the identity merge changed the number of events rows; please report this as a pqlkit bug")
     return int(merged)

@@ -20,6 +20,13 @@ from pqlkit.io.events import create_raw_events, register_export_frame
 from pqlkit.io.files import create_raw_table, find_events_files, table_files
 from pqlkit.io.files import match_column_names as contract_renames
 from pqlkit.io.formats import check_events_format
+from pqlkit.io.groups import (
+    ACCOUNT_TABLES,
+    DuckDBRunner,
+    attach_accounts,
+    create_column_group_calls,
+    has_table,
+)
 
 __all__: list[str] = []
 
@@ -33,11 +40,35 @@ def read_source_tables(con: duckdb.DuckDBPyConnection, source, events_format: st
         Table name to how messages and the ledger name where it came from.
     """
     events_format = check_events_format(events_format)
+    options = dict(getattr(source, "export_options", {}))
     if isinstance(source, Mapping):
-        return register_frames(con, source, events_format)
-    database = database_source(source)  # a postgresql:// URL, a YAML source file, a DatabaseSource
-    if database is not None:
-        return read_raw_tables(con, database, events_format)
+        sources = register_frames(con, source, events_format)
+    else:
+        # A postgresql:// URL, a YAML source file, a DatabaseSource (or an ExportSource over one of them).
+        database = database_source(getattr(source, "source", source))
+        if database is not None:
+            sources = read_raw_tables(con, database, events_format, **options)
+        else:
+            sources = _read_folder(con, source, events_format, options)
+    derive_accounts(DuckDBRunner(con), options.get("account_group"), sources)
+    return sources
+
+
+def derive_accounts(runner, account_group: str | None, sources: Mapping[str, str]) -> None:
+    """``account_id`` and the account traits in ``raw_users`` from the group calls, when it has no ``account_id``.
+
+    The export's readers made ``_group_calls``; canonical events (a file, a database, Spark) give
+    them from the events column named by ``account_group`` (:mod:`pqlkit.io.groups`).
+    """
+    if not has_table(runner, "_group_calls"):
+        if not account_group:
+            return
+        create_column_group_calls(runner, account_group, where=sources.get("events", "<events>"))
+    attach_accounts(runner, account_group, where=sources.get("events", "<events>"))
+
+
+def _read_folder(con: duckdb.DuckDBPyConnection, source, events_format: str, options: Mapping) -> dict[str, str]:
+    """``raw_{table}`` from the files of a dataset folder (the events may be an export)."""
     folder = Path(source)
     if not folder.is_dir():
         raise DataError(
@@ -60,8 +91,8 @@ def read_source_tables(con: duckdb.DuckDBPyConnection, source, events_format: st
         if path is None:
             continue
         if table == "events":
-            # An ExportSource carries the vendor options (identity merges, the source's time zone).
-            create_raw_events(con, path, events_format, **getattr(source, "export_options", {}))
+            # An ExportSource carries the vendor options (identity merges, the time zone, the account group).
+            create_raw_events(con, path, events_format, **options)
         else:
             create_raw(con, table, path)
         sources[table] = str(path)
@@ -161,6 +192,9 @@ def read_source_tables_spark(engine, source, events_format: str | None) -> dict[
     if events_format not in (None, "auto", "canonical"):
         raise DataError(f"{source}: --engine spark reads canonical tables only; convert the {events_format} "
                         "export with pqlkit.convert_events first", path=str(source))
+    options = dict(getattr(source, "export_options", {}))
+    # A Spark session keeps its temporary views from one load to the next: the accounts start afresh.
+    engine.drop(*ACCOUNT_TABLES)
     remote = "://" in str(source)
     folder = Path(source)
     if not remote and not folder.is_dir():
@@ -177,4 +211,5 @@ def read_source_tables_spark(engine, source, events_format: str | None) -> dict[
             continue
         engine.read(table, path)
         sources[table] = str(path)
+    derive_accounts(engine, options.get("account_group"), sources)
     return sources

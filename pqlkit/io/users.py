@@ -14,13 +14,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pqlkit.base.columns import epoch_sql, in_range_sql
 from pqlkit.base.duckdb import connect
 from pqlkit.base.errors import DataError
 from pqlkit.base.sql import sql_string
 from pqlkit.io.events import create_raw_events
 from pqlkit.io.exports import combine_parts, identity_table, links_sql, top_sql
 from pqlkit.io.files import JSON_SUFFIXES, find_events_files, json_relation
+from pqlkit.io.groups import DuckDBRunner, choose_group_type, create_accounts, instant_sql
 
 __all__ = ["SIGNUP_FIELDS", "derive_users", "write_users"]
 
@@ -39,6 +39,7 @@ def derive_users(
     events_format: str = "auto",
     stitch_identities: bool = False,
     source_timezone: str | None = None,
+    account_group: str | None = None,
 ) -> pd.DataFrame:
     """One row per identified user of an export, for when the export is all there is.
 
@@ -53,6 +54,9 @@ def derive_users(
         counts the onboarding events tracked before the user was identified.
     source_timezone : str, optional
         As for :class:`pqlkit.io.exports.ExportSource`.
+    account_group : str, optional
+        The group type the accounts come from (:mod:`pqlkit.io.groups`); found alone when the
+        export has one.
 
     Returns
     -------
@@ -61,6 +65,8 @@ def derive_users(
         (:data:`SIGNUP_FIELDS`, the earliest value of the user) where the export has it, else
         ``first_seen`` (the user's earliest event). Sorted by ``signup_at``, ``user_id``.
         Identified users only: rows without a user id, and ids merged into another, are left out.
+        When the export has group calls: ``account_id`` (the group of the user's earliest group
+        call) and the account's traits (:data:`pqlkit.io.groups.TRAIT_COLUMNS`), empty where unknown.
     """
     path = Path(path)
     if path.is_dir() and (found := find_events_files(path)):
@@ -70,7 +76,7 @@ def derive_users(
         path = found[0]  # a dataset folder; else the folder holds the parts themselves
     con = connect()
     fmt = create_raw_events(con, path, events_format, stitch_identities=stitch_identities,
-                            source_timezone=source_timezone)
+                            source_timezone=source_timezone, account_group=account_group)
     if fmt == "canonical":
         raise DataError(
             f"{path}: these events are canonical (user_id, event, timestamp), not an export from Segment, Amplitude, "
@@ -79,26 +85,16 @@ def derive_users(
             path=str(path),
         )
     file = combine_parts(path) if path.is_dir() or path.name.endswith(".zip") else path
-    text = "NULLIF(trim(CAST(timestamp AS VARCHAR)), '')"
-    parse = (
-        f"COALESCE(TRY_CAST({text} AS TIMESTAMPTZ), CASE WHEN regexp_matches({text}, '^[0-9]+([.][0-9]+)?$') "
-        f"THEN {epoch_sql(f'TRY_CAST({text} AS DECIMAL(38, 6))')} END)"
-    )
     con.execute(
-        f"CREATE TEMP TABLE _seen AS SELECT trim(user_id) AS user_id, min({in_range_sql(parse)}) AS first_seen "
-        f"FROM raw_events WHERE NULLIF(trim(user_id), '') IS NOT NULL GROUP BY 1"
+        f"CREATE TEMP TABLE _seen AS SELECT trim(user_id) AS user_id, min({instant_sql('timestamp')}) AS first_seen "
+        f"FROM raw_events WHERE NULLIF(trim(user_id), '') IS NOT NULL {_not_a_person(fmt)} GROUP BY 1"
     )
     signup = _signup_field_sql(fmt)
     if signup and file.name.endswith(JSON_SUFFIXES):
         relation = json_relation(con, file)
         user_sql, value_sql, where = signup
-        value = f"NULLIF(trim({value_sql}), '')"
-        parsed = (
-            f"COALESCE(TRY_CAST({value} AS TIMESTAMPTZ), CASE WHEN regexp_matches({value}, '^[0-9]+([.][0-9]+)?$') "
-            f"THEN {epoch_sql(f'TRY_CAST({value} AS DECIMAL(38, 6))')} END)"
-        )
         con.execute(
-            f"CREATE TEMP TABLE _vendor AS SELECT trim({user_sql}) AS user_id, min({in_range_sql(parsed)}) AS created "
+            f"CREATE TEMP TABLE _vendor AS SELECT trim({user_sql}) AS user_id, min({instant_sql(value_sql)}) AS created "
             f"FROM {relation} WHERE json IS NOT NULL AND {where} GROUP BY 1"
         )
     else:
@@ -117,7 +113,22 @@ def derive_users(
         """
     ).df()
     frame["signup_at"] = pd.to_datetime(frame["signup_at"], utc=True)
-    return frame
+    return _with_accounts(con, frame, account_group, where=str(path))
+
+
+def _with_accounts(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, account_group: str | None, *,
+                   where: str) -> pd.DataFrame:
+    """``frame`` with ``account_id`` and the account traits from the group calls (unchanged without any)."""
+    runner = DuckDBRunner(con)
+    group_type = choose_group_type(runner, account_group, where=where)
+    if group_type is None:
+        return frame
+    create_accounts(runner, group_type)
+    accounts = con.execute(
+        "SELECT a.user_id, a.account_id, t.* EXCLUDE (account_id) FROM _user_account AS a "
+        "LEFT JOIN _account_traits AS t ON a.account_id = t.account_id"
+    ).df()
+    return frame.merge(accounts, on="user_id", how="left")
 
 
 def write_users(frame: pd.DataFrame, out: str | os.PathLike) -> Path:
@@ -126,7 +137,8 @@ def write_users(frame: pd.DataFrame, out: str | os.PathLike) -> Path:
     Returns
     -------
     pathlib.Path
-        ``out``, holding the columns ``user_id``, ``signup_at``, ``signup_source``.
+        ``out``, holding the columns ``user_id``, ``signup_at``, ``signup_source`` (and ``account_id``
+        with the account traits, when the export had group calls).
     """
     out = Path(out)
     if out.name.endswith(".parquet"):
@@ -137,6 +149,12 @@ def write_users(frame: pd.DataFrame, out: str | os.PathLike) -> Path:
     else:
         raise DataError(f"{out}: write the users as .csv, .csv.gz or .parquet", path=str(out))
     return out
+
+
+def _not_a_person(fmt: str) -> str:
+    """SQL condition leaving out PostHog's group identify calls from a server library: their distinct_id
+    (``$organization_acme``) names the group, not a person (https://posthog.com/docs/product-analytics/group-analytics)."""
+    return "AND event IS DISTINCT FROM '$groupidentify'" if fmt == "posthog" else ""
 
 
 def _signup_field_sql(fmt: str) -> tuple[str, str, str] | None:

@@ -37,6 +37,7 @@ from pqlkit.io.database import (
     mask_url,
     notebook_source,
     read_source_file,
+    write_tables,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -375,7 +376,7 @@ def _bad_inputs(server: Server) -> list:
         (["metrics", server.url(), "--schema", "tiny", "--users-sql", "SELEC 1"],
          r'the users query failed: syntax error at or near "SELEC"'),
         (["validate", server.url(), "--schema", "tiny", "--events-format", "mixpanel"],
-         r"a database events table is read as canonical"),
+         r"\(table tiny\.events\): --events-format mixpanel needs the field 'properties'"),
         (["metrics", TINY, "--schema", "tiny"], r"a schema or SQL queries need a database source"),
     ]
 
@@ -624,3 +625,30 @@ def test_one_lead_list_everywhere(loaded, capsys, tmp_path):
     assert api["order_reason"].iloc[0].startswith("score: the chance of paying")
     # Without the score: the rule, which is pk.current_pqls's order, and not the score's.
     assert rule == pk.current_pqls(entities, context=ctx)["entity_id"].tolist() != ids
+
+
+# --- an export's events in the database: identity merges and group calls ------------------------------
+
+
+def test_posthog_events_table_is_read_with_merges_and_groups(postgres):
+    """PostHog's batch export to PostgreSQL writes the events model (uuid, event, distinct_id, properties as
+    JSON text, timestamp): read from there with --stitch-identities and --account-group organization, the
+    posthog_groups rows give what the files give (tests/io/test_groups.py, by hand: 2 accounts, 1 PQL; users
+    used 2, no_account 1; events used 10, unknown_user 1, no_account 1)."""
+    from pqlkit.io.exports import ExportSource
+
+    folder = ROOT / "tests" / "data" / "exports" / "posthog_groups"
+    events = pd.read_json(folder / "events.jsonl", lines=True, dtype=False)
+    events["properties"] = [json.dumps(p) for p in events["properties"]]
+    write_tables(postgres.url(), {"users": pd.read_csv(folder / "users.csv", dtype=str), "events": events},
+                 schema="posthog")
+    spec = folder / "spec.yaml"
+    source = ExportSource(database_source(postgres.url(), schema="posthog"), stitch_identities=True,
+                          account_group="organization")
+    entities, context = pk.entity_table(source, spec)
+    files, _ = pk.entity_table(ExportSource(folder, stitch_identities=True, account_group="organization"), spec)
+    assert sorted(entities["entity_id"]) == sorted(files["entity_id"]) and int(entities["is_pql"].sum()) == 1
+    quality = context.dataset.data_quality()
+    assert (quality["users"]["used"], quality["users"]["dropped"]["no_account"]) == (2, 1)
+    assert {k: v for k, v in quality["events"]["dropped"].items() if v} == {"unknown_user": 1, "no_account": 1}
+    assert quality["events"]["used"] == 10 and context.dataset.identity_merges == 2
