@@ -126,42 +126,79 @@ def _event_keys(columns: Mapping[str, str]) -> list[str]:
 
 
 def _duplicate_hash_sql(columns: Mapping[str, str]) -> str:
-    """SQL over ``raw_events``: a hash that two duplicate events (:func:`_event_keys`) share.
+    """SQL over ``raw_events``: a hash that two duplicate events without an ``event_id`` share.
 
-    The hash of the trimmed ``event_id`` when the row has one, so the other columns are staged only
-    for rows without it. Equal hashes of rows that are not duplicates only make candidates.
+    The hash of every other column as staged (timestamps as instants). Equal hashes of rows that
+    are not duplicates only make candidates.
     """
     value = {name: staged_value_sql("events", name, columns) for name in columns}
     others = [value[name] for name in columns if name not in ("event_id", "timestamp")] + [value["timestamp"]]
-    whole = f"hash({', '.join(others)})"
-    if "event_id" not in columns:
-        return whole
-    return f"CASE WHEN {value['event_id']} IS NOT NULL THEN hash({value['event_id']}) ELSE {whole} END"
+    return f"hash({', '.join(others)})"
 
 
 _VALID_EVENT = "user_id IS NOT NULL AND event IS NOT NULL AND _ts IS NOT NULL"
 
 
+def _repeated_ids_sql(columns: Mapping[str, str]) -> str:
+    """SQL over ``raw_events``: every ``event_id`` value, as read, that may have a duplicate.
+
+    One aggregate over the ids as they are: no trimming per row, the checks run once per distinct
+    id, in ``HAVING``. An id is kept when it is read more than once, when it needs trimming
+    (``_spaced``) or when it is blank (``_blank``: empty, only spaces or missing; such rows are
+    compared on every column). The trimmed form of a spaced id is a candidate too
+    (:func:`_candidate_ids_sql`), so every id shared after trimming is found.
+    """
+    trimmed = staged_value_sql("events", "event_id", columns)
+    text = "CAST(event_id AS VARCHAR)"
+    return f"""
+        SELECT event_id AS _id, {trimmed} IS NULL AS _blank, contains({text}, ' ') AS _spaced
+        FROM raw_events GROUP BY event_id
+        HAVING count(*) > 1 OR contains({text}, ' ') OR {trimmed} IS NULL
+    """
+
+
+def _candidate_ids_sql(columns: Mapping[str, str]) -> str:
+    """SQL: the ``event_id`` values, as read, whose rows are duplicate candidates (not blank): those of
+    :func:`_repeated_ids_sql`, and the trimmed forms of its spaced ids (``'e1'`` for ``' e1'``)."""
+    ids = "SELECT _id FROM event_ids WHERE NOT _blank"
+    if not _is_text_type(columns["event_id"]):
+        return ids
+    trimmed = staged_value_sql("events", "event_id", columns)
+    return f"{ids} UNION ALL SELECT {trimmed} FROM (SELECT _id AS event_id FROM event_ids WHERE _spaced AND NOT _blank) AS s"
+
+
+def _is_text_type(dtype: str) -> bool:
+    return dtype.upper() == "VARCHAR"
+
+
 def find_event_duplicates(engine, columns: Mapping[str, str], *, row: str) -> None:
     """``event_duplicates``: the ``_row`` of every duplicate event, found without copying the events.
 
-    Duplicates are rare, so two light passes find them: one hash aggregate over every row read
-    (:func:`_duplicate_hash_sql`, checks aside) keeps the hashes seen more than once; then only the
-    rows behind those hashes are staged, checked and numbered by their exact keys
-    (:func:`_event_keys`) in file order. Every checked row but the first of an exact group is a
-    duplicate. ``row`` is the raw table's file-order column (``_row`` or ``rowid``).
+    Duplicates are rare, so two light passes find them: one aggregate over the ``event_id`` values
+    as read keeps those that may be shared (:func:`_repeated_ids_sql`), and a semi-join takes the
+    rows behind them. Rows with a blank ``event_id`` (or a table without the column) are compared on
+    every column: a hash aggregate over those rows keeps the hashes seen more than once
+    (:func:`_duplicate_hash_sql`). Only the candidate rows are then staged, checked and numbered by
+    their exact keys (:func:`_event_keys`) in file order; every checked row but the first of an
+    exact group is a duplicate. ``row`` is the raw table's file-order column (``_row`` or ``rowid``).
 
-    The hash aggregate is the one step whose memory grows with the events (about 50 bytes a row);
-    past the memory limit DuckDB spills it to disk. Running it in parts of the hash range instead
-    was measured slower (each part hashes every row again): 29.2 s against 27.5 s for 50M events,
-    31 s against 10 s for this pass at 100M.
+    The id aggregate is the one step whose memory grows with the events (one entry per distinct
+    id); past the memory limit DuckDB spills it to disk.
     """
     hashed = _duplicate_hash_sql(columns)
-    engine.table("event_hashes", f"SELECT {hashed} AS _h FROM raw_events GROUP BY 1 HAVING count(*) > 1")
+    if "event_id" in columns:
+        engine.table("event_ids", _repeated_ids_sql(columns))
+        chosen = f"event_id IN ({_candidate_ids_sql(columns)})"
+        if engine.rows("SELECT count(*) FROM event_ids WHERE _blank")[0][0]:
+            blank = "(event_id IS NULL OR event_id IN (SELECT _id FROM event_ids WHERE _blank))"
+            engine.table("event_hashes", f"SELECT {hashed} AS _h FROM raw_events WHERE {blank} GROUP BY 1 HAVING count(*) > 1")
+            chosen += f" OR ({blank} AND {hashed} IN (SELECT _h FROM event_hashes))"
+    else:
+        engine.table("event_hashes", f"SELECT {hashed} AS _h FROM raw_events GROUP BY 1 HAVING count(*) > 1")
+        chosen = f"{hashed} IN (SELECT _h FROM event_hashes)"
     # The candidates are taken raw, in a statement of their own: checks pushed down into this scan
     # would stage every row.
-    engine.table("event_candidates",
-                 f"SELECT *, {row} AS _file_row FROM raw_events WHERE {hashed} IN (SELECT _h FROM event_hashes)")
+    engine.table("event_candidates", f"SELECT *, {row} AS _file_row FROM raw_events WHERE {chosen}")
     staged = stage_sql("events", columns, row="_file_row", source="event_candidates")
     engine.table(
         "event_duplicates",
@@ -174,7 +211,7 @@ def find_event_duplicates(engine, columns: Mapping[str, str], *, row: str) -> No
         WHERE copy > 1
         """,
     )
-    engine.drop("event_hashes", "event_candidates")
+    engine.drop("event_ids", "event_hashes", "event_candidates")
 
 
 def tagged_events_sql(as_of: str, account: bool, columns: Mapping[str, str]) -> str:
