@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from pqlkit.base.columns import (
+    REASONS,
     TABLE_REASONS,
     stage_sql,
     staged_value_sql,
@@ -214,39 +215,68 @@ def find_event_duplicates(engine, columns: Mapping[str, str], *, row: str) -> No
     engine.drop("event_ids", "event_hashes", "event_candidates")
 
 
-def tagged_events_sql(as_of: str, account: bool, columns: Mapping[str, str]) -> str:
-    """SQL: every staged event with its entity and the first reason that applies (NULL: used).
+def _event_reasons(as_of: str, account: bool) -> list[tuple[str, str]]:
+    """The events' checks, in the contract's order: ``(SQL condition, reason)``; the first that holds applies."""
+    return [
+        ("e.user_id IS NULL OR e.event IS NULL OR NOT e._ts_present", "missing_value"),
+        ("e._ts IS NULL", "bad_timestamp"),
+        ("d._row IS NOT NULL", "duplicate"),
+        ("u.user_id IS NULL", "unknown_user"),
+        ("e._ts < u.signup_at", "before_signup"),
+        (f"e._ts > {as_of}", "after_as_of"),
+        (f"{account} AND u.account_id IS NULL", "no_account"),
+    ]
 
-    Read as a view: by the facts pass, and by queries of the clean events.
-    """
-    entity = "u.account_id" if account else "u.user_id"
+
+def _tagged_sql(as_of: str, account: bool, columns: str, *, coded: bool) -> str:
+    """SQL: every staged event with ``columns`` and its first reason (NULL: used): the reason's name, or
+    with ``coded`` its number (its place in :data:`~pqlkit.base.columns.REASONS`, from 1)."""
+    ladder = "\n".join(
+        f"WHEN {condition} THEN {REASONS.index(reason) + 1 if coded else sql_string(reason)}"
+        for condition, reason in _event_reasons(as_of, account)
+    )
     return f"""
-        SELECT e.user_id, {entity} AS entity_id, e.event, e._ts AS ts,
-            CASE
-                WHEN e.user_id IS NULL OR e.event IS NULL OR NOT e._ts_present THEN 'missing_value'
-                WHEN e._ts IS NULL THEN 'bad_timestamp'
-                WHEN d._row IS NOT NULL THEN 'duplicate'
-                WHEN u.user_id IS NULL THEN 'unknown_user'
-                WHEN e._ts < u.signup_at THEN 'before_signup'
-                WHEN e._ts > {as_of} THEN 'after_as_of'
-                WHEN {account} AND u.account_id IS NULL THEN 'no_account'
-            END AS _reason
+        SELECT {columns}, CASE {ladder} END AS {'_code' if coded else '_reason'}
         FROM stage_events AS e
         LEFT JOIN event_duplicates AS d ON e._row = d._row
         LEFT JOIN known_users AS u ON e.user_id = u.user_id
     """
 
 
-def event_facts(engine, *, step_events: Mapping[str, int] | None = None) -> dict[str, int]:
+def tagged_events_sql(as_of: str, account: bool, columns: Mapping[str, str]) -> str:
+    """SQL: every staged event with its entity and the first reason that applies (NULL: used).
+
+    Read as a view by queries of the clean events; the facts pass reads :func:`coded_events_sql`,
+    the same checks with the reason as a number.
+    """
+    return _tagged_sql(as_of, account, f"e.user_id, u.{entity_column(account)} AS entity_id, e.event, e._ts AS ts", coded=False)
+
+
+def entity_column(account: bool) -> str:
+    """The ``known_users`` column that names a user's entity: ``account_id`` at account level, else ``user_id``."""
+    return "account_id" if account else "user_id"
+
+
+def coded_events_sql(as_of: str, account: bool) -> str:
+    """SQL: every staged event's ``user_id``, ``event``, ``ts`` and its first reason as a number
+    (``_code``, NULL: used), for the facts pass: a small number groups faster than the reason's name."""
+    return _tagged_sql(as_of, account, "e.user_id, e.event, e._ts AS ts", coded=True)
+
+
+def event_facts(engine, *, step_events: Mapping[str, int] | None = None, entity: str = "user_id") -> dict[str, int]:
     """The tagging pass: ``event_facts``, everything later steps need, in one scan of the events.
 
-    One row per ``_reason`` (NULL: used), ``entity_id`` and ``user_id`` of the tagged events
-    (``tagged_events``): the rows (``n``), the latest time (``latest``: of any row, so the latest
-    event time read, and for used rows the user's last activity) and, per step event ``i`` (in
-    sorted order, :func:`fact_column`), its rows (``n_i``) and its ``k`` earliest times
-    (``first_i``, a sorted list), ``k`` being the largest ``min_count`` of the steps that count it.
-    The k-th qualifying event of an account is among its users' k earliest, so the reduction reads
-    this table of about one row per user, not the events; summed over a reason, it is the ledger.
+    One row per ``_reason`` (NULL: used), ``entity_id`` and ``user_id`` of the tagged events: the
+    rows (``n``), the latest time (``latest``: of any row, so the latest event time read, and for
+    used rows the user's last activity) and, per step event ``i`` (in sorted order,
+    :func:`fact_column`), its rows (``n_i``) and its ``k`` earliest times (``first_i``, a sorted
+    list), ``k`` being the largest ``min_count`` of the steps that count it. The k-th qualifying
+    event of an account is among its users' k earliest, so the reduction reads this table of about
+    one row per user, not the events; summed over a reason, it is the ledger.
+
+    The scan (``coded_events``) groups by the reason's number and ``user_id`` only: a user's entity
+    (``entity``: ``user_id``, or ``account_id`` at account level) is looked up in ``known_users``
+    on the grouped rows, and the number turned into the reason's name there.
 
     Returns the step events covered, with their ``k``, sorted (the :attr:`Dataset.event_facts`).
     """
@@ -256,12 +286,18 @@ def event_facts(engine, *, step_events: Mapping[str, int] | None = None) -> dict
         is_step = f"event = {sql_string(event)}"
         per_step.append(f"count(*) FILTER (WHERE {is_step}) AS n_{index}")
         per_step.append(f"{engine.smallest('ts', depth, where=is_step)} AS first_{index}")
+    names = "".join(f" WHEN {REASONS.index(reason) + 1} THEN {sql_string(reason)}" for reason in REASONS)
+    columns = "".join(f", f.n_{index}, f.first_{index}" for index in range(len(step_events)))
     engine.table(
         "event_facts",
         f"""
-        SELECT _reason, entity_id, user_id, count(*) AS n, max(ts) AS latest{''.join(', ' + part for part in per_step)}
-        FROM tagged_events
-        GROUP BY _reason, entity_id, user_id
+        SELECT CASE f._code{names} END AS _reason, u.{entity} AS entity_id, f.user_id, f.n, f.latest{columns}
+        FROM (
+            SELECT _code, user_id, count(*) AS n, max(ts) AS latest{''.join(', ' + part for part in per_step)}
+            FROM coded_events
+            GROUP BY _code, user_id
+        ) AS f
+        LEFT JOIN known_users AS u ON f.user_id = u.user_id
         """,
     )
     return step_events

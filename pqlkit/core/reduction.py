@@ -17,7 +17,7 @@ from pqlkit.base.errors import SpecError
 from pqlkit.base.sql import quote_identifier
 from pqlkit.core.context import Context
 from pqlkit.core.loading import Dataset, load
-from pqlkit.core.quality import event_facts, fact_column
+from pqlkit.core.quality import entity_column, event_facts, fact_column
 from pqlkit.core.spec import ActivationSpec, Step
 
 __all__ = ["entity_table", "pql_times", "reduce"]
@@ -195,7 +195,7 @@ def reduce(dataset: Dataset, spec: ActivationSpec | Mapping | str | os.PathLike)
     needed = step_events(spec)
     have = dataset.event_facts
     if have is None or any(have.get(name, 0) < count for name, count in needed.items()):
-        dataset.event_facts = event_facts(engine, step_events=needed)
+        dataset.event_facts = event_facts(engine, step_events=needed, entity=entity_column(spec.level == "account"))
     steps_sql = " UNION ALL ".join(f"({_step_sql(i, step, spec, engine, dataset.event_facts)})" for i, step in enumerate(spec.steps))
     pivot = "".join(
         f", max(step_at) FILTER (WHERE step = {i}) AS {quote_identifier(step.name + '_at')}" for i, step in enumerate(spec.steps)
