@@ -138,6 +138,7 @@ def _duplicate_hash_sql(columns: Mapping[str, str]) -> str:
 
 
 _VALID_EVENT = "user_id IS NOT NULL AND event IS NOT NULL AND _ts IS NOT NULL"
+_VALID_COLUMNS = ("user_id", "event", "timestamp")  # what _VALID_EVENT reads, as raw columns
 
 
 def _repeated_ids_sql(columns: Mapping[str, str]) -> str:
@@ -194,12 +195,15 @@ def find_event_duplicates(engine, columns: Mapping[str, str], *, row: str) -> No
             blank = "(event_id IS NULL OR event_id IN (SELECT _id FROM event_ids WHERE _blank))"
             engine.table("event_hashes", f"SELECT {hashed} AS _h FROM raw_events WHERE {blank} GROUP BY 1 HAVING count(*) > 1")
             chosen += f" OR ({blank} AND {hashed} IN (SELECT _h FROM event_hashes))"
+        else:  # every candidate has an id: its other columns are not compared, so not read
+            columns = {name: kind for name, kind in columns.items() if name in ("event_id", *_VALID_COLUMNS)}
     else:
         engine.table("event_hashes", f"SELECT {hashed} AS _h FROM raw_events GROUP BY 1 HAVING count(*) > 1")
         chosen = f"{hashed} IN (SELECT _h FROM event_hashes)"
     # The candidates are taken raw, in a statement of their own: checks pushed down into this scan
     # would stage every row.
-    engine.table("event_candidates", f"SELECT *, {row} AS _file_row FROM raw_events WHERE {chosen}")
+    listed = ", ".join(quote_identifier(name) for name in columns)
+    engine.table("event_candidates", f"SELECT {listed}, {row} AS _file_row FROM raw_events WHERE {chosen}")
     staged = stage_sql("events", columns, row="_file_row", source="event_candidates")
     engine.table(
         "event_duplicates",
