@@ -76,7 +76,9 @@ from pqlkit.base.errors import DataError, PqlkitError
 from pqlkit.base.sql import sql_string
 from pqlkit.core.asof import parse_as_of
 from pqlkit.core.quality import (
+    coded_events_sql,
     count_read,
+    entity_column,
     event_facts,
     fact_column,
     find_event_duplicates,
@@ -436,7 +438,8 @@ def _tag(engine, as_of_ts: pd.Timestamp | None, account: bool, event_columns: Ma
     literal = "CAST(NULL AS TIMESTAMPTZ)" if as_of_ts is None else timestamp_literal(as_of_ts)
     tag_users(engine, literal, account)
     engine.view("tagged_events", tagged_events_sql(literal, account, event_columns))
-    return event_facts(engine, step_events=step_events)
+    engine.view("coded_events", coded_events_sql(literal, account))
+    return event_facts(engine, step_events=step_events, entity=entity_column(account))
 
 
 def _as_of(engine, sources: Mapping[str, str], as_of_ts: pd.Timestamp | None, *, active_days: float) -> pd.Timestamp:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from pqlkit.base.columns import (
+    REASONS,
     TABLE_REASONS,
     stage_sql,
     staged_value_sql,
@@ -126,42 +127,83 @@ def _event_keys(columns: Mapping[str, str]) -> list[str]:
 
 
 def _duplicate_hash_sql(columns: Mapping[str, str]) -> str:
-    """SQL over ``raw_events``: a hash that two duplicate events (:func:`_event_keys`) share.
+    """SQL over ``raw_events``: a hash that two duplicate events without an ``event_id`` share.
 
-    The hash of the trimmed ``event_id`` when the row has one, so the other columns are staged only
-    for rows without it. Equal hashes of rows that are not duplicates only make candidates.
+    The hash of every other column as staged (timestamps as instants). Equal hashes of rows that
+    are not duplicates only make candidates.
     """
     value = {name: staged_value_sql("events", name, columns) for name in columns}
     others = [value[name] for name in columns if name not in ("event_id", "timestamp")] + [value["timestamp"]]
-    whole = f"hash({', '.join(others)})"
-    if "event_id" not in columns:
-        return whole
-    return f"CASE WHEN {value['event_id']} IS NOT NULL THEN hash({value['event_id']}) ELSE {whole} END"
+    return f"hash({', '.join(others)})"
 
 
 _VALID_EVENT = "user_id IS NOT NULL AND event IS NOT NULL AND _ts IS NOT NULL"
+_VALID_COLUMNS = ("user_id", "event", "timestamp")  # what _VALID_EVENT reads, as raw columns
+
+
+def _repeated_ids_sql(columns: Mapping[str, str]) -> str:
+    """SQL over ``raw_events``: every ``event_id`` value, as read, that may have a duplicate.
+
+    One aggregate over the ids as they are: no trimming per row, the checks run once per distinct
+    id, in ``HAVING``. An id is kept when it is read more than once, when it needs trimming
+    (``_spaced``) or when it is blank (``_blank``: empty, only spaces or missing; such rows are
+    compared on every column). The trimmed form of a spaced id is a candidate too
+    (:func:`_candidate_ids_sql`), so every id shared after trimming is found.
+    """
+    trimmed = staged_value_sql("events", "event_id", columns)
+    text = "CAST(event_id AS VARCHAR)"
+    return f"""
+        SELECT event_id AS _id, {trimmed} IS NULL AS _blank, contains({text}, ' ') AS _spaced
+        FROM raw_events GROUP BY event_id
+        HAVING count(*) > 1 OR contains({text}, ' ') OR {trimmed} IS NULL
+    """
+
+
+def _candidate_ids_sql(columns: Mapping[str, str]) -> str:
+    """SQL: the ``event_id`` values, as read, whose rows are duplicate candidates (not blank): those of
+    :func:`_repeated_ids_sql`, and the trimmed forms of its spaced ids (``'e1'`` for ``' e1'``)."""
+    ids = "SELECT _id FROM event_ids WHERE NOT _blank"
+    if not _is_text_type(columns["event_id"]):
+        return ids
+    trimmed = staged_value_sql("events", "event_id", columns)
+    return f"{ids} UNION ALL SELECT {trimmed} FROM (SELECT _id AS event_id FROM event_ids WHERE _spaced AND NOT _blank) AS s"
+
+
+def _is_text_type(dtype: str) -> bool:
+    return dtype.upper() == "VARCHAR"
 
 
 def find_event_duplicates(engine, columns: Mapping[str, str], *, row: str) -> None:
     """``event_duplicates``: the ``_row`` of every duplicate event, found without copying the events.
 
-    Duplicates are rare, so two light passes find them: one hash aggregate over every row read
-    (:func:`_duplicate_hash_sql`, checks aside) keeps the hashes seen more than once; then only the
-    rows behind those hashes are staged, checked and numbered by their exact keys
-    (:func:`_event_keys`) in file order. Every checked row but the first of an exact group is a
-    duplicate. ``row`` is the raw table's file-order column (``_row`` or ``rowid``).
+    Duplicates are rare, so two light passes find them: one aggregate over the ``event_id`` values
+    as read keeps those that may be shared (:func:`_repeated_ids_sql`), and a semi-join takes the
+    rows behind them. Rows with a blank ``event_id`` (or a table without the column) are compared on
+    every column: a hash aggregate over those rows keeps the hashes seen more than once
+    (:func:`_duplicate_hash_sql`). Only the candidate rows are then staged, checked and numbered by
+    their exact keys (:func:`_event_keys`) in file order; every checked row but the first of an
+    exact group is a duplicate. ``row`` is the raw table's file-order column (``_row`` or ``rowid``).
 
-    The hash aggregate is the one step whose memory grows with the events (about 50 bytes a row);
-    past the memory limit DuckDB spills it to disk. Running it in parts of the hash range instead
-    was measured slower (each part hashes every row again): 29.2 s against 27.5 s for 50M events,
-    31 s against 10 s for this pass at 100M.
+    The id aggregate is the one step whose memory grows with the events (one entry per distinct
+    id); past the memory limit DuckDB spills it to disk.
     """
     hashed = _duplicate_hash_sql(columns)
-    engine.table("event_hashes", f"SELECT {hashed} AS _h FROM raw_events GROUP BY 1 HAVING count(*) > 1")
+    if "event_id" in columns:
+        engine.table("event_ids", _repeated_ids_sql(columns))
+        chosen = f"event_id IN ({_candidate_ids_sql(columns)})"
+        if engine.rows("SELECT count(*) FROM event_ids WHERE _blank")[0][0]:
+            blank = "(event_id IS NULL OR event_id IN (SELECT _id FROM event_ids WHERE _blank))"
+            engine.table("event_hashes", f"SELECT {hashed} AS _h FROM raw_events WHERE {blank} GROUP BY 1 HAVING count(*) > 1")
+            chosen += f" OR ({blank} AND {hashed} IN (SELECT _h FROM event_hashes))"
+        else:  # every candidate has an id: its other columns are not compared, so not read
+            columns = {name: kind for name, kind in columns.items() if name in ("event_id", *_VALID_COLUMNS)}
+    else:
+        engine.table("event_hashes", f"SELECT {hashed} AS _h FROM raw_events GROUP BY 1 HAVING count(*) > 1")
+        chosen = f"{hashed} IN (SELECT _h FROM event_hashes)"
     # The candidates are taken raw, in a statement of their own: checks pushed down into this scan
     # would stage every row.
-    engine.table("event_candidates",
-                 f"SELECT *, {row} AS _file_row FROM raw_events WHERE {hashed} IN (SELECT _h FROM event_hashes)")
+    listed = ", ".join(quote_identifier(name) for name in columns)
+    engine.table("event_candidates", f"SELECT {listed}, {row} AS _file_row FROM raw_events WHERE {chosen}")
     staged = stage_sql("events", columns, row="_file_row", source="event_candidates")
     engine.table(
         "event_duplicates",
@@ -174,42 +216,71 @@ def find_event_duplicates(engine, columns: Mapping[str, str], *, row: str) -> No
         WHERE copy > 1
         """,
     )
-    engine.drop("event_hashes", "event_candidates")
+    engine.drop("event_ids", "event_hashes", "event_candidates")
 
 
-def tagged_events_sql(as_of: str, account: bool, columns: Mapping[str, str]) -> str:
-    """SQL: every staged event with its entity and the first reason that applies (NULL: used).
+def _event_reasons(as_of: str, account: bool) -> list[tuple[str, str]]:
+    """The events' checks, in the contract's order: ``(SQL condition, reason)``; the first that holds applies."""
+    return [
+        ("e.user_id IS NULL OR e.event IS NULL OR NOT e._ts_present", "missing_value"),
+        ("e._ts IS NULL", "bad_timestamp"),
+        ("d._row IS NOT NULL", "duplicate"),
+        ("u.user_id IS NULL", "unknown_user"),
+        ("e._ts < u.signup_at", "before_signup"),
+        (f"e._ts > {as_of}", "after_as_of"),
+        (f"{account} AND u.account_id IS NULL", "no_account"),
+    ]
 
-    Read as a view: by the facts pass, and by queries of the clean events.
-    """
-    entity = "u.account_id" if account else "u.user_id"
+
+def _tagged_sql(as_of: str, account: bool, columns: str, *, coded: bool) -> str:
+    """SQL: every staged event with ``columns`` and its first reason (NULL: used): the reason's name, or
+    with ``coded`` its number (its place in :data:`~pqlkit.base.columns.REASONS`, from 1)."""
+    ladder = "\n".join(
+        f"WHEN {condition} THEN {REASONS.index(reason) + 1 if coded else sql_string(reason)}"
+        for condition, reason in _event_reasons(as_of, account)
+    )
     return f"""
-        SELECT e.user_id, {entity} AS entity_id, e.event, e._ts AS ts,
-            CASE
-                WHEN e.user_id IS NULL OR e.event IS NULL OR NOT e._ts_present THEN 'missing_value'
-                WHEN e._ts IS NULL THEN 'bad_timestamp'
-                WHEN d._row IS NOT NULL THEN 'duplicate'
-                WHEN u.user_id IS NULL THEN 'unknown_user'
-                WHEN e._ts < u.signup_at THEN 'before_signup'
-                WHEN e._ts > {as_of} THEN 'after_as_of'
-                WHEN {account} AND u.account_id IS NULL THEN 'no_account'
-            END AS _reason
+        SELECT {columns}, CASE {ladder} END AS {'_code' if coded else '_reason'}
         FROM stage_events AS e
         LEFT JOIN event_duplicates AS d ON e._row = d._row
         LEFT JOIN known_users AS u ON e.user_id = u.user_id
     """
 
 
-def event_facts(engine, *, step_events: Mapping[str, int] | None = None) -> dict[str, int]:
+def tagged_events_sql(as_of: str, account: bool, columns: Mapping[str, str]) -> str:
+    """SQL: every staged event with its entity and the first reason that applies (NULL: used).
+
+    Read as a view by queries of the clean events; the facts pass reads :func:`coded_events_sql`,
+    the same checks with the reason as a number.
+    """
+    return _tagged_sql(as_of, account, f"e.user_id, u.{entity_column(account)} AS entity_id, e.event, e._ts AS ts", coded=False)
+
+
+def entity_column(account: bool) -> str:
+    """The ``known_users`` column that names a user's entity: ``account_id`` at account level, else ``user_id``."""
+    return "account_id" if account else "user_id"
+
+
+def coded_events_sql(as_of: str, account: bool) -> str:
+    """SQL: every staged event's ``user_id``, ``event``, ``ts`` and its first reason as a number
+    (``_code``, NULL: used), for the facts pass: a small number groups faster than the reason's name."""
+    return _tagged_sql(as_of, account, "e.user_id, e.event, e._ts AS ts", coded=True)
+
+
+def event_facts(engine, *, step_events: Mapping[str, int] | None = None, entity: str = "user_id") -> dict[str, int]:
     """The tagging pass: ``event_facts``, everything later steps need, in one scan of the events.
 
-    One row per ``_reason`` (NULL: used), ``entity_id`` and ``user_id`` of the tagged events
-    (``tagged_events``): the rows (``n``), the latest time (``latest``: of any row, so the latest
-    event time read, and for used rows the user's last activity) and, per step event ``i`` (in
-    sorted order, :func:`fact_column`), its rows (``n_i``) and its ``k`` earliest times
-    (``first_i``, a sorted list), ``k`` being the largest ``min_count`` of the steps that count it.
-    The k-th qualifying event of an account is among its users' k earliest, so the reduction reads
-    this table of about one row per user, not the events; summed over a reason, it is the ledger.
+    One row per ``_reason`` (NULL: used), ``entity_id`` and ``user_id`` of the tagged events: the
+    rows (``n``), the latest time (``latest``: of any row, so the latest event time read, and for
+    used rows the user's last activity) and, per step event ``i`` (in sorted order,
+    :func:`fact_column`), its rows (``n_i``) and its ``k`` earliest times (``first_i``, a sorted
+    list), ``k`` being the largest ``min_count`` of the steps that count it. The k-th qualifying
+    event of an account is among its users' k earliest, so the reduction reads this table of about
+    one row per user, not the events; summed over a reason, it is the ledger.
+
+    The scan (``coded_events``) groups by the reason's number and ``user_id`` only: a user's entity
+    (``entity``: ``user_id``, or ``account_id`` at account level) is looked up in ``known_users``
+    on the grouped rows, and the number turned into the reason's name there.
 
     Returns the step events covered, with their ``k``, sorted (the :attr:`Dataset.event_facts`).
     """
@@ -219,12 +290,18 @@ def event_facts(engine, *, step_events: Mapping[str, int] | None = None) -> dict
         is_step = f"event = {sql_string(event)}"
         per_step.append(f"count(*) FILTER (WHERE {is_step}) AS n_{index}")
         per_step.append(f"{engine.smallest('ts', depth, where=is_step)} AS first_{index}")
+    names = "".join(f" WHEN {REASONS.index(reason) + 1} THEN {sql_string(reason)}" for reason in REASONS)
+    columns = "".join(f", f.n_{index}, f.first_{index}" for index in range(len(step_events)))
     engine.table(
         "event_facts",
         f"""
-        SELECT _reason, entity_id, user_id, count(*) AS n, max(ts) AS latest{''.join(', ' + part for part in per_step)}
-        FROM tagged_events
-        GROUP BY _reason, entity_id, user_id
+        SELECT CASE f._code{names} END AS _reason, u.{entity} AS entity_id, f.user_id, f.n, f.latest{columns}
+        FROM (
+            SELECT _code, user_id, count(*) AS n, max(ts) AS latest{''.join(', ' + part for part in per_step)}
+            FROM coded_events
+            GROUP BY _code, user_id
+        ) AS f
+        LEFT JOIN known_users AS u ON f.user_id = u.user_id
         """,
     )
     return step_events

@@ -17,7 +17,7 @@ from pqlkit.base.errors import SpecError
 from pqlkit.base.sql import quote_identifier
 from pqlkit.core.context import Context
 from pqlkit.core.loading import Dataset, load
-from pqlkit.core.quality import event_facts, fact_column
+from pqlkit.core.quality import entity_column, event_facts, fact_column
 from pqlkit.core.spec import ActivationSpec, Step
 
 __all__ = ["entity_table", "pql_times", "reduce"]
@@ -126,6 +126,25 @@ def _step_sql(index: int, step: Step, spec: ActivationSpec, engine, facts: Mappi
     """
 
 
+def _user_level_sql(spec: ActivationSpec, engine, facts: Mapping[str, int], paid: str) -> str:
+    """SQL of the per-entity rows at user level, in one join: a user has one row of used facts, so each
+    step's completing time is read off it (its ``min_count``-th earliest time of the step's event)
+    and its window checked on that time, as :func:`_step_sql` does; ``last_seen_at`` is the row's
+    latest time."""
+    steps = []
+    for step in spec.steps:
+        at = engine.nth(f"f.{fact_column(facts, step.event)}", step.min_count)
+        steps.append(f", CASE WHEN {_within_window(at, spec.window_for(step))} THEN {at} END "
+                     f"AS {quote_identifier(step.name + '_at')}")
+    return f"""
+        SELECT q.*{''.join(steps)}, p.paid_at, f.latest AS last_seen_at
+        FROM entities AS q
+        LEFT JOIN (SELECT * FROM event_facts WHERE _reason IS NULL) AS f USING (entity_id)
+        LEFT JOIN ({paid}) AS p USING (entity_id)
+        ORDER BY q.signup_at, q.entity_id
+    """
+
+
 def _check_names(spec: ActivationSpec, segments: list[str]) -> None:
     taken = set(_RESERVED_COLUMNS) | set(segments)
     for index, name in enumerate(spec.step_names):
@@ -195,24 +214,28 @@ def reduce(dataset: Dataset, spec: ActivationSpec | Mapping | str | os.PathLike)
     needed = step_events(spec)
     have = dataset.event_facts
     if have is None or any(have.get(name, 0) < count for name, count in needed.items()):
-        dataset.event_facts = event_facts(engine, step_events=needed)
-    steps_sql = " UNION ALL ".join(f"({_step_sql(i, step, spec, engine, dataset.event_facts)})" for i, step in enumerate(spec.steps))
-    pivot = "".join(
-        f", max(step_at) FILTER (WHERE step = {i}) AS {quote_identifier(step.name + '_at')}" for i, step in enumerate(spec.steps)
-    )
-    step_columns = "".join(f", s.{quote_identifier(step.name + '_at')}" for step in spec.steps)
-    query = f"""
-        WITH step_times AS ({steps_sql}),
-        wide AS (SELECT entity_id{pivot} FROM step_times GROUP BY entity_id),
-        seen AS (SELECT entity_id, max(latest) AS last_seen_at FROM event_facts WHERE _reason IS NULL GROUP BY entity_id),
-        paid AS (SELECT entity_id, min(paid_at) AS paid_at FROM conversions WHERE entity_id IS NOT NULL GROUP BY 1)
-        SELECT e.*{step_columns}, p.paid_at, seen.last_seen_at
-        FROM entities AS e
-        LEFT JOIN wide AS s USING (entity_id)
-        LEFT JOIN paid AS p USING (entity_id)
-        LEFT JOIN seen USING (entity_id)
-        ORDER BY e.signup_at, e.entity_id
-    """
+        dataset.event_facts = event_facts(engine, step_events=needed, entity=entity_column(spec.level == "account"))
+    paid = "SELECT entity_id, min(paid_at) AS paid_at FROM conversions WHERE entity_id IS NOT NULL GROUP BY 1"
+    if spec.level == "user":
+        query = _user_level_sql(spec, engine, dataset.event_facts, paid)
+    else:
+        steps_sql = " UNION ALL ".join(f"({_step_sql(i, step, spec, engine, dataset.event_facts)})" for i, step in enumerate(spec.steps))
+        pivot = "".join(
+            f", max(step_at) FILTER (WHERE step = {i}) AS {quote_identifier(step.name + '_at')}" for i, step in enumerate(spec.steps)
+        )
+        step_columns = "".join(f", s.{quote_identifier(step.name + '_at')}" for step in spec.steps)
+        query = f"""
+            WITH step_times AS ({steps_sql}),
+            wide AS (SELECT entity_id{pivot} FROM step_times GROUP BY entity_id),
+            seen AS (SELECT entity_id, max(latest) AS last_seen_at FROM event_facts WHERE _reason IS NULL GROUP BY entity_id),
+            paid AS ({paid})
+            SELECT e.*{step_columns}, p.paid_at, seen.last_seen_at
+            FROM entities AS e
+            LEFT JOIN wide AS s USING (entity_id)
+            LEFT JOIN paid AS p USING (entity_id)
+            LEFT JOIN seen USING (entity_id)
+            ORDER BY e.signup_at, e.entity_id
+        """
     table = engine.frame(query)
     return _finish(table, spec, dataset)
 

@@ -8,8 +8,8 @@ from pqlkit.core.context import AsOf, Context, context_as_of, context_value
 from pqlkit.core.loading import ledger_to_dict
 from pqlkit.metrics.conversion import pql_to_paid
 from pqlkit.metrics.counts import activation_funnel, pqls_over_time
-from pqlkit.metrics.current import current_pqls
-from pqlkit.metrics.stalled import stalled_trials
+from pqlkit.metrics.current import is_current_pql
+from pqlkit.metrics.stalled import is_stalled
 from pqlkit.metrics.time_to_pql import number_or_none, time_to_pql_km_median, time_to_pql_km_readings
 
 __all__ = ["summary"]
@@ -65,12 +65,14 @@ def summary(
         "level": context.level,
         "entities": n,
         "raw_pqls": raw,
-        "current_pqls": len(current_pqls(entities, context=context, as_of=as_of)),
+        "current_pqls": int(is_current_pql(entities["pql_at"], entities["paid_at"], entities["last_seen_at"], at=as_of,
+                                           active_days=context.active_days).sum()),
         "pql_rate": raw / n if n else None,
         "activation_rate_mean": number_or_none(entities["activation_rate"].mean()) if n else None,
         "time_to_pql_median_days": number_or_none(median),
         "time_to_pql_km_median_days": time_to_pql_km_median(entities),
-        "stalled_in_trial": len(stalled_trials(entities, context=context, as_of=as_of)),
+        "stalled_in_trial": int(is_stalled(entities, age_days=(as_of - entities["signup_at"]).dt.total_seconds() / 86400,
+                                           trial_days=context.trial_days, stall_day=context.stall_day).sum()),
         "paid_pqls": int(conversion["paid_pqls"]) if measured else None,
         "paid_before_pql": int(conversion["paid_before_pql"]) if measured else None,
         "paid_without_pql": int(conversion["paid_without_pql"]) if measured else None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import warnings
 
+import pandas as pd
 import pytest
 
 import pqlkit as pk
@@ -90,3 +91,39 @@ def test_conversions_are_checked_too():
     assert "notes" not in dataset.data_quality()["events"]
     assert [m.split(":")[0] for m in _id_form_warnings(messages)] == ["<DataFrame conversions>"]
     assert "conversions rows were dropped as unknown_user" in _id_form_warnings(messages)[0]
+
+
+# --- duplicates: the id aggregate over the ids as read (issue 25) ----------------------------------
+
+
+def _dropped_events(frames: dict) -> dict:
+    return pk.load(frames).data_quality()["events"]["dropped"]
+
+
+def test_ids_that_match_only_once_trimmed_are_duplicates():
+    """Ids read once each but equal once trimmed: ' e5' and 'e5 ' (both need trimming, neither is read
+    twice as written) -> 1 duplicate; 'e6' and ' e6' -> 1 duplicate; 'e7' alone -> kept. Blank ids
+    ('', '  ', missing) are compared on every column: ('  ', u1, d, day 1) and (None, u1, d, day 1)
+    are one event written twice -> 1 duplicate; ('', u1, d, day 2) differs in its time -> kept.
+    By hand: 3 duplicates of 8 rows."""
+    frames = {
+        "users": users([("u1", T0)]),
+        "events": events(
+            [(" e5", "u1", "a", T0 + DAY), ("e5 ", "u1", "a", T0 + DAY), ("e6", "u1", "b", T0 + DAY),
+             (" e6", "u1", "b", T0 + DAY), ("e7", "u1", "c", T0 + DAY), ("  ", "u1", "d", T0 + DAY),
+             (None, "u1", "d", T0 + DAY), ("", "u1", "d", T0 + 2 * DAY)],
+            columns=("event_id", "user_id", "event", "timestamp"),
+        ),
+    }
+    assert _dropped_events(frames)["duplicate"] == 3
+
+
+def test_whole_number_ids_are_compared_as_read():
+    """An integer event_id column (a Parquet file of numbers): 7 twice and 8 once -> 1 duplicate, the
+    second 7 (the first in file order is kept, so u1's step time is day 1, not day 3)."""
+    frame = events([("u1", "a", T0 + DAY), ("u1", "a", T0 + 3 * DAY), ("u1", "a", T0 + 2 * DAY)])
+    frame.insert(0, "event_id", pd.array([7, 7, 8], dtype="int64"))
+    dataset = pk.load({"users": users([("u1", T0)]), "events": frame})
+    assert dataset.data_quality()["events"]["dropped"]["duplicate"] == 1
+    kept = dataset.sql("SELECT ts FROM events ORDER BY ts")["ts"].tolist()
+    assert kept == [T0 + DAY, T0 + 2 * DAY]
