@@ -27,7 +27,8 @@ import io
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -218,6 +219,42 @@ class DuckDBEngine:
         """Column name to DuckDB type name."""
         return {row[0]: row[1] for row in self.con.execute(f"DESCRIBE {name}").fetchall()}
 
+    def register(self, name: str, frame: pd.DataFrame) -> None:
+        """Name a pandas frame as a table the SQL can read (the analyses' own rows: cut-offs, ids)."""
+        self.con.register(name, frame)
+
+    def unregister(self, name: str) -> None:
+        """Forget a frame named by :meth:`register`."""
+        self.con.unregister(name)
+
+    @contextmanager
+    def rows_where(self, conditions: Mapping[str, str]) -> Iterator[None]:
+        """Within the block, each named table holds only its rows where its condition (SQL) holds.
+
+        Each table is renamed aside and a view of its rows takes its name, so every query in the block
+        (views over these tables included) reads the kept rows; names that do not exist are skipped,
+        and the tables are put back on leaving, also after an error.
+        """
+        kinds = dict(self.rows("SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'main'"))
+        moved = []
+        try:
+            for name, condition in conditions.items():
+                if name not in kinds:
+                    continue
+                kind = "VIEW" if kinds[name] == "VIEW" else "TABLE"
+                self.run(f"ALTER {kind} {name} RENAME TO _aside_{name}")
+                moved.append((name, kind))
+                self.view(name, f"SELECT * FROM _aside_{name} WHERE {condition}")
+            yield
+        finally:
+            for name, kind in reversed(moved):
+                self.drop(name)
+                self.run(f"ALTER {kind} _aside_{name} RENAME TO {name}")
+
+    def new_session(self) -> DuckDBEngine:
+        """An engine of the same kind whose tables are its own (a new in-process database)."""
+        return DuckDBEngine()
+
 
 _SPARK_TYPES = {
     "string": "VARCHAR",
@@ -311,10 +348,14 @@ class SparkEngine:
 
     @staticmethod
     def translate(sql: str) -> str:
-        """DuckDB SQL to Spark SQL."""
+        """DuckDB SQL to Spark SQL.
+
+        sqlglot translates the names Spark spells otherwise; the functions it passes through as they
+        are, and Spark does not know, are rewritten here (:func:`_spark_function`).
+        """
         import sqlglot
 
-        return sqlglot.transpile(sql, read="duckdb", write="spark")[0]
+        return sqlglot.parse_one(sql, read="duckdb").transform(_spark_function).sql(dialect="spark")
 
     def run(self, sql: str) -> None:
         self.spark.sql(self.translate(sql))
@@ -352,6 +393,40 @@ class SparkEngine:
         """SQL: the ``index``-th element (from 1) of an array, NULL when it is shorter (Spark's ANSI
         indexing raises instead, so ``try_element_at``, which sqlglot passes through)."""
         return f"try_element_at({items}, {int(index)})"
+
+    def register(self, name: str, frame: pd.DataFrame) -> None:
+        """Name a pandas frame as a temporary view the SQL can read (the analyses' own rows: cut-offs, ids)."""
+        self.spark.createDataFrame(frame).createOrReplaceTempView(name)
+
+    def unregister(self, name: str) -> None:
+        """Forget a frame named by :meth:`register`."""
+        self.spark.catalog.dropTempView(name)
+
+    @contextmanager
+    def rows_where(self, conditions: Mapping[str, str]) -> Iterator[None]:
+        """Within the block, each named view holds only its rows where its condition (DuckDB SQL) holds
+        (as :meth:`DuckDBEngine.rows_where`). A Spark frame keeps the plan it was made from, so the
+        whole table is held as a frame, the cut rows take its name, and the frame takes it back after."""
+        kept = {}
+        try:
+            for name, condition in conditions.items():
+                if not self.spark.catalog.tableExists(name):
+                    continue
+                kept[name] = self.spark.table(name)
+                kept[name].createOrReplaceTempView(f"_aside_{name}")
+                self.view(name, f"SELECT * FROM _aside_{name} WHERE {condition}")
+            yield
+        finally:
+            for name, frame in kept.items():
+                frame.createOrReplaceTempView(name)
+                self.spark.catalog.dropTempView(f"_aside_{name}")
+
+    def new_session(self) -> SparkEngine:
+        """An engine on the same Spark application whose temporary views are its own (``newSession``),
+        so that loading another level does not replace this engine's tables."""
+        session = self.spark.newSession()
+        session.conf.set("spark.sql.session.timeZone", "UTC")
+        return SparkEngine(session=session)
 
     def columns(self, name: str) -> dict[str, str]:
         types = {}
@@ -447,6 +522,22 @@ class SparkEngine:
                 path=location,
             )
         return frame.drop(_CORRUPT)
+
+
+def _spark_function(node):
+    """One node of a DuckDB query, rewritten when it is a function Spark spells otherwise and sqlglot passes through.
+
+    ``epoch_us(ts)`` (microseconds since 1970) is ``unix_micros(ts)``; ``epoch_ns(ts)`` is that times
+    1000 (Spark's timestamps hold microseconds, so the last three digits are zeros on both engines).
+    """
+    from sqlglot import exp
+
+    if isinstance(node, exp.Anonymous) and node.name.lower() in ("epoch_us", "epoch_ns"):
+        micros = exp.Anonymous(this="UNIX_MICROS", expressions=node.expressions)
+        if node.name.lower() == "epoch_us":
+            return micros
+        return exp.Paren(this=exp.Mul(this=micros, expression=exp.Literal.number(1000)))
+    return node
 
 
 # The column Spark puts a row it cannot parse into (PERMISSIVE mode); no user column is named so.
