@@ -27,6 +27,7 @@ import io
 import os
 import re
 import tempfile
+import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,6 +37,7 @@ import pandas as pd
 
 from pqlkit.base.duckdb import connect
 from pqlkit.base.errors import DataError, PqlkitError
+from pqlkit.base.sql import sql_string
 from pqlkit.io.files import create_raw_table
 
 __all__ = ["DuckDBEngine", "SparkEngine", "ENGINES"]
@@ -227,6 +229,14 @@ class DuckDBEngine:
         """Forget a frame named by :meth:`register`."""
         self.con.unregister(name)
 
+    def has_table(self, name: str) -> bool:
+        """Whether a table or view of that name exists."""
+        return bool(self.rows(f"SELECT count(*) FROM information_schema.tables WHERE table_name = {sql_string(name)}")[0][0])
+
+    def save(self, name: str, path: str | os.PathLike) -> None:
+        """Write the table ``name`` to the Parquet file ``path``."""
+        self.con.execute(f"COPY (SELECT * FROM {name}) TO {sql_string(str(path))} (FORMAT parquet)")
+
     @contextmanager
     def rows_where(self, conditions: Mapping[str, str]) -> Iterator[None]:
         """Within the block, each named table holds only its rows where its condition (SQL) holds.
@@ -319,6 +329,7 @@ def spark_session():
         builder = (
             builder.master(os.environ.get("PQLKIT_SPARK_MASTER", "local[*]"))
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")  # progress bars on stderr would fill notebook outputs
             .config("spark.sql.shuffle.partitions", partitions)
             .config("spark.driver.memory", memory)
         )
@@ -379,7 +390,8 @@ class SparkEngine:
         return [tuple(row) for row in self.spark.sql(self.translate(sql)).collect()]
 
     def frame(self, sql: str) -> pd.DataFrame:
-        table = self.spark.sql(self.translate(sql)).toArrow()
+        with _pandas_version_quiet():
+            table = self.spark.sql(self.translate(sql)).toArrow()
         return table.to_pandas()
 
     @staticmethod
@@ -396,11 +408,21 @@ class SparkEngine:
 
     def register(self, name: str, frame: pd.DataFrame) -> None:
         """Name a pandas frame as a temporary view the SQL can read (the analyses' own rows: cut-offs, ids)."""
-        self.spark.createDataFrame(frame).createOrReplaceTempView(name)
+        with _pandas_version_quiet():
+            self.spark.createDataFrame(frame).createOrReplaceTempView(name)
 
     def unregister(self, name: str) -> None:
         """Forget a frame named by :meth:`register`."""
         self.spark.catalog.dropTempView(name)
+
+    def has_table(self, name: str) -> bool:
+        """Whether a temporary view of that name exists."""
+        return bool(self.spark.catalog.tableExists(name))
+
+    def save(self, name: str, path: str | os.PathLike) -> None:
+        """Write the view ``name`` as Parquet at ``path``: a folder of parts, as Spark writes (any file system
+        the cluster writes to; a local path on a local session). Read it back with ``read_parquet(path)``."""
+        self.spark.table(name).write.mode("overwrite").parquet(str(path))
 
     @contextmanager
     def rows_where(self, conditions: Mapping[str, str]) -> Iterator[None]:
@@ -410,7 +432,7 @@ class SparkEngine:
         kept = {}
         try:
             for name, condition in conditions.items():
-                if not self.spark.catalog.tableExists(name):
+                if not self.has_table(name):
                     continue
                 kept[name] = self.spark.table(name)
                 kept[name].createOrReplaceTempView(f"_aside_{name}")
@@ -522,6 +544,15 @@ class SparkEngine:
                 path=location,
             )
         return frame.drop(_CORRUPT)
+
+
+@contextmanager
+def _pandas_version_quiet() -> Iterator[None]:
+    """PySpark's FutureWarning that it does not yet fully support pandas 3, silenced: pqlkit hands frames to and
+    from Spark through Arrow, and the tests compare every result with DuckDB's (a notebook would print it as a note)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+        yield
 
 
 def _spark_function(node):
