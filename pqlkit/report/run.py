@@ -361,7 +361,7 @@ def _execute_all(paths: Sequence[Path], targets: Mapping[Path, Path], *, paramet
 
 @dataclass(frozen=True)
 class _Inputs:
-    dataset: Path
+    dataset: Path | str  # a local folder, resolved; a database's notebook source or a cluster URI as given
     spec: Path | None  # None for a spec given as a dict or an ActivationSpec, until it is written to the report
     as_of: str | None
     level: str | None
@@ -410,6 +410,12 @@ def dataset_title(dataset, database=None) -> str:
     return database.display if database is not None else os.fspath(dataset)
 
 
+def _resolved_dataset(dataset) -> Path | str:
+    """A local dataset as an absolute path; a cluster URI (``s3a://``, ``hdfs://``, ``file://``: read by Spark)
+    as it is, since resolving it as a local path would break it (``s3a:/bucket`` under the working folder)."""
+    return str(dataset) if "://" in str(dataset) else Path(dataset).resolve()
+
+
 def _check_inputs(dataset, spec, *, as_of, level, events_format=None, currency=DEFAULT_CURRENCY,
                   engine=None) -> _Inputs:
     """Load, check and summarise the input once, before any notebook runs (errors are PqlkitError)."""
@@ -419,7 +425,7 @@ def _check_inputs(dataset, spec, *, as_of, level, events_format=None, currency=D
     database = database_source(dataset)  # a database URL, source file or DatabaseSource
     # The notebooks get the database as one string without its password (see notebook_source), and
     # the password in their kernels' environment only.
-    dataset_path = notebook_source(database) if database is not None else Path(dataset).resolve()
+    dataset_path = notebook_source(database) if database is not None else _resolved_dataset(dataset)
     environment = kernel_environment(database) if database is not None else {}
     spec_path = Path(spec).resolve() if isinstance(spec, (str, os.PathLike)) else None
     as_of_iso = parse_as_of(as_of).isoformat(timespec="microseconds") if as_of is not None else None

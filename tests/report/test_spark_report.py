@@ -15,6 +15,9 @@ addition is not associative: a mean of a few thousand amounts can differ in the 
 1e-16 of the value per addition), far below 1e-9 and far below any digit a page shows. On this machine
 the two reports are in fact identical to the bit.
 
+The Spark run reads the sample as a ``file://`` URI, as a cluster's ``s3a://`` or ``hdfs://`` folder is
+read (by Spark itself, in the report and again in notebook 01 for the other level).
+
 One Spark report run (about three and a half minutes on two cores: a local Spark session in the report
 and one in each notebook's kernel) beside the session's shared DuckDB run of the sample (conftest.py).
 Without Java or PySpark the test is skipped, as tests/io/test_spark.py is.
@@ -44,7 +47,7 @@ def _spark_report(folder: Path) -> subprocess.CompletedProcess:
         pytest.skip("no Java runtime: `make test` installs Debian's default-jre-headless where it can")
     environment = {**os.environ, "PQLKIT_SPARK_MASTER": os.environ.get("PQLKIT_SPARK_MASTER", "local[2]"),
                    "PQLKIT_SPARK_PARTITIONS": os.environ.get("PQLKIT_SPARK_PARTITIONS", "2")}
-    command = [sys.executable, "-m", "pqlkit.cli", "report", str(SAMPLE), "--spec", str(SAMPLE_SPEC),
+    command = [sys.executable, "-m", "pqlkit.cli", "report", SAMPLE.as_uri(), "--spec", str(SAMPLE_SPEC),
                "--out", str(folder / "report"), "--no-progress", "--engine", "spark", "--jobs", "2"]
     return subprocess.run(command, cwd=folder, capture_output=True, text=True, env=environment, timeout=1500)
 
