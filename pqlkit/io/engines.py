@@ -237,6 +237,11 @@ class DuckDBEngine:
         """Write the table ``name`` to the Parquet file ``path``."""
         self.con.execute(f"COPY (SELECT * FROM {name}) TO {sql_string(str(path))} (FORMAT parquet)")
 
+    @staticmethod
+    def parquet(path: str | os.PathLike) -> str:
+        """SQL: the rows of the Parquet file(s) at ``path``, as :meth:`save` wrote them."""
+        return f"read_parquet({sql_string(str(path))})"
+
     @contextmanager
     def rows_where(self, conditions: Mapping[str, str]) -> Iterator[None]:
         """Within the block, each named table holds only its rows where its condition (SQL) holds.
@@ -334,7 +339,8 @@ def spark_session():
             .config("spark.driver.memory", memory)
         )
     try:
-        session = builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
+        with _pandas_version_quiet():  # the notice is given while the session starts, too
+            session = builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
     except Exception as error:  # Java missing, master unreachable: one line, not a JVM traceback
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise PqlkitError(f"cannot start Spark ({first}); check JAVA_HOME (Java 17+) or SPARK_REMOTE") from None
@@ -420,9 +426,14 @@ class SparkEngine:
         return bool(self.spark.catalog.tableExists(name))
 
     def save(self, name: str, path: str | os.PathLike) -> None:
-        """Write the view ``name`` as Parquet at ``path``: a folder of parts, as Spark writes (any file system
-        the cluster writes to; a local path on a local session). Read it back with ``read_parquet(path)``."""
-        self.spark.table(name).write.mode("overwrite").parquet(str(path))
+        """Write the view ``name`` as Parquet at ``path``: a folder of parts, as Spark writes; a local path is
+        this machine's (``file://``), so on a cluster it must be a folder every executor and this machine share."""
+        self.spark.table(name).write.mode("overwrite").parquet(_location(path))
+
+    @staticmethod
+    def parquet(path: str | os.PathLike) -> str:
+        """SQL (DuckDB's dialect, translated): the rows of the Parquet folder at ``path``, as :meth:`save` wrote them."""
+        return f"read_parquet({sql_string(_location(path))})"
 
     @contextmanager
     def rows_where(self, conditions: Mapping[str, str]) -> Iterator[None]:
@@ -544,6 +555,12 @@ class SparkEngine:
                 path=location,
             )
         return frame.drop(_CORRUPT)
+
+
+def _location(path: str | os.PathLike) -> str:
+    """Where Spark finds ``path``: a URI as it is; a local path as a ``file://`` URI, since Spark takes a path
+    without a scheme on the cluster's default file system (HDFS on most clusters), not on this machine's disk."""
+    return str(path) if "://" in str(path) else f"file://{Path(path).absolute()}"  # not percent-encoded: Hadoop encodes
 
 
 @contextmanager

@@ -160,13 +160,13 @@ def read_checked(folder: str | os.PathLike, spec, *, key: str):
         return None
     if meta.get("key") != key or not all((folder / f"{t}.parquet").exists() for t in (*_TABLES, "entities")):
         return None
-    engine = make_engine(meta.get("engine", "duckdb"))  # Spark's files are folders of parts; read_parquet reads either
+    engine = make_engine(meta.get("engine", "duckdb"))  # the engine reads what it wrote (Spark: folders of parts)
     for table in ("users", "conversions"):
-        engine.table(table, f"SELECT * FROM read_parquet({sql_string(str(folder / f'{table}.parquet'))})")
-    engine.view("events", f"SELECT * FROM read_parquet({sql_string(str(folder / 'events.parquet'))})")
+        engine.table(table, f"SELECT * FROM {engine.parquet(folder / f'{table}.parquet')}")
+    engine.view("events", f"SELECT * FROM {engine.parquet(folder / 'events.parquet')}")
     for table in _OPTIONAL:
         if (folder / f"{table}.parquet").exists():
-            engine.table(table, f"SELECT * FROM read_parquet({sql_string(str(folder / f'{table}.parquet'))})")
+            engine.table(table, f"SELECT * FROM {engine.parquet(folder / f'{table}.parquet')}")
     extra = {"event_facts": meta.get("event_facts")} if "event_facts" in Dataset.__dataclass_fields__ else {}
     ledger = pd.DataFrame.from_records(meta["ledger"]).astype({"rows": "int64", "read": "int64"})
     dataset = Dataset(engine=engine, as_of=parse_as_of(meta["as_of"]), level=meta["level"], ledger=ledger,
