@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="notebooks run at once, each in its own kernel (default: 2, or 1 on a one-core machine)")
     report.add_argument("--currency", metavar="CODE",
                         help="the ISO 4217 code every amount is shown in, e.g. EUR (default: USD)")
+    _add_engine_option(report, "where the checks, the reduction and every notebook's queries over the events run")
 
     export = commands.add_parser("export", help="write the per-entity table and the current PQLs to database tables")
     export.add_argument("dataset", help=DATASET_HELP)
@@ -188,12 +189,15 @@ def _add_export_options(parser: argparse.ArgumentParser) -> None:
 def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
     _add_selection_options(parser)
     parser.add_argument("--strict", action="store_true", help="fail instead of dropping any row")
+    _add_engine_option(parser, "where the checks and the reduction run")
+
+
+def _add_engine_option(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument(
         "--engine",
         choices=("duckdb", "spark"),
         default="duckdb",
-        help="where the checks and the reduction run: DuckDB in process (default), or Apache Spark "
-        "(SPARK_REMOTE or PQLKIT_SPARK_MASTER; see the README)",
+        help=f"{what}: DuckDB in process (default), or Apache Spark (SPARK_REMOTE or PQLKIT_SPARK_MASTER; see the README)",
     )
 
 
@@ -316,7 +320,7 @@ def _report(args: argparse.Namespace) -> int:
     try:
         index = run_report(_dataset(args), args.spec, out=args.out, as_of=args.as_of, level=args.level,
                            events_format=args.events_format, progress=args.progress, pdf=args.pdf,
-                           previous=args.previous, jobs=args.jobs,
+                           previous=args.previous, jobs=args.jobs, engine=args.engine,
                            **({"currency": args.currency} if args.currency else {}))
     except NotebookFailed as failure:
         print(f"pqlkit: error: {failure}", file=sys.stderr)

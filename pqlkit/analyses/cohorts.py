@@ -18,7 +18,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from pqlkit.base.errors import PqlkitError
 from pqlkit.core.context import AsOf, Context, context_as_of, context_value
 from pqlkit.core.loading import Dataset
 from pqlkit.metrics import period_start, pql_to_paid, pqls_over_time, rate_table, time_to_pql_km_median
@@ -383,8 +382,6 @@ def current_pqls_over_time(
     frame = pd.DataFrame({"week_start": weeks["period_start"], "week_end": ends.astype("datetime64[us, UTC]")})
     pqls = entities.loc[entities["is_pql"], ["entity_id", "pql_at", "paid_at"]].copy()
     frame["pqls_to_date"] = [int((pqls["pql_at"] <= end).sum()) for end in frame["week_end"]]
-    if dataset.con is None:
-        raise PqlkitError("current_pqls_over_time needs the DuckDB engine (it joins the PQL list with the events)")
     frame["current_pqls"] = _current_at(pqls, frame["week_end"], dataset=dataset, active=active)
     frame["pqls_to_date"] = frame["pqls_to_date"].astype("int64")
     frame["current_pqls"] = frame["current_pqls"].astype("int64")

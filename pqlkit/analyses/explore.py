@@ -444,11 +444,14 @@ def compare_levels(
     levels: Sequence[str] = ("user", "account"),
     events_format: str | None = None,
     current: tuple[pd.DataFrame, Context] | None = None,
+    engine: str | object | None = None,
 ) -> pd.DataFrame:
     """The headline metrics at user level and at account level, side by side.
 
     Loads the dataset once per level, except the level of ``current`` when given: its row comes
-    from that table, which is what loading again would give. A level that cannot be analysed (no
+    from that table, which is what loading again would give. The other levels are loaded by
+    ``engine``, by default an engine of ``current``'s kind with tables of its own (Spark when
+    ``current`` came from Spark), else DuckDB. A level that cannot be analysed (no
     ``account_id`` in the users table, or a spec with ``min_users`` steps at user level) gets a row
     with ``available = False`` and the reason in ``note``, instead of an error. Spec warnings (a
     step's event never occurs) are not repeated here.
@@ -469,6 +472,8 @@ def compare_levels(
         The per-entity table and context already reduced from ``source`` with ``spec`` and
         ``as_of`` at one of the levels (a notebook's ``entities, ctx``), so that level is not
         loaded again. Its context must have the same ``as_of`` and, at its level, the same spec.
+    engine : {"duckdb", "spark"} or an engine object, optional
+        Where the other levels are loaded (see :func:`pqlkit.load`).
 
     Returns
     -------
@@ -487,6 +492,8 @@ def compare_levels(
     if current is not None:
         _check_current(current[1], spec, as_of=as_of)
         as_of = current[1].as_of if as_of is None else as_of
+        if engine is None and current[1].dataset is not None:
+            engine = current[1].dataset.engine.new_session()
     rows = []
     for level in levels:
         if current is not None and current[1].level == level:
@@ -495,7 +502,8 @@ def compare_levels(
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", PqlkitWarning)
-                table, context = entity_table(source, spec, as_of=as_of, level=level, events_format=events_format)
+                table, context = entity_table(source, spec, as_of=as_of, level=level, events_format=events_format,
+                                              engine=engine)
         except PqlkitError as error:
             rows.append(_level_row(level, note=shorten_paths(str(error), [spec.source, source])))
             continue

@@ -175,10 +175,12 @@ def payments(dataset: Dataset) -> pd.DataFrame:
     table = dataset.sql(
         f"""
         SELECT entity_id, paid_at, paid_plan, mrr FROM (
-            SELECT entity_id, paid_at, NULLIF(trim(CAST({plan} AS VARCHAR)), '') AS paid_plan, {mrr} AS mrr,
-                row_number() OVER (PARTITION BY entity_id ORDER BY paid_at, paid_plan NULLS LAST, mrr NULLS LAST) AS n
-            FROM conversions WHERE entity_id IS NOT NULL
-        ) WHERE n = 1
+            SELECT *, row_number() OVER (PARTITION BY entity_id ORDER BY paid_at, paid_plan NULLS LAST, mrr NULLS LAST) AS n
+            FROM (
+                SELECT entity_id, paid_at, NULLIF(trim(CAST({plan} AS VARCHAR)), '') AS paid_plan, {mrr} AS mrr
+                FROM conversions WHERE entity_id IS NOT NULL
+            ) AS firsts
+        ) AS ranked WHERE n = 1
         ORDER BY entity_id
         """
     )

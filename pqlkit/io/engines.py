@@ -27,7 +27,9 @@ import io
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -35,6 +37,7 @@ import pandas as pd
 
 from pqlkit.base.duckdb import connect
 from pqlkit.base.errors import DataError, PqlkitError
+from pqlkit.base.sql import sql_string
 from pqlkit.io.files import create_raw_table
 
 __all__ = ["DuckDBEngine", "SparkEngine", "ENGINES"]
@@ -218,6 +221,55 @@ class DuckDBEngine:
         """Column name to DuckDB type name."""
         return {row[0]: row[1] for row in self.con.execute(f"DESCRIBE {name}").fetchall()}
 
+    def register(self, name: str, frame: pd.DataFrame) -> None:
+        """Name a pandas frame as a table the SQL can read (the analyses' own rows: cut-offs, ids)."""
+        self.con.register(name, frame)
+
+    def unregister(self, name: str) -> None:
+        """Forget a frame named by :meth:`register`."""
+        self.con.unregister(name)
+
+    def has_table(self, name: str) -> bool:
+        """Whether a table or view of that name exists."""
+        return bool(self.rows(f"SELECT count(*) FROM information_schema.tables WHERE table_name = {sql_string(name)}")[0][0])
+
+    def save(self, name: str, path: str | os.PathLike) -> None:
+        """Write the table ``name`` to the Parquet file ``path``."""
+        self.con.execute(f"COPY (SELECT * FROM {name}) TO {sql_string(str(path))} (FORMAT parquet)")
+
+    @staticmethod
+    def parquet(path: str | os.PathLike) -> str:
+        """SQL: the rows of the Parquet file(s) at ``path``, as :meth:`save` wrote them."""
+        return f"read_parquet({sql_string(str(path))})"
+
+    @contextmanager
+    def rows_where(self, conditions: Mapping[str, str]) -> Iterator[None]:
+        """Within the block, each named table holds only its rows where its condition (SQL) holds.
+
+        Each table is renamed aside and a view of its rows takes its name, so every query in the block
+        (views over these tables included) reads the kept rows; names that do not exist are skipped,
+        and the tables are put back on leaving, also after an error.
+        """
+        kinds = dict(self.rows("SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'main'"))
+        moved = []
+        try:
+            for name, condition in conditions.items():
+                if name not in kinds:
+                    continue
+                kind = "VIEW" if kinds[name] == "VIEW" else "TABLE"
+                self.run(f"ALTER {kind} {name} RENAME TO _aside_{name}")
+                moved.append((name, kind))
+                self.view(name, f"SELECT * FROM _aside_{name} WHERE {condition}")
+            yield
+        finally:
+            for name, kind in reversed(moved):
+                self.drop(name)
+                self.run(f"ALTER {kind} _aside_{name} RENAME TO {name}")
+
+    def new_session(self) -> DuckDBEngine:
+        """An engine of the same kind whose tables are its own (a new in-process database)."""
+        return DuckDBEngine()
+
 
 _SPARK_TYPES = {
     "string": "VARCHAR",
@@ -282,11 +334,13 @@ def spark_session():
         builder = (
             builder.master(os.environ.get("PQLKIT_SPARK_MASTER", "local[*]"))
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")  # progress bars on stderr would fill notebook outputs
             .config("spark.sql.shuffle.partitions", partitions)
             .config("spark.driver.memory", memory)
         )
     try:
-        session = builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
+        with _pandas_version_quiet():  # the notice is given while the session starts, too
+            session = builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
     except Exception as error:  # Java missing, master unreachable: one line, not a JVM traceback
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise PqlkitError(f"cannot start Spark ({first}); check JAVA_HOME (Java 17+) or SPARK_REMOTE") from None
@@ -311,10 +365,14 @@ class SparkEngine:
 
     @staticmethod
     def translate(sql: str) -> str:
-        """DuckDB SQL to Spark SQL."""
+        """DuckDB SQL to Spark SQL.
+
+        sqlglot translates the names Spark spells otherwise; the functions it passes through as they
+        are, and Spark does not know, are rewritten here (:func:`_spark_function`).
+        """
         import sqlglot
 
-        return sqlglot.transpile(sql, read="duckdb", write="spark")[0]
+        return sqlglot.parse_one(sql, read="duckdb").transform(_spark_function).sql(dialect="spark")
 
     def run(self, sql: str) -> None:
         self.spark.sql(self.translate(sql))
@@ -338,7 +396,8 @@ class SparkEngine:
         return [tuple(row) for row in self.spark.sql(self.translate(sql)).collect()]
 
     def frame(self, sql: str) -> pd.DataFrame:
-        table = self.spark.sql(self.translate(sql)).toArrow()
+        with _pandas_version_quiet():
+            table = self.spark.sql(self.translate(sql)).toArrow()
         return table.to_pandas()
 
     @staticmethod
@@ -352,6 +411,55 @@ class SparkEngine:
         """SQL: the ``index``-th element (from 1) of an array, NULL when it is shorter (Spark's ANSI
         indexing raises instead, so ``try_element_at``, which sqlglot passes through)."""
         return f"try_element_at({items}, {int(index)})"
+
+    def register(self, name: str, frame: pd.DataFrame) -> None:
+        """Name a pandas frame as a temporary view the SQL can read (the analyses' own rows: cut-offs, ids)."""
+        with _pandas_version_quiet():
+            self.spark.createDataFrame(frame).createOrReplaceTempView(name)
+
+    def unregister(self, name: str) -> None:
+        """Forget a frame named by :meth:`register`."""
+        self.spark.catalog.dropTempView(name)
+
+    def has_table(self, name: str) -> bool:
+        """Whether a temporary view of that name exists."""
+        return bool(self.spark.catalog.tableExists(name))
+
+    def save(self, name: str, path: str | os.PathLike) -> None:
+        """Write the view ``name`` as Parquet at ``path``: a folder of parts, as Spark writes; a local path is
+        this machine's (``file://``), so on a cluster it must be a folder every executor and this machine share."""
+        self.spark.table(name).write.mode("overwrite").parquet(_location(path))
+
+    @staticmethod
+    def parquet(path: str | os.PathLike) -> str:
+        """SQL (DuckDB's dialect, translated): the rows of the Parquet folder at ``path``, as :meth:`save` wrote them."""
+        return f"read_parquet({sql_string(_location(path))})"
+
+    @contextmanager
+    def rows_where(self, conditions: Mapping[str, str]) -> Iterator[None]:
+        """Within the block, each named view holds only its rows where its condition (DuckDB SQL) holds
+        (as :meth:`DuckDBEngine.rows_where`). A Spark frame keeps the plan it was made from, so the
+        whole table is held as a frame, the cut rows take its name, and the frame takes it back after."""
+        kept = {}
+        try:
+            for name, condition in conditions.items():
+                if not self.has_table(name):
+                    continue
+                kept[name] = self.spark.table(name)
+                kept[name].createOrReplaceTempView(f"_aside_{name}")
+                self.view(name, f"SELECT * FROM _aside_{name} WHERE {condition}")
+            yield
+        finally:
+            for name, frame in kept.items():
+                frame.createOrReplaceTempView(name)
+                self.spark.catalog.dropTempView(f"_aside_{name}")
+
+    def new_session(self) -> SparkEngine:
+        """An engine on the same Spark application whose temporary views are its own (``newSession``),
+        so that loading another level does not replace this engine's tables."""
+        session = self.spark.newSession()
+        session.conf.set("spark.sql.session.timeZone", "UTC")
+        return SparkEngine(session=session)
 
     def columns(self, name: str) -> dict[str, str]:
         types = {}
@@ -447,6 +555,37 @@ class SparkEngine:
                 path=location,
             )
         return frame.drop(_CORRUPT)
+
+
+def _location(path: str | os.PathLike) -> str:
+    """Where Spark finds ``path``: a URI as it is; a local path as a ``file://`` URI, since Spark takes a path
+    without a scheme on the cluster's default file system (HDFS on most clusters), not on this machine's disk."""
+    return str(path) if "://" in str(path) else f"file://{Path(path).absolute()}"  # not percent-encoded: Hadoop encodes
+
+
+@contextmanager
+def _pandas_version_quiet() -> Iterator[None]:
+    """PySpark's FutureWarning that it does not yet fully support pandas 3, silenced: pqlkit hands frames to and
+    from Spark through Arrow, and the tests compare every result with DuckDB's (a notebook would print it as a note)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+        yield
+
+
+def _spark_function(node):
+    """One node of a DuckDB query, rewritten when it is a function Spark spells otherwise and sqlglot passes through.
+
+    ``epoch_us(ts)`` (microseconds since 1970) is ``unix_micros(ts)``; ``epoch_ns(ts)`` is that times
+    1000 (Spark's timestamps hold microseconds, so the last three digits are zeros on both engines).
+    """
+    from sqlglot import exp
+
+    if isinstance(node, exp.Anonymous) and node.name.lower() in ("epoch_us", "epoch_ns"):
+        micros = exp.Anonymous(this="UNIX_MICROS", expressions=node.expressions)
+        if node.name.lower() == "epoch_us":
+            return micros
+        return exp.Paren(this=exp.Mul(this=micros, expression=exp.Literal.number(1000)))
+    return node
 
 
 # The column Spark puts a row it cannot parse into (PERMISSIVE mode); no user column is named so.

@@ -115,7 +115,7 @@ def last_seen_at_moments(
     Parameters
     ----------
     dataset : Dataset
-        The loaded dataset (DuckDB engine when ``entity_ids`` is given).
+        The loaded dataset (either engine).
     moments : sequence of pandas.Timestamp
         The moments (UTC), newest first, spaced as said above.
     every : pandas.Timedelta
@@ -146,18 +146,18 @@ def last_seen_at_moments(
             GROUP BY ALL
         )
         SELECT moments.j AS moment, bucket.entity_id, max(bucket.last_seen_at) AS last_seen_at
-        FROM bucket JOIN range({len(moments)}) AS moments(j) ON bucket.k >= moments.j
+        FROM bucket JOIN (VALUES {", ".join(f"({j})" for j in range(len(moments)))}) AS moments(j) ON bucket.k >= moments.j
         GROUP BY ALL
         ORDER BY 1, 2
     """
     if entity_ids is None:
         frame = dataset.sql(query)
     else:
-        dataset.con.register("_last_seen_ids", pd.DataFrame({"entity_id": entity_ids.to_numpy()}))
+        dataset.engine.register("_last_seen_ids", pd.DataFrame({"entity_id": entity_ids.astype(str).to_numpy()}))
         try:
             frame = dataset.sql(query)
         finally:
-            dataset.con.unregister("_last_seen_ids")
+            dataset.engine.unregister("_last_seen_ids")
     frame["last_seen_at"] = pd.to_datetime(frame["last_seen_at"], utc=True)
     frame["entity_id"] = frame["entity_id"].astype(str)
     frame["moment"] = frame["moment"].astype("int64")

@@ -4,11 +4,16 @@
 then stores what that produced in ``OUT/data/checked/<key>/``:
 
 - ``users.parquet``, ``events.parquet``, ``conversions.parquet``: the clean tables, written by the
-  engine (``COPY (SELECT * FROM events) TO ... (FORMAT parquet)``), and ``event_facts.parquet``, the
-  per-user facts of the tagging pass (rows per outcome, step times);
+  engine that checked them (DuckDB writes one file each; Spark a folder of parts), and
+  ``event_facts.parquet``, the per-user facts of the tagging pass (rows per outcome, step times);
 - ``entities.parquet``: the per-entity table;
 - ``context.json``: ``as_of``, the level, the spec's path, the segments, the ledger, the sources, the
-  warnings the load raised, and the key.
+  warnings the load raised, the engine's name, and the key.
+
+The notebooks read the clean tables back with the same engine: a report checked on Spark gives each
+notebook's kernel a Spark session of its own (the same ``PQLKIT_SPARK_MASTER`` or ``SPARK_REMOTE``),
+so every aggregate a notebook takes over the events (catalogue, candidate steps, snapshots, payments,
+current PQLs over time) runs on Spark, as it would on DuckDB for a DuckDB report.
 
 The key (:func:`inputs_key`) is a hash of the inputs: the dataset's path and its files' sizes and
 modification times, the spec's path and text, ``as_of``, the level and the events format. The report
@@ -35,7 +40,7 @@ from pqlkit.base.sql import sql_string
 from pqlkit.core.asof import parse_as_of
 from pqlkit.core.context import Context
 from pqlkit.core.loading import Dataset
-from pqlkit.io.engines import DuckDBEngine
+from pqlkit.io.engines import make_engine
 
 __all__ = ["CHECKED_ENV", "inputs_key", "read_checked", "write_checked"]
 
@@ -90,7 +95,7 @@ def write_checked(entities: pd.DataFrame, context, folder: Path, *, key: str,
     entities : pandas.DataFrame
         The per-entity table (:func:`pqlkit.entity_table`).
     context : Context
-        Its context; its dataset must be held by DuckDB (the engine writes the Parquet files).
+        Its context; its dataset's engine (DuckDB or Spark) writes the Parquet files.
     folder : pathlib.Path
         The report's ``data/checked`` folder.
     key : str
@@ -107,14 +112,13 @@ def write_checked(entities: pd.DataFrame, context, folder: Path, *, key: str,
     dataset = context.dataset
     target = folder / key
     target.mkdir(parents=True, exist_ok=True)
-    tables = {name for (name,) in dataset.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    for table in (*_TABLES, *(t for t in _OPTIONAL if t in tables)):
-        dataset.con.execute(
-            f"COPY (SELECT * FROM {table}) TO {sql_string(str(target / f'{table}.parquet'))} (FORMAT parquet)"
-        )
+    engine = dataset.engine
+    for table in (*_TABLES, *(t for t in _OPTIONAL if engine.has_table(t))):
+        engine.save(table, target / f"{table}.parquet")
     entities.to_parquet(target / "entities.parquet", index=False)
     meta = {
         "key": key,
+        "engine": engine.name,
         "as_of": context.as_of.isoformat(timespec="microseconds"),
         "level": context.level,
         "spec_path": str(context.spec.path) if getattr(context.spec, "path", None) else None,
@@ -154,15 +158,15 @@ def read_checked(folder: str | os.PathLike, spec, *, key: str):
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if meta.get("key") != key or not all((folder / f"{t}.parquet").is_file() for t in (*_TABLES, "entities")):
+    if meta.get("key") != key or not all((folder / f"{t}.parquet").exists() for t in (*_TABLES, "entities")):
         return None
-    engine = DuckDBEngine()
+    engine = make_engine(meta.get("engine", "duckdb"))  # the engine reads what it wrote (Spark: folders of parts)
     for table in ("users", "conversions"):
-        engine.table(table, f"SELECT * FROM read_parquet({sql_string(str(folder / f'{table}.parquet'))})")
-    engine.view("events", f"SELECT * FROM read_parquet({sql_string(str(folder / 'events.parquet'))})")
+        engine.table(table, f"SELECT * FROM {engine.parquet(folder / f'{table}.parquet')}")
+    engine.view("events", f"SELECT * FROM {engine.parquet(folder / 'events.parquet')}")
     for table in _OPTIONAL:
-        if (folder / f"{table}.parquet").is_file():
-            engine.table(table, f"SELECT * FROM read_parquet({sql_string(str(folder / f'{table}.parquet'))})")
+        if (folder / f"{table}.parquet").exists():
+            engine.table(table, f"SELECT * FROM {engine.parquet(folder / f'{table}.parquet')}")
     extra = {"event_facts": meta.get("event_facts")} if "event_facts" in Dataset.__dataclass_fields__ else {}
     ledger = pd.DataFrame.from_records(meta["ledger"]).astype({"rows": "int64", "read": "int64"})
     dataset = Dataset(engine=engine, as_of=parse_as_of(meta["as_of"]), level=meta["level"], ledger=ledger,

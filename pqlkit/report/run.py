@@ -361,7 +361,7 @@ def _execute_all(paths: Sequence[Path], targets: Mapping[Path, Path], *, paramet
 
 @dataclass(frozen=True)
 class _Inputs:
-    dataset: Path
+    dataset: Path | str  # a local folder, resolved; a database's notebook source or a cluster URI as given
     spec: Path | None  # None for a spec given as a dict or an ActivationSpec, until it is written to the report
     as_of: str | None
     level: str | None
@@ -410,7 +410,14 @@ def dataset_title(dataset, database=None) -> str:
     return database.display if database is not None else os.fspath(dataset)
 
 
-def _check_inputs(dataset, spec, *, as_of, level, events_format=None, currency=DEFAULT_CURRENCY) -> _Inputs:
+def _resolved_dataset(dataset) -> Path | str:
+    """A local dataset as an absolute path; a cluster URI (``s3a://``, ``hdfs://``, ``file://``: read by Spark)
+    as it is, since resolving it as a local path would break it (``s3a:/bucket`` under the working folder)."""
+    return str(dataset) if "://" in str(dataset) else Path(dataset).resolve()
+
+
+def _check_inputs(dataset, spec, *, as_of, level, events_format=None, currency=DEFAULT_CURRENCY,
+                  engine=None) -> _Inputs:
     """Load, check and summarise the input once, before any notebook runs (errors are PqlkitError)."""
     if level is not None and level not in ("user", "account"):
         raise PqlkitError(f"The value for `level` must be one of ['user', 'account'], but {level!r} was passed.")
@@ -418,7 +425,7 @@ def _check_inputs(dataset, spec, *, as_of, level, events_format=None, currency=D
     database = database_source(dataset)  # a database URL, source file or DatabaseSource
     # The notebooks get the database as one string without its password (see notebook_source), and
     # the password in their kernels' environment only.
-    dataset_path = notebook_source(database) if database is not None else Path(dataset).resolve()
+    dataset_path = notebook_source(database) if database is not None else _resolved_dataset(dataset)
     environment = kernel_environment(database) if database is not None else {}
     spec_path = Path(spec).resolve() if isinstance(spec, (str, os.PathLike)) else None
     as_of_iso = parse_as_of(as_of).isoformat(timespec="microseconds") if as_of is not None else None
@@ -426,7 +433,7 @@ def _check_inputs(dataset, spec, *, as_of, level, events_format=None, currency=D
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         entities, context = entity_table(database or str(dataset_path), activation, as_of=as_of_iso, level=level,
-                                        events_format=events_format)
+                                        events_format=events_format, engine=engine)
     for warning in caught:  # shown as before; also kept for the notebooks, which print them as notes
         warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     return _Inputs(dataset_path, spec_path, as_of_iso, level, events_format, summarise(entities, context=context),
@@ -447,10 +454,10 @@ def _spec_file(inputs: _Inputs, data_dir: Path) -> _Inputs:
 def _hand_over(inputs: _Inputs, data_dir: Path) -> Path | None:
     """Store the checked dataset and its per-entity table for the notebooks (:mod:`pqlkit.report.checked`).
 
-    Returns the folder to name in :data:`pqlkit.report.checked.CHECKED_ENV`, or None when the dataset is not
-    held by DuckDB (the notebooks then load it themselves).
+    Returns the folder to name in :data:`pqlkit.report.checked.CHECKED_ENV`, or None without a dataset (the
+    notebooks then load it themselves). The dataset's engine writes it, and the notebooks read it with the same.
     """
-    if inputs.context is None or inputs.context.dataset is None or inputs.context.dataset.con is None:
+    if inputs.context is None or inputs.context.dataset is None:
         return None
     key = inputs_key(str(inputs.dataset), inputs.spec, as_of=inputs.as_of, level=inputs.level,
                      events_format=inputs.events_format)
@@ -530,6 +537,7 @@ def run_report(
     window_days: float = WINDOW_DAYS,
     jobs: int | None = None,
     currency: str = DEFAULT_CURRENCY,
+    engine: str | None = None,
 ) -> Path:
     """Run every notebook on a dataset and write the HTML report.
 
@@ -538,8 +546,7 @@ def run_report(
     dataset : path
         Folder with ``users``, ``events`` and (optionally) ``conversions``.
     spec : path, dict or ActivationSpec
-        The activation spec: its YAML file, or the spec itself (:meth:`ActivationSpec.coerce`), which
-        is then written to ``out/data/activation.yaml`` for the notebooks.
+        Its YAML file, or the spec itself (:meth:`ActivationSpec.coerce`), then written to ``out/data/activation.yaml``.
     out : path
         The report folder; created if missing. Nothing is written outside it.
     as_of : str, optional
@@ -553,19 +560,19 @@ def run_report(
     progress : bool
         Show a progress bar per notebook (when stderr is a terminal).
     pdf : bool
-        Also print every page (and the index) to a PDF beside its HTML, with headless Chromium
-        (:func:`pqlkit.report.browser.print_pdfs`); a missing Chromium is reported before any notebook runs.
+        Also print every page and the index to a PDF beside it (headless Chromium, :func:`print_pdfs`);
+        a missing Chromium is reported before any notebook runs.
     previous : path, optional
-        An earlier report's folder: the index gains a section "What changed since the previous report"
-        (:func:`changes_since`). Checked before any notebook runs: a report of another level, spec or
-        dataset, or one that is not earlier, is refused (:func:`check_comparable`).
+        An earlier report's folder: the index gains "What changed since the previous report" (:func:`changes_since`);
+        one of another level, spec or dataset, or not earlier, is refused first (:func:`check_comparable`).
     window_days : float
         The window of the flows in ``data/comparison.json`` (default 28 days; :func:`comparison_record`).
     jobs : int, optional
-        How many notebooks run at once, each in its own kernel; default 2, or 1 on a one-core machine.
-        The numbers and pages are the same whatever the value; 1 runs them one after the other.
+        Notebooks run at once, each in its own kernel (default 2, or 1 on one core); the pages are the same.
     currency : str
         The ISO 4217 code of every amount (``EUR``), on the index and as every notebook's ``currency``.
+    engine : {"duckdb", "spark"}, optional
+        Where the data is checked and reduced, and each notebook's queries over the events run (default DuckDB).
 
     Returns
     -------
@@ -575,8 +582,7 @@ def run_report(
     Raises
     ------
     PqlkitError
-        A problem with the input (dataset, spec, ``as_of``, ``level``, ``currency``, ``out``), found before any
-        notebook runs.
+        A problem with the input (dataset, spec, ``as_of``, ``level``, ``currency``, ``out``), before any notebook runs.
     NotebookFailed
         A notebook raised; its executed copy is kept in ``out/notebooks``.
 
@@ -586,7 +592,8 @@ def run_report(
     'index.html'
     """
     before = read_previous(previous) if previous is not None else None
-    inputs = _check_inputs(dataset, spec, as_of=as_of, level=level, events_format=events_format, currency=currency)
+    inputs = _check_inputs(dataset, spec, as_of=as_of, level=level, events_format=events_format, currency=currency,
+                           engine=engine)
     if pdf:
         find_chromium()
     paths = find_notebooks(notebooks)

@@ -67,9 +67,8 @@ def feature_table(
         columns as text, then the extra features.
     """
     dataset = context.dataset
-    if dataset is None or dataset.con is None:
-        raise ValueError("pay_score needs the dataset loaded with the DuckDB engine: build the context with "
-                         "pk.entity_table(...) (not engine='spark')")
+    if dataset is None:
+        raise ValueError("pay_score needs the loaded dataset: build the context with pk.entity_table(...)")
     feature_days = float(context_value("feature_days", feature_days, context, caller="feature_table",
                                        attribute="trial_days"))
     steps = context_steps(None, context, entities, caller="feature_table")
@@ -82,7 +81,7 @@ def feature_table(
     out = _step_features(rows, by_id, steps=steps)
 
     name = "_pay_cutoffs"
-    dataset.con.register(name, rows)
+    dataset.engine.register(name, rows)
     try:
         sql = _features_sql(context, name, feature_days=feature_days, events=events, users=users)
         counts = dataset.sql(sql["counts"])
@@ -90,7 +89,7 @@ def feature_table(
         extra = None if extra_features is None else extra_features(dataset.sql, events=events, users=users,
                                                                    cutoffs=name)
     finally:
-        dataset.con.unregister(name)
+        dataset.engine.unregister(name)
     window = f"first_{feature_days:g}d:"
     seen["cutoff_at"] = pd.to_datetime(seen["cutoff_at"], utc=True).astype("datetime64[us, UTC]")
     seen["last_seen_at"] = pd.to_datetime(seen["last_seen_at"], utc=True)

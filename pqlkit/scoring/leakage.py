@@ -94,24 +94,11 @@ CUT_COLUMNS = {"events": "ts", "users": "signup_at", "conversions": "paid_at"}
 def tables_cut_at(dataset: Dataset, moment: pd.Timestamp) -> Iterator[None]:
     """Within the block, ``events``, ``users`` and ``conversions`` hold only their rows up to ``moment``.
 
-    Each table is renamed aside and a view of its rows up to ``moment`` takes its name, so every
-    query in the block (the built-in features, extra features, views over these tables) reads the
-    cut rows; the tables are put back on leaving, also after an error.
+    The engine puts each table aside and names a view of its rows up to ``moment`` after it
+    (:meth:`pqlkit.io.engines.DuckDBEngine.rows_where`), so every query in the block (the built-in
+    features, extra features, views over these tables) reads the cut rows; the tables are put back
+    on leaving, also after an error.
     """
-    engine = dataset.engine
-    kinds = dict(engine.rows("SELECT table_name, table_type FROM information_schema.tables "
-                             "WHERE table_schema = 'main'"))
-    moved = []
-    try:
-        for name, column in CUT_COLUMNS.items():
-            if name not in kinds:
-                continue  # no payments table
-            kind = "VIEW" if kinds[name] == "VIEW" else "TABLE"
-            engine.run(f"ALTER {kind} {name} RENAME TO _leak_full_{name}")
-            moved.append((name, kind))
-            engine.view(name, f"SELECT * FROM _leak_full_{name} WHERE {column} <= {timestamp_literal(moment)}")
+    with dataset.engine.rows_where({name: f"{column} <= {timestamp_literal(moment)}"
+                                    for name, column in CUT_COLUMNS.items()}):
         yield
-    finally:
-        for name, kind in reversed(moved):
-            engine.drop(name)
-            engine.run(f"ALTER {kind} _leak_full_{name} RENAME TO {name}")
