@@ -7,10 +7,9 @@ table needs, which types may hold them, and the SQL that trims text and parses e
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
-
-import pandas as pd
 
 from pqlkit.base.errors import DataError
 from pqlkit.base.sql import quote_identifier
@@ -234,26 +233,6 @@ def stage(engine, table: str, columns: Mapping[str, str], *, row: str) -> None:
     create(f"stage_{table}", stage_sql(table, columns, row=row))
 
 
-def utc_timestamp(value) -> pd.Timestamp | None:
-    """A timestamp an engine returned (naive from Spark, aware from DuckDB) as UTC, microseconds; None for none."""
-    if value is None or pd.isna(value):
-        return None
-    value = pd.Timestamp(value)
-    return (value.tz_localize("UTC") if value.tzinfo is None else value.tz_convert("UTC")).as_unit("us")
-
-
-def latest_timestamps(engine, sources: Mapping[str, str], *, events) -> dict[str, pd.Timestamp | None]:
-    """Each table's latest parseable timestamp (UTC), None for a table with none.
-
-    The events' latest time comes from the duplicates pass (``events``); the small tables are asked
-    in one query.
-    """
-    small = [table for table in sources if table != "events"]
-    union = " UNION ALL ".join(f"SELECT '{table}' AS table_name, max(_ts) AS m FROM stage_{table}" for table in small)
-    latest = {table: utc_timestamp(value) for table, value in engine.rows(union)}
-    latest["events"] = utc_timestamp(events)
-    return latest
-
-
-def timestamp_literal(stamp: pd.Timestamp) -> str:
+def timestamp_literal(stamp: dt.datetime) -> str:
+    """A UTC instant (a :class:`pandas.Timestamp` or a datetime) as a SQL ``TIMESTAMPTZ`` literal."""
     return f"TIMESTAMPTZ '{stamp.isoformat()}'"

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 from pqlkit.base.errors import PqlkitError
 
-__all__ = ["parse_as_of"]
+__all__ = ["parse_as_of", "utc_timestamp", "latest_timestamps"]
 
 _BARE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # A date, or a date and a time (T or a space between them; minutes, seconds and a fraction optional
@@ -95,3 +96,24 @@ def parse_as_of(value: str | dt.date | dt.datetime | pd.Timestamp | None) -> pd.
         )
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
     return stamp.as_unit("us")
+
+
+def utc_timestamp(value) -> pd.Timestamp | None:
+    """A timestamp an engine returned (naive from Spark, aware from DuckDB) as UTC, microseconds; None for none."""
+    if value is None or pd.isna(value):
+        return None
+    value = pd.Timestamp(value)
+    return (value.tz_localize("UTC") if value.tzinfo is None else value.tz_convert("UTC")).as_unit("us")
+
+
+def latest_timestamps(engine, sources: Mapping[str, str], *, events) -> dict[str, pd.Timestamp | None]:
+    """Each table's latest parseable timestamp (UTC), None for a table with none.
+
+    The events' latest time comes from the duplicates pass (``events``); the small tables are asked
+    in one query.
+    """
+    small = [table for table in sources if table != "events"]
+    union = " UNION ALL ".join(f"SELECT '{table}' AS table_name, max(_ts) AS m FROM stage_{table}" for table in small)
+    latest = {table: utc_timestamp(value) for table, value in engine.rows(union)}
+    latest["events"] = utc_timestamp(events)
+    return latest

@@ -68,13 +68,12 @@ import pandas as pd
 from pqlkit.base.columns import (
     REASONS,
     check_required,
-    latest_timestamps,
     stage,
     timestamp_literal,
 )
 from pqlkit.base.errors import DataError, PqlkitError
 from pqlkit.base.sql import sql_string
-from pqlkit.core.asof import parse_as_of
+from pqlkit.core.asof import latest_timestamps, parse_as_of
 from pqlkit.core.quality import (
     coded_events_sql,
     count_read,

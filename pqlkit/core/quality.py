@@ -18,10 +18,10 @@ from pqlkit.base.columns import (
     stage_sql,
     staged_value_sql,
     timestamp_literal,
-    utc_timestamp,
 )
 from pqlkit.base.errors import DataQualityError, PqlkitWarning
 from pqlkit.base.sql import quote_identifier, sql_string
+from pqlkit.core.asof import utc_timestamp
 
 # Every name here is a step of pqlkit.load's checks, imported by the core modules; none is an analyst's.
 __all__: list[str] = []
