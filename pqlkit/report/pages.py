@@ -107,8 +107,9 @@ def page_notebook(nb):
 
     Text and images pass as they are (nbconvert escapes text; matplotlib escapes SVG text). HTML
     outputs go through :func:`sanitize_html`; Markdown outputs become HTML through
-    :func:`markdown_to_html`. Other output types (JavaScript, widgets) are dropped. stderr (warnings,
-    progress bars) stays in the executed notebook but not on the page.
+    :func:`markdown_to_html`. Other output types (JavaScript, widgets) are dropped, and so is the widgets'
+    saved state (the notebook's ``widgets`` metadata, which nbconvert would embed with fresh model ids and
+    the data's strings). stderr (warnings, progress bars) stays in the executed notebook but not on the page.
 
     Returns
     -------
@@ -116,6 +117,7 @@ def page_notebook(nb):
         The page's notebook (the argument is left as it was).
     """
     nb = copy.deepcopy(nb)
+    nb.metadata.pop("widgets", None)
     cells = []
     for cell in nb.cells:
         tags = cell.get("metadata", {}).get("tags", [])

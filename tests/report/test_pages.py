@@ -63,6 +63,21 @@ def test_page_outputs_are_sanitised():
     assert len(nb.cells) == 2 and nb.cells[1].outputs[0]["data"]["text/markdown"].endswith(f"{HOSTILE}**")
 
 
+def test_a_page_carries_no_saved_widget_state():
+    """The explorer's widgets save their state in the notebook's metadata (ipywidgets' documented
+    ``application/vnd.jupyter.widget-state+json``), with a new model id each run and the data's strings
+    unescaped inside a script element; a page has no widgets, so the state is dropped: no model id and no
+    payload reach the page, and the executed notebook keeps it."""
+    nb = notebook_with(nbformat.v4.new_output("display_data", data={"text/plain": "shown"}))
+    state = {"state": {"0f3c": {"model_name": "DropdownModel", "state": {"options": [HOSTILE]}}},
+             "version_major": 2, "version_minor": 0}
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": state}
+    page = pages.render_page(nb, title="t", nav="")
+    assert "shown" in page
+    assert "0f3c" not in page and "widget-state" not in page and "alert(1)" not in page
+    assert nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"] == state
+
+
 def test_a_pandas_table_keeps_a_hostile_value_as_text():
     """pandas escapes cell values in ``to_html``; the sanitiser keeps the table and that text."""
     frame = pd.DataFrame({"channel": [HOSTILE, "organic & paid"], "users": [3, -1]})
