@@ -263,3 +263,18 @@ other_spec_report = _report_fixture("other_spec")
 past_as_of_report = _report_fixture("past_as_of")
 tiny_report = _report_fixture("tiny")
 hostile_report = _report_fixture("hostile")
+
+
+@pytest.fixture(scope="module")
+def spark_engine():
+    """A local Spark engine for one test module (``local[2]``, two shuffle partitions), stopped after it."""
+    pytest.importorskip("pyspark")
+    if shutil.which("java") is None:
+        pytest.skip("no Java runtime: `make test` installs Debian's default-jre-headless where it can")
+    os.environ.setdefault("PQLKIT_SPARK_MASTER", "local[2]")
+    os.environ.setdefault("PQLKIT_SPARK_PARTITIONS", "2")
+    from pqlkit.io.engines import SparkEngine
+
+    engine = SparkEngine()
+    yield engine
+    engine.spark.stop()

@@ -276,27 +276,13 @@ def test_command_line_errors_are_one_line(tmp_path, capsys, argv, message):
     assert len(err) == 1 and message in err[0]
 
 
-def test_spark_gives_the_same_discovery(tmp_path):
+def test_spark_gives_the_same_discovery(tmp_path, spark_engine):
     """The counting pass is portable SQL: on Spark (local, through sqlglot) the planted sample (seed 4,
     1,500 users) gives the same day counts, the same single-step table and the same proposal as DuckDB."""
-    import os
-    import shutil
-
-    pytest.importorskip("pyspark")
-    if shutil.which("java") is None:
-        pytest.skip("no Java runtime: `make test` installs Debian's default-jre-headless where it can")
-    os.environ.setdefault("PQLKIT_SPARK_MASTER", "local[2]")
-    os.environ.setdefault("PQLKIT_SPARK_PARTITIONS", "2")
-    from pqlkit.io.engines import SparkEngine
-
     sample = generate_planted_sample(n_users=1500, seed=4)
     for name in ("users", "events", "conversions"):
         sample[name].to_parquet(tmp_path / f"{name}.parquet")
-    engine = SparkEngine()
-    try:
-        spark = discover_activation(pk.load(tmp_path, engine=engine), within_days=14)
-    finally:
-        engine.spark.stop()
+    spark = discover_activation(pk.load(tmp_path, engine=spark_engine), within_days=14)
     duck = discover_activation(pk.load(tmp_path), within_days=14)
     assert spark.proposal == duck.proposal
     pd.testing.assert_frame_equal(spark.singles, duck.singles)

@@ -237,22 +237,6 @@ def test_cli_account_group_of_no_such_type_exits_2(capsys):
     assert "--account-group 'company'" in err and "Traceback" not in err
 
 
-@pytest.fixture(scope="module")
-def spark_engine():
-    pytest.importorskip("pyspark")
-    if shutil.which("java") is None:
-        pytest.skip("no Java runtime: `make test` installs Debian's default-jre-headless where it can")
-    import os
-
-    os.environ.setdefault("PQLKIT_SPARK_MASTER", "local[2]")
-    os.environ.setdefault("PQLKIT_SPARK_PARTITIONS", "2")
-    from pqlkit.io.engines import SparkEngine
-
-    engine = SparkEngine()
-    yield engine
-    engine.spark.stop()
-
-
 @pytest.mark.filterwarnings("ignore::FutureWarning", "ignore::DeprecationWarning")
 def test_spark_takes_the_account_from_the_column_as_duckdb_does(spark_engine, tmp_path):
     """The canonical team_id case above on Spark: the same users' accounts, the same ledger and notes

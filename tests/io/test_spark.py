@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import warnings
 from pathlib import Path
 
@@ -26,22 +25,6 @@ from helpers import DAY, T0, conversions, events, users
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning", "ignore::DeprecationWarning")
-
-
-@pytest.fixture(scope="module")
-def spark_engine():
-    pytest.importorskip("pyspark")
-    if shutil.which("java") is None:
-        pytest.skip("no Java runtime: `make test` installs Debian's default-jre-headless where it can")
-    import os
-
-    os.environ.setdefault("PQLKIT_SPARK_MASTER", "local[2]")
-    os.environ.setdefault("PQLKIT_SPARK_PARTITIONS", "2")
-    from pqlkit.io.engines import SparkEngine
-
-    engine = SparkEngine()
-    yield engine
-    engine.spark.stop()
 
 
 def both_engines(source, spec, spark_engine, **options):
