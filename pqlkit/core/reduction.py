@@ -20,7 +20,7 @@ from pqlkit.core.loading import Dataset, load
 from pqlkit.core.quality import entity_column, event_facts, fact_column
 from pqlkit.core.spec import ActivationSpec, Step
 
-__all__ = ["entity_table", "pql_times", "reduce"]
+__all__ = ["add_completion", "entity_table", "pql_times", "reduce"]
 
 _RESERVED_COLUMNS = (
     "entity_id",
@@ -251,12 +251,7 @@ def _finish(table: pd.DataFrame, spec: ActivationSpec, dataset: Dataset) -> pd.D
             table[column] = table[column].astype("str").where(table[column].notna(), None)
     if "n_users" in table:
         table["n_users"] = table["n_users"].astype("int64")
-    done = table[step_columns].notna()
-    table["steps_done"] = done.sum(axis=1).astype("int64")
-    table["activation_rate"] = table["steps_done"] / len(step_columns)
-    table["pql_at"] = pql_times(table, steps=spec.step_names, steps_required=spec.steps_required)
-    table["is_pql"] = table["pql_at"].notna()
-    table["time_to_pql_days"] = (table["pql_at"] - table["signup_at"]).dt.total_seconds() / 86400
+    add_completion(table, steps=spec.step_names, steps_required=spec.steps_required)
     table["age_days"] = (as_of - table["signup_at"]).dt.total_seconds() / 86400
     order = [
         "entity_id", "signup_at", *[c for c in ("account_id", "n_users") if c in table], *dataset.segments,
@@ -264,6 +259,17 @@ def _finish(table: pd.DataFrame, spec: ActivationSpec, dataset: Dataset) -> pd.D
         "paid_at", "last_seen_at", "age_days",
     ]
     return table[order].reset_index(drop=True)
+
+
+def add_completion(table: pd.DataFrame, *, steps: list[str] | tuple[str, ...], steps_required: int) -> None:
+    """Set, in place, what follows from the step columns: ``steps_done``, ``activation_rate``, ``pql_at``,
+    ``is_pql`` and ``time_to_pql_days`` (the one rule for the reduction, a table as seen at a past
+    moment, and a definition tried by hand)."""
+    table["steps_done"] = table[[f"{name}_at" for name in steps]].notna().sum(axis=1).astype("int64")
+    table["activation_rate"] = table["steps_done"] / len(steps)
+    table["pql_at"] = pql_times(table, steps=steps, steps_required=steps_required)
+    table["is_pql"] = table["pql_at"].notna()
+    table["time_to_pql_days"] = (table["pql_at"] - table["signup_at"]).dt.total_seconds() / 86400
 
 
 def pql_times(entities: pd.DataFrame, *, steps: list[str] | tuple[str, ...], steps_required: int) -> pd.Series:
@@ -355,11 +361,7 @@ def as_seen_at(entities: pd.DataFrame, moment: pd.Timestamp, *, context: Context
     for name in steps:
         column = table[f"{name}_at"]
         table[f"{name}_at"] = column.where(column <= moment)
-    table["steps_done"] = table[[f"{name}_at" for name in steps]].notna().sum(axis=1).astype("int64")
-    table["activation_rate"] = table["steps_done"] / len(steps)
-    table["pql_at"] = pql_times(table, steps=steps, steps_required=context.steps_required)
-    table["is_pql"] = table["pql_at"].notna()
-    table["time_to_pql_days"] = (table["pql_at"] - table["signup_at"]).dt.total_seconds() / 86400
+    add_completion(table, steps=steps, steps_required=context.steps_required)
     table["paid_at"] = table["paid_at"].where(table["paid_at"] <= moment)
     table["last_seen_at"] = table["entity_id"].map(last_seen_at).astype(table["signup_at"].dtype)
     table["age_days"] = (moment - table["signup_at"]).dt.total_seconds() / 86400

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from pqlkit.core.loading import Dataset
-from pqlkit.core.reduction import pql_times
+from pqlkit.core.reduction import add_completion
 from pqlkit.core.spec import ActivationSpec
 
 __all__ = ["EarliestEvents"]
@@ -98,10 +98,5 @@ class EarliestEvents:
         for step in spec.steps:
             times = self.step_times(signup, event=step.event, min_count=step.min_count, within_days=spec.window_for(step))
             table[f"{step.name}_at"] = pd.Series(times[order], index=table.index).dt.tz_localize("UTC")
-        columns = [f"{name}_at" for name in spec.step_names]
-        table["steps_done"] = table[columns].notna().sum(axis=1).astype("int64")
-        table["activation_rate"] = table["steps_done"] / len(columns)
-        table["pql_at"] = pql_times(table, steps=spec.step_names, steps_required=spec.steps_required)
-        table["is_pql"] = table["pql_at"].notna()
-        table["time_to_pql_days"] = (table["pql_at"] - table["signup_at"]).dt.total_seconds() / 86400
+        add_completion(table, steps=spec.step_names, steps_required=spec.steps_required)
         return table
