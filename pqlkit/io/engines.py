@@ -175,6 +175,14 @@ class DuckDBEngine:
         except duckdb.Error:
             pass  # inside a Jupyter kernel DuckDB refuses the setting (no ipywidgets), and it is already off there
 
+    @classmethod
+    def over(cls, con: duckdb.DuckDBPyConnection) -> DuckDBEngine:
+        """The engine's interface over a connection opened elsewhere (an export's reading connection), its
+        settings left as they are."""
+        engine = cls.__new__(cls)
+        engine.con = con
+        return engine
+
     def run(self, sql: str) -> None:
         """Run a statement."""
         self.con.execute(sql)

@@ -46,7 +46,7 @@ from pqlkit.io.formats import (
     json_keys,
     table_relation,
 )
-from pqlkit.io.groups import DuckDBRunner, choose_group_type, create_accounts, create_group_calls, has_table
+from pqlkit.io.groups import choose_group_type, create_accounts, create_group_calls, has_table, runner_for
 
 __all__ = ["read_events", "convert_events"]
 
@@ -140,9 +140,9 @@ def convert_events(
     create_raw_events(con, Path(path), events_format, stitch_identities=stitch_identities, account_group=account_group)
     target = sql_string(str(out))
     rows = f"({_raw_events_in_order(con)})"
-    group_type = choose_group_type(DuckDBRunner(con), account_group, where=str(path)) if has_table(con, "_group_calls") else None
+    group_type = choose_group_type(runner_for(con), account_group, where=str(path)) if has_table(con, "_group_calls") else None
     if group_type is not None:
-        create_accounts(DuckDBRunner(con), group_type)
+        create_accounts(runner_for(con), group_type)
         rows = (f"(SELECT e.*, a.account_id AS {quote_identifier(group_type)} FROM {rows} AS e "
                 "LEFT JOIN _user_account AS a ON trim(e.user_id) = a.user_id)")
     if out.name.endswith(".parquet"):

@@ -50,6 +50,7 @@ import duckdb
 from pqlkit.base.columns import epoch_sql, in_range_sql, staged_value_sql
 from pqlkit.base.errors import DataError, PqlkitWarning
 from pqlkit.base.sql import json_path, quote_identifier, sql_string
+from pqlkit.io.engines import DuckDBEngine
 from pqlkit.io.exports import top_sql
 
 __all__ = ["GROUP_RULES", "TRAIT_COLUMNS", "AccountNotes", "account_notes"]
@@ -111,33 +112,9 @@ class AccountNotes:
 # --- a DuckDB connection or a Spark engine, one interface ------------------------------------------
 
 
-class DuckDBRunner:
-    """The engine interface (``run``, ``rows``, ``columns``, ``table``, ``view``) over a DuckDB connection."""
-
-    name = "duckdb"
-
-    def __init__(self, con: duckdb.DuckDBPyConnection):
-        self.con = con
-
-    def run(self, sql: str) -> None:
-        self.con.execute(sql)
-
-    def rows(self, sql: str) -> list[tuple]:
-        return self.con.execute(sql).fetchall()
-
-    def columns(self, name: str) -> dict[str, str]:
-        return {row[0]: row[1] for row in self.con.execute(f"DESCRIBE {name}").fetchall()}
-
-    def table(self, name: str, select: str) -> None:
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {select}")
-
-    def view(self, name: str, select: str) -> None:
-        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {select}")
-
-
 def runner_for(engine_or_con):
-    """A runner for a DuckDB connection, or the engine itself (Spark, DuckDBEngine)."""
-    return DuckDBRunner(engine_or_con) if isinstance(engine_or_con, duckdb.DuckDBPyConnection) else engine_or_con
+    """The engine interface over a DuckDB connection, or the engine itself (Spark, DuckDBEngine)."""
+    return DuckDBEngine.over(engine_or_con) if isinstance(engine_or_con, duckdb.DuckDBPyConnection) else engine_or_con
 
 
 def has_table(runner, name: str) -> bool:

@@ -22,10 +22,10 @@ from pqlkit.io.files import match_column_names as contract_renames
 from pqlkit.io.formats import check_events_format
 from pqlkit.io.groups import (
     ACCOUNT_TABLES,
-    DuckDBRunner,
     attach_accounts,
     create_column_group_calls,
     has_table,
+    runner_for,
 )
 
 __all__: list[str] = []
@@ -50,7 +50,7 @@ def read_source_tables(con: duckdb.DuckDBPyConnection, source, events_format: st
             sources = read_raw_tables(con, database, events_format, **options)
         else:
             sources = _read_folder(con, source, events_format, options)
-    derive_accounts(DuckDBRunner(con), options.get("account_group"), sources)
+    derive_accounts(runner_for(con), options.get("account_group"), sources)
     return sources
 
 

@@ -20,7 +20,7 @@ from pqlkit.base.sql import sql_string
 from pqlkit.io.events import create_raw_events
 from pqlkit.io.exports import combine_parts, identity_table, links_sql, top_sql
 from pqlkit.io.files import JSON_SUFFIXES, find_events_files, json_relation
-from pqlkit.io.groups import DuckDBRunner, choose_group_type, create_accounts, instant_sql
+from pqlkit.io.groups import choose_group_type, create_accounts, instant_sql, runner_for
 
 __all__ = ["SIGNUP_FIELDS", "derive_users", "write_users"]
 
@@ -119,7 +119,7 @@ def derive_users(
 def _with_accounts(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, account_group: str | None, *,
                    where: str) -> pd.DataFrame:
     """``frame`` with ``account_id`` and the account traits from the group calls (unchanged without any)."""
-    runner = DuckDBRunner(con)
+    runner = runner_for(con)
     group_type = choose_group_type(runner, account_group, where=where)
     if group_type is None:
         return frame
