@@ -237,7 +237,7 @@ def _silence_stdout() -> None:
 
 def _metrics(args: argparse.Namespace) -> int:
     from pqlkit.metrics import summary
-    from pqlkit.core.reduction import entity_table
+    from pqlkit.core.entities import entity_table
 
     entities, context = entity_table(
         _dataset(args), args.spec, as_of=args.as_of, level=args.level, strict=args.strict,
@@ -332,7 +332,7 @@ def _report(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from pqlkit.io.database import mask_url
     from pqlkit.report.export import export_results
-    from pqlkit.core.reduction import entity_table
+    from pqlkit.core.entities import entity_table
 
     entities, context = entity_table(
         _dataset(args), args.spec, as_of=args.as_of, level=args.level, strict=args.strict,

@@ -22,7 +22,7 @@ import pandas as pd
 
 from pqlkit.core.context import AsOf, Context, context_value
 from pqlkit.core.loading import Dataset
-from pqlkit.core.reduction import as_seen_at
+from pqlkit.core.entities import as_seen_at
 from pqlkit.metrics import current_pqls, paid_lag, pql_to_paid, rate_table, wilson_interval
 from pqlkit.metrics.conversion import chance_to_pay
 from pqlkit.metrics.current import last_seen_at_moments

@@ -1,26 +1,31 @@
-"""The reduction: events in, one row per entity out (docs/metrics.md#definitions).
+"""The reduction: events in, one row per entity out (docs/metrics.md#definitions), as numpy columns.
 
-It runs in DuckDB over the clean tables of a :class:`~pqlkit.core.loading.Dataset`, so the events stay
-out of pandas; only the per-entity table (one row per user or account) comes back as a pandas frame.
+It runs in the dataset's engine over the clean tables of a :class:`~pqlkit.core.loading.Dataset`, so
+the events stay in the engine; what comes back is one row per user or account, as a mapping of
+column name to numpy array (:func:`reduce_columns`). This module imports no pandas: ``pqlkit
+metrics`` reads its answer from these columns. The pandas table of the Python API is built from
+them in :mod:`pqlkit.core.entities`.
+
+The columns: timestamps as ``datetime64[us]`` (naive, UTC; NaT when missing); ids and segments as
+object arrays of str (None when missing); ``n_users`` and ``steps_done`` int64; rates and days
+float64 (NaN when missing); ``is_pql`` bool.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
-import pandas as pd
 
-from pqlkit.base.columns import timestamp_literal
 from pqlkit.base.errors import SpecError
 from pqlkit.base.sql import quote_identifier
-from pqlkit.core.context import Context
 from pqlkit.core.loading import Dataset, load
 from pqlkit.core.quality import entity_column, event_facts, fact_column
 from pqlkit.core.spec import ActivationSpec, Step
 
-__all__ = ["add_completion", "entity_table", "pql_times", "reduce"]
+__all__ = ["completion_columns", "elapsed_days", "entity_columns", "kth_time", "reduce_columns"]
 
 _RESERVED_COLUMNS = (
     "entity_id",
@@ -156,7 +161,7 @@ def _check_names(spec: ActivationSpec, segments: list[str]) -> None:
             )
 
 
-def reduce(dataset: Dataset, spec: ActivationSpec | Mapping | str | os.PathLike) -> pd.DataFrame:
+def reduce_columns(dataset: Dataset, spec: ActivationSpec | Mapping | str | os.PathLike) -> dict[str, np.ndarray]:
     """Reduce the events of ``dataset`` to one row per entity, as docs/metrics.md#definitions defines.
 
     Parameters
@@ -169,28 +174,9 @@ def reduce(dataset: Dataset, spec: ActivationSpec | Mapping | str | os.PathLike)
 
     Returns
     -------
-    pandas.DataFrame
-        One row per entity in scope, sorted by ``signup_at`` then ``entity_id``, with columns:
-
-        - ``entity_id`` (str): the user id or account id.
-        - ``signup_at`` (datetime, UTC): the user's signup, or an account's earliest user's.
-        - ``account_id`` (str, user level), ``n_users`` (int, account level).
-        - the users table's segment columns (account level: the earliest user's values).
-        - ``{step}_at`` (datetime, UTC) for each step: when it was completed, NaT if not.
-        - ``steps_done`` (int), ``activation_rate`` (float, steps done / steps).
-        - ``is_pql`` (bool), ``pql_at`` (datetime), ``time_to_pql_days`` (float).
-        - ``paid_at`` (datetime): the earliest payment at or before ``as_of``.
-        - ``last_seen_at`` (datetime): the latest used event of any name.
-        - ``age_days`` (float): ``as_of - signup_at`` in days.
-
-        The table carries no state: the metric functions take the :class:`~pqlkit.Context`
-        (``pk.Context.from_dataset(dataset, spec)``, or the one :func:`entity_table` returns).
-
-    Examples
-    --------
-    >>> ds = pk.load("data/sample")                                   # doctest: +SKIP
-    >>> spec = pk.ActivationSpec.from_yaml("data/activation.yaml")    # doctest: +SKIP
-    >>> pk.reduce(ds, spec)[["entity_id", "steps_done", "pql_at"]]     # doctest: +SKIP
+    dict of str to numpy.ndarray
+        The columns of :func:`pqlkit.reduce`, in its order and its row order (``signup_at`` then
+        ``entity_id``), typed as this module's docstring says.
     """
     spec = ActivationSpec.coerce(spec)
     if dataset.level != spec.level:
@@ -215,92 +201,115 @@ def reduce(dataset: Dataset, spec: ActivationSpec | Mapping | str | os.PathLike)
     have = dataset.event_facts
     if have is None or any(have.get(name, 0) < count for name, count in needed.items()):
         dataset.event_facts = event_facts(engine, step_events=needed, entity=entity_column(spec.level == "account"))
+    return _finish(engine.arrays(_entities_sql(spec, dataset)), spec, dataset)
+
+
+def _entities_sql(spec: ActivationSpec, dataset: Dataset) -> str:
+    """SQL of the per-entity rows: the entity, its step completion times, ``paid_at`` and ``last_seen_at``."""
+    engine = dataset.engine
     paid = "SELECT entity_id, min(paid_at) AS paid_at FROM conversions WHERE entity_id IS NOT NULL GROUP BY 1"
     if spec.level == "user":
-        query = _user_level_sql(spec, engine, dataset.event_facts, paid)
-    else:
-        steps_sql = " UNION ALL ".join(f"({_step_sql(i, step, spec, engine, dataset.event_facts)})" for i, step in enumerate(spec.steps))
-        pivot = "".join(
-            f", max(step_at) FILTER (WHERE step = {i}) AS {quote_identifier(step.name + '_at')}" for i, step in enumerate(spec.steps)
-        )
-        step_columns = "".join(f", s.{quote_identifier(step.name + '_at')}" for step in spec.steps)
-        query = f"""
-            WITH step_times AS ({steps_sql}),
-            wide AS (SELECT entity_id{pivot} FROM step_times GROUP BY entity_id),
-            seen AS (SELECT entity_id, max(latest) AS last_seen_at FROM event_facts WHERE _reason IS NULL GROUP BY entity_id),
-            paid AS ({paid})
-            SELECT e.*{step_columns}, p.paid_at, seen.last_seen_at
-            FROM entities AS e
-            LEFT JOIN wide AS s USING (entity_id)
-            LEFT JOIN paid AS p USING (entity_id)
-            LEFT JOIN seen USING (entity_id)
-            ORDER BY e.signup_at, e.entity_id
-        """
-    table = engine.frame(query)
-    return _finish(table, spec, dataset)
+        return _user_level_sql(spec, engine, dataset.event_facts, paid)
+    steps_sql = " UNION ALL ".join(f"({_step_sql(i, step, spec, engine, dataset.event_facts)})" for i, step in enumerate(spec.steps))
+    pivot = "".join(
+        f", max(step_at) FILTER (WHERE step = {i}) AS {quote_identifier(step.name + '_at')}" for i, step in enumerate(spec.steps)
+    )
+    step_columns = "".join(f", s.{quote_identifier(step.name + '_at')}" for step in spec.steps)
+    return f"""
+        WITH step_times AS ({steps_sql}),
+        wide AS (SELECT entity_id{pivot} FROM step_times GROUP BY entity_id),
+        seen AS (SELECT entity_id, max(latest) AS last_seen_at FROM event_facts WHERE _reason IS NULL GROUP BY entity_id),
+        paid AS ({paid})
+        SELECT e.*{step_columns}, p.paid_at, seen.last_seen_at
+        FROM entities AS e
+        LEFT JOIN wide AS s USING (entity_id)
+        LEFT JOIN paid AS p USING (entity_id)
+        LEFT JOIN seen USING (entity_id)
+        ORDER BY e.signup_at, e.entity_id
+    """
 
 
-def _finish(table: pd.DataFrame, spec: ActivationSpec, dataset: Dataset) -> pd.DataFrame:
-    """Add the pandas-side columns: steps done, PQL, time to PQL, age."""
-    as_of = dataset.as_of
+def _finish(columns: dict[str, np.ndarray], spec: ActivationSpec, dataset: Dataset) -> dict[str, np.ndarray]:
+    """Add what follows from the engine's columns: steps done, PQL, time to PQL, age; in the table's order."""
     step_columns = [f"{name}_at" for name in spec.step_names]
     for column in ["signup_at", *step_columns, "paid_at", "last_seen_at"]:
-        table[column] = pd.to_datetime(table[column], utc=True).astype("datetime64[us, UTC]")
+        columns[column] = columns[column].astype("datetime64[us]")
     for column in ["entity_id", "account_id", *dataset.segments]:
-        if column in table:
-            table[column] = table[column].astype("str").where(table[column].notna(), None)
-    if "n_users" in table:
-        table["n_users"] = table["n_users"].astype("int64")
-    add_completion(table, steps=spec.step_names, steps_required=spec.steps_required)
-    table["age_days"] = (as_of - table["signup_at"]).dt.total_seconds() / 86400
+        if column in columns:
+            columns[column] = np.array([None if value is None else str(value) for value in columns[column]], dtype=object)
+    if "n_users" in columns:
+        columns["n_users"] = columns["n_users"].astype("int64")
+    columns.update(completion_columns([columns[c] for c in step_columns], columns["signup_at"],
+                                      steps_required=spec.steps_required))
+    columns["age_days"] = elapsed_days(naive_utc(dataset.as_of), columns["signup_at"])
     order = [
-        "entity_id", "signup_at", *[c for c in ("account_id", "n_users") if c in table], *dataset.segments,
+        "entity_id", "signup_at", *[c for c in ("account_id", "n_users") if c in columns], *dataset.segments,
         *step_columns, "steps_done", "activation_rate", "is_pql", "pql_at", "time_to_pql_days",
         "paid_at", "last_seen_at", "age_days",
     ]
-    return table[order].reset_index(drop=True)
+    return {name: columns[name] for name in order}
 
 
-def add_completion(table: pd.DataFrame, *, steps: list[str] | tuple[str, ...], steps_required: int) -> None:
-    """Set, in place, what follows from the step columns: ``steps_done``, ``activation_rate``, ``pql_at``,
-    ``is_pql`` and ``time_to_pql_days`` (the one rule for the reduction, a table as seen at a past
-    moment, and a definition tried by hand)."""
-    table["steps_done"] = table[[f"{name}_at" for name in steps]].notna().sum(axis=1).astype("int64")
-    table["activation_rate"] = table["steps_done"] / len(steps)
-    table["pql_at"] = pql_times(table, steps=steps, steps_required=steps_required)
-    table["is_pql"] = table["pql_at"].notna()
-    table["time_to_pql_days"] = (table["pql_at"] - table["signup_at"]).dt.total_seconds() / 86400
-
-
-def pql_times(entities: pd.DataFrame, *, steps: list[str] | tuple[str, ...], steps_required: int) -> pd.Series:
-    """When each entity became a PQL: the ``steps_required``-th earliest of its step completion times.
+def completion_columns(step_times: Sequence[np.ndarray], signup_at: np.ndarray, *,
+                       steps_required: int) -> dict[str, np.ndarray]:
+    """What follows from the step completion times: the one rule for the reduction, a table as seen at a
+    past moment, and a definition tried by hand.
 
     Parameters
     ----------
-    entities : pandas.DataFrame
-        With a ``{step}_at`` column (datetime, UTC) per step.
-    steps : sequence of str
-        The step names.
+    step_times : sequence of numpy.ndarray
+        One ``datetime64[us]`` array per step (UTC, NaT when not done), aligned.
+    signup_at : numpy.ndarray
+        ``datetime64[us]``, aligned.
     steps_required : int
         The k of "k of n steps" (1 <= k <= n).
 
     Returns
     -------
-    pandas.Series
-        ``pql_at`` (datetime, UTC) on the table's index; NaT where fewer than k steps are done.
+    dict
+        ``steps_done`` (int64), ``activation_rate`` (steps done / steps), ``pql_at`` (the k-th earliest
+        completion time; NaT where fewer than k steps are done), ``is_pql`` (bool) and
+        ``time_to_pql_days`` (float, NaN for non-PQLs).
 
     Examples
     --------
     Steps done on day 3 and day 1, a third not done: with k = 2, ``pql_at`` is day 3; with k = 3, NaT.
     """
-    columns = [f"{name}_at" for name in steps]
-    times = entities[columns].apply(lambda column: column.dt.tz_localize(None)).to_numpy(dtype="datetime64[us]")
-    # NaT sorts last, so the k-th smallest is NaT exactly when fewer than k steps are done.
-    kth = np.sort(times, axis=1)[:, steps_required - 1] if len(entities) else []
-    return pd.Series(kth, index=entities.index, dtype="datetime64[us]").dt.tz_localize("UTC").rename("pql_at")
+    steps_done = np.sum([~np.isnat(times) for times in step_times], axis=0, dtype="int64")
+    pql_at = kth_time(step_times, steps_required)
+    return {
+        "steps_done": steps_done,
+        "activation_rate": steps_done / len(step_times),
+        "pql_at": pql_at,
+        "is_pql": ~np.isnat(pql_at),
+        "time_to_pql_days": elapsed_days(pql_at, signup_at),
+    }
 
 
-def entity_table(
+def kth_time(step_times: Sequence[np.ndarray], k: int) -> np.ndarray:
+    """Row by row, the k-th earliest of the step completion times (``datetime64[us]``): ``pql_at`` for
+    "k of n steps"; NaT where fewer than k are done (NaT sorts last)."""
+    times = np.column_stack([np.asarray(t, dtype="datetime64[us]") for t in step_times])
+    return np.sort(times, axis=1)[:, k - 1]
+
+
+def elapsed_days(later, earlier) -> np.ndarray:
+    """Days from ``earlier`` to ``later`` (``datetime64[us]`` arrays or instants), NaN where either is NaT.
+
+    The arithmetic is pandas' ``Series.dt.total_seconds() / 86400`` (whole microseconds over 1e6,
+    then over 86,400), so a day count is the same float whichever way the table was built.
+    """
+    delta = np.asarray(later, dtype="datetime64[us]") - np.asarray(earlier, dtype="datetime64[us]")
+    days = delta.astype("int64") / 1_000_000 / 86400
+    return np.where(np.isnat(delta), np.nan, days)
+
+
+def naive_utc(moment: dt.datetime) -> np.datetime64:
+    """An aware instant (a datetime or pandas.Timestamp) as the naive UTC ``datetime64[us]`` of the columns."""
+    return np.datetime64(moment.astimezone(dt.timezone.utc).replace(tzinfo=None), "us")
+
+
+def entity_columns(
     source,
     spec: ActivationSpec | Mapping | str | os.PathLike,
     *,
@@ -311,31 +320,18 @@ def entity_table(
     engine: str | object | None = None,
     schema: str | None = None,
     sql: Mapping[str, str] | None = None,
-) -> tuple[pd.DataFrame, Context]:
-    """Load, check and reduce in one call.
+) -> tuple[dict[str, np.ndarray], Dataset, ActivationSpec]:
+    """Load, check and reduce in one call, without pandas: the work of :func:`pqlkit.entity_table`.
 
     Parameters
     ----------
-    source : path or mapping of frames
-        See :func:`pqlkit.load`.
-    spec : ActivationSpec, dict or path
-        The spec, its dict, or the path of its YAML file (:meth:`ActivationSpec.coerce`).
-    as_of, strict, events_format, engine, schema, sql
-        See :func:`pqlkit.load` (``schema`` and ``sql`` for a database source).
-    level : {"user", "account"}, optional
-        Overrides the spec's level.
+    source, spec, as_of, level, strict, events_format, engine, schema, sql
+        As :func:`pqlkit.entity_table`.
 
     Returns
     -------
-    (pandas.DataFrame, Context)
-        The per-entity table (columns as :func:`reduce`) and its :class:`~pqlkit.Context`
-        (``as_of``, the spec at the level used, the segments, and the dataset for its ledger and SQL):
-        pass it as ``context=`` to the metric functions.
-
-    Examples
-    --------
-    >>> entities, ctx = pk.entity_table("data/sample", "data/activation.yaml")   # doctest: +SKIP
-    >>> pk.current_pqls(entities, context=ctx)                                   # doctest: +SKIP
+    (dict, Dataset, ActivationSpec)
+        The per-entity columns (:func:`reduce_columns`), the loaded dataset, and the spec at the level used.
     """
     spec = ActivationSpec.coerce(spec).with_level(level)
     dataset = load(source, level=spec.level, as_of=as_of, strict=strict, events_format=events_format, engine=engine,
@@ -343,31 +339,4 @@ def entity_table(
     used = [event for event, rows in dataset.step_event_rows().items() if rows.get("used")]
     names = used if set(used) >= set(spec.step_events) else dataset.event_names()  # the names are for the warnings' hints
     spec.check_events(names, dropped=dataset.dropped_event_reasons(spec.step_events))
-    return reduce(dataset, spec), Context.from_dataset(dataset, spec)
-
-
-def as_seen_at(entities: pd.DataFrame, moment: pd.Timestamp, *, context: Context,
-               last_seen_at: pd.Series) -> pd.DataFrame:
-    """The per-entity table as it would have been computed at ``moment``.
-
-    A step completed by ``moment`` has the same completion time whenever the table is computed
-    (the completing event is at or before it), so masking later times is exact; ``pql_at`` is
-    recomputed from the masked steps, payments after ``moment`` are unseen, and ``last_seen_at``
-    comes from the events up to ``moment``. ``n_users`` (account level) counts the users signed up
-    by then.
-    """
-    steps = list(context.steps)
-    table = entities[entities["signup_at"] <= moment].copy()
-    for name in steps:
-        column = table[f"{name}_at"]
-        table[f"{name}_at"] = column.where(column <= moment)
-    add_completion(table, steps=steps, steps_required=context.steps_required)
-    table["paid_at"] = table["paid_at"].where(table["paid_at"] <= moment)
-    table["last_seen_at"] = table["entity_id"].map(last_seen_at).astype(table["signup_at"].dtype)
-    table["age_days"] = (moment - table["signup_at"]).dt.total_seconds() / 86400
-    if "n_users" in table:
-        users = context.dataset.sql(
-            f"SELECT entity_id, count(*) AS n FROM users WHERE signup_at <= {timestamp_literal(moment)} GROUP BY 1"
-        )
-        table["n_users"] = table["entity_id"].map(users.set_index("entity_id")["n"]).fillna(1).astype("int64")
-    return table
+    return reduce_columns(dataset, spec), dataset, spec

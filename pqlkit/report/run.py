@@ -51,7 +51,7 @@ import yaml
 from pqlkit.base.errors import PqlkitError
 from pqlkit.base.paths import repo_root
 from pqlkit.core.asof import parse_as_of
-from pqlkit.core.reduction import entity_table
+from pqlkit.core.entities import entity_table
 from pqlkit.core.spec import ActivationSpec
 from pqlkit.io.database import database_source, kernel_environment, notebook_source
 from pqlkit.metrics import summary as summarise

@@ -15,7 +15,7 @@ import pandas as pd
 
 from pqlkit.base.paths import resolve_path
 from pqlkit.core.context import AsOf, Context
-from pqlkit.core.reduction import entity_table
+from pqlkit.core.entities import entity_table
 from pqlkit.core.spec import ActivationSpec
 from pqlkit.present.narrative import notes_for_warnings
 from pqlkit.present.plots import set_style

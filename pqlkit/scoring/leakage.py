@@ -11,7 +11,7 @@ from pqlkit.base.columns import timestamp_literal
 from pqlkit.core.context import Context
 from pqlkit.core.loading import Dataset
 from pqlkit.scoring.features import DAY, KEYS, ExtraFeatures, feature_table
-from pqlkit.core.reduction import as_seen_at
+from pqlkit.core.entities import as_seen_at
 from pqlkit.scoring.snapshots import last_seen_at
 
 __all__ = ["LeakageError", "check_no_leakage"]

@@ -6,7 +6,7 @@ import pandas as pd
 
 from pqlkit.analyses.leads import prioritise_pqls
 from pqlkit.core.context import Context
-from pqlkit.core.reduction import as_seen_at
+from pqlkit.core.entities import as_seen_at
 from pqlkit.metrics.current import last_seen_at_moments
 
 __all__ = ["snapshot_rows"]

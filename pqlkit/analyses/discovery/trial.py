@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from pqlkit.core.loading import Dataset
-from pqlkit.core.reduction import add_completion
+from pqlkit.core.entities import add_completion
 from pqlkit.core.spec import ActivationSpec
 
 __all__ = ["EarliestEvents"]
