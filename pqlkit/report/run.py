@@ -10,9 +10,11 @@
                                   ``comparison.json``, what a later report's ``--previous`` compares with
 
 Every notebook in the repository's ``notebooks/`` folder runs in a kernel named ``pqlkit`` (registered
-on first use if missing), in that folder, with seven parameters: ``data_dir``, ``spec_path``, ``as_of``,
-``level``, ``events_format``, ``output_dir`` and ``currency`` (the ISO 4217 code every amount is shown in; a
-notebook whose ``parameters`` cell lacks it still runs, papermill injecting it beside the others). Two run at once on a machine with two cores or more,
+on first use if missing), in that folder, with eight parameters: ``data_dir``, ``spec_path``, ``as_of``,
+``level``, ``events_format``, ``output_dir``, ``currency`` (the ISO 4217 code every amount is shown in) and
+``interactive`` (False: what only JupyterLab shows, such as notebook 01's explorer, is not built, since the
+pages show no widgets); a notebook whose ``parameters`` cell lacks one of the last two still runs,
+papermill injecting it beside the others. Two run at once on a machine with two cores or more,
 each in its own kernel, the slowest started first (``jobs`` of :func:`run_report`). The input is
 checked once before any notebook starts, so a wrong path
 or a bad spec costs a second, not a minute; and it is reduced only then: the clean tables, the per-entity
@@ -82,10 +84,11 @@ __all__ = [
 KERNEL_NAME = "pqlkit"
 
 #: The parameters every notebook's ``parameters`` cell defines, and the report passes.
-PARAMETERS = ("data_dir", "spec_path", "as_of", "level", "events_format", "output_dir", "currency")
+PARAMETERS = ("data_dir", "spec_path", "as_of", "level", "events_format", "output_dir", "currency", "interactive")
 #: Parameters the report passes that a notebook may leave out of its ``parameters`` cell (papermill injects
-#: them all the same; a notebook without amounts has no use for the currency).
-OPTIONAL_PARAMETERS = ("currency",)
+#: them all the same; a notebook without amounts has no use for the currency, one without widgets none
+#: for ``interactive``).
+OPTIONAL_PARAMETERS = ("currency", "interactive")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 
 _ERROR_MARKER_TAG = "papermill-error-cell-tag"
@@ -497,6 +500,7 @@ def _notebook_parameters(inputs: _Inputs, data_dir: Path) -> dict:
         "events_format": inputs.events_format,
         "output_dir": str(data_dir),
         "currency": inputs.currency,
+        "interactive": False,  # the pages show no widgets: what only JupyterLab shows is not built
     }
 
 

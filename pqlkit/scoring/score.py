@@ -182,10 +182,12 @@ def pay_score(
     prefer_readable_by: float = 0.01,
     random_state: int = 0,
     importance_repeats: int = 5,
+    importance_rows: int | None = 20_000,
     # the list
     price_by: str | None = None,
     extra_features: ExtraFeatures | None = None,
     check_leakage: bool = True,
+    leakage_rows: int | None = 2_000,
     threads: int | None = 1,
 ) -> PayScore:
     """Score today's PQL list by the chance that each lead pays within ``within_days`` days.
@@ -227,6 +229,12 @@ def pay_score(
         Seed of the boosted model and of the permutation importance.
     importance_repeats : int
         Shuffles per feature for the permutation importance.
+    importance_rows : int or None
+        The permutation importance is computed on at most this many validation rows, drawn with
+        ``random_state`` (None: all). Each shuffle re-scores every row it is given, so on a large
+        dataset the importance would cost more than the rest of the score together (64,535 rows
+        and 29 s of a 62 s score at 10M events); 20,000 rows put the standard error of an AUC near
+        0.7 at about 0.004 (Hanley and McNeil 1982), well below the differences the page ranks.
     price_by : str, optional
         A segment column: the assumed price is the mean first-payment ``mrr`` of payers with the
         same value (5 payers at least, else the overall mean). None: the overall mean.
@@ -234,6 +242,11 @@ def pay_score(
         More features (:data:`ExtraFeatures`), checked for leaks like the built-in ones.
     check_leakage : bool
         Run :func:`check_no_leakage` at the validation split and at the latest snapshot.
+    leakage_rows : int or None
+        The leak check builds the features of at most this many entities per moment, drawn with
+        ``random_state`` (None: all). A feature built from later data differs on every entity the
+        later data touches, so a sample finds it as surely as the whole table, at a fraction of
+        the cost of building the features twice more.
     threads : int or None
         OpenMP/BLAS threads for the models (None: the libraries' default). One by default: the
         tables are small, and on a busy machine more threads only wait on each other (a
@@ -268,8 +281,9 @@ def pay_score(
 def _pay_score(entities: pd.DataFrame, *, context: Context, within_days: float, feature_days: float | None,
                every_days: float, validation_share: float, min_payers: int, min_validation_payers: int,
                min_cohorts: int, calibration: str, logistic_c: float, prefer_readable_by: float, random_state: int,
-               importance_repeats: int, price_by: str | None, extra_features: ExtraFeatures | None,
-               check_leakage: bool, threads: int | None) -> PayScore:
+               importance_repeats: int, importance_rows: int | None, price_by: str | None,
+               extra_features: ExtraFeatures | None, check_leakage: bool, leakage_rows: int | None,
+               threads: int | None) -> PayScore:
     """:func:`pay_score` under its thread limit: the checks that leave no model, then the fit."""
     if calibration not in ("sigmoid", "isotonic"):
         raise ValueError(f"The value for `calibration` must be one of ['sigmoid', 'isotonic'], but {calibration!r} was passed.")
@@ -307,7 +321,8 @@ def _pay_score(entities: pd.DataFrame, *, context: Context, within_days: float, 
         for moment in sorted({split_at, rows["cutoff_at"].max()}):
             check_no_leakage(entities, context=context, at=moment, feature_days=feature_days,
                              extra_features=extra_features,
-                             cutoffs=rows[rows["cutoff_at"] <= moment].drop_duplicates("entity_id"))
+                             cutoffs=at_most(rows[rows["cutoff_at"] <= moment].drop_duplicates("entity_id"),
+                                             leakage_rows, random_state=random_state))
     features = feature_table(rows, entities=entities, context=context, feature_days=feature_days, event_names=names,
                              extra_features=extra_features)
     fit = functools.partial(fit_calibrated, calibration=calibration, random_state=random_state, logistic_c=logistic_c)
@@ -334,7 +349,9 @@ def _pay_score(entities: pd.DataFrame, *, context: Context, within_days: float, 
     X_all, levels_all = design(features, segments=segments)
     with BackgroundThread(threads=threads) as background:
         final_fit = background.submit(fit, chosen, X_all, rows["paid"].to_numpy(), rows["cutoff_at"])
-        importance = importance_table(importance_model(model, X_valid), X_valid, y_valid,
+        shuffled = at_most(pd.RangeIndex(len(X_valid)).to_series(), importance_rows, random_state=random_state)
+        X_shuffled, y_shuffled = X_valid.iloc[shuffled.to_numpy()], y_valid[shuffled.to_numpy()]
+        importance = importance_table(importance_model(model, X_shuffled), X_shuffled, y_shuffled,
                                       repeats=importance_repeats, random_state=random_state)
         now = pd.DataFrame({"entity_id": listed["entity_id"], "cutoff_at": context.as_of})
         now_features = feature_table(now, entities=entities, context=context, feature_days=feature_days,
@@ -351,6 +368,15 @@ def _pay_score(entities: pd.DataFrame, *, context: Context, within_days: float, 
         feature_names=tuple(X_all.columns), model=final,
         **base,
     )
+
+
+def at_most(rows: pd.DataFrame | pd.Series, limit: int | None, *, random_state: int) -> pd.DataFrame | pd.Series:
+    """``rows`` when there are at most ``limit`` of them (or no limit), else ``limit`` rows drawn without
+    replacement with ``random_state``, kept in their order (a seeded sample, the same on every run)."""
+    if limit is None or len(rows) <= limit:
+        return rows
+    chosen = np.random.default_rng(random_state).choice(len(rows), size=limit, replace=False)
+    return rows.iloc[np.sort(chosen)]
 
 
 def _too_few_payers(training: pd.DataFrame, validation: pd.DataFrame, *, within_days: float, min_payers: int,

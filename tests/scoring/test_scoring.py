@@ -14,6 +14,7 @@ from sklearn.metrics import roc_auc_score
 import pqlkit as pk
 from pqlkit.analyses.leads import prioritise_pqls
 from pqlkit.scoring import LeakageError, check_no_leakage, feature_table, order_pql_list, pay_score, snapshot_rows
+from pqlkit.scoring.score import at_most
 from pqlkit.synthetic import TRUE_PARAMETERS, generate_sample
 
 from helpers import DAY, T0, analyze, events, users
@@ -379,6 +380,20 @@ def test_a_feature_from_later_data_fails(truth_run, leaking, honest, column):
     assert ctx.dataset.sql("SELECT count(*) AS n FROM conversions")["n"].item() == len(sample.conversions)
     with pytest.raises(LeakageError, match=column):
         pay_score(entities, context=ctx, extra_features=leaking)
+    # A sample of 100 entities per moment (the check on a large dataset) catches it too.
+    with pytest.raises(LeakageError, match=column + r" \(\d+ of 100 rows differ\)"):
+        pay_score(entities, context=ctx, extra_features=leaking, leakage_rows=100)
+
+
+def test_at_most_draws_a_seeded_sample_in_order():
+    """Ten rows, at most four: four distinct rows in their original order, the same four on every call
+    with the same seed; with no limit, or a limit of ten or more, all ten as they were."""
+    rows = pd.DataFrame({"n": range(10)}, index=range(100, 110))
+    drawn = at_most(rows, 4, random_state=0)
+    assert len(drawn) == 4 and drawn.index.is_unique and drawn.index.is_monotonic_increasing
+    assert set(drawn.index) <= set(rows.index)
+    assert drawn.equals(at_most(rows, 4, random_state=0))
+    assert at_most(rows, None, random_state=0) is rows and at_most(rows, 10, random_state=0) is rows
 
 
 # --- thin data ------------------------------------------------------------------------------------
