@@ -9,7 +9,9 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from pqlkit.core.context import check_columns
+from pqlkit.metrics.columns import column_array
 from pqlkit.metrics.rates import rate_table
+from pqlkit.metrics.rules import paid_and_pql
 from pqlkit.stats import km_share_by, km_table
 
 __all__ = ["pql_to_paid", "paid_lag", "time_to_paid_curve", "chance_to_pay"]
@@ -49,16 +51,11 @@ def pql_to_paid(
         entities = entities[~entities["is_pql"] | (since_pql >= by_day)]
         within_days = by_day
     frame = entities[keys].copy() if keys else pd.DataFrame(index=entities.index)
-    is_pql = entities["is_pql"]
-    paid = entities["paid_at"].notna()
-    frame["pqls"] = is_pql
-    frame["paid_before_pql"] = is_pql & paid & (entities["paid_at"] < entities["pql_at"])
-    converted = is_pql & paid & (entities["pql_at"] <= entities["paid_at"])
-    if within_days is not None:
-        converted &= (entities["paid_at"] - entities["pql_at"]) <= pd.Timedelta(days=within_days)
-    frame["paid_pqls"] = converted
-    frame["paid_without_pql"] = ~is_pql & paid
+    flags = paid_and_pql(column_array(entities["is_pql"]), column_array(entities["pql_at"]),
+                         column_array(entities["paid_at"]), within_days=within_days)
     sums = ["pqls", "paid_before_pql", "paid_pqls", "paid_without_pql"]
+    for name in sums:
+        frame[name] = flags[name]
     if keys:
         counts = frame.groupby(keys, dropna=False, sort=True)[sums].sum().reset_index()
     else:

@@ -4,18 +4,22 @@ The estimate and its interval follow lifelines' ``KaplanMeierFitter`` (exponenti
 "log(-log)" interval); a censored time equal to an event time is still at risk at that time, as in
 lifelines and R's survival. Durations are in whatever unit the caller uses (pqlkit: days since
 signup, see docs/metrics.md#metrics).
+
+The estimates are numpy only and this module imports no pandas at load time, so that the command
+line's summary runs without it: only :func:`km_table` and :func:`km_share_by`, which return
+frames, load pandas when called (:func:`km_shares` is the same reading as arrays).
 """
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from statistics import NormalDist
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike
 
-__all__ = ["KM_TOLERANCE", "km_table", "km_median", "km_time_to_share", "km_share_by"]
+__all__ = ["KM_TOLERANCE", "km_table", "km_median", "km_time_to_share", "km_share_by", "km_shares"]
 
 #: Tolerance on the survival estimate when looking for the time it reaches a level: a curve that
 #: lands exactly on 0.5 counts there, whatever the float rounding (docs/metrics.md#metrics).
@@ -42,10 +46,13 @@ def _km_inputs(durations: ArrayLike, observed: ArrayLike) -> tuple[np.ndarray, n
     if (times < 0).any():
         raise ValueError(f"`durations` must be >= 0, but the smallest is {times.min()!r}.")
     if flags.dtype != bool:
-        values = pd.Series(flags)
-        if values.isna().any() or not values.isin([0, 1]).all():
+        numeric = flags.dtype.kind in "biuf" or (
+            flags.dtype.kind == "O" and all(isinstance(value, numbers.Real) for value in flags.tolist()))
+        values = flags.astype(float) if numeric else np.array([np.nan])
+        # A missing flag (NaN) is not 0 or 1 either.
+        if not np.isin(values, [0, 1]).all():
             raise ValueError("`observed` must hold booleans (or 0/1): True where the event happened, False where censored.")
-        flags = values.to_numpy().astype(bool)
+        flags = values.astype(bool)
     return times, flags
 
 
@@ -117,6 +124,8 @@ def km_table(durations: ArrayLike, observed: ArrayLike, *, alpha: float = 0.05) 
     1   2.0        3       1      0.50
     2   3.0        1       0      0.50
     """
+    import pandas as pd  # only for the frame returned: the estimate itself is numpy
+
     if not 0 < alpha < 1:
         raise ValueError(f"`alpha` must be between 0 and 1, but {alpha!r} was passed.")
     times, flags = _km_inputs(durations, observed)
@@ -224,6 +233,20 @@ def km_share_by(durations: ArrayLike, observed: ArrayLike, *, days: Sequence[flo
     1   30  0.625
     2   60    NaN
     """
+    import pandas as pd  # only for the frame returned: the reading itself is :func:`km_shares`
+
+    return pd.DataFrame(km_shares(durations, observed, days=days, alpha=alpha))
+
+
+def km_shares(durations: ArrayLike, observed: ArrayLike, *, days: Sequence[float] = (7, 14, 30),
+              alpha: float = 0.05) -> dict[str, np.ndarray]:
+    """:func:`km_share_by`'s reading as numpy arrays (no pandas): the one home of the rule.
+
+    Returns
+    -------
+    dict
+        ``day``, ``share``, ``ci_low``, ``ci_high``, one array each, as :func:`km_share_by`'s columns.
+    """
     times, flags = _km_inputs(durations, observed)
     days = list(days)
     share = np.full(len(days), np.nan)
@@ -237,5 +260,5 @@ def km_share_by(durations: ArrayLike, observed: ArrayLike, *, days: Sequence[flo
             elif day <= estimate["time"][-1] or estimate["survival"][-1] == 0:
                 share[i] = 1 - estimate["survival"][before]
                 low[i], high[i] = 1 - estimate["ci_high"][before], 1 - estimate["ci_low"][before]
-    return pd.DataFrame({"day": days, "share": share, "ci_low": low, "ci_high": high})
+    return {"day": np.asarray(days), "share": share, "ci_low": low, "ci_high": high}
 
