@@ -28,6 +28,7 @@ from pqlkit.metrics.rules import (
     time_to_pql_km_readings_of,
     time_to_pql_median,
 )
+from pqlkit.stats.kaplan_meier import km_estimate
 
 if TYPE_CHECKING:
     from pqlkit.core.spec import ActivationSpec
@@ -89,7 +90,8 @@ def headline(
     paid = {name: int(flags.sum()) for name, flags in
             paid_and_pql(is_pql, columns["pql_at"], columns["paid_at"]).items()}
     eligible = paid["pqls"] - paid["paid_before_pql"]
-    durations, observed = time_to_pql_durations(is_pql, columns["time_to_pql_days"], columns["age_days"])
+    # One Kaplan–Meier fit for the median and every reading.
+    km = km_estimate(*time_to_pql_durations(is_pql, columns["time_to_pql_days"], columns["age_days"]))
     starts, new_pqls = new_pqls_per_period(columns["signup_at"], is_pql, columns["pql_at"], as_of=at, freq="W")
     current = is_current_pql(columns["pql_at"], columns["paid_at"], columns["last_seen_at"], at=at,
                              active_days=spec.active_days)
@@ -104,7 +106,7 @@ def headline(
         "pql_rate": raw / n if n else None,
         "activation_rate_mean": mean_or_none(columns["activation_rate"]),
         "time_to_pql_median_days": time_to_pql_median(is_pql, columns["time_to_pql_days"]),
-        "time_to_pql_km_median_days": time_to_pql_km_median_of(durations, observed),
+        "time_to_pql_km_median_days": time_to_pql_km_median_of(km),
         "stalled_in_trial": int(stalled.sum()),
         "paid_pqls": paid["paid_pqls"] if has_conversions else None,
         "paid_before_pql": paid["paid_before_pql"] if has_conversions else None,
@@ -116,5 +118,5 @@ def headline(
             for start, count in zip(starts, new_pqls)
         ],
         "data_quality": data_quality,
-        **time_to_pql_km_readings_of(durations, observed, trial_days=spec.trial_days),
+        **time_to_pql_km_readings_of(km, trial_days=spec.trial_days),
     }

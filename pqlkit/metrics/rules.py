@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from pqlkit.metrics.periods import period_range, period_starts
-from pqlkit.stats.kaplan_meier import km_median, km_shares, km_time_to_share
+from pqlkit.stats.kaplan_meier import km_shares_at, km_time_at
 
 __all__ = [
     "MICROSECONDS_PER_DAY", "days_between", "days_span", "is_current_pql", "is_stalled", "paid_and_pql",
@@ -201,16 +201,18 @@ def time_to_pql_median(is_pql: np.ndarray, time_to_pql_days: np.ndarray) -> floa
     return float(np.median(values)) if values.size else None
 
 
-def time_to_pql_km_median_of(durations: np.ndarray, observed: np.ndarray) -> float | None:
-    """The Kaplan–Meier median time to PQL (:func:`pqlkit.stats.km_median`); None without a PQL, or where
-    the curve never gets to half."""
-    return km_median(durations, observed) if np.asarray(observed, dtype=bool).any() else None
+def time_to_pql_km_median_of(estimate: dict[str, np.ndarray]) -> float | None:
+    """The Kaplan–Meier median time to PQL (:func:`pqlkit.stats.km_median`), from the estimate of
+    :func:`pqlkit.stats.kaplan_meier.km_estimate` on :func:`time_to_pql_durations`; None without a PQL,
+    or where the curve never gets to half."""
+    return km_time_at(estimate, share=0.5) if estimate["events"].sum() else None
 
 
-def time_to_pql_km_readings_of(durations: np.ndarray, observed: np.ndarray, *, trial_days: float,
-                               days: Sequence[float] = (7, 30), shares: Sequence[float] = (0.10, 0.25)) -> dict:
-    """The Kaplan–Meier readings of :func:`pqlkit.metrics.time_to_pql.time_to_pql_km_readings`, from its
-    durations (:func:`time_to_pql_durations`).
+def time_to_pql_km_readings_of(estimate: dict[str, np.ndarray], *, trial_days: float, days: Sequence[float] = (7, 30),
+                               shares: Sequence[float] = (0.10, 0.25)) -> dict:
+    """The Kaplan–Meier readings of :func:`pqlkit.metrics.time_to_pql.time_to_pql_km_readings`, from the
+    estimate (with its interval) of :func:`pqlkit.stats.kaplan_meier.km_estimate` on
+    :func:`time_to_pql_durations`.
 
     Returns
     -------
@@ -220,13 +222,13 @@ def time_to_pql_km_readings_of(durations: np.ndarray, observed: np.ndarray, *, t
         ``time_to_pql_km_p{10,25}_days`` (None where the curve never gets there).
     """
     wanted = [*days, trial_days]
-    table = km_shares(durations, observed, days=wanted)
+    table = km_shares_at(estimate, days=wanted)
     readings = {}
     for i, day in enumerate(wanted):
         key = "time_to_pql_km_share_trial" if i == len(days) else f"time_to_pql_km_share_{day:g}d"
         readings[key] = {"day": float(day), **{c: number_or_none(table[c][i]) for c in ("share", "ci_low", "ci_high")}}
     for share in shares:
-        readings[f"time_to_pql_km_p{share * 100:g}_days"] = km_time_to_share(durations, observed, share=share)
+        readings[f"time_to_pql_km_p{share * 100:g}_days"] = km_time_at(estimate, share=share)
     return readings
 
 

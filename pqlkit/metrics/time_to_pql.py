@@ -16,6 +16,7 @@ from pqlkit.metrics.columns import column_array
 from pqlkit.metrics.rates import rate_table
 from pqlkit.metrics.rules import time_to_pql_durations, time_to_pql_km_median_of, time_to_pql_km_readings_of
 from pqlkit.stats import km_share_by
+from pqlkit.stats.kaplan_meier import km_estimate
 
 __all__ = [
     "time_to_pql_percentiles",
@@ -102,7 +103,7 @@ def time_to_pql_km_median(entities: pd.DataFrame) -> float | None:
     float or None
         Days from signup.
     """
-    return time_to_pql_km_median_of(*_durations(entities))
+    return time_to_pql_km_median_of(km_estimate(*_durations(entities), alpha=None))
 
 
 def time_to_pql_km_readings(entities: pd.DataFrame, *, trial_days: float, days: Sequence[float] = (7, 30),
@@ -130,8 +131,7 @@ def time_to_pql_km_readings(entities: pd.DataFrame, *, trial_days: float, days: 
         observed that long); ``time_to_pql_km_p{10,25}_days`` (None where the curve never gets
         there).
     """
-    durations, observed = _durations(entities)
-    return time_to_pql_km_readings_of(durations, observed, trial_days=trial_days, days=days, shares=shares)
+    return time_to_pql_km_readings_of(km_estimate(*_durations(entities)), trial_days=trial_days, days=days, shares=shares)
 
 
 def share_pql_by_day(entities: pd.DataFrame, *, days: Sequence[float] = (1, 3, 7, 14, 30)) -> pd.DataFrame:

@@ -19,7 +19,8 @@ from statistics import NormalDist
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["KM_TOLERANCE", "km_table", "km_median", "km_time_to_share", "km_share_by", "km_shares"]
+__all__ = ["KM_TOLERANCE", "km_table", "km_median", "km_time_to_share", "km_share_by", "km_shares", "km_estimate",
+           "km_time_at", "km_shares_at"]
 
 #: Tolerance on the survival estimate when looking for the time it reaches a level: a curve that
 #: lands exactly on 0.5 counts there, whatever the float rounding (docs/metrics.md#metrics).
@@ -165,13 +166,7 @@ def km_time_to_share(durations: ArrayLike, observed: ArrayLike, *, share: float,
     """
     if not 0 < share <= 1:
         raise ValueError(f"`share` must be in (0, 1], but {share!r} was passed.")
-    times, flags = _km_inputs(durations, observed)
-    if times.size == 0:
-        return None
-    estimate = _km_estimate(times, flags, alpha=None)
-    # S only steps down at event times, so the first time it is low enough is one.
-    reached = np.flatnonzero(estimate["survival"] <= 1 - share + tolerance)
-    return float(estimate["time"][reached[0]]) if reached.size else None
+    return km_time_at(km_estimate(durations, observed, alpha=None), share=share, tolerance=tolerance)
 
 
 def km_median(durations: ArrayLike, observed: ArrayLike, *, tolerance: float = KM_TOLERANCE) -> float | None:
@@ -240,19 +235,72 @@ def km_share_by(durations: ArrayLike, observed: ArrayLike, *, days: Sequence[flo
 
 def km_shares(durations: ArrayLike, observed: ArrayLike, *, days: Sequence[float] = (7, 14, 30),
               alpha: float = 0.05) -> dict[str, np.ndarray]:
-    """:func:`km_share_by`'s reading as numpy arrays (no pandas): the one home of the rule.
+    """:func:`km_share_by`'s reading as numpy arrays (no pandas; :func:`km_shares_at` reads it).
 
     Returns
     -------
     dict
         ``day``, ``share``, ``ci_low``, ``ci_high``, one array each, as :func:`km_share_by`'s columns.
     """
+    return km_shares_at(km_estimate(durations, observed, alpha=alpha), days=days)
+
+
+# --- one estimate, several readings (numpy only) ----------------------------------------------------
+
+
+def km_estimate(durations: ArrayLike, observed: ArrayLike, *, alpha: float | None = 0.05) -> dict[str, np.ndarray]:
+    """The Kaplan–Meier estimate as numpy arrays, to read several figures from one fit.
+
+    Parameters
+    ----------
+    durations, observed
+        As in :func:`km_table`.
+    alpha : float or None
+        As in :func:`km_table`; None leaves the interval out (``ci_low``, ``ci_high``).
+
+    Returns
+    -------
+    dict
+        :func:`km_table`'s columns, one array each (empty without durations).
+    """
+    if alpha is not None and not 0 < alpha < 1:
+        raise ValueError(f"`alpha` must be between 0 and 1, but {alpha!r} was passed.")
     times, flags = _km_inputs(durations, observed)
+    if times.size == 0:
+        names = _KM_COLUMNS if alpha is not None else _KM_COLUMNS[:5]
+        return {name: np.array([], dtype="int64" if name in ("at_risk", "events", "censored") else float)
+                for name in names}
+    return _km_estimate(times, flags, alpha=alpha)
+
+
+def km_time_at(estimate: dict[str, np.ndarray], *, share: float, tolerance: float = KM_TOLERANCE) -> float | None:
+    """:func:`km_time_to_share` read from an estimate of :func:`km_estimate`.
+
+    Returns
+    -------
+    float or None
+        The smallest event time with ``1 - S(t) >= share - tolerance``; None where the estimate never
+        gets there.
+    """
+    if not 0 < share <= 1:
+        raise ValueError(f"`share` must be in (0, 1], but {share!r} was passed.")
+    # S only steps down at event times, so the first time it is low enough is one.
+    reached = np.flatnonzero(estimate["survival"] <= 1 - share + tolerance)
+    return float(estimate["time"][reached[0]]) if reached.size else None
+
+
+def km_shares_at(estimate: dict[str, np.ndarray], *, days: Sequence[float]) -> dict[str, np.ndarray]:
+    """:func:`km_share_by`'s reading from an estimate of :func:`km_estimate` (with its interval).
+
+    Returns
+    -------
+    dict
+        ``day``, ``share``, ``ci_low``, ``ci_high``, one array each, as :func:`km_share_by`'s columns.
+    """
     days = list(days)
     share = np.full(len(days), np.nan)
     low, high = share.copy(), share.copy()
-    if times.size:
-        estimate = _km_estimate(times, flags, alpha=alpha)
+    if estimate["time"].size:
         for i, day in enumerate(days):
             before = np.searchsorted(estimate["time"], day, side="right") - 1
             if before < 0:
@@ -261,4 +309,3 @@ def km_shares(durations: ArrayLike, observed: ArrayLike, *, days: Sequence[float
                 share[i] = 1 - estimate["survival"][before]
                 low[i], high[i] = 1 - estimate["ci_high"][before], 1 - estimate["ci_low"][before]
     return {"day": np.asarray(days), "share": share, "ci_low": low, "ci_high": high}
-
