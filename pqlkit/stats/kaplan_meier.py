@@ -15,9 +15,13 @@ from __future__ import annotations
 import numbers
 from collections.abc import Sequence
 from statistics import NormalDist
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["KM_TOLERANCE", "km_table", "km_median", "km_time_to_share", "km_share_by", "km_shares", "km_estimate",
            "km_time_at", "km_shares_at"]
