@@ -51,8 +51,7 @@ def pql_to_paid(
         entities = entities[~entities["is_pql"] | (since_pql >= by_day)]
         within_days = by_day
     frame = entities[keys].copy() if keys else pd.DataFrame(index=entities.index)
-    flags = paid_and_pql(column_array(entities["is_pql"]), column_array(entities["pql_at"]),
-                         column_array(entities["paid_at"]), within_days=within_days)
+    flags = _paid_and_pql(entities, within_days=within_days)
     sums = ["pqls", "paid_before_pql", "paid_pqls", "paid_without_pql"]
     for name in sums:
         frame[name] = flags[name]
@@ -67,6 +66,12 @@ def pql_to_paid(
                   "ci_low", "ci_high", "paid_without_pql"]]
 
 
+def _paid_and_pql(entities: pd.DataFrame, *, within_days: float | None = None) -> dict[str, np.ndarray]:
+    """:func:`pqlkit.metrics.rules.paid_and_pql` on the table's columns."""
+    return paid_and_pql(column_array(entities["is_pql"]), column_array(entities["pql_at"]),
+                        column_array(entities["paid_at"]), within_days=within_days)
+
+
 def paid_lag(entities: pd.DataFrame) -> pd.DataFrame:
     """Days from PQL to first payment, for the PQLs that paid at or after becoming PQLs.
 
@@ -75,7 +80,7 @@ def paid_lag(entities: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         ``entity_id``, ``pql_at``, ``paid_at``, ``lag_days``, sorted by ``lag_days``.
     """
-    mask = entities["is_pql"] & entities["paid_at"].notna() & (entities["pql_at"] <= entities["paid_at"])
+    mask = _paid_and_pql(entities)["paid_pqls"]
     table = entities.loc[mask, ["entity_id", "pql_at", "paid_at"]].copy()
     table["lag_days"] = (table["paid_at"] - table["pql_at"]).dt.total_seconds() / 86400
     return table.sort_values(["lag_days", "entity_id"]).reset_index(drop=True)
@@ -86,8 +91,8 @@ def _time_to_paid(entities: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
     PQLs that paid before their PQL were customers already and are left out.
     """
-    eligible = entities["is_pql"] & ~(entities["paid_at"] < entities["pql_at"])
-    frame = entities[eligible]
+    flags = _paid_and_pql(entities)
+    frame = entities[flags["pqls"] & ~flags["paid_before_pql"]]
     paid = frame["paid_at"].notna()
     lag = (frame["paid_at"] - frame["pql_at"]).dt.total_seconds() / 86400
     since_pql = frame["age_days"] - frame["time_to_pql_days"]
