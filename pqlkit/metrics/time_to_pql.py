@@ -131,7 +131,8 @@ def time_to_pql_km_readings(entities: pd.DataFrame, *, trial_days: float, days: 
         observed that long); ``time_to_pql_km_p{10,25}_days`` (None where the curve never gets
         there).
     """
-    return time_to_pql_km_readings_of(km_estimate(*_durations(entities)), trial_days=trial_days, days=days, shares=shares)
+    estimate = km_estimate(*_durations(entities))
+    return time_to_pql_km_readings_of(estimate, trial_days=trial_days, days=days, shares=shares)
 
 
 def share_pql_by_day(entities: pd.DataFrame, *, days: Sequence[float] = (1, 3, 7, 14, 30)) -> pd.DataFrame:
