@@ -15,41 +15,49 @@ The modules, one job each:
 - :mod:`~pqlkit.metrics.time_to_pql`: time to PQL, by percentile and by Kaplan–Meier.
 - :mod:`~pqlkit.metrics.stalled`: the trials stalled near their end.
 - :mod:`~pqlkit.metrics.conversion`: PQL to paid.
-- :mod:`~pqlkit.metrics.json_summary`: every headline number in one dict.
+- :mod:`~pqlkit.metrics.json_summary`: every headline number in one dict, from the table.
+- :mod:`~pqlkit.metrics.rules`: the rules above on numpy columns, the one home each pandas function calls.
+- :mod:`~pqlkit.metrics.columns`: the per-entity table as numpy columns.
+- :mod:`~pqlkit.metrics.headline`: every headline number in one dict, from the columns (no pandas).
+
+Nothing is imported until first used (PEP 562, as in :mod:`pqlkit`): the command line's summary
+loads :mod:`~pqlkit.metrics.headline` and its numpy rules, never pandas.
 """
 
-from pqlkit.metrics.conversion import paid_lag, pql_to_paid
-from pqlkit.metrics.counts import activation_distribution, activation_funnel, pqls, pqls_over_time
-from pqlkit.metrics.current import current_pqls
-from pqlkit.metrics.json_summary import summary
-from pqlkit.metrics.periods import period_start
-from pqlkit.metrics.rates import pql_rate, rate_table, wilson_interval
-from pqlkit.metrics.stalled import stalled_trials
-from pqlkit.metrics.time_to_pql import (
-    share_pql_by_day,
-    time_to_pql_curve,
-    time_to_pql_km_median,
-    time_to_pql_km_readings,
-    time_to_pql_percentiles,
-)
+import importlib
 
-__all__ = [
-    "wilson_interval",
-    "rate_table",
-    "period_start",
-    "activation_funnel",
-    "activation_distribution",
-    "pqls",
-    "current_pqls",
-    "pqls_over_time",
-    "pql_rate",
-    "time_to_pql_percentiles",
-    "time_to_pql_curve",
-    "time_to_pql_km_median",
-    "time_to_pql_km_readings",
-    "share_pql_by_day",
-    "stalled_trials",
-    "pql_to_paid",
-    "paid_lag",
-    "summary",
-]
+# Every public name, and the module (under pqlkit.metrics) that defines it.
+_NAMES = {
+    "wilson_interval": "rates",
+    "rate_table": "rates",
+    "pql_rate": "rates",
+    "period_start": "periods",
+    "activation_funnel": "counts",
+    "activation_distribution": "counts",
+    "pqls": "counts",
+    "pqls_over_time": "counts",
+    "current_pqls": "current",
+    "time_to_pql_percentiles": "time_to_pql",
+    "time_to_pql_curve": "time_to_pql",
+    "time_to_pql_km_median": "time_to_pql",
+    "time_to_pql_km_readings": "time_to_pql",
+    "share_pql_by_day": "time_to_pql",
+    "stalled_trials": "stalled",
+    "pql_to_paid": "conversion",
+    "paid_lag": "conversion",
+    "summary": "json_summary",
+}
+
+__all__ = list(_NAMES)
+
+
+def __getattr__(name: str):
+    if name not in _NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_NAMES[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

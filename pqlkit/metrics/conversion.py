@@ -9,7 +9,9 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from pqlkit.core.context import check_columns
+from pqlkit.metrics.columns import column_array
 from pqlkit.metrics.rates import rate_table
+from pqlkit.metrics.rules import paid_and_pql
 from pqlkit.stats import km_share_by, km_table
 
 __all__ = ["pql_to_paid", "paid_lag", "time_to_paid_curve", "chance_to_pay"]
@@ -49,16 +51,10 @@ def pql_to_paid(
         entities = entities[~entities["is_pql"] | (since_pql >= by_day)]
         within_days = by_day
     frame = entities[keys].copy() if keys else pd.DataFrame(index=entities.index)
-    is_pql = entities["is_pql"]
-    paid = entities["paid_at"].notna()
-    frame["pqls"] = is_pql
-    frame["paid_before_pql"] = is_pql & paid & (entities["paid_at"] < entities["pql_at"])
-    converted = is_pql & paid & (entities["pql_at"] <= entities["paid_at"])
-    if within_days is not None:
-        converted &= (entities["paid_at"] - entities["pql_at"]) <= pd.Timedelta(days=within_days)
-    frame["paid_pqls"] = converted
-    frame["paid_without_pql"] = ~is_pql & paid
+    flags = _paid_and_pql(entities, within_days=within_days)
     sums = ["pqls", "paid_before_pql", "paid_pqls", "paid_without_pql"]
+    for name in sums:
+        frame[name] = flags[name]
     if keys:
         counts = frame.groupby(keys, dropna=False, sort=True)[sums].sum().reset_index()
     else:
@@ -70,6 +66,12 @@ def pql_to_paid(
                   "ci_low", "ci_high", "paid_without_pql"]]
 
 
+def _paid_and_pql(entities: pd.DataFrame, *, within_days: float | None = None) -> dict[str, np.ndarray]:
+    """:func:`pqlkit.metrics.rules.paid_and_pql` on the table's columns."""
+    return paid_and_pql(column_array(entities["is_pql"]), column_array(entities["pql_at"]),
+                        column_array(entities["paid_at"]), within_days=within_days)
+
+
 def paid_lag(entities: pd.DataFrame) -> pd.DataFrame:
     """Days from PQL to first payment, for the PQLs that paid at or after becoming PQLs.
 
@@ -78,7 +80,7 @@ def paid_lag(entities: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         ``entity_id``, ``pql_at``, ``paid_at``, ``lag_days``, sorted by ``lag_days``.
     """
-    mask = entities["is_pql"] & entities["paid_at"].notna() & (entities["pql_at"] <= entities["paid_at"])
+    mask = _paid_and_pql(entities)["paid_pqls"]
     table = entities.loc[mask, ["entity_id", "pql_at", "paid_at"]].copy()
     table["lag_days"] = (table["paid_at"] - table["pql_at"]).dt.total_seconds() / 86400
     return table.sort_values(["lag_days", "entity_id"]).reset_index(drop=True)
@@ -89,8 +91,8 @@ def _time_to_paid(entities: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
     PQLs that paid before their PQL were customers already and are left out.
     """
-    eligible = entities["is_pql"] & ~(entities["paid_at"] < entities["pql_at"])
-    frame = entities[eligible]
+    flags = _paid_and_pql(entities)
+    frame = entities[flags["pqls"] & ~flags["paid_before_pql"]]
     paid = frame["paid_at"].notna()
     lag = (frame["paid_at"] - frame["pql_at"]).dt.total_seconds() / 86400
     since_pql = frame["age_days"] - frame["time_to_pql_days"]

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 
 from pqlkit.core.context import AsOf, Context, context_as_of, context_steps
-from pqlkit.metrics.periods import period_start
+from pqlkit.metrics.columns import column_array, utc_instant
 from pqlkit.metrics.rates import rate_table
+from pqlkit.metrics.rules import new_pqls_per_period, step_completion
 
 __all__ = ["activation_funnel", "activation_distribution", "pqls", "pqls_over_time"]
 
@@ -36,11 +37,8 @@ def activation_funnel(
         ``share`` (completed / entities), ``ci_low``, ``ci_high`` (Wilson 95 %).
     """
     steps = context_steps(steps, context, entities, caller="activation_funnel")
-    counts = pd.DataFrame({
-        "step": steps,
-        "entities": len(entities),
-        "completed": [int(entities[f"{s}_at"].notna().sum()) for s in steps],
-    })
+    completed = step_completion({step: column_array(entities[f"{step}_at"]) for step in steps})
+    counts = pd.DataFrame({"step": steps, "entities": len(entities), "completed": list(completed.values())})
     return rate_table(counts, hits="completed", total="entities", rate="share")
 
 
@@ -109,12 +107,10 @@ def pqls_over_time(
     if entities.empty:
         return pd.DataFrame({"period_start": pd.Series([], dtype="datetime64[us, UTC]"),
                              "new_pqls": pd.Series([], dtype="int64"), "cumulative_pqls": pd.Series([], dtype="int64")})
-    last = period_start(pd.Series([as_of]), freq=freq).iloc[0]
-    first = period_start(pd.Series([entities["signup_at"].min()]), freq=freq).iloc[0]
-    step = pd.DateOffset(weeks=1) if freq == "W" else pd.DateOffset(months=1)
-    periods = pd.date_range(first, last, freq=step).astype("datetime64[us, UTC]")
-    counts = period_start(entities.loc[entities["is_pql"], "pql_at"], freq=freq).value_counts()
-    table = pd.DataFrame({"period_start": periods})
-    table["new_pqls"] = table["period_start"].map(counts).fillna(0).astype("int64")
+    periods, new_pqls = new_pqls_per_period(
+        column_array(entities["signup_at"]), column_array(entities["is_pql"]), column_array(entities["pql_at"]),
+        as_of=utc_instant(as_of), freq=freq)
+    table = pd.DataFrame({"period_start": pd.Series(periods, dtype="datetime64[us]").dt.tz_localize("UTC"),
+                          "new_pqls": new_pqls})
     table["cumulative_pqls"] = table["new_pqls"].cumsum()
     return table

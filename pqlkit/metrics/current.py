@@ -1,46 +1,24 @@
-"""Current PQLs: the rule (a PQL by T, not paying at T, seen within ``active_days`` before T), the list now,
-and each entity's last-seen time at past moments, which the rule needs to be applied at those moments.
+"""Current PQLs: the list now, and each entity's last-seen time at past moments, which the rule (a PQL by
+T, not paying at T, seen within ``active_days`` before T; :func:`pqlkit.metrics.rules.is_current_pql`)
+needs to be applied at those moments.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from pqlkit.base.columns import timestamp_literal
 from pqlkit.core.context import AsOf, Context, context_as_of, context_value
-from pqlkit.core.loading import Dataset
+from pqlkit.metrics.rules import is_current_pql
+
+if TYPE_CHECKING:
+    from pqlkit.core.loading import Dataset
 
 __all__ = ["current_pqls"]
-
-
-def is_current_pql(
-    pql_at: pd.Series, paid_at: pd.Series, last_seen_at: pd.Series, *, at: pd.Timestamp | pd.Series, active_days: float
-) -> pd.Series:
-    """Which entities are current PQLs at ``at`` (docs/metrics.md#metrics): the one home of the rule.
-
-    An entity is a current PQL at T when it was a PQL by T (``pql_at <= T``), was not paying at T
-    (no ``paid_at <= T``) and was seen within ``active_days`` before T (``last_seen_at >= T -
-    active_days``, ``last_seen_at`` being its latest event at or before T).
-
-    Parameters
-    ----------
-    pql_at, paid_at, last_seen_at : pandas.Series
-        Aligned columns, one row per entity (or per entity and moment); missing times are NaT.
-    at : pandas.Timestamp or pandas.Series
-        The moment T: one for every row, or one per row (aligned with the columns).
-    active_days : float
-        The activity window before T, in days.
-
-    Returns
-    -------
-    pandas.Series
-        Boolean, on the columns' index.
-    """
-    since = at - pd.Timedelta(days=active_days)
-    return (pql_at <= at) & ~(paid_at <= at) & (last_seen_at >= since)
 
 
 def current_pqls(

@@ -1,16 +1,17 @@
-"""The JSON summary: every headline number of docs/metrics.md#json-summary in one plain dict."""
+"""The JSON summary: every headline number of docs/metrics.md#json-summary in one plain dict, from the table.
+
+The figures are :func:`pqlkit.metrics.headline.headline`'s, on the table's numpy columns: this
+function only reads the context.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from pqlkit.core.context import AsOf, Context, context_as_of, context_value
+from pqlkit.core.context import AsOf, Context, context_as_of, context_steps
 from pqlkit.core.loading import ledger_to_dict
-from pqlkit.metrics.conversion import pql_to_paid
-from pqlkit.metrics.counts import activation_funnel, pqls_over_time
-from pqlkit.metrics.current import is_current_pql
-from pqlkit.metrics.stalled import is_stalled
-from pqlkit.metrics.time_to_pql import number_or_none, time_to_pql_km_median, time_to_pql_km_readings
+from pqlkit.metrics.columns import columns_from_frame
+from pqlkit.metrics.headline import headline, headline_columns
 
 __all__ = ["summary"]
 
@@ -50,38 +51,11 @@ def summary(
             "summary needs `context`: pass context=... (the second value returned by pk.entity_table)"
         )
     as_of = context_as_of(as_of, context, caller="summary")
+    context_steps(None, context, entities, caller="summary")  # each step's column is there, or a clear error
     if ledger is None and context.dataset is not None:
         ledger = context.ledger
-    n = len(entities)
-    raw = int(entities["is_pql"].sum())
-    conversion = pql_to_paid(entities).iloc[0]
     # Without a conversions table nobody can be seen paying: the figures are not measured, not 0.
     measured = context.dataset is None or context.dataset.has_conversions
-    median = entities.loc[entities["is_pql"], "time_to_pql_days"].median() if raw else None
-    weeks = pqls_over_time(entities, freq="W", as_of=as_of)
-    funnel = activation_funnel(entities, context=context)
-    return {
-        "as_of": as_of.isoformat(timespec="microseconds"),
-        "level": context.level,
-        "entities": n,
-        "raw_pqls": raw,
-        "current_pqls": int(is_current_pql(entities["pql_at"], entities["paid_at"], entities["last_seen_at"], at=as_of,
-                                           active_days=context.active_days).sum()),
-        "pql_rate": raw / n if n else None,
-        "activation_rate_mean": number_or_none(entities["activation_rate"].mean()) if n else None,
-        "time_to_pql_median_days": number_or_none(median),
-        "time_to_pql_km_median_days": time_to_pql_km_median(entities),
-        "stalled_in_trial": int(is_stalled(entities, age_days=(as_of - entities["signup_at"]).dt.total_seconds() / 86400,
-                                           trial_days=context.trial_days, stall_day=context.stall_day).sum()),
-        "paid_pqls": int(conversion["paid_pqls"]) if measured else None,
-        "paid_before_pql": int(conversion["paid_before_pql"]) if measured else None,
-        "paid_without_pql": int(conversion["paid_without_pql"]) if measured else None,
-        "pql_to_paid_rate": number_or_none(conversion["pql_to_paid_rate"]) if measured else None,
-        "step_completion": {row.step: int(row.completed) for row in funnel.itertuples()},
-        "pqls_over_time": [
-            {"week": row.period_start.strftime("%Y-%m-%d"), "new_pqls": int(row.new_pqls)}
-            for row in weeks.itertuples()
-        ],
-        "data_quality": ledger_to_dict(ledger) if ledger is not None else {},
-        **time_to_pql_km_readings(entities, trial_days=context_value("trial_days", None, context, caller="summary")),
-    }
+    columns = columns_from_frame(entities, names=headline_columns(context.spec))
+    return headline(columns, spec=context.spec, as_of=as_of, has_conversions=measured,
+                    data_quality=ledger_to_dict(ledger) if ledger is not None else {})

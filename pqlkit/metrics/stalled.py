@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 
 from pqlkit.core.context import AsOf, Context, context_as_of, context_steps, context_value
+from pqlkit.metrics.columns import column_array, utc_instant
+from pqlkit.metrics.rules import days_between, is_stalled
 
 __all__ = ["stalled_trials"]
 
@@ -26,27 +28,6 @@ def missing_steps(table: pd.DataFrame, steps: Sequence[str]) -> list[str] | pd.S
     patterns, codes = np.unique(missing, axis=0, return_inverse=True)
     texts = [", ".join(name for name, absent in zip(steps, pattern) if absent) for pattern in patterns]
     return [texts[code] for code in codes.ravel()]
-
-
-def is_stalled(entities: pd.DataFrame, *, age_days: pd.Series, trial_days: float, stall_day: float) -> pd.Series:
-    """Which entities are stalled trials: not PQL, not paying, ``stall_day <= age < trial_days``; the one
-    home of the rule (:func:`stalled_trials` lists them, the JSON summary counts them).
-
-    Parameters
-    ----------
-    entities : pandas.DataFrame
-        The per-entity table (``is_pql``, ``paid_at``).
-    age_days : pandas.Series
-        Each entity's age in days at the moment asked about, on the table's index.
-    trial_days, stall_day : float
-        The trial length and the day from which a trial counts as stalled.
-
-    Returns
-    -------
-    pandas.Series
-        Boolean, on the table's index.
-    """
-    return ~entities["is_pql"] & entities["paid_at"].isna() & (age_days >= stall_day) & (age_days < trial_days)
 
 
 def stalled_trials(
@@ -77,8 +58,9 @@ def stalled_trials(
     trial_days = context_value("trial_days", trial_days, context, caller="stalled_trials")
     stall_day = context_value("stall_day", stall_day, context, caller="stalled_trials")
     steps = context_steps(steps, context, entities, caller="stalled_trials")
-    age = (as_of - entities["signup_at"]).dt.total_seconds() / 86400
-    mask = is_stalled(entities, age_days=age, trial_days=trial_days, stall_day=stall_day)
+    age = days_between(utc_instant(as_of), column_array(entities["signup_at"]))
+    mask = is_stalled(column_array(entities["is_pql"]), column_array(entities["paid_at"]), age_days=age,
+                      trial_days=trial_days, stall_day=stall_day)
     table = entities[mask].copy()
     table["trial_days_left"] = trial_days - age[mask]
     table["missing_steps"] = missing_steps(table, steps)

@@ -6,15 +6,17 @@ the other readings use :mod:`pqlkit.stats` (numpy only).
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
+from pqlkit.metrics.columns import column_array
 from pqlkit.metrics.rates import rate_table
-from pqlkit.stats import km_median, km_share_by, km_time_to_share
+from pqlkit.metrics.rules import time_to_pql_durations, time_to_pql_km_median_of, time_to_pql_km_readings_of
+from pqlkit.stats import km_share_by
+from pqlkit.stats.kaplan_meier import km_estimate
 
 __all__ = [
     "time_to_pql_percentiles",
@@ -41,10 +43,10 @@ def time_to_pql_percentiles(entities: pd.DataFrame, *, percentiles: Sequence[flo
     })
 
 
-def _durations(entities: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """Time to PQL for PQLs, time observed (age) for the others, who are censored."""
-    durations = entities["time_to_pql_days"].where(entities["is_pql"], entities["age_days"])
-    return durations.astype(float), entities["is_pql"].astype(bool)
+def _durations(entities: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Time to PQL for PQLs, time observed (age) for the others, who are censored (:func:`time_to_pql_durations`)."""
+    return time_to_pql_durations(column_array(entities["is_pql"]), column_array(entities["time_to_pql_days"]),
+                                 column_array(entities["age_days"]))
 
 
 def _fit_km(entities: pd.DataFrame):
@@ -101,10 +103,7 @@ def time_to_pql_km_median(entities: pd.DataFrame) -> float | None:
     float or None
         Days from signup.
     """
-    if not entities["is_pql"].any():
-        return None
-    durations, observed = _durations(entities)
-    return km_median(durations, observed)
+    return time_to_pql_km_median_of(km_estimate(*_durations(entities), alpha=None))
 
 
 def time_to_pql_km_readings(entities: pd.DataFrame, *, trial_days: float, days: Sequence[float] = (7, 30),
@@ -132,19 +131,8 @@ def time_to_pql_km_readings(entities: pd.DataFrame, *, trial_days: float, days: 
         observed that long); ``time_to_pql_km_p{10,25}_days`` (None where the curve never gets
         there).
     """
-    durations, observed = _durations(entities)
-    wanted = [*days, trial_days]
-    table = km_share_by(durations, observed, days=wanted) if len(entities) else pd.DataFrame(
-        {"day": wanted, "share": np.nan, "ci_low": np.nan, "ci_high": np.nan})
-    readings = {}
-    for i, day in enumerate(wanted):
-        row = table.iloc[i]
-        key = "time_to_pql_km_share_trial" if i == len(days) else f"time_to_pql_km_share_{day:g}d"
-        readings[key] = {"day": float(day), **{c: number_or_none(row[c]) for c in ("share", "ci_low", "ci_high")}}
-    for share in shares:
-        readings[f"time_to_pql_km_p{share * 100:g}_days"] = (
-            km_time_to_share(durations, observed, share=share) if len(entities) else None)
-    return readings
+    estimate = km_estimate(*_durations(entities))
+    return time_to_pql_km_readings_of(estimate, trial_days=trial_days, days=days, shares=shares)
 
 
 def share_pql_by_day(entities: pd.DataFrame, *, days: Sequence[float] = (1, 3, 7, 14, 30)) -> pd.DataFrame:
@@ -171,11 +159,3 @@ def share_pql_by_day(entities: pd.DataFrame, *, days: Sequence[float] = (1, 3, 7
         reached = mature & entities["is_pql"] & (entities["time_to_pql_days"] <= day)
         rows.append({"day": day, "km_share": float(km_share), "mature": int(mature.sum()), "pql_by_day": int(reached.sum())})
     return rate_table(pd.DataFrame(rows), hits="pql_by_day", total="mature", rate="share")
-
-
-def number_or_none(value) -> float | None:
-    """``value`` as a float, or None where it is None or NaN (for JSON)."""
-    if value is None:
-        return None
-    value = float(value)
-    return None if math.isnan(value) else value

@@ -10,15 +10,23 @@ currency (:func:`money`). docs/metrics.md, "Words on the pages", is the contract
 
 Every function returns text and leaves its input alone; missing values (None, NaN, ``pd.NA``,
 ``NaT``) read as ``n/a`` unless a caller passes another ``missing`` text.
+
+The module loads no pandas, so that the command line's text summary runs without it: the two
+functions that take pandas objects or parse dates with it (:func:`date_format`, :func:`human_date`)
+import it when called.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+import sys
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "DEFAULT_CURRENCY", "LABELS", "VALUE_WORDS", "days", "feature_words", "header_words", "interval", "kpi_value",
@@ -92,9 +100,13 @@ def missing(value) -> bool:
     -------
     bool
     """
-    if value is None or value is pd.NA or value is pd.NaT:
+    if value is None:
         return True
-    return isinstance(value, (float, np.floating)) and math.isnan(value)
+    if isinstance(value, (float, np.floating)):
+        return math.isnan(value)
+    # pd.NA and pd.NaT exist only once pandas is loaded: without it, no value can be one of them.
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and (value is pandas.NA or value is pandas.NaT)
 
 
 # --- shares, intervals, differences ----------------------------------------------------------------
@@ -302,6 +314,8 @@ def date_format(series: pd.Series) -> str:
     str
         ``"%Y-%m-%d"`` or ``"%Y-%m-%d %H:%M"``.
     """
+    import pandas as pd  # takes a pandas column; the module itself loads no pandas
+
     stamps = series.dropna()
     if isinstance(stamps.dtype, pd.DatetimeTZDtype):
         stamps = stamps.dt.tz_localize(None)
@@ -317,6 +331,8 @@ def human_date(value) -> str:
     str
         The text; a value that is not a date is returned as it is.
     """
+    import pandas as pd  # reads any date pandas reads; the module itself loads no pandas
+
     try:
         stamp = pd.Timestamp(value)
     except (TypeError, ValueError):

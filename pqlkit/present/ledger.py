@@ -3,14 +3,17 @@
 One home for the ledger's three renderings: :func:`format_ledger`, the small text table that
 ``pqlkit validate`` and ``pqlkit metrics`` print (from the summary's ``data_quality``), and
 :func:`ledger_table` and :func:`ledger_sentence`, the table and the sentence a notebook shows (from
-``context.ledger``).
+``context.ledger``). The module loads no pandas: the frames come from the caller.
 """
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from pqlkit.present.formatting import pct
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["format_ledger", "ledger_sentence", "ledger_table"]
 

@@ -15,21 +15,37 @@ Three modules:
 The rate tests use scipy and statsmodels, imported only when one of these functions is called.
 Overlapping confidence intervals are not a test (Schenker & Gentleman 2001): two 95 % intervals can
 overlap while the difference is significant.
+
+Nothing is imported until first used (PEP 562, as in :mod:`pqlkit`): the command line's summary
+loads :mod:`~pqlkit.stats.kaplan_meier` alone, and no pandas with it.
 """
 
-from pqlkit.stats.changes import NoiseCheck, change_beyond_noise, count_change_beyond_noise
-from pqlkit.stats.groups import GroupComparison, compare_groups
-from pqlkit.stats.kaplan_meier import KM_TOLERANCE, km_median, km_share_by, km_table, km_time_to_share
+import importlib
 
-__all__ = [
-    "KM_TOLERANCE",
-    "km_table",
-    "km_median",
-    "km_time_to_share",
-    "km_share_by",
-    "GroupComparison",
-    "compare_groups",
-    "NoiseCheck",
-    "change_beyond_noise",
-    "count_change_beyond_noise",
-]
+# Every public name, and the module (under pqlkit.stats) that defines it.
+_NAMES = {
+    "KM_TOLERANCE": "kaplan_meier",
+    "km_table": "kaplan_meier",
+    "km_median": "kaplan_meier",
+    "km_time_to_share": "kaplan_meier",
+    "km_share_by": "kaplan_meier",
+    "GroupComparison": "groups",
+    "compare_groups": "groups",
+    "NoiseCheck": "changes",
+    "change_beyond_noise": "changes",
+    "count_change_beyond_noise": "changes",
+}
+
+__all__ = list(_NAMES)
+
+
+def __getattr__(name: str):
+    if name not in _NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_NAMES[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -4,18 +4,27 @@ The estimate and its interval follow lifelines' ``KaplanMeierFitter`` (exponenti
 "log(-log)" interval); a censored time equal to an event time is still at risk at that time, as in
 lifelines and R's survival. Durations are in whatever unit the caller uses (pqlkit: days since
 signup, see docs/metrics.md#metrics).
+
+The estimates are numpy only and this module imports no pandas at load time, so that the command
+line's summary runs without it: only :func:`km_table` and :func:`km_share_by`, which return
+frames, load pandas when called (:func:`km_shares` is the same reading as arrays).
 """
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from statistics import NormalDist
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike
 
-__all__ = ["KM_TOLERANCE", "km_table", "km_median", "km_time_to_share", "km_share_by"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["KM_TOLERANCE", "km_table", "km_median", "km_time_to_share", "km_share_by", "km_shares", "km_estimate",
+           "km_time_at", "km_shares_at"]
 
 #: Tolerance on the survival estimate when looking for the time it reaches a level: a curve that
 #: lands exactly on 0.5 counts there, whatever the float rounding (docs/metrics.md#metrics).
@@ -42,10 +51,13 @@ def _km_inputs(durations: ArrayLike, observed: ArrayLike) -> tuple[np.ndarray, n
     if (times < 0).any():
         raise ValueError(f"`durations` must be >= 0, but the smallest is {times.min()!r}.")
     if flags.dtype != bool:
-        values = pd.Series(flags)
-        if values.isna().any() or not values.isin([0, 1]).all():
+        numeric = flags.dtype.kind in "biuf" or (
+            flags.dtype.kind == "O" and all(isinstance(value, numbers.Real) for value in flags.tolist()))
+        values = flags.astype(float) if numeric else np.array([np.nan])
+        # A missing flag (NaN) is not 0 or 1 either.
+        if not np.isin(values, [0, 1]).all():
             raise ValueError("`observed` must hold booleans (or 0/1): True where the event happened, False where censored.")
-        flags = values.to_numpy().astype(bool)
+        flags = values.astype(bool)
     return times, flags
 
 
@@ -117,6 +129,8 @@ def km_table(durations: ArrayLike, observed: ArrayLike, *, alpha: float = 0.05) 
     1   2.0        3       1      0.50
     2   3.0        1       0      0.50
     """
+    import pandas as pd  # only for the frame returned: the estimate itself is numpy
+
     if not 0 < alpha < 1:
         raise ValueError(f"`alpha` must be between 0 and 1, but {alpha!r} was passed.")
     times, flags = _km_inputs(durations, observed)
@@ -156,13 +170,7 @@ def km_time_to_share(durations: ArrayLike, observed: ArrayLike, *, share: float,
     """
     if not 0 < share <= 1:
         raise ValueError(f"`share` must be in (0, 1], but {share!r} was passed.")
-    times, flags = _km_inputs(durations, observed)
-    if times.size == 0:
-        return None
-    estimate = _km_estimate(times, flags, alpha=None)
-    # S only steps down at event times, so the first time it is low enough is one.
-    reached = np.flatnonzero(estimate["survival"] <= 1 - share + tolerance)
-    return float(estimate["time"][reached[0]]) if reached.size else None
+    return km_time_at(km_estimate(durations, observed, alpha=None), share=share, tolerance=tolerance)
 
 
 def km_median(durations: ArrayLike, observed: ArrayLike, *, tolerance: float = KM_TOLERANCE) -> float | None:
@@ -224,12 +232,79 @@ def km_share_by(durations: ArrayLike, observed: ArrayLike, *, days: Sequence[flo
     1   30  0.625
     2   60    NaN
     """
+    import pandas as pd  # only for the frame returned: the reading itself is :func:`km_shares`
+
+    return pd.DataFrame(km_shares(durations, observed, days=days, alpha=alpha))
+
+
+def km_shares(durations: ArrayLike, observed: ArrayLike, *, days: Sequence[float] = (7, 14, 30),
+              alpha: float = 0.05) -> dict[str, np.ndarray]:
+    """:func:`km_share_by`'s reading as numpy arrays (no pandas; :func:`km_shares_at` reads it).
+
+    Returns
+    -------
+    dict
+        ``day``, ``share``, ``ci_low``, ``ci_high``, one array each, as :func:`km_share_by`'s columns.
+    """
+    return km_shares_at(km_estimate(durations, observed, alpha=alpha), days=days)
+
+
+# --- one estimate, several readings (numpy only) ----------------------------------------------------
+
+
+def km_estimate(durations: ArrayLike, observed: ArrayLike, *, alpha: float | None = 0.05) -> dict[str, np.ndarray]:
+    """The Kaplan–Meier estimate as numpy arrays, to read several figures from one fit.
+
+    Parameters
+    ----------
+    durations, observed
+        As in :func:`km_table`.
+    alpha : float or None
+        As in :func:`km_table`; None leaves the interval out (``ci_low``, ``ci_high``).
+
+    Returns
+    -------
+    dict
+        :func:`km_table`'s columns, one array each (empty without durations).
+    """
+    if alpha is not None and not 0 < alpha < 1:
+        raise ValueError(f"`alpha` must be between 0 and 1, but {alpha!r} was passed.")
     times, flags = _km_inputs(durations, observed)
+    if times.size == 0:
+        names = _KM_COLUMNS if alpha is not None else _KM_COLUMNS[:5]
+        return {name: np.array([], dtype="int64" if name in ("at_risk", "events", "censored") else float)
+                for name in names}
+    return _km_estimate(times, flags, alpha=alpha)
+
+
+def km_time_at(estimate: dict[str, np.ndarray], *, share: float, tolerance: float = KM_TOLERANCE) -> float | None:
+    """:func:`km_time_to_share` read from an estimate of :func:`km_estimate`.
+
+    Returns
+    -------
+    float or None
+        The smallest event time with ``1 - S(t) >= share - tolerance``; None where the estimate never
+        gets there.
+    """
+    if not 0 < share <= 1:
+        raise ValueError(f"`share` must be in (0, 1], but {share!r} was passed.")
+    # S only steps down at event times, so the first time it is low enough is one.
+    reached = np.flatnonzero(estimate["survival"] <= 1 - share + tolerance)
+    return float(estimate["time"][reached[0]]) if reached.size else None
+
+
+def km_shares_at(estimate: dict[str, np.ndarray], *, days: Sequence[float]) -> dict[str, np.ndarray]:
+    """:func:`km_share_by`'s reading from an estimate of :func:`km_estimate` (with its interval).
+
+    Returns
+    -------
+    dict
+        ``day``, ``share``, ``ci_low``, ``ci_high``, one array each, as :func:`km_share_by`'s columns.
+    """
     days = list(days)
     share = np.full(len(days), np.nan)
     low, high = share.copy(), share.copy()
-    if times.size:
-        estimate = _km_estimate(times, flags, alpha=alpha)
+    if estimate["time"].size:
         for i, day in enumerate(days):
             before = np.searchsorted(estimate["time"], day, side="right") - 1
             if before < 0:
@@ -237,5 +312,4 @@ def km_share_by(durations: ArrayLike, observed: ArrayLike, *, days: Sequence[flo
             elif day <= estimate["time"][-1] or estimate["survival"][-1] == 0:
                 share[i] = 1 - estimate["survival"][before]
                 low[i], high[i] = 1 - estimate["ci_high"][before], 1 - estimate["ci_low"][before]
-    return pd.DataFrame({"day": days, "share": share, "ci_low": low, "ci_high": high})
-
+    return {"day": np.asarray(days), "share": share, "ci_low": low, "ci_high": high}

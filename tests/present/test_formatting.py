@@ -15,6 +15,8 @@ from pqlkit.analyses.playbook import KPIS
 from pqlkit.present import narrative, plots
 from pqlkit.present.formatting import (
     LABELS,
+    NOT_MEASURED,
+    days,
     feature_words,
     header_words,
     label,
@@ -156,3 +158,16 @@ def test_the_score_record_reads_in_words_on_the_front_page():
                 "top_decile_payers_today", "top_decile_extra_payers"):
         assert "_" not in label(f"pay_score_{key}") and "roc" not in label(f"pay_score_{key}").lower()
     assert summary_value("pay_score_roc_auc", 0.777) == "77.7%" and summary_value("pay_score_brier", 0.0712) == "0.0712"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param(None, id="None"), pytest.param(float("nan"), id="nan"), pytest.param(pd.NA, id="pd.NA"),
+        pytest.param(pd.NaT, id="NaT"),
+    ],
+)
+def test_every_kind_of_missing_reads_n_a_and_not_measured(value):
+    """pandas' NA and NaT are missing as None and NaN are, though the module loads no pandas itself
+    (it looks for them only once pandas is loaded, the only way such a value can exist)."""
+    assert (pct(value), days(value), pct(value, missing_text=NOT_MEASURED)) == ("n/a", "n/a", "not measured")

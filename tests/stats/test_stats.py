@@ -267,12 +267,21 @@ def test_km_share_by_reads_the_step_at_the_day():
         pytest.param([-1, 2], [True, False], ">= 0", id="negative"),
         pytest.param([1, 2], [True, None], "booleans", id="missing flag"),
         pytest.param([1, 2], [1, 2], "booleans", id="not a flag"),
+        pytest.param([1, 2], ["1", "0"], "booleans", id="text flags"),
+        pytest.param([1, 2], pd.array([True, None], dtype="boolean"), "booleans", id="pandas NA flag"),
         pytest.param([[1, 2]], [[True, False]], "one-dimensional", id="2-D"),
     ],
 )
 def test_km_bad_input(durations, observed, match):
     with pytest.raises(ValueError, match=match):
         km_table(durations, observed)
+
+
+def test_km_flags_given_as_numbers_read_as_booleans():
+    """0/1 (int or float, or Python objects) mean censored/event: [1, 2] with an event at 1 only gives
+    S(1) = 1 - 1/2 = 0.5, whatever the type of the flags."""
+    for flags in ([1, 0], [1.0, 0.0], np.array([1, 0], dtype=object)):
+        assert km_table([1, 2], flags)["survival"].tolist() == [0.5, 0.5]
 
 
 def test_km_share_out_of_range():
