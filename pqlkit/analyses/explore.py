@@ -36,7 +36,8 @@ from pqlkit.core.asof import parse_as_of
 from pqlkit.core.context import AsOf, Context, context_steps, context_value
 from pqlkit.core.loading import Dataset
 from pqlkit.core.entities import entity_table, pql_times
-from pqlkit.core.reduction import MICROSECONDS_PER_DAY, days_after_sql
+from pqlkit.core.arrays import MICROSECONDS_PER_DAY
+from pqlkit.core.reduction import days_after_sql
 from pqlkit.core.spec import ActivationSpec
 from pqlkit.metrics import current_pqls, pql_rate, pql_to_paid, summary, wilson_interval
 from pqlkit.stats.lift import benjamini_hochberg, lift_tests

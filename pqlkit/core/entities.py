@@ -2,7 +2,8 @@
 
 :mod:`pqlkit.core.reduction` reduces the events to one row per entity as numpy columns, without
 pandas; this module turns them into the frame that :func:`pqlkit.entity_table` and
-:func:`pqlkit.reduce` return, and back (:func:`frame_from_columns`, :func:`columns_from_frame`), and
+:func:`pqlkit.reduce` return (:func:`frame_from_columns`; :func:`pqlkit.core.arrays.columns_from_frame`
+goes back), and
 applies the step-completion rule to frames (a table as it stood at a past moment, a definition
 tried by hand).
 """
@@ -21,7 +22,7 @@ from pqlkit.core.loading import Dataset
 from pqlkit.core.reduction import completion_columns, entity_columns, kth_time, reduce_columns
 from pqlkit.core.spec import ActivationSpec
 
-__all__ = ["add_completion", "columns_from_frame", "entity_table", "frame_from_columns", "pql_times", "reduce"]
+__all__ = ["add_completion", "entity_table", "frame_from_columns", "pql_times", "reduce"]
 
 
 def reduce(dataset: Dataset, spec: ActivationSpec | Mapping | str | os.PathLike) -> pd.DataFrame:
@@ -118,23 +119,6 @@ def frame_from_columns(columns: Mapping[str, np.ndarray]) -> pd.DataFrame:
         else:
             table[name] = pd.Series(values)
     return pd.DataFrame(table)
-
-
-def columns_from_frame(entities: pd.DataFrame) -> dict[str, np.ndarray]:
-    """The per-entity table back as columns (the inverse of :func:`frame_from_columns`): UTC timestamps as
-    naive ``datetime64[us]``, text as object arrays with None for missing, other columns as they are."""
-    columns = {}
-    for name in entities.columns:
-        column = entities[name]
-        if isinstance(column.dtype, pd.DatetimeTZDtype):
-            columns[name] = column.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
-        elif pd.api.types.is_datetime64_dtype(column.dtype):
-            columns[name] = column.to_numpy(dtype="datetime64[us]")
-        elif pd.api.types.is_string_dtype(column.dtype) or column.dtype == object:
-            columns[name] = column.astype(object).where(column.notna(), None).to_numpy(dtype=object)
-        else:
-            columns[name] = column.to_numpy()
-    return columns
 
 
 def add_completion(table: pd.DataFrame, *, steps: list[str] | tuple[str, ...], steps_required: int) -> None:

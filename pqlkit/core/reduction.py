@@ -13,7 +13,6 @@ float64 (NaN when missing); ``is_pql`` bool.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Mapping, Sequence
 
@@ -21,11 +20,12 @@ import numpy as np
 
 from pqlkit.base.errors import SpecError
 from pqlkit.base.sql import quote_identifier
+from pqlkit.core.arrays import MICROSECONDS_PER_DAY, days_between, utc_instant
 from pqlkit.core.loading import Dataset, load
 from pqlkit.core.quality import entity_column, event_facts, fact_column
 from pqlkit.core.spec import ActivationSpec, Step
 
-__all__ = ["completion_columns", "elapsed_days", "entity_columns", "kth_time", "reduce_columns"]
+__all__ = ["completion_columns", "days_after_sql", "entity_columns", "kth_time", "reduce_columns"]
 
 _RESERVED_COLUMNS = (
     "entity_id",
@@ -41,8 +41,6 @@ _RESERVED_COLUMNS = (
     "last_seen_at",
     "age_days",
 )
-#: Microseconds in a day: windows in days become exact microsecond intervals in SQL.
-MICROSECONDS_PER_DAY = 86_400_000_000
 
 
 def days_after_sql(moment: str, days: float) -> str:
@@ -241,7 +239,7 @@ def _finish(columns: dict[str, np.ndarray], spec: ActivationSpec, dataset: Datas
         columns["n_users"] = columns["n_users"].astype("int64")
     columns.update(completion_columns([columns[c] for c in step_columns], columns["signup_at"],
                                       steps_required=spec.steps_required))
-    columns["age_days"] = elapsed_days(naive_utc(dataset.as_of), columns["signup_at"])
+    columns["age_days"] = days_between(utc_instant(dataset.as_of), columns["signup_at"])
     order = [
         "entity_id", "signup_at", *[c for c in ("account_id", "n_users") if c in columns], *dataset.segments,
         *step_columns, "steps_done", "activation_rate", "is_pql", "pql_at", "time_to_pql_days",
@@ -282,7 +280,7 @@ def completion_columns(step_times: Sequence[np.ndarray], signup_at: np.ndarray, 
         "activation_rate": steps_done / len(step_times),
         "pql_at": pql_at,
         "is_pql": ~np.isnat(pql_at),
-        "time_to_pql_days": elapsed_days(pql_at, signup_at),
+        "time_to_pql_days": days_between(pql_at, signup_at),
     }
 
 
@@ -291,22 +289,6 @@ def kth_time(step_times: Sequence[np.ndarray], k: int) -> np.ndarray:
     "k of n steps"; NaT where fewer than k are done (NaT sorts last)."""
     times = np.column_stack([np.asarray(t, dtype="datetime64[us]") for t in step_times])
     return np.sort(times, axis=1)[:, k - 1]
-
-
-def elapsed_days(later, earlier) -> np.ndarray:
-    """Days from ``earlier`` to ``later`` (``datetime64[us]`` arrays or instants), NaN where either is NaT.
-
-    The arithmetic is pandas' ``Series.dt.total_seconds() / 86400`` (whole microseconds over 1e6,
-    then over 86,400), so a day count is the same float whichever way the table was built.
-    """
-    delta = np.asarray(later, dtype="datetime64[us]") - np.asarray(earlier, dtype="datetime64[us]")
-    days = delta.astype("int64") / 1_000_000 / 86400
-    return np.where(np.isnat(delta), np.nan, days)
-
-
-def naive_utc(moment: dt.datetime) -> np.datetime64:
-    """An aware instant (a datetime or pandas.Timestamp) as the naive UTC ``datetime64[us]`` of the columns."""
-    return np.datetime64(moment.astimezone(dt.timezone.utc).replace(tzinfo=None), "us")
 
 
 def entity_columns(

@@ -17,7 +17,7 @@ The modules, one job each:
 - :mod:`~pqlkit.metrics.conversion`: PQL to paid.
 - :mod:`~pqlkit.metrics.json_summary`: every headline number in one dict, from the table.
 - :mod:`~pqlkit.metrics.rules`: the rules above on numpy columns, the one home each pandas function calls.
-- :mod:`~pqlkit.metrics.columns`: the per-entity table as numpy columns.
+- :mod:`~pqlkit.core.arrays`: the per-entity table as numpy columns.
 - :mod:`~pqlkit.metrics.headline`: every headline number in one dict, from the columns (no pandas).
 
 Nothing is imported until first used (PEP 562, as in :mod:`pqlkit`): the command line's summary

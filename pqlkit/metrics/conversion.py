@@ -9,7 +9,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from pqlkit.core.context import check_columns
-from pqlkit.metrics.columns import column_array
+from pqlkit.core.arrays import column_array
 from pqlkit.metrics.rates import rate_table
 from pqlkit.metrics.rules import paid_and_pql
 from pqlkit.stats import km_share_by, km_table

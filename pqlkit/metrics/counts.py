@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from pqlkit.core.context import AsOf, Context, context_as_of, context_steps
-from pqlkit.metrics.columns import column_array, utc_instant
+from pqlkit.core.arrays import column_array, utc_instant
 from pqlkit.metrics.rates import rate_table
 from pqlkit.metrics.rules import new_pqls_per_period, step_completion
 

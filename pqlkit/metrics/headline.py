@@ -1,7 +1,7 @@
 """Every headline number of docs/metrics.md#json-summary from the per-entity columns, without pandas.
 
 The command line's ``pqlkit metrics`` calls :func:`headline` on the reduction's numpy columns;
-:func:`pqlkit.summary` calls it on its frame's (:func:`pqlkit.metrics.columns.columns_from_frame`).
+:func:`pqlkit.summary` calls it on its frame's (:func:`pqlkit.core.arrays.columns_from_frame`).
 Each figure comes from its one rule in :mod:`pqlkit.metrics.rules`.
 """
 
@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from pqlkit.metrics.columns import utc_instant
+from pqlkit.core.arrays import days_between, utc_instant
 from pqlkit.metrics.rules import (
-    days_between,
     is_current_pql,
     is_stalled,
     mean_or_none,
@@ -64,7 +63,7 @@ def headline(
     Parameters
     ----------
     columns : mapping of str to numpy.ndarray
-        The per-entity table as numpy columns (:mod:`pqlkit.metrics.columns`): ``signup_at``, each
+        The per-entity table as numpy columns (:mod:`pqlkit.core.arrays`): ``signup_at``, each
         ``{step}_at``, ``pql_at``, ``paid_at``, ``last_seen_at``, ``is_pql``, ``activation_rate``,
         ``time_to_pql_days``, ``age_days``.
     spec : ActivationSpec

@@ -10,7 +10,7 @@ import pandas as pd
 
 from pqlkit.core.context import AsOf, Context, context_as_of, context_steps
 from pqlkit.core.loading import ledger_to_dict
-from pqlkit.metrics.columns import columns_from_frame
+from pqlkit.core.arrays import columns_from_frame
 from pqlkit.metrics.headline import headline, headline_columns
 
 __all__ = ["summary"]

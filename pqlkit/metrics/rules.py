@@ -3,7 +3,7 @@
 Each rule of docs/metrics.md#metrics that the headline summary needs has its one home here; the
 pandas functions (:func:`pqlkit.current_pqls`, :func:`pqlkit.stalled_trials`,
 :func:`pqlkit.pql_to_paid`, :func:`pqlkit.activation_funnel`, :func:`pqlkit.time_to_pql_km_median`,
-...) call the same rule on their table's columns (:func:`pqlkit.metrics.columns.column_array`),
+...) call the same rule on their table's columns (:func:`pqlkit.core.arrays.column_array`),
 and :func:`pqlkit.metrics.headline.headline` on the per-entity columns. Times are naive
 ``datetime64[us]`` meaning UTC, NaT for missing; days are float64.
 """
@@ -15,49 +15,15 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from pqlkit.core.arrays import days_between, days_span
 from pqlkit.metrics.periods import period_range, period_starts
 from pqlkit.stats.kaplan_meier import km_shares_at, km_time_at
 
 __all__ = [
-    "MICROSECONDS_PER_DAY", "days_between", "days_span", "is_current_pql", "is_stalled", "paid_and_pql",
+    "is_current_pql", "is_stalled", "paid_and_pql",
     "step_completion", "new_pqls_per_period", "time_to_pql_durations", "time_to_pql_median",
     "time_to_pql_km_median_of", "time_to_pql_km_readings_of", "mean_or_none", "number_or_none",
 ]
-
-MICROSECONDS_PER_DAY = 86_400_000_000
-
-
-# --- times and days --------------------------------------------------------------------------------
-
-
-def days_between(later: np.ndarray, earlier: np.ndarray | np.datetime64) -> np.ndarray:
-    """Days from ``earlier`` to ``later`` as float64 (NaN where either is NaT).
-
-    Computed as pandas' ``(later - earlier).dt.total_seconds() / 86400`` is (whole microseconds
-    over 1e6, then over 86400), so a figure reads the same whichever way it was taken.
-
-    Returns
-    -------
-    numpy.ndarray
-        float64.
-    """
-    lag = np.asarray(later, dtype="datetime64[us]") - np.asarray(earlier, dtype="datetime64[us]")
-    seconds = lag.astype("int64") / 1e6
-    return np.where(np.isnat(lag), np.nan, seconds) / 86400
-
-
-def days_span(days: float) -> np.timedelta64:
-    """``days`` as a span of whole microseconds, for comparing with microsecond times.
-
-    A span is first taken to the nanosecond (as ``pandas.Timedelta(days=...)``), then cut to the
-    microsecond below: a microsecond time is within the span exactly when it is within the cut one.
-
-    Returns
-    -------
-    numpy.timedelta64
-        In microseconds.
-    """
-    return np.timedelta64(round(days * MICROSECONDS_PER_DAY * 1000) // 1000, "us")
 
 
 # --- the rules -------------------------------------------------------------------------------------

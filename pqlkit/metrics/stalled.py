@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from pqlkit.core.context import AsOf, Context, context_as_of, context_steps, context_value
-from pqlkit.metrics.columns import column_array, utc_instant
-from pqlkit.metrics.rules import days_between, is_stalled
+from pqlkit.core.arrays import column_array, days_between, utc_instant
+from pqlkit.metrics.rules import is_stalled
 
 __all__ = ["stalled_trials"]
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from pqlkit.metrics.columns import column_array
+from pqlkit.core.arrays import column_array
 from pqlkit.metrics.rates import rate_table
 from pqlkit.metrics.rules import time_to_pql_durations, time_to_pql_km_median_of, time_to_pql_km_readings_of
 from pqlkit.stats import km_share_by

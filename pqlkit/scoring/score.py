@@ -192,9 +192,8 @@ def pay_score(
 ) -> PayScore:
     """Score today's PQL list by the chance that each lead pays within ``within_days`` days.
 
-    See the module docstring for the method: snapshots of past lists, features known at each
-    snapshot, out-of-time choice between a calibrated logistic regression and a calibrated
-    gradient-boosted model.
+    The method is in the module docstring: snapshots of past lists, features known at each, an
+    out-of-time choice between a calibrated logistic regression and a gradient-boosted model.
 
     Parameters
     ----------
@@ -211,11 +210,9 @@ def pay_score(
     validation_share : float
         The share of entities (latest signups) kept for validation, in (0, 1).
     min_payers, min_validation_payers : int
-        Fewest paying rows in the fitting rows and in the validation rows; fewer: no model.
-        25 fitting payers keep about 10 payers per model degree of freedom that matters
-        (steps, activity, recency), the usual events-per-variable rule of thumb for logistic
-        regression (Peduzzi et al. 1996 ask 10 per variable); 10 validation payers is the least
-        that gives a top decile any payer to count.
+        Fewest paying rows in the fitting rows and in the validation rows; fewer: no model. 25
+        keep about 10 payers per degree of freedom that matters (steps, activity, recency;
+        Peduzzi et al. 1996); 10 is the least that gives a top decile any payer to count.
     min_cohorts : int
         Fewest signup weeks whose leads have a known outcome; fewer: no model.
     calibration : {"sigmoid", "isotonic"}
@@ -226,33 +223,23 @@ def pay_score(
         The gradient-boosted model is chosen only when its validation average precision beats the
         logistic regression's by more than this.
     random_state : int
-        Seed of the boosted model and of the permutation importance.
-    importance_repeats : int
-        Shuffles per feature for the permutation importance.
-    importance_rows : int or None
-        The permutation importance is computed on at most this many validation rows, drawn with
-        ``random_state`` (None: all). Each shuffle re-scores every row it is given, so on a large
-        dataset the importance would cost more than the rest of the score together (64,535 rows
-        and 29 s of a 62 s score at 10M events); 20,000 rows put the standard error of an AUC near
-        0.7 at about 0.004 (Hanley and McNeil 1982), well below the differences the page ranks.
+        Seed of the boosted model, of the permutation importance and of the samples below.
+    importance_repeats, importance_rows : int
+        Shuffles per feature for the permutation importance, and the most validation rows it uses
+        (a seeded sample; None: all; docs/metrics.md#conversion-score says why 20,000).
     price_by : str, optional
         A segment column: the assumed price is the mean first-payment ``mrr`` of payers with the
         same value (5 payers at least, else the overall mean). None: the overall mean.
     extra_features : callable, optional
         More features (:data:`ExtraFeatures`), checked for leaks like the built-in ones.
-    check_leakage : bool
-        Run :func:`check_no_leakage` at the validation split and at the latest snapshot.
-    leakage_rows : int or None
-        The leak check builds the features of at most this many entities per moment, drawn with
-        ``random_state`` (None: all). A feature built from later data differs on every entity the
-        later data touches, so a sample finds it as surely as the whole table, at a fraction of
-        the cost of building the features twice more.
+    check_leakage, leakage_rows : bool, int
+        Run :func:`check_no_leakage` at the validation split and at the latest snapshot, on at
+        most ``leakage_rows`` entities per moment (a seeded sample; None: all).
     threads : int or None
-        OpenMP/BLAS threads for the models (None: the libraries' default). One by default: the
-        tables are small, and on a busy machine more threads only wait on each other (a
-        700-row boosted fit took 6.6 s with two threads and 0.7 s with one on the 2-core CI box).
-        The final fit runs in a second Python thread, under the same limit, while the permutation
-        importance is computed (the two share no data, so the numbers do not depend on it).
+        OpenMP/BLAS threads for the models (None: the libraries' default). One by default: on a
+        busy machine more threads only wait on each other (a 700-row boosted fit took 6.6 s with
+        two threads and 0.7 s with one on the 2-core CI box). The final fit runs in a second
+        Python thread, under the same limit, while the permutation importance is computed.
 
     Returns
     -------

@@ -242,11 +242,11 @@ def test_completion_columns_on_arrays():
     assert done["time_to_pql_days"][0] == 3.0 and np.isnan(done["time_to_pql_days"][1])
 
 
-def test_elapsed_days_is_pandas_day_arithmetic():
+def test_days_between_is_pandas_day_arithmetic():
     """Day counts from the numpy columns equal pandas' ``(later - earlier).dt.total_seconds() / 86400`` to the
     last bit (the per-entity table was built that way before it came from numpy), on 2,000 seeded odd
     microsecond gaps and a missing time."""
-    from pqlkit.core.reduction import elapsed_days
+    from pqlkit.core.arrays import days_between
 
     rng = np.random.default_rng(5)
     earlier = pd.Series(T0 + pd.to_timedelta(rng.integers(0, 10**13, 2000), unit="us")).astype("datetime64[us, UTC]")
@@ -254,14 +254,15 @@ def test_elapsed_days_is_pandas_day_arithmetic():
     later.iloc[7] = pd.NaT
     expected = ((later - earlier).dt.total_seconds() / 86400).to_numpy()
     naive = lambda s: s.dt.tz_localize(None).to_numpy(dtype="datetime64[us]")  # noqa: E731
-    found = elapsed_days(naive(later), naive(earlier))
+    found = days_between(naive(later), naive(earlier))
     assert np.isnan(found[7]) and np.array_equal(found, expected, equal_nan=True)
 
 
 def test_the_table_and_its_columns_convert_both_ways():
     """The sample's per-entity table, taken to numpy columns and back, is the same frame (dtypes, missing
     values and all): the Python API's table and the command line's columns hold the same rows."""
-    from pqlkit.core.entities import columns_from_frame, frame_from_columns
+    from pqlkit.core.arrays import columns_from_frame
+    from pqlkit.core.entities import frame_from_columns
 
     for level in ("user", "account"):
         entities, _ = pk.entity_table(SAMPLE, SAMPLE_SPEC, level=level)

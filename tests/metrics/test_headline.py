@@ -1,5 +1,5 @@
 """The headline summary on numpy columns (pqlkit.metrics.headline), its rules (pqlkit.metrics.rules,
-pqlkit.metrics.periods) and the columns (pqlkit.metrics.columns), without pandas.
+pqlkit.metrics.periods) and the columns (pqlkit.core.arrays), without pandas.
 
 The summary's figures on real tables are checked by the stored snapshots (tests/test_before_rewrite.py,
 tests/test_cli.py) and by tests/metrics/test_metrics.py through :func:`pqlkit.summary`, which calls
@@ -19,10 +19,11 @@ import pandas as pd
 import pytest
 
 import pqlkit as pk
-from pqlkit.metrics.columns import column_array, columns_from_frame, utc_instant
+from pqlkit.core.arrays import column_array, columns_from_frame, utc_instant
 from pqlkit.metrics.headline import headline
 from pqlkit.metrics.periods import period_range, period_starts
-from pqlkit.metrics.rules import days_between, days_span, is_current_pql, new_pqls_per_period
+from pqlkit.core.arrays import days_between, days_span
+from pqlkit.metrics.rules import is_current_pql, new_pqls_per_period
 
 ROOT = Path(__file__).resolve().parents[2]
 UTC = dt.timezone.utc
@@ -154,7 +155,7 @@ def test_headline_and_the_text_format_load_no_pandas():
     code = (
         "import sys\n"
         "from pqlkit.metrics.headline import headline\n"
-        "from pqlkit.metrics.columns import columns_from_frame\n"
+        "from pqlkit.core.arrays import columns_from_frame\n"
         "from pqlkit.present.formatting import NOT_MEASURED, days, label, pct\n"
         "from pqlkit.present.ledger import format_ledger\n"
         "import pqlkit.metrics, pqlkit.stats\n"

@@ -19,7 +19,8 @@ import pandas as pd
 from pqlkit.base.columns import timestamp_literal
 from pqlkit.base.sql import sql_string
 from pqlkit.core.loading import Dataset
-from pqlkit.core.reduction import MICROSECONDS_PER_DAY, days_after_sql
+from pqlkit.core.arrays import MICROSECONDS_PER_DAY
+from pqlkit.core.reduction import days_after_sql
 
 __all__ = ["Target", "DayCounts", "judged_entities", "day_counts"]
 

@@ -1,12 +1,14 @@
-"""The per-entity table as numpy columns: what the headline summary reads, with or without pandas.
+"""The per-entity table as numpy columns, and days between times: what the reduction returns and the
+headline summary reads, with or without pandas.
 
 A mapping ``{column: numpy.ndarray}`` holds the columns of :func:`pqlkit.entity_table`'s frame (same
 names, same row order): times as naive ``datetime64[us]`` meaning UTC (NaT for missing); ids and
 segments as object arrays of ``str`` (None for missing); ``n_users`` and ``steps_done`` int64;
 ``activation_rate``, ``time_to_pql_days`` and ``age_days`` float64 (NaN for missing); ``is_pql``
-bool. The command line gets it straight from the reduction; :func:`columns_from_frame` makes it from
-the frame, and :func:`column_array` turns one pandas column into its array for the metric rules
-(:mod:`pqlkit.metrics.rules`). pandas is imported only by these two, which take pandas objects.
+bool. The command line gets it straight from the reduction (:mod:`pqlkit.core.reduction`);
+:func:`columns_from_frame` makes it from the frame, and :func:`column_array` turns one pandas column
+into its array for the metric rules (:mod:`pqlkit.metrics.rules`). pandas is imported only by these
+two, which take pandas objects.
 """
 
 from __future__ import annotations
@@ -20,7 +22,11 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Columns", "columns_from_frame", "column_array", "utc_instant"]
+__all__ = ["MICROSECONDS_PER_DAY", "Columns", "column_array", "columns_from_frame", "days_between", "days_span",
+           "utc_instant"]
+
+#: Microseconds in a day: windows in days become exact microsecond intervals (in SQL and in numpy).
+MICROSECONDS_PER_DAY = 86_400_000_000
 
 #: The per-entity columns: one numpy array per column of the per-entity table.
 Columns = dict[str, np.ndarray]
@@ -88,3 +94,33 @@ def utc_instant(as_of: dt.datetime) -> np.datetime64:
     naive = as_of.astimezone(dt.timezone.utc).replace(tzinfo=None)
     return np.datetime64(dt.datetime(naive.year, naive.month, naive.day, naive.hour, naive.minute, naive.second,
                                      naive.microsecond), "us")
+
+
+def days_between(later: np.ndarray, earlier: np.ndarray | np.datetime64) -> np.ndarray:
+    """Days from ``earlier`` to ``later`` as float64 (NaN where either is NaT).
+
+    Computed as pandas' ``(later - earlier).dt.total_seconds() / 86400`` is (whole microseconds
+    over 1e6, then over 86400), so a figure reads the same whichever way it was taken.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64.
+    """
+    lag = np.asarray(later, dtype="datetime64[us]") - np.asarray(earlier, dtype="datetime64[us]")
+    seconds = lag.astype("int64") / 1e6
+    return np.where(np.isnat(lag), np.nan, seconds) / 86400
+
+
+def days_span(days: float) -> np.timedelta64:
+    """``days`` as a span of whole microseconds, for comparing with microsecond times.
+
+    A span is first taken to the nanosecond (as ``pandas.Timedelta(days=...)``), then cut to the
+    microsecond below: a microsecond time is within the span exactly when it is within the cut one.
+
+    Returns
+    -------
+    numpy.timedelta64
+        In microseconds.
+    """
+    return np.timedelta64(round(days * MICROSECONDS_PER_DAY * 1000) // 1000, "us")
