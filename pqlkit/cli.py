@@ -236,14 +236,16 @@ def _silence_stdout() -> None:
 
 
 def _metrics(args: argparse.Namespace) -> int:
-    from pqlkit.metrics import summary
-    from pqlkit.core.entities import entity_table
+    # The reduction's numpy columns straight to the summary: no pandas on this path (pk.summary is the same numbers).
+    from pqlkit.core.reduction import entity_columns
+    from pqlkit.metrics.headline import headline
 
-    entities, context = entity_table(
+    columns, dataset, spec = entity_columns(
         _dataset(args), args.spec, as_of=args.as_of, level=args.level, strict=args.strict,
         events_format=args.events_format, engine=args.engine,
     )
-    result = summary(entities, context=context)
+    result = headline(columns, spec=spec, as_of=dataset.as_of, has_conversions=dataset.has_conversions,
+                      data_quality=dataset.data_quality())
     if args.format == "json":
         print(json.dumps(result, indent=2, allow_nan=False))
     else:
