@@ -61,11 +61,13 @@ def check_no_leakage(
     if cutoffs is None:
         cutoffs = pd.DataFrame({"entity_id": entities.loc[entities["signup_at"] <= moment, "entity_id"]})
     cutoffs = cutoffs[["entity_id"]].assign(cutoff_at=moment)
+    # Only the checked entities' rows are built, from the full tables and from the cut ones.
+    entities = entities[entities["entity_id"].isin(cutoffs["entity_id"])]
     names = context.dataset.event_names()
     full = feature_table(cutoffs, entities=entities, context=context, feature_days=feature_days, event_names=names,
                          extra_features=extra_features)
     with tables_cut_at(context.dataset, moment):
-        seen_at = last_seen_at(context, [moment], every=DAY)[0]
+        seen_at = last_seen_at(context, [moment], every=DAY, entity_ids=cutoffs["entity_id"])[0]
         seen = as_seen_at(entities, moment, context=context, last_seen_at=seen_at)
         cut = feature_table(cutoffs, entities=seen, context=context, feature_days=feature_days, event_names=names,
                             extra_features=extra_features)

@@ -13,10 +13,11 @@ __all__ = ["snapshot_rows"]
 
 
 def last_seen_at(context: Context, moments: list[pd.Timestamp], *, every: pd.Timedelta,
-                 events: str = "events") -> list[pd.Series]:
+                 events: str = "events", entity_ids: pd.Series | None = None) -> list[pd.Series]:
     """The latest event at or before each moment, per entity (:func:`pqlkit.metrics.current.last_seen_at_moments`).
 
     ``moments`` are newest first, ``every`` apart; the events are read once, whatever their number.
+    ``entity_ids`` limits the entities (default: all).
 
     Returns
     -------
@@ -24,7 +25,7 @@ def last_seen_at(context: Context, moments: list[pd.Timestamp], *, every: pd.Tim
         One per moment, in the order given: ``last_seen_at`` (UTC) indexed by ``entity_id`` (text),
         entities with no event by that moment left out.
     """
-    frame = last_seen_at_moments(context.dataset, moments, every=every, events=events)
+    frame = last_seen_at_moments(context.dataset, moments, every=every, events=events, entity_ids=entity_ids)
     by_moment = {j: part.set_index("entity_id")["last_seen_at"] for j, part in frame.groupby("moment", sort=True)}
     empty = pd.Series([], index=pd.Index([], dtype=str, name="entity_id"), dtype="datetime64[us, UTC]")
     return [by_moment.get(j, empty).rename(None).rename_axis(None) for j in range(len(moments))]
