@@ -244,7 +244,7 @@ def _metrics(args: argparse.Namespace) -> int:
         _dataset(args), args.spec, as_of=args.as_of, level=args.level, strict=args.strict,
         events_format=args.events_format, engine=args.engine,
     )
-    result = headline(columns, spec=spec, as_of=dataset.as_of, has_conversions=dataset.has_conversions,
+    result = headline(columns, spec=spec, as_of=dataset.as_of_datetime, has_conversions=dataset.has_conversions,
                       data_quality=dataset.data_quality())
     if args.format == "json":
         print(json.dumps(result, indent=2, allow_nan=False))
@@ -268,7 +268,7 @@ def _validate(args: argparse.Namespace) -> int:
 
     accounts = account_notes(dataset.engine)
     if args.format == "json":
-        report = {"as_of": dataset.as_of.isoformat(timespec="microseconds"), "level": level,
+        report = {"as_of": dataset.as_of_datetime.isoformat(timespec="microseconds"), "level": level,
                   "data_quality": quality, "spec_warnings": problems}
         if dataset.identity_merges is not None:
             report["identity_merges"] = {"events": dataset.identity_merges}
@@ -276,7 +276,7 @@ def _validate(args: argparse.Namespace) -> int:
             report["accounts_from_groups"] = accounts.to_dict()
         print(json.dumps(report, indent=2))
     else:
-        print(f"as of {dataset.as_of.isoformat(timespec='seconds')}, level {level}")
+        print(f"as of {dataset.as_of_datetime.isoformat(timespec='seconds')}, level {level}")
         print(format_ledger(quality))
         if dataset.identity_merges is not None:
             print(f"events: {dataset.identity_merges} rows attributed to a user through an identity merge "

@@ -1,23 +1,28 @@
 """The analysis instant: an ``as_of`` argument read as a UTC timestamp (docs/metrics.md#definitions).
 
-:func:`parse_as_of` is the one reader of ``as_of`` values: :func:`pqlkit.load` uses it for its
-argument, :class:`~pqlkit.Context` for the instant it holds, and the command line for ``--as-of``.
-Text is read as ISO 8601 only (docs/metrics.md#as-of-and-ids): ``04/30/2026`` could be the 30th of
-April or, written ``05/06/2026``, the 5th of June or the 6th of May, so no other form is guessed at.
+:func:`parse_instant` is the one rule for reading ``as_of`` values, without pandas (the command line
+loads data without it); :func:`parse_as_of` is the same instant as a :class:`pandas.Timestamp`, for the
+Python API. :func:`pqlkit.load` uses the rule for its argument, :class:`~pqlkit.Context` for the instant
+it holds, and the command line for ``--as-of``. Text is read as ISO 8601 only
+(docs/metrics.md#as-of-and-ids): ``04/30/2026`` could be the 30th of April or, written ``05/06/2026``,
+the 5th of June or the 6th of May, so no other form is guessed at.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 from collections.abc import Mapping
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from pqlkit.base.errors import PqlkitError
 
-__all__ = ["parse_as_of", "utc_timestamp", "latest_timestamps"]
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+__all__ = ["parse_as_of", "parse_instant", "utc_datetime", "latest_timestamps"]
 
 _BARE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # A date, or a date and a time (T or a space between them; minutes, seconds and a fraction optional
@@ -38,13 +43,107 @@ def _not_iso(value: object, why: str) -> PqlkitError:
     )
 
 
-def parse_as_of(value: str | dt.date | dt.datetime | pd.Timestamp | None) -> pd.Timestamp | None:
+def parse_instant(value: str | dt.date | dt.datetime | np.datetime64 | None) -> dt.datetime | None:
+    """Read an ``as_of`` value as a UTC instant, without pandas: the one rule :func:`parse_as_of` follows.
+
+    Text must match ISO 8601 (see :func:`parse_as_of`) and is then read by
+    :meth:`datetime.datetime.fromisoformat`; digits past the microsecond are cut off, as
+    :meth:`pandas.Timestamp.as_unit` does. A :class:`pandas.Timestamp` is a datetime and is read as one.
+
+    Returns
+    -------
+    datetime.datetime or None
+        Time-zone-aware (:data:`datetime.timezone.utc`), microseconds; None for None.
+
+    Raises
+    ------
+    PqlkitError
+        As :func:`parse_as_of`.
+
+    Examples
+    --------
+    >>> parse_instant("2026-06-30")
+    datetime.datetime(2026, 6, 30, 23, 59, 59, 999999, tzinfo=datetime.timezone.utc)
+    >>> parse_instant("2026-06-30T12:00:00+02:00")
+    datetime.datetime(2026, 6, 30, 10, 0, tzinfo=datetime.timezone.utc)
+    """
+    if value is None:
+        return None
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        value = value.isoformat()
+    if isinstance(value, str):
+        instant = _from_text(value)
+    elif isinstance(value, dt.datetime) or _is_datetime64(value):
+        if value != value:  # NaT, pandas' or numpy's, is the one time that differs from itself
+            raise _not_iso(value, "a missing time (NaT)")
+        instant = _from_datetime64(value) if _is_datetime64(value) else _plain_datetime(value)
+        if instant is None:
+            raise _not_iso(value, "no such date or time")
+    else:
+        raise PqlkitError(
+            f"as_of: expected ISO 8601 text, a date or a timestamp, but {type(value).__name__} "
+            f"{value!r} was passed; write it as e.g. {AS_OF_FORMS}"
+        )
+    try:
+        return _as_utc(instant)
+    except OverflowError:  # an offset that moves year 1 or 9999 out of the calendar
+        raise _not_iso(value, "no such date or time") from None
+
+
+def _from_text(value: str) -> dt.datetime:
+    """ISO 8601 text as a datetime (naive or with its offset); a bare date is the end of that day."""
+    text = value.strip()
+    if not _ISO_8601.match(text):
+        raise _not_iso(value, "not ISO 8601")
+    if _BARE_DATE.match(text):
+        text += "T23:59:59.999999"
+    # fromisoformat reads ASCII digits, '.' and 'Z' only; the pattern also lets through other scripts'
+    # digits ('\d'), ',' and 'z', which pandas read: written the ASCII way they read the same.
+    text = "".join(str(int(char)) if char.isdecimal() else char for char in text)
+    try:
+        return dt.datetime.fromisoformat(text.replace(",", ".").replace("z", "Z"))
+    except ValueError:
+        raise _not_iso(value, "no such date or time") from None
+
+
+def _is_datetime64(value: object) -> bool:
+    """Whether ``value`` is a :class:`numpy.datetime64`, without importing numpy (a numpy value means
+    numpy is loaded already)."""
+    numpy = sys.modules.get("numpy")
+    return numpy is not None and isinstance(value, numpy.datetime64)
+
+
+def _from_datetime64(value) -> dt.datetime | None:
+    """A numpy time (naive, as numpy's are) cut to microseconds; None outside datetime's years 1-9999."""
+    instant = value.astype("datetime64[us]").item()
+    return instant if isinstance(instant, dt.datetime) else None
+
+
+def _plain_datetime(value: dt.datetime) -> dt.datetime | None:
+    """A datetime or one of its subclasses (:class:`pandas.Timestamp`) as a plain datetime, cut to
+    microseconds; None outside datetime's years 1-9999."""
+    try:
+        return dt.datetime(value.year, value.month, value.day, value.hour, value.minute, value.second,
+                           value.microsecond, tzinfo=value.tzinfo, fold=value.fold)
+    except ValueError:
+        return None
+
+
+def _as_utc(instant: dt.datetime) -> dt.datetime:
+    """A naive time taken as UTC, an aware one converted to UTC."""
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        return instant.replace(tzinfo=dt.timezone.utc)
+    return instant.astimezone(dt.timezone.utc)
+
+
+def parse_as_of(value: str | dt.date | dt.datetime | pd.Timestamp | np.datetime64 | None) -> pd.Timestamp | None:
     """Parse an ``as_of`` value to a UTC timestamp.
 
     Text must be ISO 8601: a date (``"2026-06-30"``), or a date and time with or without a zone
     (``"2026-06-30T12:00:00"``, ``"2026-06-30T12:00:00Z"``, ``"2026-06-30T12:00:00+02:00"``).
     A bare date, as text or a :class:`datetime.date`, always means the end of that day,
     23:59:59.999999 UTC. Naive times are taken as UTC; times with an offset are converted.
+    The rule is :func:`parse_instant`'s; this gives its instant as a pandas Timestamp.
 
     Parameters
     ----------
@@ -69,44 +168,20 @@ def parse_as_of(value: str | dt.date | dt.datetime | pd.Timestamp | None) -> pd.
     >>> parse_as_of("2026-06-30T12:00:00+02:00")
     Timestamp('2026-06-30 10:00:00+0000', tz='UTC')
     """
-    if value is None:
+    import pandas as pd  # the Python API's type; the rule itself (parse_instant) needs no pandas
+
+    instant = parse_instant(value)
+    return None if instant is None else pd.Timestamp(instant).as_unit("us")
+
+
+def utc_datetime(value) -> dt.datetime | None:
+    """A time an engine returned (naive from Spark, aware from DuckDB) as a UTC datetime; None for none."""
+    if value is None or value != value:  # NULL, or NaT
         return None
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        value = value.isoformat()
-    if isinstance(value, str):
-        text = value.strip()
-        if not _ISO_8601.match(text):
-            raise _not_iso(value, "not ISO 8601")
-        if _BARE_DATE.match(text):
-            text += "T23:59:59.999999"
-        try:
-            stamp = pd.Timestamp(text.replace(",", "."))
-        except (ValueError, TypeError, OverflowError):
-            raise _not_iso(value, "no such date or time") from None
-        if stamp is pd.NaT:
-            raise _not_iso(value, "no such date or time")
-    elif isinstance(value, (dt.datetime, np.datetime64)):
-        stamp = pd.Timestamp(value)
-        if stamp is pd.NaT:
-            raise _not_iso(value, "a missing time (NaT)")
-    else:
-        raise PqlkitError(
-            f"as_of: expected ISO 8601 text, a date or a timestamp, but {type(value).__name__} "
-            f"{value!r} was passed; write it as e.g. {AS_OF_FORMS}"
-        )
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return stamp.as_unit("us")
+    return _as_utc(_plain_datetime(value))
 
 
-def utc_timestamp(value) -> pd.Timestamp | None:
-    """A timestamp an engine returned (naive from Spark, aware from DuckDB) as UTC, microseconds; None for none."""
-    if value is None or pd.isna(value):
-        return None
-    value = pd.Timestamp(value)
-    return (value.tz_localize("UTC") if value.tzinfo is None else value.tz_convert("UTC")).as_unit("us")
-
-
-def latest_timestamps(engine, sources: Mapping[str, str], *, events) -> dict[str, pd.Timestamp | None]:
+def latest_timestamps(engine, sources: Mapping[str, str], *, events) -> dict[str, dt.datetime | None]:
     """Each table's latest parseable timestamp (UTC), None for a table with none.
 
     The events' latest time comes from the duplicates pass (``events``); the small tables are asked
@@ -114,6 +189,6 @@ def latest_timestamps(engine, sources: Mapping[str, str], *, events) -> dict[str
     """
     small = [table for table in sources if table != "events"]
     union = " UNION ALL ".join(f"SELECT '{table}' AS table_name, max(_ts) AS m FROM stage_{table}" for table in small)
-    latest = {table: utc_timestamp(value) for table, value in engine.rows(union)}
-    latest["events"] = utc_timestamp(events)
+    latest = {table: utc_datetime(value) for table, value in engine.rows(union)}
+    latest["events"] = utc_datetime(events)
     return latest

@@ -20,19 +20,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Union
 
-import pandas as pd
-
 from pqlkit.core.asof import parse_as_of
 from pqlkit.core.spec import ActivationSpec
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from pqlkit.core.loading import Dataset
 
 __all__ = ["AsOf", "Context", "check_columns"]
 
 #: What an ``as_of`` argument accepts: an ISO 8601 string (a bare date means the end of that day), a
-#: date, a datetime or a Timestamp (naive means UTC); None means "take the context's".
-AsOf = Union[str, dt.date, dt.datetime, pd.Timestamp, None]
+#: date, a datetime or a Timestamp (naive means UTC); None means "take the context's". The Timestamp is
+#: named as text: importing this module (the command line does) does not import pandas.
+AsOf = Union[str, dt.date, dt.datetime, "pd.Timestamp", None]
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,10 @@
 
 The events never pass through pandas: each table is read by DuckDB straight from its Parquet or CSV
 file (or from a registered pandas frame), checked once, and kept in an in-process DuckDB database as
-the clean tables ``users``, ``events`` and ``conversions``. What comes back to pandas is small: the
-ledger and, on request, the users.
+the clean tables ``users``, ``events`` and ``conversions``. What comes back is small, and plain Python:
+the instant (:attr:`Dataset.as_of_datetime`) and the ledger's records; a folder is loaded without
+importing pandas (the command line's quick start), and the pandas forms (:attr:`Dataset.as_of`,
+:attr:`Dataset.ledger`, the users) are built when asked for.
 
 Every row read is either used or counted under exactly one reason in the ledger
 (:attr:`Dataset.ledger`). The reasons and their precedence are those of docs/metrics.md#data-quality:
@@ -59,11 +61,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from pqlkit.base.columns import (
     REASONS,
@@ -73,7 +76,7 @@ from pqlkit.base.columns import (
 )
 from pqlkit.base.errors import DataError, PqlkitError
 from pqlkit.base.sql import sql_string
-from pqlkit.core.asof import latest_timestamps, parse_as_of
+from pqlkit.core.asof import latest_timestamps, parse_as_of, parse_instant
 from pqlkit.core.quality import (
     coded_events_sql,
     count_read,
@@ -83,6 +86,7 @@ from pqlkit.core.quality import (
     find_event_duplicates,
     id_form_mismatches,
     ledger_frame,
+    ledger_records,
     publish_clean_tables,
     raise_if_dropped,
     tag_conversions,
@@ -101,6 +105,9 @@ from pqlkit.io.sources import (
     read_source_tables_spark,
 )
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = ["Dataset", "ledger_to_dict", "load"]
 
 
@@ -115,16 +122,13 @@ class Dataset:
         segment columns), ``events`` (``user_id``, ``entity_id``, ``event``, ``ts``) and
         ``conversions`` (``user_id``, ``account_id``, ``entity_id``, ``paid_at``, ``plan``, ``mrr``).
         :meth:`sql` queries them; ``con`` is the DuckDB connection (None on Spark).
-    as_of : pandas.Timestamp
-        The instant the analysis is taken at (UTC).
+    as_of_datetime : datetime.datetime
+        The instant the analysis is taken at (UTC, :data:`datetime.timezone.utc`, microseconds);
+        :attr:`as_of` is the same instant as a pandas Timestamp.
     level : {"user", "account"}
         The level the rows were checked for (``no_account`` applies at account level only).
-    ledger : pandas.DataFrame
-        One row per table and outcome: ``table``, ``reason`` (``"used"`` or a drop reason),
-        ``rows``, and ``read`` (the table's rows as read from the source, counted on their own,
-        the same on each of its rows), and ``id_form`` (on the ``unknown_user`` row: how many of
-        those rows name a user whose ``user_id`` is written another way, ``1001.0`` for ``1001``;
-        0 elsewhere). Every reason that applies to a table is listed, zeros included.
+    ledger_records : list of dict
+        The data-quality ledger as plain records, one per row of :attr:`ledger` (same keys, same order).
     sources : dict
         Table name to the file it was read from (``"<DataFrame>"`` for frames).
     segments : list of str
@@ -140,14 +144,31 @@ class Dataset:
     """
 
     engine: object
-    as_of: pd.Timestamp
+    as_of_datetime: dt.datetime
     level: str
-    ledger: pd.DataFrame
+    ledger_records: list[dict]
     sources: dict[str, str]
     segments: list[str] = field(default_factory=list)
     conversion_columns: list[str] = field(default_factory=list)
     event_facts: dict[str, int] | None = None
     identity_merges: int | None = None
+
+    @property
+    def as_of(self) -> pd.Timestamp:
+        """The instant the analysis is taken at, as a :class:`pandas.Timestamp` (UTC, unit ``us``)."""
+        return parse_as_of(self.as_of_datetime)
+
+    @cached_property
+    def ledger(self) -> pd.DataFrame:
+        """The data-quality ledger as a pandas frame, built on first use from :attr:`ledger_records`.
+
+        One row per table and outcome: ``table``, ``reason`` (``"used"`` or a drop reason),
+        ``rows``, and ``read`` (the table's rows as read from the source, counted on their own,
+        the same on each of its rows), and ``id_form`` (on the ``unknown_user`` row: how many of
+        those rows name a user whose ``user_id`` is written another way, ``1001.0`` for ``1001``;
+        0 elsewhere). Every reason that applies to a table is listed, zeros included.
+        """
+        return ledger_frame(self.ledger_records)
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection | None:
@@ -225,7 +246,7 @@ class Dataset:
 
     def data_quality(self) -> dict:
         """The ledger as the JSON summary's ``data_quality`` mapping (docs/metrics.md#json-summary): ``{table: {read, used, dropped}}``."""
-        return ledger_to_dict(self.ledger)
+        return ledger_dict(self.ledger_records)
 
 
 def ledger_to_dict(ledger: pd.DataFrame) -> dict:
@@ -253,13 +274,27 @@ def ledger_to_dict(ledger: pd.DataFrame) -> dict:
             "ledger_to_dict needs the ledger's 'read' column (the rows read from each source); "
             "pass Dataset.ledger from pqlkit.load"
         )
+    return ledger_dict(ledger.to_dict(orient="records"))
+
+
+def ledger_dict(records: Sequence[Mapping[str, object]]) -> dict:
+    """Ledger records (:attr:`Dataset.ledger_records`, or a ledger frame's rows) as
+    ``{table: {"read": n, "used": n, "dropped": {reason: n}}}``: the one rule behind
+    :func:`ledger_to_dict` and :meth:`Dataset.data_quality`, in plain Python.
+
+    Tables in the order of their first record, reasons in record order (a reason listed twice: its
+    last count); ``read`` from a table's first record; ``"notes": {"id_form": n}`` when the records'
+    ``id_form`` values add up to more than 0.
+    """
+    tables: dict[str, list[Mapping[str, object]]] = {}
+    for record in records:
+        tables.setdefault(record["table"], []).append(record)
     result = {}
-    for table, rows in ledger.groupby("table", sort=False):
-        counts = dict(zip(rows["reason"], rows["rows"].astype(int)))
-        used = int(counts.pop("used", 0))
-        dropped = {reason: int(n) for reason, n in counts.items()}
-        result[table] = {"read": int(rows["read"].iloc[0]), "used": used, "dropped": dropped}
-        id_form = int(rows["id_form"].sum()) if "id_form" in rows else 0
+    for table, rows in tables.items():
+        counts = {row["reason"]: int(row["rows"]) for row in rows}
+        used = counts.pop("used", 0)
+        result[table] = {"read": int(rows[0]["read"]), "used": used, "dropped": counts}
+        id_form = sum(int(row.get("id_form", 0)) for row in rows)
         if id_form:
             result[table]["notes"] = {"id_form": id_form}
     return result
@@ -335,7 +370,7 @@ def load(
     """
     if level not in ("user", "account"):
         raise PqlkitError(f"The value for `level` must be one of ['user', 'account'], but {level!r} was passed.")
-    as_of_ts = parse_as_of(as_of)  # before any file is read: a bad --as-of costs nothing
+    as_of_ts = parse_instant(as_of)  # before any file is read: a bad --as-of costs nothing
     source = _open_source(source, schema=schema, sql=sql, stitch_identities=stitch_identities,
                           source_timezone=source_timezone)
     engine = make_engine(engine)
@@ -357,9 +392,9 @@ def load(
     return Dataset(
         identity_merges=identity_merges(engine.con) if getattr(source, "stitch_identities", False) else None,
         engine=engine,
-        as_of=as_of_ts,
+        as_of_datetime=as_of_ts,
         level=level,
-        ledger=ledger,
+        ledger_records=ledger,
         sources=sources,
         segments=segments,
         conversion_columns=columns.get("conversions", []),
@@ -425,7 +460,7 @@ def _stage(engine, sources: Mapping[str, str], raw_columns: Mapping[str, Mapping
     return file_row
 
 
-def _tag(engine, as_of_ts: pd.Timestamp | None, account: bool, event_columns: Mapping[str, str],
+def _tag(engine, as_of_ts: dt.datetime | None, account: bool, event_columns: Mapping[str, str],
          step_events: Mapping[str, int] | None) -> dict[str, int]:
     """Tag the users and the events (after ``as_of_ts`` when given) and keep the events' per-user facts.
 
@@ -441,7 +476,7 @@ def _tag(engine, as_of_ts: pd.Timestamp | None, account: bool, event_columns: Ma
     return event_facts(engine, step_events=step_events, entity=entity_column(account))
 
 
-def _as_of(engine, sources: Mapping[str, str], as_of_ts: pd.Timestamp | None, *, active_days: float) -> pd.Timestamp:
+def _as_of(engine, sources: Mapping[str, str], as_of_ts: dt.datetime | None, *, active_days: float) -> dt.datetime:
     """``as_of_ts`` when given (with the warning when it lies outside the data), else the latest parseable
     timestamp of any row (with the far-future warning)."""
     if as_of_ts is not None:
@@ -460,9 +495,9 @@ def _as_of(engine, sources: Mapping[str, str], as_of_ts: pd.Timestamp | None, *,
 
 
 def _ledger(engine, sources: Mapping[str, str], level: str, read_counts: Mapping[str, int], *,
-            strict: bool) -> pd.DataFrame:
-    """The ledger of the tagged tables; with ``strict``, an error when any row was dropped."""
-    ledger = ledger_frame(engine, sources, level, read_counts)
+            strict: bool) -> list[dict]:
+    """The ledger records of the tagged tables; with ``strict``, an error when any row was dropped."""
+    ledger = ledger_records(engine, sources, level, read_counts)
     ledger = with_id_form(ledger, id_form_mismatches(engine, sources, ledger))
     if strict:
         raise_if_dropped(ledger)

@@ -7,10 +7,10 @@ time and the per-user step facts (``event_facts``) that the reduction reads.
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
-from collections.abc import Mapping
-
-import pandas as pd
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from pqlkit.base.columns import (
     REASONS,
@@ -21,7 +21,10 @@ from pqlkit.base.columns import (
 )
 from pqlkit.base.errors import DataQualityError, PqlkitWarning
 from pqlkit.base.sql import quote_identifier, sql_string
-from pqlkit.core.asof import utc_timestamp
+from pqlkit.core.asof import utc_datetime
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Every name here is a step of pqlkit.load's checks, imported by the core modules; none is an analyst's.
 __all__: list[str] = []
@@ -30,7 +33,7 @@ __all__: list[str] = []
 _FAR_FUTURE_DAYS = 90
 
 
-def warn_far_future(engine, sources: Mapping[str, str], latest: Mapping[str, pd.Timestamp | None]) -> None:
+def warn_far_future(engine, sources: Mapping[str, str], latest: Mapping[str, dt.datetime | None]) -> None:
     """Warn when the default ``as_of`` is pulled far past the other tables by a few events.
 
     docs/metrics.md#definitions makes the default ``as_of`` the latest parseable timestamp, so one event with a broken
@@ -42,7 +45,7 @@ def warn_far_future(engine, sources: Mapping[str, str], latest: Mapping[str, pd.
     if not others or latest.get("events") is None:
         return
     reference = max(others)
-    limit = reference + pd.Timedelta(days=_FAR_FUTURE_DAYS)
+    limit = reference + dt.timedelta(days=_FAR_FUTURE_DAYS)
     if latest["events"] <= limit:
         return
     count = engine.rows(f"SELECT count(*) FROM stage_events WHERE _ts > {timestamp_literal(limit)}")[0][0]
@@ -57,7 +60,7 @@ def warn_far_future(engine, sources: Mapping[str, str], latest: Mapping[str, pd.
         )
 
 
-def warn_as_of_outside(engine, as_of: pd.Timestamp, *, active_days: float) -> None:
+def warn_as_of_outside(engine, as_of: dt.datetime, *, active_days: float) -> None:
     """Warn when a given ``as_of`` lies outside the data: before the first signup, or more than
     ``active_days`` after the last event (docs/metrics.md#as-of-and-ids).
 
@@ -65,8 +68,8 @@ def warn_as_of_outside(engine, as_of: pd.Timestamp, *, active_days: float) -> No
     window) without anything being wrong with the data. The range is that of every row read with a
     parseable time (dropped rows included), from ``tagged_users`` and ``event_facts``.
     """
-    first_signup = utc_timestamp(engine.rows("SELECT min(_ts) FROM tagged_users")[0][0])
-    last_event = utc_timestamp(engine.rows("SELECT max(latest) FROM event_facts")[0][0])
+    first_signup = utc_datetime(engine.rows("SELECT min(_ts) FROM tagged_users")[0][0])
+    last_event = utc_datetime(engine.rows("SELECT max(latest) FROM event_facts")[0][0])
     if first_signup is None or last_event is None:
         return
     span = f"the data runs from the first signup, {first_signup.isoformat()}, to the last event, {last_event.isoformat()}"
@@ -76,8 +79,8 @@ def warn_as_of_outside(engine, as_of: pd.Timestamp, *, active_days: float) -> No
             f"number is zero; {span}. Pass an as_of (--as-of) in that range",
             PqlkitWarning, stacklevel=3,
         )
-    elif as_of > last_event + pd.Timedelta(days=active_days):
-        gap = (as_of - last_event) / pd.Timedelta(days=1)
+    elif as_of > last_event + dt.timedelta(days=active_days):
+        gap = (as_of - last_event) / dt.timedelta(days=1)
         warnings.warn(
             f"as_of {as_of.isoformat()} is {gap:.0f} days after the last event, more than the active window "
             f"({active_days:g} days): no PQL can be current and every trial looks old; {span}. Pass the date "
@@ -345,14 +348,18 @@ def count_read(engine, sources: Mapping[str, str]) -> dict[str, int]:
     """The rows of each raw table as read from its source (one ``count(*)`` each, in one query).
 
     Counted before any check, so the ledger's ``read`` is a count of its own, not the sum of the
-    outcomes: :func:`ledger_frame` then checks that read = used + dropped.
+    outcomes: :func:`ledger_records` then checks that read = used + dropped.
     """
     union = " UNION ALL ".join(f"SELECT '{table}' AS table_name, count(*) AS n FROM raw_{table}" for table in sources)
     return {table: int(n) for table, n in engine.rows(union)}
 
 
-def ledger_frame(engine, sources: Mapping[str, str], level: str, read_counts: Mapping[str, int]) -> pd.DataFrame:
-    """The ledger frame, after checking that every row read is used or dropped exactly once.
+def ledger_records(engine, sources: Mapping[str, str], level: str, read_counts: Mapping[str, int]) -> list[dict]:
+    """The ledger as records, after checking that every row read is used or dropped exactly once.
+
+    One record per table and outcome, ``{"table", "reason", "rows", "read"}`` (the columns of
+    :attr:`pqlkit.Dataset.ledger` but ``id_form``, which :func:`with_id_form` adds), plain Python values:
+    the command line builds no pandas frame.
 
     Raises
     ------
@@ -379,20 +386,28 @@ def ledger_frame(engine, sources: Mapping[str, str], level: str, read_counts: Ma
         read = read_counts[table]
         rows.append({"table": table, "reason": "used", "rows": counts.get("used", 0), "read": read})
         rows.extend({"table": table, "reason": reason, "rows": counts.get(reason, 0), "read": read} for reason in reasons)
-    ledger = pd.DataFrame(rows)
-    ledger[["rows", "read"]] = ledger[["rows", "read"]].astype("int64")
-    return ledger
+    return rows
 
 
-def raise_if_dropped(ledger: pd.DataFrame) -> None:
-    failures = ledger[(ledger["reason"] != "used") & (ledger["rows"] > 0)].reset_index(drop=True)
-    if failures.empty:
+def ledger_frame(records: Sequence[Mapping[str, object]]) -> pd.DataFrame:
+    """Ledger records (:func:`ledger_records`, :func:`with_id_form`) as the pandas frame
+    :attr:`pqlkit.Dataset.ledger` is: one row per record, in order, the counts as ``int64``."""
+    import pandas as pd  # the Python API's frame; the checks and the command line use the records
+
+    frame = pd.DataFrame([dict(record) for record in records])
+    counts = [name for name in ("rows", "read", "id_form") if name in frame]
+    return frame.astype(dict.fromkeys(counts, "int64"))
+
+
+def raise_if_dropped(records: Sequence[Mapping[str, object]]) -> None:
+    failures = [record for record in records if record["reason"] != "used" and record["rows"] > 0]
+    if not failures:
         return
-    listed = ", ".join(f"{r.table}.{r.reason}={r.rows}" for r in failures.itertuples())
+    listed = ", ".join(f"{r['table']}.{r['reason']}={r['rows']}" for r in failures)
     raise DataQualityError(
-        f"strict mode: {int(failures['rows'].sum())} rows would be dropped ({listed}); "
+        f"strict mode: {sum(int(r['rows']) for r in failures)} rows would be dropped ({listed}); "
         "run `pqlkit validate` for the ledger, fix the data or run without --strict",
-        failure_cases=failures,
+        failure_cases=ledger_frame(failures),
     )
 
 
@@ -447,7 +462,7 @@ def id_form_sql(column: str) -> str:
             f"THEN COALESCE(NULLIF(TRIM(LEADING '0' FROM {trimmed}), ''), '0') END")
 
 
-def id_form_mismatches(engine, sources: Mapping[str, str], ledger: pd.DataFrame) -> dict[str, int]:
+def id_form_mismatches(engine, sources: Mapping[str, str], ledger: Sequence[Mapping[str, object]]) -> dict[str, int]:
     """Rows dropped as ``unknown_user`` whose ``user_id`` names a user written another way, with a warning.
 
     ``1001.0`` (a spreadsheet's or pandas' float) in the events against ``1001`` in the users, or
@@ -468,9 +483,9 @@ def id_form_mismatches(engine, sources: Mapping[str, str], ledger: pd.DataFrame)
     for table, unknown_sql in _UNKNOWN_IDS.items():
         if table not in sources:
             continue
-        rows = ledger[ledger["table"] == table]
-        unknown = int(rows.loc[rows["reason"] == "unknown_user", "rows"].sum())
-        read = int(rows["read"].iloc[0])
+        rows = [record for record in ledger if record["table"] == table]
+        unknown = sum(int(record["rows"]) for record in rows if record["reason"] == "unknown_user")
+        read = int(rows[0]["read"])
         if not unknown or unknown < ID_FORM_SHARE * read:
             continue
         ids, matched, theirs, ours = engine.rows(f"""
@@ -497,9 +512,8 @@ def id_form_mismatches(engine, sources: Mapping[str, str], ledger: pd.DataFrame)
     return found
 
 
-def with_id_form(ledger: pd.DataFrame, matches: Mapping[str, int]) -> pd.DataFrame:
-    """The ledger with its ``id_form`` column: on each table's ``unknown_user`` row, the rows
+def with_id_form(ledger: Sequence[Mapping[str, object]], matches: Mapping[str, int]) -> list[dict]:
+    """The ledger records with their ``id_form``: on each table's ``unknown_user`` record, the rows
     :func:`id_form_mismatches` matched; 0 elsewhere."""
-    counts = [matches.get(table, 0) if reason == "unknown_user" else 0
-              for table, reason in zip(ledger["table"], ledger["reason"])]
-    return ledger.assign(id_form=pd.Series(counts, index=ledger.index, dtype="int64"))
+    return [{**record, "id_form": matches.get(record["table"], 0) if record["reason"] == "unknown_user" else 0}
+            for record in ledger]

@@ -239,7 +239,7 @@ def _finish(columns: dict[str, np.ndarray], spec: ActivationSpec, dataset: Datas
         columns["n_users"] = columns["n_users"].astype("int64")
     columns.update(completion_columns([columns[c] for c in step_columns], columns["signup_at"],
                                       steps_required=spec.steps_required))
-    columns["age_days"] = days_between(utc_instant(dataset.as_of), columns["signup_at"])
+    columns["age_days"] = days_between(utc_instant(dataset.as_of_datetime), columns["signup_at"])
     order = [
         "entity_id", "signup_at", *[c for c in ("account_id", "n_users") if c in columns], *dataset.segments,
         *step_columns, "steps_done", "activation_rate", "is_pql", "pql_at", "time_to_pql_days",

@@ -51,12 +51,11 @@ import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 import duckdb
-import pandas as pd
-import pyarrow as pa
 import yaml
 
 from pqlkit.base.columns import TABLES
@@ -67,6 +66,9 @@ from pqlkit.base.sql import sql_string as _literal
 from pqlkit.io.events import create_raw_events
 from pqlkit.io.files import create_raw_table, table_files
 from pqlkit.io.formats import check_events_format, format_from_keys
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = [
     "DatabaseSource",
@@ -492,6 +494,7 @@ def read_raw_tables(con: duckdb.DuckDBPyConnection, source: DatabaseSource, even
         users or events table is missing; a query fails.
     """
     import adbc_driver_manager
+    import pyarrow as pa  # ADBC's data is Arrow; reading a folder (the command line's case) needs neither
 
     sources, spooled = {}, {}
     with _connect(source) as connection:
@@ -579,7 +582,9 @@ def _spool(con: duckdb.DuckDBPyConnection, stream: str, name: str) -> Path:
 def _arrow(data) -> pa.Table | pa.RecordBatchReader:
     """Arrow data for ADBC ingestion: pandas frames converted; text as ``string``, all-null columns as
     text, dictionaries decoded, nanoseconds as microseconds (PostgreSQL's precision)."""
-    if isinstance(data, pd.DataFrame):
+    import pyarrow as pa  # ADBC takes Arrow; only writing to a database needs it
+
+    if not isinstance(data, (pa.Table, pa.RecordBatchReader)):  # a pandas frame
         data = pa.Table.from_pandas(data, preserve_index=False)
     fields = []
     for f in data.schema:
@@ -627,6 +632,7 @@ def write_tables(
         Table name to the number of rows written.
     """
     import adbc_driver_manager
+    import pyarrow as pa  # ADBC's data is Arrow; only the database functions need it
 
     source = database_source(url) if not isinstance(url, DatabaseSource) else url
     if source is None:

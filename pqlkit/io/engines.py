@@ -31,15 +31,20 @@ import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
-import pandas as pd
 
 from pqlkit.base.duckdb import connect
 from pqlkit.base.errors import DataError, PqlkitError
 from pqlkit.base.sql import sql_string
 from pqlkit.io.files import create_raw_table
+
+# Frames are what frame() returns and register() takes: DuckDB and Arrow build and read them, so loading
+# and the command line's queries (rows()) run without importing pandas.
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["DuckDBEngine", "SparkEngine", "ENGINES"]
 

@@ -27,9 +27,9 @@ import os
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from pqlkit.base.duckdb import connect
 from pqlkit.base.errors import DataError, PqlkitError, PqlkitWarning
@@ -47,6 +47,9 @@ from pqlkit.io.formats import (
     table_relation,
 )
 from pqlkit.io.groups import choose_group_type, create_accounts, create_group_calls, has_table, runner_for
+
+if TYPE_CHECKING:  # frames are read and built by DuckDB: reading a file needs no pandas
+    import pandas as pd
 
 __all__ = ["read_events", "convert_events"]
 

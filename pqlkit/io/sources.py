@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from pqlkit.base.columns import FORMATS, TABLES
 from pqlkit.base.errors import DataError
@@ -27,6 +27,9 @@ from pqlkit.io.groups import (
     has_table,
     runner_for,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__: list[str] = []
 
@@ -156,6 +159,8 @@ def register_frames(
     con: duckdb.DuckDBPyConnection, frames: Mapping[str, pd.DataFrame], events_format: str = "auto"
 ) -> dict[str, str]:
     """``raw_{table}`` from pandas frames (an events frame may be an export); table name to ``<DataFrame {table}>``."""
+    import pandas as pd  # frames as a source; a folder or a database is read without pandas
+
     unknown = sorted(set(frames) - set(TABLES))
     if unknown:
         raise DataError(f"<DataFrame>: unknown table names {unknown}; use {list(TABLES)}")
@@ -166,7 +171,7 @@ def register_frames(
             if table == "conversions":
                 continue
             raise DataError(f"<DataFrame>: no {table} table; pass a '{table}' frame", path="<DataFrame>")
-        if not isinstance(frame, pd.DataFrame):
+        if not isinstance(frame, pd.DataFrame):  # the caller's frames: pandas is loaded already
             raise DataError(f"<DataFrame>: the {table} table must be a pandas DataFrame, not {type(frame).__name__}")
         if table == "events" and events_format != "canonical":
             register_export_frame(con, frame, events_format)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from pqlkit.base.duckdb import connect
 from pqlkit.base.errors import DataError
@@ -21,6 +21,9 @@ from pqlkit.io.events import create_raw_events
 from pqlkit.io.exports import combine_parts, identity_table, links_sql, top_sql
 from pqlkit.io.files import JSON_SUFFIXES, find_events_files, json_relation
 from pqlkit.io.groups import choose_group_type, create_accounts, instant_sql, runner_for
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["SIGNUP_FIELDS", "derive_users", "write_users"]
 
@@ -112,6 +115,8 @@ def derive_users(
         ORDER BY signup_at, s.user_id
         """
     ).df()
+    import pandas as pd  # the table is returned as a frame; importing this module (the command line does) needs no pandas
+
     frame["signup_at"] = pd.to_datetime(frame["signup_at"], utc=True)
     return _with_accounts(con, frame, account_group, where=str(path))
 

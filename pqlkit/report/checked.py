@@ -37,7 +37,7 @@ import pandas as pd
 from pqlkit import __version__
 from pqlkit.base.errors import PqlkitWarning
 from pqlkit.base.sql import sql_string
-from pqlkit.core.asof import parse_as_of
+from pqlkit.core.asof import parse_instant
 from pqlkit.core.context import Context
 from pqlkit.core.loading import Dataset
 from pqlkit.io.engines import make_engine
@@ -168,8 +168,8 @@ def read_checked(folder: str | os.PathLike, spec, *, key: str):
         if (folder / f"{table}.parquet").exists():
             engine.table(table, f"SELECT * FROM {engine.parquet(folder / f'{table}.parquet')}")
     extra = {"event_facts": meta.get("event_facts")} if "event_facts" in Dataset.__dataclass_fields__ else {}
-    ledger = pd.DataFrame.from_records(meta["ledger"]).astype({"rows": "int64", "read": "int64"})
-    dataset = Dataset(engine=engine, as_of=parse_as_of(meta["as_of"]), level=meta["level"], ledger=ledger,
+    dataset = Dataset(engine=engine, as_of_datetime=parse_instant(meta["as_of"]), level=meta["level"],
+                      ledger_records=meta["ledger"],
                       sources=meta["sources"], segments=list(meta["segments"]),
                       conversion_columns=meta["conversion_columns"], identity_merges=meta["identity_merges"], **extra)
     for warning in meta.get("warnings", []):

@@ -16,6 +16,7 @@ import pytest
 
 import pqlkit as pk
 from helpers import DAY, T0, events, spec, users
+from pqlkit.core.asof import parse_instant
 
 ONE_STEP = spec([{"name": "did_a", "event": "a"}])
 END_OF_DAY = pd.Timestamp("2026-04-30T23:59:59.999999Z")
@@ -36,11 +37,25 @@ END_OF_DAY = pd.Timestamp("2026-04-30T23:59:59.999999Z")
         pytest.param(dt.datetime(2026, 4, 30, 12), pd.Timestamp("2026-04-30T12:00Z"), id="naive-datetime-utc"),
         pytest.param(pd.Timestamp("2026-04-30T12:00", tz="Europe/Paris"), pd.Timestamp("2026-04-30T10:00Z"), id="timestamp-in-zone"),
         pytest.param(np.datetime64("2026-04-30T12:00"), pd.Timestamp("2026-04-30T12:00Z"), id="numpy-datetime64"),
+        pytest.param("2026-04-30T12:00:00.123456789Z", pd.Timestamp("2026-04-30T12:00:00.123456Z"), id="nanoseconds-cut"),
+        pytest.param("2026-04-30T12:00:00.9999999-00:30", pd.Timestamp("2026-04-30T12:30:00.999999Z"), id="seven-digits-cut"),
+        pytest.param("2026-04-30T12:00:00,5z", pd.Timestamp("2026-04-30T12:00:00.5Z"), id="comma-and-lower-z"),
+        pytest.param(np.datetime64("2026-04-30T12:00:00.123456789"), pd.Timestamp("2026-04-30T12:00:00.123456Z"),
+                     id="numpy-nanoseconds-cut"),
+        pytest.param(pd.Timestamp("2026-04-30T12:00:00.123456789", tz="UTC"), pd.Timestamp("2026-04-30T12:00:00.123456Z"),
+                     id="timestamp-nanoseconds-cut"),
     ],
 )
 def test_iso_8601_values_are_read(value, expected):
-    """Paris is UTC+2 in April (summer time), so 12:00 there is 10:00 UTC; -05:00 gives 17:00 UTC."""
+    """Paris is UTC+2 in April (summer time), so 12:00 there is 10:00 UTC; -05:00 gives 17:00 UTC, -00:30
+    gives 12:30 UTC. Digits past the microsecond are cut, not rounded (.9999999 stays .999999), as
+    pandas' ``Timestamp.as_unit("us")`` does; ISO 8601 allows a comma before the fraction.
+
+    :func:`parse_instant` is the rule, without pandas: a plain datetime in UTC, the same instant."""
     assert pk.parse_as_of(value) == expected
+    instant = parse_instant(value)
+    assert type(instant) is dt.datetime and instant.tzinfo is dt.timezone.utc
+    assert pd.Timestamp(instant) == expected
 
 
 @pytest.mark.parametrize(
@@ -55,11 +70,19 @@ def test_iso_8601_values_are_read(value, expected):
         pytest.param("2026-02-30", r"cannot read '2026-02-30' as a date or time \(no such date or time\)", id="no-such-day"),
         pytest.param("", r"cannot read '' .*not ISO 8601", id="empty"),
         pytest.param(20260430, r"as_of: expected ISO 8601 text, a date or a timestamp, but int 20260430 was passed", id="a-number"),
+        pytest.param("2026-04-30T24:00", r"cannot read '2026-04-30T24:00' .*\(no such date or time\)", id="hour-24"),
+        # 23:00 at UTC-5 on the last day of 9999 is in the year 10000 in UTC, past the calendar's end.
+        pytest.param("9999-12-31T23:00-05:00", r"cannot read '9999-12-31T23:00-05:00' .*\(no such date or time\)",
+                     id="past-the-calendar-in-utc"),
+        pytest.param(pd.NaT, r"cannot read NaT as a date or time \(a missing time \(NaT\)\)", id="pandas-nat"),
+        pytest.param(np.datetime64("NaT"), r"cannot read np\.datetime64\('NaT'.* as a date or time \(a missing time \(NaT\)\)",
+                     id="numpy-nat"),
     ],
 )
-def test_other_forms_are_one_clear_error(value, message):
+@pytest.mark.parametrize("reader", [pk.parse_as_of, parse_instant], ids=["parse_as_of", "parse_instant"])
+def test_other_forms_are_one_clear_error(value, message, reader):
     with pytest.raises(pk.PqlkitError, match=message):
-        pk.parse_as_of(value)
+        reader(value)
 
 
 def _frames():

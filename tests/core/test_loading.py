@@ -7,10 +7,16 @@ after_as_of, no_account) and taking the first that applies.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import subprocess
+import sys
+
 import pandas as pd
 import pytest
 
 import pqlkit as pk
+from conftest import ROOT, SAMPLE
 from helpers import DAY, T0, analyze, conversions, dropped, events, row, spec, users
 
 ONE_STEP = spec([{"name": "did_a", "event": "a"}])
@@ -343,3 +349,78 @@ def test_duplicates_by_trimmed_event_id_or_by_every_column_keep_the_first_copy()
     assert dropped(dataset, "events") == {"duplicate": 5}
     kept = dataset.sql("SELECT event, ts FROM events ORDER BY ts, event")
     assert list(kept["event"]) == ["a", "b", "c", "d"]
+
+
+# Loads a dataset in a fresh interpreter as the command line does (the spec's step events and active
+# window), asks for everything the command line reads from it, then names the heavy libraries loaded.
+_LOAD_AND_LIST = (
+    "import json, sys\n"
+    "from pqlkit.core.loading import load\n"
+    "from pqlkit.core.spec import ActivationSpec\n"
+    "from pqlkit.core.context import Context\n"
+    "spec = ActivationSpec.from_yaml('data/activation.yaml')\n"
+    "options = {'level': spec.level, **json.loads(sys.argv[2])}\n"
+    "ds = load(sys.argv[1], step_events={s.event: s.min_count for s in spec.steps if s.event},\n"
+    "          active_days=spec.active_days, **options)\n"
+    "ds.data_quality(); ds.as_of_datetime; ds.step_event_rows(); ds.dropped_event_reasons(list(spec.step_events))\n"
+    "ds.engine.rows('SELECT count(*) FROM events')\n"
+    "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pandas', 'pyarrow', 'matplotlib')))\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("source", "options"),
+    [
+        pytest.param("data/sample", {}, id="folder"),
+        pytest.param("data/sample", {"as_of": "2026-04-30"}, id="given-as-of"),
+        pytest.param("data/sample", {"level": "account", "strict": False}, id="account-level"),
+        pytest.param("tests/data/exports/segment_groups", {"level": "account"}, id="export-with-group-calls"),
+        pytest.param("tests/data/exports/mixpanel", {"stitch_identities": True}, id="export-identities-stitched"),
+    ],
+)
+def test_loading_a_folder_imports_neither_pandas_nor_pyarrow(source, options):
+    """Issue 25: the command line loads and checks a folder (files or a vendor's export) on DuckDB alone;
+    pandas and pyarrow are imported only for the Python API's frames (Dataset.ledger, Dataset.as_of)."""
+    done = subprocess.run([sys.executable, "-W", "ignore", "-c", _LOAD_AND_LIST, source, json.dumps(options)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def _id_form_folder(tmp_path):
+    """users.csv: 1001 and 1002; events.csv: their events written 1001.0 and 1002.0 (2 rows), both dropped
+    as unknown_user and both matched in another form (id_form 2)."""
+    (tmp_path / "users.csv").write_text("user_id,signup_at\n1001,2026-01-05T00:00:00Z\n1002,2026-01-05T00:00:00Z\n")
+    (tmp_path / "events.csv").write_text("user_id,event,timestamp\n1001.0,a,2026-01-05T01:00:00Z\n"
+                                        "1002.0,a,2026-01-06T01:00:00Z\n")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("source", "as_of", "expected_as_of"),
+    [
+        # The sample's latest timestamp, read as text, is its default as_of (docs/metrics.md#definitions).
+        pytest.param(SAMPLE, None, None, id="sample-default"),
+        # A bare date is the end of that day, UTC.
+        pytest.param(SAMPLE, "2026-04-30", dt.datetime(2026, 4, 30, 23, 59, 59, 999999, tzinfo=dt.timezone.utc),
+                     id="sample-given"),
+        # The latest time in the folder is the second event's, 2026-01-06T01:00Z.
+        pytest.param("id-form", None, dt.datetime(2026, 1, 6, 1, tzinfo=dt.timezone.utc), id="id-form-notes"),
+    ],
+)
+def test_the_pandas_forms_are_built_from_the_stored_instant_and_records(tmp_path, source, as_of, expected_as_of):
+    """Two routes to the same numbers: :meth:`Dataset.data_quality` reads the stored records, and
+    :func:`pk.ledger_to_dict` reads the frame :attr:`Dataset.ledger` built from them (its notes included:
+    2 id_form rows in the third case). The Timestamp is the stored instant, UTC in microseconds, as
+    :func:`pk.parse_as_of` gives."""
+    dataset = pk.load(_id_form_folder(tmp_path) if source == "id-form" else source, as_of=as_of)
+    instant = dataset.as_of_datetime
+    assert type(instant) is dt.datetime and instant.tzinfo is dt.timezone.utc
+    assert expected_as_of is None or instant == expected_as_of
+    assert dataset.as_of == pd.Timestamp(instant) and dataset.as_of.unit == "us" and str(dataset.as_of.tz) == "UTC"
+    assert pk.ledger_to_dict(dataset.ledger) == dataset.data_quality()
+    assert list(dataset.ledger.columns) == ["table", "reason", "rows", "read", "id_form"]
+    assert (dataset.ledger[["rows", "read", "id_form"]].dtypes == "int64").all()
+    assert dataset.ledger.to_dict(orient="records") == dataset.ledger_records
+    if source == "id-form":
+        assert dataset.data_quality()["events"]["notes"] == {"id_form": 2}
