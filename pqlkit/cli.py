@@ -238,11 +238,13 @@ def _silence_stdout() -> None:
 def _metrics(args: argparse.Namespace) -> int:
     # The reduction's numpy columns straight to the summary: no pandas on this path (pk.summary is the same numbers).
     from pqlkit.core.reduction import entity_columns
-    from pqlkit.metrics.headline import headline
+    from pqlkit.core.spec import ActivationSpec
+    from pqlkit.metrics.headline import headline, headline_columns
 
+    spec = ActivationSpec.coerce(args.spec)
     columns, dataset, spec = entity_columns(
-        _dataset(args), args.spec, as_of=args.as_of, level=args.level, strict=args.strict,
-        events_format=args.events_format, engine=args.engine,
+        _dataset(args), spec, as_of=args.as_of, level=args.level, strict=args.strict,
+        events_format=args.events_format, engine=args.engine, names=headline_columns(spec),
     )
     result = headline(columns, spec=spec, as_of=dataset.as_of_datetime, has_conversions=dataset.has_conversions,
                       data_quality=dataset.data_quality())
