@@ -263,12 +263,16 @@ def test_regenerate_leaves_a_failing_notebook_untouched(tmp_path, monkeypatch):
                          ids=lambda p: p.stem)
 def test_committed_notebook_is_executed_and_clean(notebook):
     """What nbval compares against: every code cell executed in order, no error, no papermill noise,
-    and a first code cell tagged ``parameters`` that defines the six parameters."""
+    and a first code cell tagged ``parameters`` that defines the report's parameters: every required
+    one, and an optional one (``currency``, ``interactive``) wherever a later cell uses it, so the
+    notebook also runs when opened by hand."""
     nb = nbformat.read(notebook, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert "parameters" in code[0].metadata.get("tags", [])
     for name in report.PARAMETERS:
-        assert re.search(rf"^{name}\s*=", code[0].source, re.MULTILINE), name
+        used = any(re.search(rf"\b{name}\b", cell.source) for cell in code[1:])
+        if name not in report.OPTIONAL_PARAMETERS or used:
+            assert re.search(rf"^{name}\s*=", code[0].source, re.MULTILINE), name
     assert [c.execution_count for c in code] == list(range(1, len(code) + 1))
     assert "papermill" not in nb.metadata
     for cell in code:
