@@ -24,7 +24,7 @@ Nothing is imported until first used (PEP 562, as in :mod:`pqlkit`): the command
 loads :mod:`~pqlkit.metrics.headline` and its numpy rules, never pandas.
 """
 
-import importlib
+from pqlkit.base.lazy import lazy_exports
 
 # Every public name, and the module (under pqlkit.metrics) that defines it.
 _NAMES = {
@@ -51,13 +51,4 @@ _NAMES = {
 __all__ = list(_NAMES)
 
 
-def __getattr__(name: str):
-    if name not in _NAMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_NAMES[name]}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _NAMES, globals())

@@ -20,7 +20,7 @@ Nothing is imported until first used (PEP 562, as in :mod:`pqlkit`): the command
 loads :mod:`~pqlkit.stats.kaplan_meier` alone, and no pandas with it.
 """
 
-import importlib
+from pqlkit.base.lazy import lazy_exports
 
 # Every public name, and the module (under pqlkit.stats) that defines it.
 _NAMES = {
@@ -39,13 +39,4 @@ _NAMES = {
 __all__ = list(_NAMES)
 
 
-def __getattr__(name: str):
-    if name not in _NAMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_NAMES[name]}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _NAMES, globals())
