@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from pqlkit.base.columns import timestamp_literal
+from pqlkit.core.arrays import column_array
 from pqlkit.core.context import Context
 from pqlkit.core.loading import Dataset
 from pqlkit.core.reduction import completion_columns, entity_columns, kth_time, reduce_columns
@@ -124,8 +125,8 @@ def frame_from_columns(columns: Mapping[str, np.ndarray]) -> pd.DataFrame:
 def add_completion(table: pd.DataFrame, *, steps: list[str] | tuple[str, ...], steps_required: int) -> None:
     """Set, in place, what follows from the step columns (:func:`pqlkit.core.reduction.completion_columns`):
     ``steps_done``, ``activation_rate``, ``pql_at``, ``is_pql`` and ``time_to_pql_days``."""
-    completed = completion_columns([_naive(table[f"{name}_at"]) for name in steps], _naive(table["signup_at"]),
-                                   steps_required=steps_required)
+    completed = completion_columns([column_array(table[f"{name}_at"]) for name in steps],
+                                   column_array(table["signup_at"]), steps_required=steps_required)
     for name, values in completed.items():
         table[name] = _utc(values, table.index) if values.dtype.kind == "M" else pd.Series(values, index=table.index)
 
@@ -151,13 +152,8 @@ def pql_times(entities: pd.DataFrame, *, steps: list[str] | tuple[str, ...], ste
     --------
     Steps done on day 3 and day 1, a third not done: with k = 2, ``pql_at`` is day 3; with k = 3, NaT.
     """
-    pql_at = kth_time([_naive(entities[f"{name}_at"]) for name in steps], steps_required)
+    pql_at = kth_time([column_array(entities[f"{name}_at"]) for name in steps], steps_required)
     return _utc(pql_at, entities.index).rename("pql_at")
-
-
-def _naive(column: pd.Series) -> np.ndarray:
-    """A UTC datetime column as naive ``datetime64[us]``."""
-    return column.dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
 
 
 def _utc(values: np.ndarray, index: pd.Index) -> pd.Series:
